@@ -1,0 +1,26 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace Engine.Admin;
+
+/// <summary>The admin API's wire format, shared by the server and the CLI: snake_case, ISO 8601 times.</summary>
+public static class ApiJson
+{
+    public static readonly JsonSerializerOptions Options = Configure(new JsonSerializerOptions(JsonSerializerDefaults.Web));
+
+    public static JsonSerializerOptions Configure(JsonSerializerOptions o)
+    {
+        o.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower;
+        o.DictionaryKeyPolicy = null;
+        o.DefaultIgnoreCondition = JsonIgnoreCondition.Never;
+        o.WriteIndented = true;
+        return o;
+    }
+}
+
+public sealed record ApiError(string Error);
+
+public sealed record EnvChange(Dictionary<string, string>? Set, List<string>? Unset);
+
+public sealed record ContainerView(string Type, string Name, string Version, string State, string Deployment, string Id,
+    string DockerName);

@@ -1,0 +1,127 @@
+using Akka.Actor;
+using Akka.Event;
+using Akka.Persistence;
+using Engine.Containers;
+using Engine.Deployments;
+using Engine.Hosting;
+using Engine.Routing;
+
+namespace Engine.Apps;
+
+/// <summary>One app: its environment, its deployment queue (one runs at a time) and which version holds the traffic.
+/// After a restart it restores the routed version's containers and route, and removes containers nobody owns.</summary>
+public sealed class AppActor : ReceivePersistentActor
+{
+    private static readonly TimeSpan AskTimeout = TimeSpan.FromSeconds(10);
+    private readonly EngineSettings _settings;
+    private readonly IContainerRuntime _runtime;
+    private readonly IActorRef _router;
+    private readonly ILoggingAdapter _log = Context.GetLogger();
+    private AppState _state;
+    private string? _running;
+
+    public static Props Props(string app, EngineSettings settings, IContainerRuntime runtime, IActorRef router) =>
+        Akka.Actor.Props.Create(() => new AppActor(app, settings, runtime, router));
+
+    public override string PersistenceId => $"app-{_state.Name}";
+
+    public AppActor(string app, EngineSettings settings, IContainerRuntime runtime, IActorRef router)
+    {
+        _state = new AppState(app);
+        _settings = settings;
+        _runtime = runtime;
+        _router = router;
+
+        Recover<IAppEvent>(e => _state = _state.Apply(e));
+        Recover<RecoveryCompleted>(_ => OnRecovered());
+
+        Command<CreateDeployment>(c => Persist(_state.DecideDeployment(c, DateTimeOffset.UtcNow), e =>
+        {
+            _state = _state.Apply(e);
+            Deployment(e.DeploymentId).Forward(GetDeploymentView.Instance);
+            StartNext();
+        }));
+        Command<ChangeEnv>(c =>
+        {
+            if (_state.DecideEnv(c, DateTimeOffset.UtcNow, out var error) is { } e)
+                Persist(e, _ => { _state = _state.Apply(e); Sender.Tell(_state.EnvView); });
+            else Sender.Tell(new AppError(error!));
+        });
+        Command<GetEnv>(_ => Sender.Tell(_state.EnvView));
+        Command<GetApp>(_ => Sender.Tell(View));
+        Command<GetDeployments>(_ => Task.WhenAll(_state.Deployments.Select(d =>
+                Deployment(d.Id).Ask<DeploymentView>(GetDeploymentView.Instance, AskTimeout)))
+            .PipeTo(Sender, success: views => views));
+        Command<GetDeployment>(g =>
+        {
+            if (_state.Find(g.DeploymentId) is null)
+                Sender.Tell(new AppError($"deployment '{g.DeploymentId}' not found", NotFound: true));
+            else Deployment(g.DeploymentId).Forward(GetDeploymentView.Instance);
+        });
+        Command<PromoteDeployment>(p =>
+        {
+            if (_state.Routed?.DeploymentId == p.DeploymentId) Sender.Tell(new DeploymentPromoted(p.DeploymentId));
+            else Persist(new DeploymentRouted(_state.Name, p.DeploymentId, p.Version, p.Containers, DateTimeOffset.UtcNow), e =>
+            {
+                _state = _state.Apply(e);
+                Sender.Tell(new DeploymentPromoted(p.DeploymentId));
+            });
+        });
+        Command<DeploymentFinished>(f =>
+        {
+            if (_running == f.DeploymentId) _running = null;
+            if (_state.Ended.ContainsKey(f.DeploymentId) || _state.Find(f.DeploymentId) is null) StartNext();
+            else Persist(new DeploymentEnded(_state.Name, f.DeploymentId, f.Status, DateTimeOffset.UtcNow), e =>
+            {
+                _state = _state.Apply(e);
+                StartNext();
+            });
+        });
+        // Replies from the restore supervisor started at recovery.
+        Command<ContainersUp>(up =>
+        {
+            if (_state.Routed is { } routed && up.Containers.All(c => c.DeploymentId == routed.DeploymentId))
+                _router.Tell(RouteFor(routed));
+        });
+        Command<ContainersFailed>(f => _log.Error("{0}: could not restore the routed version: {1}", _state.Name, f.Error));
+        Command<ContainersRemoved>(_ => { });
+        Command<DeploymentLogLine>(l => _log.Info("{0} restore: {1}", _state.Name, l.Text));
+    }
+
+    private AppView View => new(_state.Name, _state.Routed is { } r ? $"v{r.Version}" : null, _state.Routed?.DeploymentId,
+        _state.Deployments.Count, $"http://{_state.Name}.{_settings.Domain}:{_settings.RouterPort}/");
+
+    private SwitchRoute RouteFor(RoutedRelease routed) => new(_state.Name, routed.DeploymentId, $"v{routed.Version}",
+        routed.Containers.Where(c => c.Port is not null).Select(c => $"http://127.0.0.1:{c.Port}").ToList(), ActorRefs.Nobody);
+
+    private void OnRecovered()
+    {
+        _router.Tell(new AppKnown(_state.Name));
+        var restore = Context.ActorOf(ContainerSupervisorActor.Props(_runtime), "restore");
+        var keep = _state.Pending.Select(d => d.Id).ToList();
+        if (_state.Routed is { } routed)
+        {
+            keep.Add(routed.DeploymentId);
+            restore.Tell(new StartContainers(routed.Containers, _settings.StartTimeout, ReuseRunning: true));
+        }
+        restore.Tell(RemoveContainers.AllBut(_state.Name, keep, TimeSpan.Zero));
+        StartNext();
+    }
+
+    /// <summary>Lets the oldest pending deployment run when none is running.</summary>
+    private void StartNext()
+    {
+        if (_running is not null && !_state.Ended.ContainsKey(_running)) return;
+        _running = _state.Pending.FirstOrDefault()?.Id;
+        if (_running is not null) Deployment(_running).Tell(StartDeployment.Instance);
+    }
+
+    private IActorRef Deployment(string id)
+    {
+        var name = DeploymentActor.NameFor(id);
+        if (Context.Child(name) is { } child && !child.IsNobody()) return child;
+        var d = _state.Find(id) ?? throw new InvalidOperationException($"unknown deployment {id}");
+        var init = new DeploymentCreated(_state.Name, d.Id, d.Version, d.ArchivePath, new Dictionary<string, string>(d.Env), d.QueuedAt);
+        return Context.ActorOf(DeploymentActor.Props(init, _settings, _runtime, _router), name);
+    }
+}

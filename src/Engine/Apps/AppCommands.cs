@@ -1,0 +1,43 @@
+using Engine.Containers;
+using Engine.Deployments;
+
+namespace Engine.Apps;
+
+/// <summary>Addressed to one app through the registry.</summary>
+public interface IAppMessage
+{
+    string App { get; }
+}
+
+/// <summary>Creates the app when it does not exist yet.</summary>
+public interface ICreatesApp : IAppMessage;
+
+public sealed record CreateDeployment(string App, string ArchivePath) : ICreatesApp;   // -> DeploymentView
+
+public sealed record ChangeEnv(string App, IReadOnlyDictionary<string, string> Set, IReadOnlyList<string> Unset)
+    : ICreatesApp;                                                                     // -> EnvView | AppError
+
+public sealed record GetEnv(string App) : IAppMessage;                                // -> EnvView
+public sealed record GetDeployments(string App) : IAppMessage;                        // -> DeploymentView[]
+public sealed record GetDeployment(string App, string DeploymentId) : IAppMessage;    // -> DeploymentView | AppError
+public sealed record GetApp(string App) : IAppMessage;                                // -> AppView
+
+public sealed record ListApps                                                         // -> AppView[]
+{
+    public static readonly ListApps Instance = new();
+}
+
+public sealed record EnvView(string App, IReadOnlyDictionary<string, string> Env);
+
+public sealed record AppView(string Name, string? RoutedVersion, string? RoutedDeployment, int Deployments, string Url);
+
+/// <summary>A refusal with its reason; NotFound maps to 404, otherwise 400.</summary>
+public sealed record AppError(string Error, bool NotFound = false);
+
+/// <summary>From a deployment whose hook succeeded: make it the routed version. Replies DeploymentPromoted.</summary>
+public sealed record PromoteDeployment(string DeploymentId, int Version, IReadOnlyList<ContainerSpec> Containers);
+
+public sealed record DeploymentPromoted(string DeploymentId);
+
+/// <summary>From a deployment that reached a final status and cleaned up after itself.</summary>
+public sealed record DeploymentFinished(string DeploymentId, string Status);

@@ -1,0 +1,51 @@
+using System.Collections.Immutable;
+using Engine.Containers;
+using Engine.Deployments;
+
+namespace Engine.Apps;
+
+public sealed record DeploymentRef(string Id, int Version, string ArchivePath, IReadOnlyDictionary<string, string> Env,
+    DateTimeOffset QueuedAt);
+
+public sealed record RoutedRelease(string DeploymentId, int Version, IReadOnlyList<ContainerSpec> Containers);
+
+/// <summary>One app: its environment, its deployments in order, which have ended, and which one holds the traffic.</summary>
+public sealed record AppState(string Name)
+{
+    public ImmutableSortedDictionary<string, string> Env { get; init; } = ImmutableSortedDictionary<string, string>.Empty;
+    public ImmutableList<DeploymentRef> Deployments { get; init; } = [];
+    public ImmutableDictionary<string, string> Ended { get; init; } = ImmutableDictionary<string, string>.Empty;
+    public RoutedRelease? Routed { get; init; }
+
+    public int LastVersion => Deployments.Count == 0 ? 0 : Deployments[^1].Version;
+
+    /// <summary>Queued or in flight, oldest first: the head is the one allowed to run.</summary>
+    public IEnumerable<DeploymentRef> Pending => Deployments.Where(d => !Ended.ContainsKey(d.Id));
+
+    public DeploymentRef? Find(string id) => Deployments.FirstOrDefault(d => d.Id == id);
+
+    public EnvView EnvView => new(Name, Env);
+
+    public IAppEvent? DecideEnv(ChangeEnv change, DateTimeOffset now, out string? error)
+    {
+        error = change.Set.Keys.Concat(change.Unset).Select(EnvKey.Validate).FirstOrDefault(e => e is not null);
+        if (change.Set.Count + change.Unset.Count == 0) error = "no variable to set or unset";
+        return error is null ? new EnvChanged(Name, change.Set, change.Unset, now) : null;
+    }
+
+    public DeploymentQueued DecideDeployment(CreateDeployment create, DateTimeOffset now) =>
+        new(Name, DeploymentState.IdFor(Name, LastVersion + 1), LastVersion + 1, create.ArchivePath,
+            new Dictionary<string, string>(Env), now);
+
+    public AppState Apply(IAppEvent e) => e switch
+    {
+        EnvChanged c => this with { Env = Env.SetItems(c.Set).RemoveRange(c.Unset) },
+        DeploymentQueued q => this with
+        {
+            Deployments = Deployments.Add(new DeploymentRef(q.DeploymentId, q.Version, q.ArchivePath, q.Env, q.At)),
+        },
+        DeploymentRouted r => this with { Routed = new RoutedRelease(r.DeploymentId, r.Version, r.Containers) },
+        DeploymentEnded x => this with { Ended = Ended.SetItem(x.DeploymentId, x.Status) },
+        _ => this,
+    };
+}

@@ -1,0 +1,244 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text.Json;
+using Engine.Admin;
+using Engine.Apps;
+using Engine.Deployments;
+using Engine.Hosting;
+
+namespace Engine.Cli;
+
+/// <summary>`engine serve` runs a node; every other command is a client of a node's admin API.</summary>
+public static class CliApp
+{
+    private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(300);
+
+    public static async Task<int> RunAsync(string[] args)
+    {
+        var root = new RootCommand("engine: a self-hosted deployment engine (Dockerfile + Procfile, postdeploy hook, router)");
+        root.Add(Serve());
+        root.Add(Deploy());
+        root.Add(Deployments());
+        root.Add(DeploymentGroup());
+        root.Add(Env());
+        root.Add(Client("ps", "List an app's containers", true, [], async (c, app, _) => await c.GetJsonAsync($"api/apps/{app}/ps"),
+            (json, _) => Table(json, "type", "name", "version", "state", "deployment")));
+        root.Add(Apps());
+        root.Add(Client("audit", "An app's journal events, oldest first", true, [],
+            async (c, app, _) => await c.GetJsonAsync($"api/apps/{app}/audit"),
+            (json, _) => Table(json, "sequence_nr", "timestamp", "deployment", "type", "status")));
+
+        var parsed = root.Parse(args);
+        if (parsed.Errors.Count > 0)
+        {
+            foreach (var error in parsed.Errors) Console.Error.WriteLine($"error: {error.Message}");
+            Console.Error.WriteLine("run 'engine --help' for usage");
+            return 2;
+        }
+        return await parsed.InvokeAsync();
+    }
+
+    private static Command Serve()
+    {
+        var cmd = new Command("serve", "Run a node: SQLite journal in --data-dir, local Docker, router and admin API");
+        var options = new (Option<string> Option, string Key)[]
+        {
+            (new("--data-dir") { Description = "Where the journal, logs and uploads live (default ./data)" }, "DataDir"),
+            (new("--admin-url") { Description = "Admin API address (default http://127.0.0.1:4000)" }, "AdminUrl"),
+            (new("--router-url") { Description = "Router address (default http://127.0.0.1:8080)" }, "RouterUrl"),
+            (new("--docker-host") { Description = "Docker engine URI (default $DOCKER_HOST or unix:///var/run/docker.sock)" }, "DockerHost"),
+            (new("--domain") { Description = "Apps are served at APP.SUFFIX (default localhost)" }, "Domain"),
+            (new("--start-timeout") { Description = "Seconds for web containers to listen (default 60)" }, "StartTimeout"),
+            (new("--hook-timeout") { Description = "Seconds the postdeploy hook may run (default 1200)" }, "HookTimeout"),
+            (new("--deployment-timeout") { Description = "Seconds a whole deployment may take (default 1800)" }, "DeploymentTimeout"),
+            (new("--stop-grace") { Description = "Seconds between SIGTERM and SIGKILL for old containers (default 30)" }, "StopGrace"),
+            (new("--max-upload-bytes") { Description = "Largest accepted upload (default 536870912)" }, "MaxUploadBytes"),
+        };
+        foreach (var (option, _) in options) cmd.Add(option);
+        cmd.SetAction(async (parse, ct) =>
+        {
+            var overrides = new Dictionary<string, string?>();
+            foreach (var (option, key) in options)
+            {
+                if (parse.GetValue(option) is not { } value) continue;
+                if (key.EndsWith("Timeout") || key == "StopGrace")
+                {
+                    if (!double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out var seconds))
+                        return Fail($"{option.Name} expects a number of seconds, got '{value}'", 2);
+                    value = TimeSpan.FromSeconds(seconds).ToString("c", CultureInfo.InvariantCulture);
+                }
+                overrides[$"Engine:{key}"] = value;
+            }
+            WebApplication web;
+            try { web = EngineHost.Build(overrides); }
+            catch (Exception e) when (e is ArgumentException or InvalidOperationException or FormatException or IOException or UnauthorizedAccessException)
+            {
+                return Fail($"cannot start: {e.Message}", 2);
+            }
+            await web.RunAsync(ct);
+            return 0;
+        });
+        return cmd;
+    }
+
+    private static Command Deploy()
+    {
+        var dir = new Argument<string>("dir") { Description = "App directory with a Dockerfile and optionally a Procfile" };
+        var app = new Option<string>("--app") { Description = "App name", Required = true };
+        var json = JsonOption();
+        var server = ServerOption();
+        var cmd = new Command("deploy", "Build and deploy an app directory; exits 0 only on success") { dir, app, json, server };
+        cmd.SetAction(parse => Guard(async () =>
+        {
+            var appName = parse.GetValue(app)!;
+            if (AppName.Validate(appName) is { } invalid) throw new CliException(invalid, 2);
+            var directory = parse.GetValue(dir)!;
+            if (!Directory.Exists(directory)) throw new CliException($"no such directory: {directory}", 2);
+            using var client = new EngineClient(EngineClient.ResolveServer(parse.GetValue(server)));
+            var created = await client.UploadAsync(appName, directory);
+            var id = created.GetProperty("id").GetString()!;
+            Console.Error.WriteLine($"-----> deployment {id} of {appName} created");
+            long offset = 0;
+            JsonElement deployment;
+            while (true)
+            {
+                deployment = await client.GetJsonAsync($"api/deployments/{id}");
+                var (text, next) = await client.GetLogAsync(id, offset);
+                Console.Error.Write(text);
+                offset = next;
+                if (DeploymentStatus.IsTerminal(deployment.GetProperty("status").GetString()!)) break;
+                await Task.Delay(PollInterval);
+            }
+            var (rest, _) = await client.GetLogAsync(id, offset);
+            Console.Error.Write(rest);
+            var status = deployment.GetProperty("status").GetString();
+            var error = deployment.TryGetProperty("error", out var e) && e.ValueKind == JsonValueKind.String ? e.GetString() : null;
+            if (parse.GetValue(json)) Print(deployment);
+            else Console.WriteLine(status == DeploymentStatus.Success
+                ? $"deployment {id}: success"
+                : $"deployment {id}: {status}{(error is null ? "" : $" ({error})")}");
+            return status == DeploymentStatus.Success ? 0 : 1;
+        }));
+        return cmd;
+    }
+
+    private static Command Deployments() => Client("deployments", "List an app's deployments", true, [],
+        async (c, app, _) => await c.GetJsonAsync($"api/apps/{app}/deployments"),
+        (json, _) => Table(json, "id", "version", "status", "created_at", "finished_at", "error"));
+
+    private static Command DeploymentGroup()
+    {
+        var group = new Command("deployment", "Inspect one deployment");
+        group.Add(IdCommand("show", "Show one deployment", async (c, id) =>
+        {
+            var d = await c.GetJsonAsync($"api/deployments/{id}");
+            return (d, (Action<JsonElement>)(j => Table(JsonSerializer.SerializeToElement(new[] { j }), "id", "app", "version", "status", "created_at", "finished_at", "error")));
+        }));
+        group.Add(IdCommand("logs", "The build and hook output of a deployment", async (c, id) =>
+        {
+            var (text, _) = await c.GetLogAsync(id, 0);
+            return (JsonSerializer.SerializeToElement(text), (Action<JsonElement>)(_ => Console.Write(text)));
+        }, withJson: false));
+        return group;
+    }
+
+    private static Command IdCommand(string name, string description,
+        Func<EngineClient, string, Task<(JsonElement Json, Action<JsonElement> Human)>> run, bool withJson = true)
+    {
+        var id = new Argument<string>("id") { Description = "Deployment id, e.g. hello-v3" };
+        var json = JsonOption();
+        var server = ServerOption();
+        var cmd = new Command(name, description) { id, server };
+        if (withJson) cmd.Add(json);
+        cmd.SetAction(parse => Guard(async () =>
+        {
+            using var client = new EngineClient(EngineClient.ResolveServer(parse.GetValue(server)));
+            var (result, human) = await run(client, parse.GetValue(id)!);
+            if (withJson && parse.GetValue(json)) Print(result);
+            else human(result);
+            return 0;
+        }));
+        return cmd;
+    }
+
+    private static Command Env()
+    {
+        var env = Client("env", "Show an app's environment", true, [],
+            async (c, app, _) => (await c.GetJsonAsync($"api/apps/{app}/env")).GetProperty("env"),
+            (json, _) => { foreach (var p in json.EnumerateObject()) Console.WriteLine($"{p.Name}={p.Value.GetString()}"); });
+        env.Add(Client("set", "Set variables (KEY=VALUE...); they apply from the next deployment on", true, ["KEY=VALUE"],
+            async (c, app, pairs) =>
+            {
+                var set = new Dictionary<string, string>();
+                foreach (var pair in pairs)
+                {
+                    var eq = pair.IndexOf('=');
+                    if (eq <= 0) throw new CliException($"expected KEY=VALUE, got '{pair}'", 2);
+                    set[pair[..eq]] = pair[(eq + 1)..];
+                }
+                return (await c.PatchJsonAsync($"api/apps/{app}/env", new EnvChange(set, []))).GetProperty("env");
+            },
+            (json, pairs) => Console.WriteLine($"set {string.Join(", ", pairs.Select(p => p.Split('=')[0]))}; applies from the next deployment")));
+        env.Add(Client("unset", "Remove variables (KEY...); applies from the next deployment on", true, ["KEY"],
+            async (c, app, keys) => (await c.PatchJsonAsync($"api/apps/{app}/env", new EnvChange([], [.. keys]))).GetProperty("env"),
+            (json, keys) => Console.WriteLine($"unset {string.Join(", ", keys)}; applies from the next deployment")));
+        return env;
+    }
+
+    private static Command Apps() => Client("apps", "List apps", false, [],
+        async (c, _, _) => await c.GetJsonAsync("api/apps"),
+        (json, _) => Table(json, "name", "routed_version", "deployments", "url"));
+
+    /// <summary>A client command: optional APP argument, optional extra arguments, --json and --server.</summary>
+    private static Command Client(string name, string description, bool takesApp, string[] rest,
+        Func<EngineClient, string, string[], Task<JsonElement>> run, Action<JsonElement, string[]> human)
+    {
+        var app = new Argument<string>("app") { Description = "App name" };
+        var extra = new Argument<string[]>(rest.FirstOrDefault() ?? "args") { Arity = ArgumentArity.OneOrMore };
+        var json = JsonOption();
+        var server = ServerOption();
+        var cmd = new Command(name, description) { json, server };
+        if (takesApp) cmd.Add(app);
+        if (rest.Length > 0) cmd.Add(extra);
+        cmd.SetAction(parse => Guard(async () =>
+        {
+            var appName = takesApp ? parse.GetValue(app)! : "";
+            if (takesApp && AppName.Validate(appName) is { } invalid) throw new CliException(invalid, 2);
+            var args = rest.Length > 0 ? parse.GetValue(extra) ?? [] : [];
+            using var client = new EngineClient(EngineClient.ResolveServer(parse.GetValue(server)));
+            var result = await run(client, appName, args);
+            if (parse.GetValue(json)) Print(result);
+            else human(result, args);
+            return 0;
+        }));
+        return cmd;
+    }
+
+    private static Option<bool> JsonOption() => new("--json") { Description = "Print JSON" };
+
+    private static Option<string> ServerOption() =>
+        new("--server") { Description = "Admin API of the node (default $ENGINE_SERVER or http://127.0.0.1:4000)" };
+
+    private static async Task<int> Guard(Func<Task<int>> action)
+    {
+        try { return await action(); }
+        catch (CliException e) { return Fail(e.Message, e.ExitCode); }
+    }
+
+    private static int Fail(string message, int code)
+    {
+        Console.Error.WriteLine($"error: {message}");
+        return code;
+    }
+
+    private static void Print(JsonElement json) => Console.WriteLine(JsonSerializer.Serialize(json, ApiJson.Options));
+
+    private static void Table(JsonElement rows, params string[] columns)
+    {
+        var cells = rows.EnumerateArray().Select(r => columns.Select(c =>
+            r.TryGetProperty(c, out var v) && v.ValueKind != JsonValueKind.Null ? v.ToString() : "-").ToArray()).ToList();
+        var widths = columns.Select((c, i) => cells.Select(r => r[i].Length).Append(c.Length).Max()).ToArray();
+        Console.WriteLine(string.Join("  ", columns.Select((c, i) => c.ToUpperInvariant().PadRight(widths[i]))).TrimEnd());
+        foreach (var r in cells) Console.WriteLine(string.Join("  ", r.Select((v, i) => v.PadRight(widths[i]))).TrimEnd());
+    }
+}

@@ -1,0 +1,92 @@
+using System.Formats.Tar;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Engine.Admin;
+
+namespace Engine.Cli;
+
+/// <summary>A CLI failure with the exit code the contract gives it: 1 for a refused or failed operation, 2 for usage
+/// errors and an unreachable server.</summary>
+public sealed class CliException(string message, int exitCode) : Exception(message)
+{
+    public int ExitCode { get; } = exitCode;
+}
+
+/// <summary>The admin API seen from the CLI.</summary>
+public sealed class EngineClient(string server) : IDisposable
+{
+    private readonly HttpClient _http = new() { BaseAddress = new Uri(server.TrimEnd('/') + "/"), Timeout = TimeSpan.FromMinutes(30) };
+
+    public static string ResolveServer(string? option) =>
+        option ?? (Environment.GetEnvironmentVariable("ENGINE_SERVER") is { Length: > 0 } env ? env : "http://127.0.0.1:4000");
+
+    public Task<JsonElement> GetJsonAsync(string path) => SendAsync(() => new HttpRequestMessage(HttpMethod.Get, path));
+
+    public Task<JsonElement> PatchJsonAsync(string path, object body) => SendAsync(() =>
+        new HttpRequestMessage(HttpMethod.Patch, path) { Content = JsonContent.Create(body, options: ApiJson.Options) });
+
+    /// <summary>Tars the directory into a temporary file (it may be large) and uploads it.</summary>
+    public async Task<JsonElement> UploadAsync(string app, string directory)
+    {
+        var tar = Path.Combine(Path.GetTempPath(), $"engine-upload-{Guid.NewGuid():N}.tar");
+        try
+        {
+            await using (var file = File.Create(tar))
+                await TarFile.CreateFromDirectoryAsync(directory, file, includeBaseDirectory: false);
+            return await SendAsync(() =>
+            {
+                var content = new StreamContent(File.OpenRead(tar));
+                content.Headers.ContentType = new MediaTypeHeaderValue("application/x-tar");
+                return new HttpRequestMessage(HttpMethod.Post, $"api/apps/{app}/deployments") { Content = content };
+            });
+        }
+        finally
+        {
+            File.Delete(tar);
+        }
+    }
+
+    /// <summary>Log text from a byte offset, and the offset to ask from next time.</summary>
+    public async Task<(string Text, long Next)> GetLogAsync(string deploymentId, long offset)
+    {
+        using var response = await Call(() => new HttpRequestMessage(HttpMethod.Get, $"api/deployments/{deploymentId}/logs?offset={offset}"));
+        await EnsureSuccess(response);
+        var text = await response.Content.ReadAsStringAsync();
+        var next = response.Headers.TryGetValues("X-Next-Offset", out var v) && long.TryParse(v.First(), out var n) ? n : offset;
+        return (text, next);
+    }
+
+    private async Task<JsonElement> SendAsync(Func<HttpRequestMessage> request)
+    {
+        using var response = await Call(request);
+        await EnsureSuccess(response);
+        return await response.Content.ReadFromJsonAsync<JsonElement>();
+    }
+
+    private async Task<HttpResponseMessage> Call(Func<HttpRequestMessage> request)
+    {
+        try
+        {
+            return await _http.SendAsync(request());
+        }
+        catch (HttpRequestException e)
+        {
+            throw new CliException($"cannot reach the engine at {_http.BaseAddress}: {e.Message}", 2);
+        }
+    }
+
+    private static async Task EnsureSuccess(HttpResponseMessage response)
+    {
+        if (response.IsSuccessStatusCode) return;
+        var body = await response.Content.ReadAsStringAsync();
+        string message;
+        try { message = JsonDocument.Parse(body).RootElement.GetProperty("error").GetString() ?? body; }
+        catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException) { message = body; }
+        throw new CliException($"{message} (HTTP {(int)response.StatusCode})",
+            response.StatusCode == HttpStatusCode.BadRequest ? 2 : 1);
+    }
+
+    public void Dispose() => _http.Dispose();
+}

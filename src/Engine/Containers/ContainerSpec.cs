@@ -1,0 +1,50 @@
+namespace Engine.Containers;
+
+/// <summary>Everything needed to (re)create one container of an app version.</summary>
+public sealed record ContainerSpec(
+    string Name,
+    string App,
+    string DeploymentId,
+    string Version,
+    string Type,
+    int Index,
+    string Image,
+    string? Command,
+    IReadOnlyDictionary<string, string> Env,
+    int? Port)
+{
+    /// <summary>The CONTAINER value: `web-1`, `worker-1`, `postdeploy-1`.</summary>
+    public string Slot => $"{Type}-{Index}";
+
+    public static ContainerSpec For(string app, string deploymentId, string version, string image,
+        string type, int index, string? command, IReadOnlyDictionary<string, string> appEnv, int? port)
+    {
+        var env = new Dictionary<string, string>(appEnv)
+        {
+            ["APP"] = app,
+            ["CONTAINER"] = $"{type}-{index}",
+            ["CONTAINER_VERSION"] = version,
+            ["DEPLOYMENT_ID"] = deploymentId,
+        };
+        if (port is { } p) env["PORT"] = p.ToString();
+        return new ContainerSpec($"{app}-{version}-{type}-{index}", app, deploymentId, version, type, index,
+            image, command, env, port);
+    }
+}
+
+public sealed record ContainerSummary(string Id, string Name, string App, string DeploymentId, string Version,
+    string Type, string Slot, string State);
+
+public sealed record ContainerState(bool Running, bool Restarting, long ExitCode, long RestartCount, string Status);
+
+public static class ContainerLabels
+{
+    public const string Instance = "engine.instance";
+    public const string App = "engine.app";
+    public const string Deployment = "engine.deployment";
+    public const string Version = "engine.version";
+    public const string Type = "engine.type";
+    public const string Slot = "engine.container";
+}
+
+public sealed class ContainerRuntimeException(string message, Exception? inner = null) : Exception(message, inner);

@@ -1,0 +1,26 @@
+namespace Engine.Containers;
+
+/// <summary>The engine's view of one Docker host. All containers it lists or touches carry this engine's instance label.</summary>
+public interface IContainerRuntime
+{
+    /// <summary>Builds `tag` from a tar build context; throws <see cref="ContainerRuntimeException"/> with the builder's error.</summary>
+    Task BuildImageAsync(Stream context, string tag, Action<string> output, CancellationToken ct);
+
+    /// <summary>Creates and starts the container; returns its id.</summary>
+    Task<string> RunAsync(ContainerSpec spec, bool restartAlways, CancellationToken ct);
+
+    /// <summary>Null when the container no longer exists.</summary>
+    Task<ContainerState?> InspectAsync(string id, CancellationToken ct);
+
+    Task<long> WaitAsync(string id, CancellationToken ct);
+
+    /// <summary>Follows stdout and stderr line by line until the container stops.</summary>
+    Task StreamLogsAsync(string id, Action<string> line, CancellationToken ct);
+
+    Task<string> TailLogsAsync(string id, int lines, CancellationToken ct);
+
+    Task<IReadOnlyList<ContainerSummary>> ListAsync(string? app, CancellationToken ct);
+
+    /// <summary>SIGTERM, then SIGKILL after the grace period, then removal. Missing containers are fine.</summary>
+    Task StopAndRemoveAsync(string id, TimeSpan grace, CancellationToken ct);
+}

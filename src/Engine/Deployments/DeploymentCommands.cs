@@ -1,0 +1,55 @@
+using Engine.Apps;
+using Engine.Containers;
+
+namespace Engine.Deployments;
+
+public interface IDeploymentCommand;
+
+/// <summary>From the app: it is this deployment's turn.</summary>
+public sealed record StartDeployment : IDeploymentCommand
+{
+    public static readonly StartDeployment Instance = new();
+}
+
+public sealed record BuildSucceeded(string Image, IReadOnlyList<ProcessType> Processes) : IDeploymentCommand;
+public sealed record BuildFailed(string Error) : IDeploymentCommand;
+
+/// <summary>The image is where the containers will run (a no-op on one node); carries the ports picked for web.</summary>
+public sealed record ImagePushed(IReadOnlyList<int> WebPorts) : IDeploymentCommand;
+
+public sealed record ContainersUp(IReadOnlyList<ContainerSpec> Containers) : IDeploymentCommand;
+public sealed record ContainersFailed(string Status, string Error) : IDeploymentCommand;
+
+public sealed record HookSucceeded : IDeploymentCommand
+{
+    public static readonly HookSucceeded Instance = new();
+}
+
+public sealed record HookFailed(string Error) : IDeploymentCommand;
+
+public sealed record RouteSwitched(string App, string DeploymentId) : IDeploymentCommand;
+public sealed record RouteDrained(string App, string DeploymentId) : IDeploymentCommand;
+
+public sealed record ContainersRemoved(int Count) : IDeploymentCommand;
+
+public sealed record DeploymentTimedOut : IDeploymentCommand
+{
+    public static readonly DeploymentTimedOut Instance = new();
+}
+
+/// <summary>Sent to itself when recovery finds it mid-flight after a restart.</summary>
+public sealed record RecoveredInFlight : IDeploymentCommand
+{
+    public static readonly RecoveredInFlight Instance = new();
+}
+
+/// <summary>A line of build, start or hook output for the deployment's log.</summary>
+public sealed record DeploymentLogLine(string Text);
+
+public sealed record GetDeploymentView
+{
+    public static readonly GetDeploymentView Instance = new();
+}
+
+public sealed record DeploymentView(string Id, string App, string Version, string Status, DateTimeOffset CreatedAt,
+    DateTimeOffset? FinishedAt, string? Error);

@@ -1,0 +1,44 @@
+using Engine.Apps;
+using Engine.Containers;
+
+namespace Engine.Deployments;
+
+/// <summary>Every journal event names its app, so the tagging adapter can file it for the audit.</summary>
+public interface IAppEvent
+{
+    string App { get; }
+}
+
+/// <summary>An event about one deployment, whichever actor journals it.</summary>
+public interface IAboutDeployment
+{
+    string DeploymentId { get; }
+}
+
+public interface IDeploymentEvent : IAppEvent, IAboutDeployment
+{
+    DateTimeOffset At { get; }
+}
+
+public sealed record DeploymentCreated(string App, string DeploymentId, int Version, string ArchivePath,
+    IReadOnlyDictionary<string, string> Env, DateTimeOffset At) : IDeploymentEvent;
+
+public sealed record BuildStarted(string App, string DeploymentId, DateTimeOffset At) : IDeploymentEvent;
+
+public sealed record ImageBuilt(string App, string DeploymentId, string Image, IReadOnlyList<ProcessType> Processes,
+    DateTimeOffset At) : IDeploymentEvent;
+
+public sealed record ContainersStarting(string App, string DeploymentId, IReadOnlyList<ContainerSpec> Containers,
+    DateTimeOffset At) : IDeploymentEvent;
+
+public sealed record HookStarted(string App, string DeploymentId, string Command, DateTimeOffset At) : IDeploymentEvent;
+
+/// <summary>The new containers are up and the hook (if any) succeeded: traffic may now move.</summary>
+public sealed record SwitchStarted(string App, string DeploymentId, DateTimeOffset At) : IDeploymentEvent;
+
+public sealed record TrafficSwitched(string App, string DeploymentId, DateTimeOffset At) : IDeploymentEvent;
+
+public sealed record DeploymentSucceeded(string App, string DeploymentId, DateTimeOffset At) : IDeploymentEvent;
+
+public sealed record DeploymentFailed(string App, string DeploymentId, string Status, string Error, DateTimeOffset At)
+    : IDeploymentEvent;

@@ -1,0 +1,114 @@
+using System.Collections.Immutable;
+using Engine.Apps;
+using Engine.Containers;
+using S = Engine.Deployments.DeploymentStatus;
+
+namespace Engine.Deployments;
+
+/// <summary>The deployment state machine: pure decisions from commands to events, and pure application of events.</summary>
+public sealed record DeploymentState
+{
+    public string Id { get; init; } = "";
+    public string App { get; init; } = "";
+    public int Version { get; init; }
+    public string Status { get; init; } = "";
+    public string ArchivePath { get; init; } = "";
+    public ImmutableDictionary<string, string> Env { get; init; } = ImmutableDictionary<string, string>.Empty;
+    public string? Image { get; init; }
+    public IReadOnlyList<ProcessType> Processes { get; init; } = [];
+    public IReadOnlyList<ContainerSpec> Containers { get; init; } = [];
+    public bool Routed { get; init; }
+    public DateTimeOffset CreatedAt { get; init; }
+    public DateTimeOffset? FinishedAt { get; init; }
+    public string? Error { get; init; }
+
+    public bool Exists => Id.Length > 0;
+    public bool IsTerminal => S.IsTerminal(Status);
+    public string VersionLabel => $"v{Version}";
+    public string? HookCommand => Processes.FirstOrDefault(p => p.Name == Procfile.PostDeploy)?.Command;
+    public IEnumerable<ContainerSpec> WebContainers => Containers.Where(c => c.Type == Procfile.Web);
+
+    public static string IdFor(string app, int version) => $"{app}-v{version}";
+
+    /// <summary>Splits a deployment id back into app and version; null when it is not one.</summary>
+    public static (string App, int Version)? ParseId(string id)
+    {
+        var at = id.LastIndexOf("-v", StringComparison.Ordinal);
+        return at > 0 && int.TryParse(id[(at + 2)..], out var v) && v > 0 && IdFor(id[..at], v) == id
+            ? (id[..at], v)
+            : null;
+    }
+
+    public DeploymentView View => new(Id, App, VersionLabel, Status, CreatedAt, FinishedAt, Error);
+
+    public IReadOnlyList<IDeploymentEvent> Decide(IDeploymentCommand command, DateTimeOffset now)
+    {
+        DeploymentFailed Fail(string status, string error) => new(App, Id, status, error, now);
+        IDeploymentEvent AfterStart() => HookCommand is { } hook
+            ? new HookStarted(App, Id, hook, now)
+            : new SwitchStarted(App, Id, now);
+
+        return (Status, command) switch
+        {
+            (S.Queued, StartDeployment) => [new BuildStarted(App, Id, now)],
+            (S.Building, BuildSucceeded b) => [new ImageBuilt(App, Id, b.Image, b.Processes, now)],
+            (S.Building, BuildFailed f) => [Fail(S.BuildError, f.Error)],
+            (S.Pushing, ImagePushed p) => [new ContainersStarting(App, Id, PlanContainers(p.WebPorts), now)],
+            (S.Starting, ContainersUp) => [AfterStart()],
+            (S.Starting, ContainersFailed f) => [Fail(f.Status, f.Error)],
+            (S.RunningHook, HookSucceeded) => [new SwitchStarted(App, Id, now)],
+            (S.RunningHook, HookFailed f) => [Fail(S.HookError, f.Error)],
+            (S.Switching, RouteSwitched) when !Routed => [new TrafficSwitched(App, Id, now)],
+            (S.Switching, ContainersRemoved) when Routed => [new DeploymentSucceeded(App, Id, now)],
+            // Once the hook succeeded the switch is committed: it finishes rather than times out or aborts.
+            (S.Building or S.Pushing or S.Starting or S.RunningHook, DeploymentTimedOut) =>
+                [Fail(S.TimeoutError, "the deployment did not finish within its time limit")],
+            (S.Building or S.Pushing or S.Starting or S.RunningHook, RecoveredInFlight) =>
+                [Fail(S.Aborted, $"the node restarted while the deployment was {Status}")],
+            _ => [],
+        };
+    }
+
+    /// <summary>One web container per port, one container of every other long-running process type.</summary>
+    private IReadOnlyList<ContainerSpec> PlanContainers(IReadOnlyList<int> webPorts)
+    {
+        var image = Image ?? throw new InvalidOperationException("no image yet");
+        var specs = new List<ContainerSpec>();
+        foreach (var p in Processes.Where(p => p.Name != Procfile.PostDeploy))
+        {
+            if (p.Name == Procfile.Web)
+                specs.AddRange(webPorts.Select((port, i) =>
+                    ContainerSpec.For(App, Id, VersionLabel, image, p.Name, i + 1, p.Command, Env, port)));
+            else
+                specs.Add(ContainerSpec.For(App, Id, VersionLabel, image, p.Name, 1, p.Command, Env, null));
+        }
+        return specs;
+    }
+
+    public int WebScale => Processes.Any(p => p.Name == Procfile.Web) ? 1 : 0;
+
+    public ContainerSpec HookSpec() => ContainerSpec.For(App, Id, VersionLabel,
+        Image ?? throw new InvalidOperationException("no image yet"), Procfile.PostDeploy, 1, HookCommand, Env, null);
+
+    public DeploymentState Apply(IDeploymentEvent e) => e switch
+    {
+        DeploymentCreated c => this with
+        {
+            Id = c.DeploymentId, App = c.App, Version = c.Version, ArchivePath = c.ArchivePath,
+            Env = c.Env.ToImmutableDictionary(), Status = S.Queued, CreatedAt = c.At,
+        },
+        BuildStarted => this with { Status = S.Building },
+        ImageBuilt b => this with { Status = S.Pushing, Image = b.Image, Processes = b.Processes },
+        ContainersStarting s => this with { Status = S.Starting, Containers = s.Containers },
+        HookStarted => this with { Status = S.RunningHook },
+        SwitchStarted => this with { Status = S.Switching },
+        TrafficSwitched => this with { Routed = true },
+        DeploymentSucceeded s => this with { Status = S.Success, FinishedAt = s.At },
+        DeploymentFailed f => this with { Status = f.Status, Error = f.Error, FinishedAt = f.At },
+        _ => this,
+    };
+
+    /// <summary>The status an event sets, for the audit; null when it sets none.</summary>
+    public static string? StatusSetBy(IDeploymentEvent e) =>
+        new DeploymentState().Apply(e).Status is { Length: > 0 } status ? status : null;
+}

@@ -1,0 +1,64 @@
+using Akka.Hosting;
+using Akka.Persistence.Sql.Config;
+using Akka.Persistence.Sql.Hosting;
+using Engine.Admin;
+using Engine.Apps;
+using Engine.Audit;
+using Engine.Containers;
+using Engine.Deployments;
+using Engine.Routing;
+using LinqToDB;
+using Yarp.ReverseProxy;
+using Yarp.ReverseProxy.Configuration;
+using Yarp.ReverseProxy.Model;
+
+namespace Engine.Hosting;
+
+/// <summary>The node: actor system, SQLite journal, Docker runtime, YARP router and admin API in one host.</summary>
+public static class EngineHost
+{
+    public static WebApplication Build(IDictionary<string, string?> overrides)
+    {
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory });
+        builder.Configuration.AddInMemoryCollection(overrides);
+        var settings = builder.Configuration.GetSection("Engine").Get<EngineSettings>() ?? new EngineSettings();
+        settings.Prepare();
+
+        builder.WebHost.UseUrls(settings.AdminUrl, settings.RouterUrl);
+        builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = null); // uploads are capped by MaxUploadBytes
+        builder.Services.ConfigureHttpJsonOptions(o => ApiJson.Configure(o.SerializerOptions));
+        builder.Services.AddSingleton(settings);
+        builder.Services.AddSingleton<IContainerRuntime>(_ => new DockerRuntime(settings.DockerHost, settings.InstanceId));
+        builder.Services.AddReverseProxy().LoadFromMemory([], []);
+        builder.Services.AddSingleton(sp => new RouteTable(sp.GetRequiredService<InMemoryConfigProvider>(),
+            sp.GetRequiredService<IProxyStateLookup>(), settings));
+
+        builder.Services.AddAkka("engine", (akka, sp) =>
+        {
+            var runtime = sp.GetRequiredService<IContainerRuntime>();
+            var table = sp.GetRequiredService<RouteTable>();
+            akka.ConfigureLoggers(l => l.AddLoggerFactory())
+                // SQLite has a single writer.
+                .AddHocon("akka.persistence.journal.sql.parallelism = 1", HoconAddMode.Prepend)
+                .WithSqlPersistence(
+                    connectionString: $"Data Source={settings.DatabasePath};Default Timeout=30",
+                    providerName: ProviderName.SQLiteMS,
+                    autoInitialize: true,
+                    tagStorageMode: TagMode.TagTable,
+                    journalBuilder: j => j.AddWriteEventAdapter<AppEventTagger>("app-tagger", [typeof(IAppEvent)]))
+                .WithActors((system, registry) =>
+                {
+                    var router = system.ActorOf(RouterActor.Props(table, settings), "router");
+                    registry.Register<RouterActor>(router);
+                    registry.Register<AppsRegistryActor>(
+                        system.ActorOf(AppsRegistryActor.Props(settings, runtime, router), "apps"));
+                });
+        });
+
+        var web = builder.Build();
+        web.MapAdminApi(settings);
+        web.MapReverseProxy();
+        web.MapRouterFallback(settings, web.Services.GetRequiredService<RouteTable>());
+        return web;
+    }
+}

@@ -1,0 +1,1 @@
+return await Engine.Cli.CliApp.RunAsync(args);

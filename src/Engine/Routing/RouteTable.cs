@@ -1,0 +1,53 @@
+using System.Collections.Immutable;
+using Engine.Hosting;
+using Yarp.ReverseProxy;
+using Yarp.ReverseProxy.Configuration;
+using Yarp.ReverseProxy.LoadBalancing;
+using Yarp.ReverseProxy.Model;
+
+namespace Engine.Routing;
+
+/// <summary>The router actor's window onto YARP: each change replaces the whole proxy configuration in one swap.</summary>
+public sealed class RouteTable(InMemoryConfigProvider proxyConfig, IProxyStateLookup proxyState, EngineSettings settings)
+{
+    private volatile Snapshot _current = new(ImmutableDictionary<string, AppRoute>.Empty, ImmutableHashSet<string>.Empty);
+
+    public sealed record Snapshot(ImmutableDictionary<string, AppRoute> Routes, ImmutableHashSet<string> KnownApps);
+
+    public Snapshot Current => _current;
+
+    public void Publish(Snapshot next)
+    {
+        var routes = next.Routes.Values.Select(r => new RouteConfig
+        {
+            RouteId = $"route-{r.App}",
+            ClusterId = r.ClusterId,
+            Match = new RouteMatch { Hosts = [HostFor(r.App)], Path = "{**catch-all}" },
+        }).ToList();
+        var clusters = next.Routes.Values.Select(r => new ClusterConfig
+        {
+            ClusterId = r.ClusterId,
+            LoadBalancingPolicy = LoadBalancingPolicies.RoundRobin,
+            Destinations = r.Endpoints.Select((e, i) => (Key: $"web-{i + 1}", Value: new DestinationConfig { Address = e }))
+                .ToDictionary(d => d.Key, d => d.Value),
+        }).ToList();
+        proxyConfig.Update(routes, clusters);
+        _current = next;
+    }
+
+    public string HostFor(string app) => $"{app}.{settings.Domain}";
+
+    /// <summary>The app named by a Host header under the engine's domain, or null.</summary>
+    public string? AppFor(string host)
+    {
+        var suffix = "." + settings.Domain;
+        var name = host.Split(':')[0];
+        return name.EndsWith(suffix, StringComparison.OrdinalIgnoreCase) ? name[..^suffix.Length].ToLowerInvariant() : null;
+    }
+
+    /// <summary>YARP's live destination states of a route, whose in-flight counters tell when it has drained.</summary>
+    public IReadOnlyList<DestinationState> DestinationsOf(AppRoute route) =>
+        proxyState.TryGetCluster(route.ClusterId, out var cluster)
+            ? cluster.Destinations.Values.ToList()
+            : [];
+}

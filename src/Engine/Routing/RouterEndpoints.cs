@@ -1,0 +1,26 @@
+using Engine.Hosting;
+
+namespace Engine.Routing;
+
+public static class RouterEndpoints
+{
+    /// <summary>Requests YARP has no route for: a clear 503 on the router port, a 404 on the admin port.</summary>
+    public static void MapRouterFallback(this WebApplication web, EngineSettings settings, RouteTable table) =>
+        web.MapFallback(async context =>
+        {
+            if (context.Connection.LocalPort != settings.RouterPort)
+            {
+                context.Response.StatusCode = StatusCodes.Status404NotFound;
+                await context.Response.WriteAsJsonAsync(new { error = $"no such endpoint: {context.Request.Path}" });
+                return;
+            }
+            var host = context.Request.Host.Host;
+            var app = table.AppFor(host);
+            context.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
+            context.Response.ContentType = "text/plain; charset=utf-8";
+            await context.Response.WriteAsync(
+                app is null ? $"503: no app is served at '{host}'; use APP.{settings.Domain}\n"
+                : table.Current.KnownApps.Contains(app) ? $"503: app '{app}' has no routed version yet (no successful deployment)\n"
+                : $"503: unknown app '{app}'\n");
+        });
+}
