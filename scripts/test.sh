@@ -1,0 +1,6 @@
+#!/usr/bin/env bash
+# Runs the whole test suite: unit tests and integration tests against a real Docker engine.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/ensure-docker.sh
+dotnet test Engine.sln --nologo --logger "console;verbosity=normal"

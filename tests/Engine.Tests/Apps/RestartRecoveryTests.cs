@@ -1,0 +1,47 @@
+using System.Net;
+using Engine.Tests.Support;
+
+namespace Engine.Tests.Apps;
+
+[Collection(DockerCollection.Name)]
+public sealed class RestartRecoveryTests
+{
+    private static readonly TimeSpan Within = TimeSpan.FromSeconds(60);
+
+    [Fact]
+    public async Task After_kill_9_the_in_flight_deployment_is_aborted_and_the_last_good_version_serves_again()
+    {
+        await using var node = await EngineNode.StartAsync("--start-timeout", "20", "--stop-grace", "2");
+        var app = node.NewApp("restart");
+        using var good = AppDir.WithHook("true");
+        Assert.Equal(0, (await node.Cli("deploy", good.Path, "--app", app)).ExitCode);
+
+        using var slow = AppDir.WithHook("sleep 300");
+        var inFlight = node.Cli("deploy", slow.Path, "--app", app);
+        await Eventually.Until(() => node.StatusOf($"{app}-v2"), s => s == "running-hook", Within, "the hook to run");
+
+        await node.KillAsync();
+        await inFlight;
+        // While the node is down, v1's web container disappears too: recovery must start it again.
+        await DockerProbe.RemoveAsync($"{app}-v1-web-1");
+        await node.RestartAsync();
+
+        var status = await Eventually.Until(() => node.StatusOf($"{app}-v2"), s => s == "aborted", Within, "v2 to be aborted");
+        var v2 = (await node.Cli("deployment", "show", $"{app}-v2", "--json")).Json;
+        Assert.Contains("node restarted", v2.GetProperty("error").GetString());
+        Assert.Equal("success", await node.StatusOf($"{app}-v1"));
+
+        var served = await Eventually.Until(() => node.Get(app), r => r.Status == HttpStatusCode.OK, Within, "v1 to serve again");
+        Assert.Equal($"version v1 of {app}", served.Body);
+        var containers = await Eventually.Until(() => DockerProbe.ContainersOf(app), c => c.Count == 1, Within, "v2's containers to go");
+        Assert.Equal(new ProbedContainer($"{app}-v1-web-1", "v1", "web", "running"), containers.Single());
+
+        var deployments = (await node.Cli("deployments", app, "--json")).Json.EnumerateArray()
+            .Select(d => (d.GetProperty("id").GetString(), d.GetProperty("status").GetString())).ToList();
+        Assert.Equal([($"{app}-v1", "success"), ($"{app}-v2", "aborted")], deployments);
+
+        // The app still deploys after recovery.
+        Assert.Equal(0, (await node.Cli("deploy", good.Path, "--app", app)).ExitCode);
+        Assert.Equal($"version v3 of {app}", (await node.Get(app)).Body);
+    }
+}

@@ -1,0 +1,28 @@
+using System.Net;
+using Engine.Tests.Support;
+
+namespace Engine.Tests.Routing;
+
+[Collection(DockerCollection.Name)]
+public sealed class RouterEndToEndTests(SharedNode shared)
+{
+    private readonly EngineNode _node = shared.Node;
+
+    [Fact]
+    public async Task Unknown_apps_and_apps_without_a_routed_version_get_a_clear_503()
+    {
+        var unknown = await _node.Get("never-deployed-app");
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, unknown.Status);
+        Assert.Contains("unknown app 'never-deployed-app'", unknown.Body);
+
+        var app = _node.NewApp("unrouted");
+        Assert.Equal(0, (await _node.Cli("env", "set", app, "A=1")).ExitCode);
+        var unrouted = await _node.Get(app);
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, unrouted.Status);
+        Assert.Contains($"app '{app}' has no routed version", unrouted.Body);
+
+        var elsewhere = await _node.Get("x", host: "example.test");
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, elsewhere.Status);
+        Assert.Contains("no app is served at 'example.test'", elsewhere.Body);
+    }
+}

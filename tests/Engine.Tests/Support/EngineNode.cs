@@ -1,0 +1,132 @@
+using System.Diagnostics;
+using System.Net;
+using Engine.Containers;
+
+namespace Engine.Tests.Support;
+
+/// <summary>A real engine node: `engine serve` in its own process, on free loopback ports, with its own data dir.</summary>
+public sealed class EngineNode : IAsyncDisposable
+{
+    private static readonly string EngineDll = System.IO.Path.Combine(AppContext.BaseDirectory, "engine.dll");
+    private readonly string[] _extraArgs;
+    private readonly bool _ownsDataDir;
+    private Process? _process;
+    private readonly HttpClient _http = new() { Timeout = TimeSpan.FromSeconds(30) };
+    private readonly List<string> _apps = [];
+
+    public string DataDir { get; }
+    public string AdminUrl { get; }
+    public string RouterUrl { get; }
+    public string Output { get; private set; } = "";
+
+    private EngineNode(string? dataDir, string[] extraArgs)
+    {
+        _ownsDataDir = dataDir is null;
+        DataDir = dataDir ?? Directory.CreateTempSubdirectory("engine-data-").FullName;
+        var ports = FreePorts.Take(2);
+        AdminUrl = $"http://127.0.0.1:{ports[0]}";
+        RouterUrl = $"http://127.0.0.1:{ports[1]}";
+        _extraArgs = extraArgs;
+    }
+
+    public static async Task<EngineNode> StartAsync(params string[] extraArgs)
+    {
+        var node = new EngineNode(null, extraArgs);
+        await node.StartProcessAsync();
+        return node;
+    }
+
+    /// <summary>Starts the node process again on the same data dir and ports.</summary>
+    public Task RestartAsync() => StartProcessAsync();
+
+    private async Task StartProcessAsync()
+    {
+        var args = new List<string> { EngineDll, "serve", "--data-dir", DataDir, "--admin-url", AdminUrl, "--router-url", RouterUrl };
+        args.AddRange(_extraArgs);
+        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+        args.ForEach(psi.ArgumentList.Add);
+        var process = Process.Start(psi)!;
+        process.OutputDataReceived += (_, e) => { lock (this) Output += e.Data + "\n"; };
+        process.ErrorDataReceived += (_, e) => { lock (this) Output += e.Data + "\n"; };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        _process = process;
+        await Eventually.Until(async () =>
+        {
+            if (process.HasExited) throw new InvalidOperationException($"engine exited with {process.ExitCode}:\n{Output}");
+            try { return (await _http.GetAsync($"{AdminUrl}/api/apps")).StatusCode; }
+            catch (HttpRequestException) { return HttpStatusCode.ServiceUnavailable; }
+        }, s => s == HttpStatusCode.OK, TimeSpan.FromSeconds(60), "the node's admin API");
+    }
+
+    /// <summary>SIGKILL, like `kill -9`.</summary>
+    public async Task KillAsync()
+    {
+        if (_process is not { HasExited: false } p) return;
+        p.Kill(entireProcessTree: true);
+        await p.WaitForExitAsync();
+    }
+
+    public string NewApp(string prefix)
+    {
+        var app = $"{prefix}-{Guid.NewGuid().ToString("N")[..8]}";
+        _apps.Add(app);
+        return app;
+    }
+
+    public Task<CliResult> Cli(params string[] args) => RunCli(AdminUrl, args);
+
+    public static async Task<CliResult> RunCli(string server, params string[] args)
+    {
+        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+        psi.ArgumentList.Add(EngineDll);
+        foreach (var a in args) psi.ArgumentList.Add(a);
+        psi.Environment["ENGINE_SERVER"] = server;
+        using var process = Process.Start(psi)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        using var limit = new CancellationTokenSource(TimeSpan.FromMinutes(5));
+        await process.WaitForExitAsync(limit.Token);
+        return new CliResult(process.ExitCode, await stdout, await stderr);
+    }
+
+    /// <summary>A request through the router, addressed by Host header to APP.localhost.</summary>
+    public async Task<(HttpStatusCode Status, string Body)> Get(string app, string path = "/", string? host = null)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, RouterUrl + path);
+        request.Headers.Host = host ?? $"{app}.localhost";
+        using var response = await _http.SendAsync(request);
+        return (response.StatusCode, (await response.Content.ReadAsStringAsync()).Trim());
+    }
+
+    public async Task<string> StatusOf(string deploymentId)
+    {
+        var r = await Cli("deployment", "show", deploymentId, "--json");
+        return r.ExitCode == 0 ? r.Json.GetProperty("status").GetString()! : $"(exit {r.ExitCode}: {r.Stderr.Trim()})";
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await KillAsync();
+        foreach (var app in _apps) await DockerProbe.RemoveAppAsync(app);
+        _http.Dispose();
+        if (_ownsDataDir) Directory.Delete(DataDir, recursive: true);
+    }
+}
+
+/// <summary>One node shared by the integration tests that need no special settings; each test uses its own apps.</summary>
+public sealed class SharedNode : IAsyncLifetime
+{
+    public EngineNode Node { get; private set; } = null!;
+
+    public async Task InitializeAsync() =>
+        Node = await EngineNode.StartAsync("--start-timeout", "5", "--stop-grace", "3", "--max-upload-bytes", "1048576");
+
+    public async Task DisposeAsync() => await Node.DisposeAsync();
+}
+
+[CollectionDefinition(Name)]
+public sealed class DockerCollection : ICollectionFixture<SharedNode>
+{
+    public const string Name = "docker";
+}
