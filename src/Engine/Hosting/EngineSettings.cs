@@ -37,8 +37,9 @@ public sealed class EngineSettings
         if (AdminPort == RouterPort)
             throw new ArgumentException("--admin-url and --router-url must use different ports");
         foreach (var (name, value) in new[] { ("start timeout", StartTimeout), ("hook timeout", HookTimeout),
-                     ("deployment timeout", DeploymentTimeout), ("stop grace", StopGrace) })
+                     ("deployment timeout", DeploymentTimeout) })
             if (value <= TimeSpan.Zero) throw new ArgumentException($"{name} must be positive");
+        if (StopGrace < TimeSpan.Zero) throw new ArgumentException("stop grace must not be negative");
         if (MaxUploadBytes <= 0) throw new ArgumentException("max upload size must be positive");
         Directory.CreateDirectory(LogDir);
         Directory.CreateDirectory(UploadDir);

@@ -1,0 +1,39 @@
+using Engine.Apps;
+
+namespace Engine.Tests.Apps;
+
+public sealed class ProcfileTests
+{
+    [Fact]
+    public void Parses_process_types_and_the_postdeploy_hook_keeping_commands_whole()
+    {
+        var processes = Procfile.Parse("# comment\nweb: bundle exec puma -p $PORT\n\nworker: sidekiq\npostdeploy: rake db:migrate && echo done\n");
+        Assert.Equal([
+            new ProcessType("web", "bundle exec puma -p $PORT"),
+            new ProcessType("worker", "sidekiq"),
+            new ProcessType("postdeploy", "rake db:migrate && echo done"),
+        ], processes);
+    }
+
+    [Theory]
+    [InlineData("web: ok\nno colon here\n", "Procfile line 2: expected 'name: command'")]
+    [InlineData("web:   \n", "Procfile line 1: process 'web' has an empty command")]
+    [InlineData("web: a\nworker: b\nweb: c\n", "Procfile line 3: process 'web' is already defined on line 1")]
+    [InlineData("we b: a\n", "Procfile line 1: invalid process name 'we b'")]
+    [InlineData("# only a comment\n", "Procfile defines no process")]
+    public void Malformed_Procfiles_are_refused_with_a_message_naming_the_line(string text, string message)
+    {
+        var e = Assert.Throws<ProcfileException>(() => Procfile.Parse(text));
+        Assert.StartsWith(message, e.Message);
+    }
+
+    [Theory]
+    [InlineData("hello", true)]
+    [InlineData("my-app-2", true)]
+    [InlineData("", false)]
+    [InlineData("Hello", false)]
+    [InlineData("my_app", false)]
+    [InlineData("a-very-long-app-name-that-is-over-forty-chars", false)]
+    public void App_names_are_lowercase_letters_digits_and_dashes_up_to_40(string name, bool valid) =>
+        Assert.Equal(valid, AppName.Validate(name) is null);
+}

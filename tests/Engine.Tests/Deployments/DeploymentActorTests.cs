@@ -1,0 +1,124 @@
+using Akka.Actor;
+using Akka.TestKit.Xunit2;
+using Engine.Apps;
+using Engine.Deployments;
+using Engine.Hosting;
+using Engine.Routing;
+using Engine.Tests.Support;
+
+namespace Engine.Tests.Deployments;
+
+/// <summary>The deployment actor against the fake runtime and the in-memory journal.</summary>
+public sealed class DeploymentActorTests : TestKit, IDisposable
+{
+    private static readonly TimeSpan Within = TimeSpan.FromSeconds(15);
+    private readonly FakeContainerRuntime _runtime = new();
+    private readonly EngineSettings _settings;
+    private readonly string _dataDir = Directory.CreateTempSubdirectory("engine-unit-").FullName;
+
+    public DeploymentActorTests()
+    {
+        _settings = new EngineSettings { DataDir = _dataDir, StopGrace = TimeSpan.Zero };
+        _settings.Prepare();
+    }
+
+    /// <summary>Stands in for the app actor: the deployment's messages to its parent reach the test actor.</summary>
+    private sealed class StepParent : ReceiveActor
+    {
+        public StepParent(Props child, IActorRef probe)
+        {
+            var c = Context.ActorOf(child, "child");
+            ReceiveAny(m => { if (Sender.Equals(c)) probe.Forward(m); else c.Forward(m); });
+        }
+    }
+
+    private DeploymentCreated Init(string procfile, bool dockerfile = true)
+    {
+        var archive = Path.Combine(_dataDir, $"{Guid.NewGuid():N}.tar");
+        var files = new List<(string, string)> { ("Procfile", procfile) };
+        if (dockerfile) files.Add(("Dockerfile", "FROM busybox\n"));
+        using (var file = File.Create(archive)) SourceTar.Build(files.ToArray()).CopyTo(file);
+        return new DeploymentCreated("app", "app-v1", 1, archive, new Dictionary<string, string> { ["FOO"] = "bar" }, DateTimeOffset.UtcNow);
+    }
+
+    private IActorRef Spawn(DeploymentCreated init, IActorRef router) =>
+        Sys.ActorOf(Props.Create(() => new StepParent(DeploymentActor.Props(init, _settings, _runtime, router), TestActor)));
+
+    private static DeploymentView ViewOf(IActorRef parent) =>
+        parent.Ask<DeploymentView>(GetDeploymentView.Instance, Within).Result;
+
+    [Fact]
+    public void Traffic_moves_only_after_the_hook_succeeded_and_the_app_promoted_the_deployment()
+    {
+        var router = CreateTestProbe();
+        var parent = Spawn(Init("web: serve\npostdeploy: migrate\n"), router);
+        parent.Tell(StartDeployment.Instance);
+
+        var promote = ExpectMsg<PromoteDeployment>(Within);
+        Assert.Contains(_runtime.Started, s => s.Type == "postdeploy" && s.Command == "migrate" && s.Env["FOO"] == "bar");
+        Assert.False(router.HasMessages, "the router was told before the app promoted the deployment");
+        Assert.Equal("switching", ViewOf(parent).Status);
+
+        parent.Tell(new DeploymentPromoted(promote.DeploymentId));
+        var route = router.ExpectMsg<SwitchRoute>(Within);
+        var web = Assert.Single(promote.Containers, c => c.Type == "web");
+        Assert.Equal([$"http://127.0.0.1:{web.Port}"], route.Endpoints);
+        route.ReplyTo.Tell(new RouteSwitched("app", "app-v1"));
+        route.ReplyTo.Tell(new RouteDrained("app", "app-v1"));
+
+        Assert.Equal("success", ExpectMsg<DeploymentFinished>(Within).Status);
+        Assert.Equal(["app-v1-web-1"], _runtime.Live.Select(c => c.Name));
+        Assert.Contains("-----> running-hook", File.ReadAllText(_settings.LogPath("app-v1")));
+    }
+
+    [Fact]
+    public void A_failing_hook_never_reaches_the_router_and_removes_the_new_containers()
+    {
+        _runtime.HookExitCode = 3;
+        var router = CreateTestProbe();
+        var parent = Spawn(Init("web: serve\nworker: work\npostdeploy: migrate\n"), router);
+        parent.Tell(StartDeployment.Instance);
+
+        var finished = ExpectMsg<DeploymentFinished>(Within);
+        Assert.Equal("hook-error", finished.Status);
+        Assert.Contains("exited with code 3", ViewOf(parent).Error);
+        Assert.False(router.HasMessages);
+        Assert.Empty(_runtime.Live);
+    }
+
+    [Fact]
+    public void A_missing_Dockerfile_ends_as_build_error_before_any_container_starts()
+    {
+        var parent = Spawn(Init("web: serve\n", dockerfile: false), CreateTestProbe());
+        parent.Tell(StartDeployment.Instance);
+        Assert.Equal("build-error", ExpectMsg<DeploymentFinished>(Within).Status);
+        Assert.Empty(_runtime.Started);
+    }
+
+    [Fact]
+    public void Recovered_mid_hook_it_aborts_with_a_reason_and_cleans_up_its_containers()
+    {
+        _runtime.HookBlocks = true;
+        var init = Init("web: serve\npostdeploy: migrate\n");
+        var first = Spawn(init, CreateTestProbe());
+        first.Tell(StartDeployment.Instance);
+        AwaitCondition(() => ViewOf(first).Status == "running-hook", Within);
+
+        Watch(first);
+        Sys.Stop(first);
+        ExpectTerminated(first, Within);
+        Assert.NotEmpty(_runtime.Live);
+
+        var second = Spawn(init, CreateTestProbe());
+        Assert.Equal("aborted", ExpectMsg<DeploymentFinished>(Within).Status);
+        var view = ViewOf(second);
+        Assert.Contains("node restarted while the deployment was running-hook", view.Error);
+        AwaitCondition(() => _runtime.Live.Count == 0, Within);
+    }
+
+    public new void Dispose()
+    {
+        base.Dispose();
+        Directory.Delete(_dataDir, recursive: true);
+    }
+}

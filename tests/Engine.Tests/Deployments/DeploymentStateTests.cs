@@ -1,0 +1,146 @@
+using Engine.Apps;
+using Engine.Deployments;
+
+namespace Engine.Tests.Deployments;
+
+public sealed class DeploymentStateTests
+{
+    private static readonly DateTimeOffset Now = DateTimeOffset.Parse("2026-11-26T12:00:00Z");
+
+    private static readonly IReadOnlyList<ProcessType> WithHook =
+        [new("web", "serve"), new("worker", "work"), new("postdeploy", "migrate")];
+
+    private static DeploymentState Created() => new DeploymentState().Apply(new DeploymentCreated("app", "app-v2", 2,
+        "/tmp/a.tar", new Dictionary<string, string> { ["FOO"] = "bar" }, Now));
+
+    /// <summary>Decides, applies and returns the new state with the events it produced.</summary>
+    private static (DeploymentState State, IReadOnlyList<IDeploymentEvent> Events) Step(DeploymentState s, IDeploymentCommand c)
+    {
+        var events = s.Decide(c, Now);
+        return (events.Aggregate(s, (st, e) => st.Apply(e)), events);
+    }
+
+    private static DeploymentState Through(DeploymentState s, params IDeploymentCommand[] commands) =>
+        commands.Aggregate(s, (st, c) => Step(st, c).State);
+
+    [Fact]
+    public void The_happy_path_walks_every_status_in_order_and_plans_the_containers()
+    {
+        var s = Created();
+        var statuses = new List<string> { s.Status };
+        foreach (var c in new IDeploymentCommand[]
+                 {
+                     StartDeployment.Instance, new BuildSucceeded("img:v2", WithHook), new ImagePushed([4242]),
+                     new ContainersUp([]), HookSucceeded.Instance, new RouteSwitched("app", "app-v2"), new ContainersRemoved(1),
+                 })
+        {
+            s = Step(s, c).State;
+            statuses.Add(s.Status);
+        }
+        Assert.Equal(["queued", "building", "pushing", "starting", "running-hook", "switching", "switching", "success"], statuses);
+        Assert.Equal(Now, s.FinishedAt);
+
+        var web = Assert.Single(s.Containers, c => c.Type == "web");
+        Assert.Equal((4242, "app-v2-web-1", "serve"), (web.Port!.Value, web.Name, web.Command));
+        Assert.Equal("4242", web.Env["PORT"]);
+        Assert.Equal("bar", web.Env["FOO"]);
+        Assert.Single(s.Containers, c => c.Type == "worker" && c.Port is null && !c.Env.ContainsKey("PORT"));
+        Assert.DoesNotContain(s.Containers, c => c.Type == "postdeploy");
+
+        var hook = s.HookSpec();
+        Assert.Equal(("migrate", "postdeploy-1", "v2", "app-v2"),
+            (hook.Command, hook.Env["CONTAINER"], hook.Env["CONTAINER_VERSION"], hook.Env["DEPLOYMENT_ID"]));
+    }
+
+    [Fact]
+    public void Without_a_hook_the_deployment_goes_from_starting_straight_to_switching()
+    {
+        var s = Through(Created(), StartDeployment.Instance, new BuildSucceeded("img", [new("web", null)]), new ImagePushed([1]));
+        var (next, events) = Step(s, new ContainersUp(s.Containers));
+        Assert.IsType<SwitchStarted>(Assert.Single(events));
+        Assert.Equal("switching", next.Status);
+    }
+
+    [Theory]
+    [InlineData("build")]
+    [InlineData("start")]
+    [InlineData("hook")]
+    public void Failures_end_with_the_matching_status_and_error(string where)
+    {
+        var s = Through(Created(), StartDeployment.Instance);
+        IDeploymentCommand failure = new BuildFailed("no Dockerfile");
+        var expected = "build-error";
+        if (where != "build")
+        {
+            s = Through(s, new BuildSucceeded("img", WithHook), new ImagePushed([1]));
+            failure = new ContainersFailed("crashed-error", "web-1 exited");
+            expected = "crashed-error";
+        }
+        if (where == "hook")
+        {
+            s = Through(s, new ContainersUp([]));
+            failure = new HookFailed("exit 3");
+            expected = "hook-error";
+        }
+        var end = Step(s, failure).State;
+        Assert.Equal(expected, end.Status);
+        Assert.True(end.IsTerminal);
+        Assert.NotNull(end.Error);
+        Assert.Empty(end.Decide(HookSucceeded.Instance, Now));
+        Assert.Empty(end.Decide(StartDeployment.Instance, Now));
+    }
+
+    [Fact]
+    public void A_timeout_fails_an_unfinished_deployment_but_not_one_whose_hook_already_succeeded()
+    {
+        var hookRunning = Through(Created(), StartDeployment.Instance, new BuildSucceeded("img", WithHook), new ImagePushed([1]), new ContainersUp([]));
+        Assert.Equal("timeout-error", Step(hookRunning, DeploymentTimedOut.Instance).State.Status);
+
+        var switching = Through(hookRunning, HookSucceeded.Instance);
+        Assert.Empty(switching.Decide(DeploymentTimedOut.Instance, Now));
+        Assert.Empty(switching.Decide(RecoveredInFlight.Instance, Now));
+    }
+
+    [Fact]
+    public void A_deployment_found_in_flight_at_recovery_is_aborted_with_a_reason_and_a_queued_one_is_not()
+    {
+        Assert.Empty(Created().Decide(RecoveredInFlight.Instance, Now));
+        var building = Through(Created(), StartDeployment.Instance);
+        var aborted = Step(building, RecoveredInFlight.Instance).State;
+        Assert.Equal("aborted", aborted.Status);
+        Assert.Contains("node restarted while the deployment was building", aborted.Error);
+    }
+
+    [Fact]
+    public void Replaying_the_events_rebuilds_the_same_state()
+    {
+        var s = Created();
+        var journal = new List<IDeploymentEvent>();
+        foreach (var c in new IDeploymentCommand[] { StartDeployment.Instance, new BuildSucceeded("img", WithHook), new ImagePushed([7]), new ContainersUp([]) })
+        {
+            var (next, events) = Step(s, c);
+            journal.AddRange(events);
+            s = next;
+        }
+        var replayed = Created();
+        replayed = journal.Aggregate(replayed, (st, e) => st.Apply(e));
+        Assert.Equal(s.Status, replayed.Status);
+        Assert.Equal(s.Containers, replayed.Containers);
+        Assert.Equal(s.Image, replayed.Image);
+    }
+
+    [Theory]
+    [InlineData("hello-v3", "hello", 3)]
+    [InlineData("my-v1-app-v12", "my-v1-app", 12)]
+    public void Deployment_ids_name_their_app_and_version(string id, string app, int version)
+    {
+        Assert.Equal(id, DeploymentState.IdFor(app, version));
+        Assert.Equal((app, version), DeploymentState.ParseId(id));
+    }
+
+    [Theory]
+    [InlineData("hello")]
+    [InlineData("hello-v0")]
+    [InlineData("hello-vx")]
+    public void Other_strings_are_not_deployment_ids(string id) => Assert.Null(DeploymentState.ParseId(id));
+}

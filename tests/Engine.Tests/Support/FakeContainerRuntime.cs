@@ -1,0 +1,71 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Net.Sockets;
+using Engine.Containers;
+
+namespace Engine.Tests.Support;
+
+/// <summary>An in-memory container runtime for fast state-machine tests. A "web" container listens on its $PORT for
+/// real, so the supervisor's TCP readiness check runs unchanged.</summary>
+public sealed class FakeContainerRuntime : IContainerRuntime
+{
+    private sealed record Running(ContainerSpec Spec, TcpListener? Listener);
+
+    private readonly ConcurrentDictionary<string, Running> _containers = new();
+    private int _next;
+
+    public long HookExitCode { get; set; }
+    public bool HookBlocks { get; set; }
+    public ConcurrentQueue<ContainerSpec> Started { get; } = new();
+
+    public IReadOnlyList<ContainerSpec> Live => _containers.Values.Select(r => r.Spec).ToList();
+
+    public Task BuildImageAsync(Stream context, string tag, Action<string> output, CancellationToken ct)
+    {
+        output($"fake build of {tag}");
+        return Task.CompletedTask;
+    }
+
+    public Task<string> RunAsync(ContainerSpec spec, bool restartAlways, CancellationToken ct)
+    {
+        TcpListener? listener = null;
+        if (spec.Port is { } port)
+        {
+            listener = new TcpListener(IPAddress.Loopback, port);
+            listener.Start();
+        }
+        var id = $"fake{Interlocked.Increment(ref _next)}";
+        _containers[id] = new Running(spec, listener);
+        Started.Enqueue(spec);
+        return Task.FromResult(id);
+    }
+
+    public Task<ContainerState?> InspectAsync(string id, CancellationToken ct) =>
+        Task.FromResult(_containers.ContainsKey(id) ? new ContainerState(true, false, 0, 0, "running") : null);
+
+    public async Task<long> WaitAsync(string id, CancellationToken ct)
+    {
+        if (HookBlocks) await Task.Delay(Timeout.Infinite, ct);
+        return HookExitCode;
+    }
+
+    public Task StreamLogsAsync(string id, Action<string> line, CancellationToken ct)
+    {
+        if (_containers.TryGetValue(id, out var c)) line($"fake output of {c.Spec.Slot} {c.Spec.Version}");
+        return Task.CompletedTask;
+    }
+
+    public Task<string> TailLogsAsync(string id, int lines, CancellationToken ct) => Task.FromResult("");
+
+    public Task<IReadOnlyList<ContainerSummary>> ListAsync(string? app, CancellationToken ct) =>
+        Task.FromResult<IReadOnlyList<ContainerSummary>>(_containers
+            .Where(c => app is null || c.Value.Spec.App == app)
+            .Select(c => new ContainerSummary(c.Key, c.Value.Spec.Name, c.Value.Spec.App, c.Value.Spec.DeploymentId,
+                c.Value.Spec.Version, c.Value.Spec.Type, c.Value.Spec.Slot, "running")).ToList());
+
+    public Task StopAndRemoveAsync(string id, TimeSpan grace, CancellationToken ct)
+    {
+        if (_containers.TryRemove(id, out var c)) c.Listener?.Stop();
+        return Task.CompletedTask;
+    }
+}
