@@ -24,6 +24,11 @@ public sealed class RestartRecoveryTests
         await inFlight;
         // While the node is down, v1's web container disappears too: recovery must start it again.
         await DockerProbe.RemoveAsync($"{app}-v1-web-1");
+        // And containers that belong to no routed or in-flight deployment, of this app or an unknown one, must go.
+        var instance = File.ReadAllText(Path.Combine(node.DataDir, "instance-id")).Trim();
+        var strayApp = node.NewApp("stray");
+        await DockerProbe.StartStrayAsync(instance, app, $"{app}-v99");
+        await DockerProbe.StartStrayAsync(instance, strayApp, $"{strayApp}-v1");
         await node.RestartAsync();
 
         var status = await Eventually.Until(() => node.StatusOf($"{app}-v2"), s => s == "aborted", Within, "v2 to be aborted");
@@ -35,6 +40,7 @@ public sealed class RestartRecoveryTests
         Assert.Equal($"version v1 of {app}", served.Body);
         var containers = await Eventually.Until(() => DockerProbe.ContainersOf(app), c => c.Count == 1, Within, "v2's containers to go");
         Assert.Equal(new ProbedContainer($"{app}-v1-web-1", "v1", "web", "running"), containers.Single());
+        await Eventually.Until(() => DockerProbe.ContainersOf(strayApp), c => c.Count == 0, Within, "the unknown app's container to go");
 
         var deployments = (await node.Cli("deployments", app, "--json")).Json.EnumerateArray()
             .Select(d => (d.GetProperty("id").GetString(), d.GetProperty("status").GetString())).ToList();

@@ -23,6 +23,23 @@ public static class DockerProbe
             c.Labels["engine.type"], c.State)).OrderBy(c => c.Name).ToList();
     }
 
+    /// <summary>A running container that carries the engine's labels but belongs to no deployment the engine knows.</summary>
+    public static async Task StartStrayAsync(string instanceId, string app, string deploymentId)
+    {
+        var created = await Client.Containers.CreateContainerAsync(new CreateContainerParameters
+        {
+            Name = $"{deploymentId}-web-1",
+            Image = "busybox",
+            Cmd = ["sleep", "600"],
+            Labels = new Dictionary<string, string>
+            {
+                ["engine.instance"] = instanceId, ["engine.app"] = app, ["engine.deployment"] = deploymentId,
+                ["engine.version"] = "v99", ["engine.type"] = "web", ["engine.container"] = "web-1",
+            },
+        });
+        await Client.Containers.StartContainerAsync(created.ID, new ContainerStartParameters());
+    }
+
     public static Task RemoveAsync(string name) =>
         Client.Containers.RemoveContainerAsync(name, new ContainerRemoveParameters { Force = true });
 
