@@ -10,18 +10,11 @@ public sealed class BadInputTests(SharedNode shared)
 {
     private readonly EngineNode _node = shared.Node;
 
-    private async Task<(string Status, string Error)> DeployExpectingFailure(AppDir dir, string app)
-    {
-        var result = await _node.Cli("deploy", dir.Path, "--app", app, "--json");
-        Assert.True(result.ExitCode == 1, result.ToString());
-        return (result.LastJson.GetProperty("status").GetString()!, result.LastJson.GetProperty("error").GetString()!);
-    }
-
     [Fact]
     public async Task A_missing_Dockerfile_is_a_build_error_that_says_so()
     {
         using var dir = new AppDir(dockerfile: false);
-        var (status, error) = await DeployExpectingFailure(dir, _node.NewApp("nodockerfile"));
+        var (status, error) = await _node.DeployFailingAsync(dir, _node.NewApp("nodockerfile"));
         Assert.Equal("build-error", status);
         Assert.Contains("no Dockerfile", error);
     }
@@ -30,7 +23,7 @@ public sealed class BadInputTests(SharedNode shared)
     public async Task A_malformed_Procfile_is_a_build_error_that_names_the_line()
     {
         using var dir = new AppDir("web: sh /app/web.sh\nthis line has no colon\n");
-        var (status, error) = await DeployExpectingFailure(dir, _node.NewApp("badprocfile"));
+        var (status, error) = await _node.DeployFailingAsync(dir, _node.NewApp("badprocfile"));
         Assert.Equal("build-error", status);
         Assert.Contains("Procfile line 2", error);
     }
@@ -41,7 +34,7 @@ public sealed class BadInputTests(SharedNode shared)
         var app = _node.NewApp("symlink");
         using var dir = new AppDir();
         File.CreateSymbolicLink(dir.Combine("passwd"), "/etc/passwd");
-        var (status, error) = await DeployExpectingFailure(dir, app);
+        var (status, error) = await _node.DeployFailingAsync(dir, app);
         Assert.Equal("build-error", status);
         Assert.Contains("points outside the app directory", error);
         Assert.Empty(await DockerProbe.ContainersOf(app));

@@ -14,7 +14,7 @@ public sealed class RestartRecoveryTests
         await using var node = await EngineNode.StartAsync("--start-timeout", "20", "--stop-grace", "2");
         var app = node.NewApp("restart");
         using var good = AppDir.WithHook("true");
-        Assert.Equal(0, (await node.Cli("deploy", good.Path, "--app", app)).ExitCode);
+        await node.DeployAsync(good, app);
 
         using var slow = AppDir.WithHook("sleep 300");
         var inFlight = node.Cli("deploy", slow.Path, "--app", app);
@@ -47,7 +47,7 @@ public sealed class RestartRecoveryTests
         Assert.Equal([($"{app}-v1", "success"), ($"{app}-v2", "aborted")], deployments);
 
         // The app still deploys after recovery.
-        Assert.Equal(0, (await node.Cli("deploy", good.Path, "--app", app)).ExitCode);
+        await node.DeployAsync(good, app);
         Assert.Equal($"version v3 of {app}", (await node.Get(app)).Body);
     }
 }

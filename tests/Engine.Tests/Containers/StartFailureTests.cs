@@ -14,9 +14,7 @@ public sealed class StartFailureTests(SharedNode shared)
         var app = _node.NewApp("crash");
         using var dir = new AppDir("web: echo about to die; exit 1\npostdeploy: echo must not run\n");
 
-        var result = await _node.Cli("deploy", dir.Path, "--app", app, "--json");
-        Assert.True(result.ExitCode == 1, result.ToString());
-        Assert.Equal("crashed-error", result.LastJson.GetProperty("status").GetString());
+        Assert.Equal("crashed-error", (await _node.DeployFailingAsync(dir, app)).Status);
         var log = (await _node.Cli("deployment", "logs", $"{app}-v1")).Stdout;
         Assert.Contains("about to die", log);
         Assert.DoesNotContain("must not run", log);
@@ -30,10 +28,9 @@ public sealed class StartFailureTests(SharedNode shared)
         var app = _node.NewApp("deaf");
         using var dir = new AppDir("web: sleep 600\n");
 
-        var result = await _node.Cli("deploy", dir.Path, "--app", app, "--json");
-        Assert.True(result.ExitCode == 1, result.ToString());
-        Assert.Equal("timeout-error", result.LastJson.GetProperty("status").GetString());
-        Assert.Contains("did not accept connections", result.LastJson.GetProperty("error").GetString());
+        var (status, error) = await _node.DeployFailingAsync(dir, app);
+        Assert.Equal("timeout-error", status);
+        Assert.Contains("did not accept connections", error);
         Assert.Empty(await DockerProbe.ContainersOf(app));
     }
 }

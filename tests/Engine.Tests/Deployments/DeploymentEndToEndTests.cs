@@ -15,12 +15,10 @@ public sealed class DeploymentEndToEndTests(SharedNode shared)
         var app = _node.NewApp("ok");
         using var dir = AppDir.WithHook("echo \"hook ran for $CONTAINER_VERSION\"");
 
-        var v1 = await _node.Cli("deploy", dir.Path, "--app", app);
-        Assert.True(v1.ExitCode == 0, v1.ToString());
+        await _node.DeployAsync(dir, app);
         Assert.Equal((HttpStatusCode.OK, $"version v1 of {app}"), await _node.Get(app));
 
-        var v2 = await _node.Cli("deploy", dir.Path, "--app", app, "--json");
-        Assert.True(v2.ExitCode == 0, v2.ToString());
+        var v2 = await _node.DeployAsync(dir, app);
         var deployment = v2.LastJson;
         Assert.Equal("success", deployment.GetProperty("status").GetString());
         Assert.Equal("v2", deployment.GetProperty("version").GetString());
@@ -47,13 +45,12 @@ public sealed class DeploymentEndToEndTests(SharedNode shared)
     {
         var app = _node.NewApp("hookfail");
         using var good = AppDir.WithHook("true");
-        Assert.Equal(0, (await _node.Cli("deploy", good.Path, "--app", app)).ExitCode);
+        await _node.DeployAsync(good, app);
 
         using var bad = AppDir.WithHook("echo migration exploded; exit 3");
-        var v2 = await _node.Cli("deploy", bad.Path, "--app", app, "--json");
-        Assert.True(v2.ExitCode == 1, v2.ToString());
-        Assert.Equal("hook-error", v2.LastJson.GetProperty("status").GetString());
-        Assert.Contains("exited with code 3", v2.LastJson.GetProperty("error").GetString());
+        var (status, error) = await _node.DeployFailingAsync(bad, app);
+        Assert.Equal("hook-error", status);
+        Assert.Contains("exited with code 3", error);
         Assert.Contains("migration exploded", (await _node.Cli("deployment", "logs", $"{app}-v2")).Stdout);
 
         Assert.Equal((HttpStatusCode.OK, $"version v1 of {app}"), await _node.Get(app));
@@ -67,7 +64,7 @@ public sealed class DeploymentEndToEndTests(SharedNode shared)
     {
         var app = _node.NewApp("gate");
         using var v1 = AppDir.WithHook("true");
-        Assert.Equal(0, (await _node.Cli("deploy", v1.Path, "--app", app)).ExitCode);
+        await _node.DeployAsync(v1, app);
 
         using var slow = AppDir.WithHook("sleep 4; echo hook done");
         var deploying = _node.Cli("deploy", slow.Path, "--app", app);
@@ -75,9 +72,13 @@ public sealed class DeploymentEndToEndTests(SharedNode shared)
 
         // The new web container is up (it passed the start check) but must not be routed while the hook runs.
         Assert.Contains(await DockerProbe.ContainersOf(app), c => c.Version == "v2" && c.Type == "web" && c.State == "running");
+        // Only answers bracketed by two "running-hook" readings count: those were served while the hook ran.
         var served = new List<string>();
         while (await _node.StatusOf($"{app}-v2") == "running-hook")
-            served.Add((await _node.Get(app)).Body);
+        {
+            var body = (await _node.Get(app)).Body;
+            if (await _node.StatusOf($"{app}-v2") == "running-hook") served.Add(body);
+        }
         Assert.NotEmpty(served);
         Assert.All(served, body => Assert.Equal($"version v1 of {app}", body));
 
@@ -90,7 +91,7 @@ public sealed class DeploymentEndToEndTests(SharedNode shared)
     public async Task A_second_deploy_of_the_same_app_waits_queued_until_the_first_ends()
     {
         var app = _node.NewApp("queue");
-        using var slow = AppDir.WithHook("sleep 3");
+        using var slow = AppDir.WithHook("sleep 5");
         var first = _node.Cli("deploy", slow.Path, "--app", app);
         await Eventually.Until(() => _node.StatusOf($"{app}-v1"), s => s is "building" or "pushing" or "starting" or "running-hook",
             Within, "the first deployment to start");
@@ -120,13 +121,16 @@ public sealed class DeploymentEndToEndTests(SharedNode shared)
     {
         var slowApp = _node.NewApp("par-slow");
         var fastApp = _node.NewApp("par-fast");
-        using var slow = AppDir.WithHook("sleep 8");
+        // The slow app's hook ends only once the fast app is served, so it succeeds only if both deploy at once.
+        using var slow = AppDir.WithHook(
+            $"until wget -q -O- --header 'Host: {fastApp}.localhost' {_node.RouterUrl}/; do sleep 0.2; done");
         using var fast = AppDir.WithHook("true");
         var slowRun = _node.Cli("deploy", slow.Path, "--app", slowApp);
         await Eventually.Until(() => _node.StatusOf($"{slowApp}-v1"), s => s == "running-hook", Within, "the slow hook to run");
 
-        Assert.Equal(0, (await _node.Cli("deploy", fast.Path, "--app", fastApp)).ExitCode);
-        Assert.Equal("running-hook", await _node.StatusOf($"{slowApp}-v1"));
-        Assert.Equal(0, (await slowRun).ExitCode);
+        await _node.DeployAsync(fast, fastApp);
+        var result = await slowRun.WaitAsync(Within);
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.Contains($"version v1 of {fastApp}", result.Stderr);
     }
 }

@@ -16,8 +16,7 @@ public sealed class HookEndToEndTests(SharedNode shared)
         Assert.Equal(0, (await _node.Cli("env", "unset", app, "DROPPED")).ExitCode);
         using var dir = AppDir.WithHook("env | sort | sed 's/^/ENV /'");
 
-        var result = await _node.Cli("deploy", dir.Path, "--app", app);
-        Assert.True(result.ExitCode == 0, result.ToString());
+        await _node.DeployAsync(dir, app);
         var env = (await _node.Cli("deployment", "logs", $"{app}-v1")).Stdout.Split('\n')
             .Where(l => l.StartsWith("ENV ")).Select(l => l[4..]).ToHashSet();
 
@@ -37,8 +36,7 @@ public sealed class HookEndToEndTests(SharedNode shared)
         var app = _node.NewApp("hookfs");
         using var dir = AppDir.WithHook("mkdir -p /tmp/www && echo written-by-hook > /tmp/www/hook.txt && cat /tmp/www/hook.txt");
 
-        var result = await _node.Cli("deploy", dir.Path, "--app", app);
-        Assert.True(result.ExitCode == 0, result.ToString());
+        var result = await _node.DeployAsync(dir, app);
         Assert.Contains("written-by-hook", result.Stderr);
 
         Assert.Equal((HttpStatusCode.OK, $"version v1 of {app}"), await _node.Get(app));

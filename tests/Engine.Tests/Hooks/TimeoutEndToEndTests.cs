@@ -12,20 +12,18 @@ public sealed class TimeoutEndToEndTests
         await using var node = await EngineNode.StartAsync("--hook-timeout", "3", "--deployment-timeout", "8", "--stop-grace", "1");
         var app = node.NewApp("limits");
         using var good = AppDir.WithHook("true");
-        Assert.Equal(0, (await node.Cli("deploy", good.Path, "--app", app)).ExitCode);
+        await node.DeployAsync(good, app);
 
         using var slowHook = AppDir.WithHook("sleep 120");
-        var hook = await node.Cli("deploy", slowHook.Path, "--app", app, "--json");
-        Assert.True(hook.ExitCode == 1, hook.ToString());
-        Assert.Equal("hook-error", hook.LastJson.GetProperty("status").GetString());
-        Assert.Contains("did not finish within 3 s", hook.LastJson.GetProperty("error").GetString());
+        var hook = await node.DeployFailingAsync(slowHook, app);
+        Assert.Equal("hook-error", hook.Status);
+        Assert.Contains("did not finish within 3 s", hook.Error);
 
         // The start timeout (60 s by default) is longer than the whole deployment's 8 s.
         using var deaf = new AppDir("web: sleep 600\n");
-        var whole = await node.Cli("deploy", deaf.Path, "--app", app, "--json");
-        Assert.True(whole.ExitCode == 1, whole.ToString());
-        Assert.Equal("timeout-error", whole.LastJson.GetProperty("status").GetString());
-        Assert.Contains("did not finish within its time limit", whole.LastJson.GetProperty("error").GetString());
+        var whole = await node.DeployFailingAsync(deaf, app);
+        Assert.Equal("timeout-error", whole.Status);
+        Assert.Contains("did not finish within its time limit", whole.Error);
 
         Assert.Equal((HttpStatusCode.OK, $"version v1 of {app}"), await node.Get(app));
         var containers = await Eventually.Until(() => DockerProbe.ContainersOf(app), c => c.Count == 1, TimeSpan.FromSeconds(30), "failed versions' containers to go");

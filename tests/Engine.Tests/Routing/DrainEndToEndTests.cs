@@ -19,11 +19,10 @@ public sealed class DrainEndToEndTests(SharedNode shared)
     {
         var app = _node.NewApp("drain");
         using var dir = new AppDir(SlowWeb);
-        Assert.Equal(0, (await _node.Cli("deploy", dir.Path, "--app", app)).ExitCode);
+        await _node.DeployAsync(dir, app);
 
         var slow = _node.Get(app, "/cgi-bin/slow");
-        var v2 = await _node.Cli("deploy", dir.Path, "--app", app);
-        Assert.True(v2.ExitCode == 0, v2.ToString());
+        await _node.DeployAsync(dir, app);
 
         Assert.Equal((HttpStatusCode.OK, "slow answer from v1"), await slow);
         Assert.Equal((HttpStatusCode.OK, $"version v2 of {app}"), await _node.Get(app));

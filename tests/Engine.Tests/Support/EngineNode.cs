@@ -90,6 +90,22 @@ public sealed class EngineNode : IAsyncDisposable
         return new CliResult(process.ExitCode, await stdout, await stderr);
     }
 
+    /// <summary>Deploys and asserts success.</summary>
+    public async Task<CliResult> DeployAsync(AppDir dir, string app)
+    {
+        var result = await Cli("deploy", dir.Path, "--app", app, "--json");
+        Assert.True(result.ExitCode == 0, result.ToString());
+        return result;
+    }
+
+    /// <summary>Deploys, asserts exit code 1, and returns the final status and error.</summary>
+    public async Task<(string Status, string Error)> DeployFailingAsync(AppDir dir, string app)
+    {
+        var result = await Cli("deploy", dir.Path, "--app", app, "--json");
+        Assert.True(result.ExitCode == 1, result.ToString());
+        return (result.LastJson.GetProperty("status").GetString()!, result.LastJson.GetProperty("error").GetString()!);
+    }
+
     /// <summary>A request through the router, addressed by Host header to APP.localhost.</summary>
     public async Task<(HttpStatusCode Status, string Body)> Get(string app, string path = "/", string? host = null)
     {
