@@ -1,3 +1,4 @@
+using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 
@@ -14,6 +15,7 @@ public static class ApiJson
         o.DictionaryKeyPolicy = null;
         o.DefaultIgnoreCondition = JsonIgnoreCondition.Never;
         o.WriteIndented = true;
+        o.Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping; // readable '+' in timestamps; the API is not HTML
         return o;
     }
 }

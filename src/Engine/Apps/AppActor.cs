@@ -19,6 +19,7 @@ public sealed class AppActor : ReceivePersistentActor
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private AppState _state;
     private string? _running;
+    private readonly HashSet<string> _revived = [];
 
     public static Props Props(string app, EngineSettings settings, IContainerRuntime runtime, IActorRef router) =>
         Akka.Actor.Props.Create(() => new AppActor(app, settings, runtime, router));
@@ -86,6 +87,27 @@ public sealed class AppActor : ReceivePersistentActor
         Command<ContainersFailed>(f => _log.Error("{0}: could not restore the routed version: {1}", _state.Name, f.Error));
         Command<ContainersRemoved>(_ => { });
         Command<DeploymentLogLine>(l => _log.Info("{0} restore: {1}", _state.Name, l.Text));
+        Command<Terminated>(t => OnDeploymentStopped(t.ActorRef.Path.Name));
+    }
+
+    /// <summary>A pending deployment whose actor stopped (e.g. a failed journal write) would block the queue for good:
+    /// recover it once, which ends it as aborted; if it stops again, the app records it as ended and moves on.</summary>
+    private void OnDeploymentStopped(string childName)
+    {
+        if (_state.Pending.FirstOrDefault(d => DeploymentActor.NameFor(d.Id) == childName) is not { } stopped) return;
+        if (_running == stopped.Id) _running = null;
+        if (_revived.Add(stopped.Id))
+        {
+            _log.Warning("{0}: deployment {1} stopped unexpectedly; recovering it", _state.Name, stopped.Id);
+            Deployment(stopped.Id);
+            StartNext();
+        }
+        else Persist(new DeploymentEnded(_state.Name, stopped.Id, DeploymentStatus.Aborted, DateTimeOffset.UtcNow), e =>
+        {
+            _log.Error("{0}: deployment {1} stopped again; recorded as aborted", _state.Name, stopped.Id);
+            _state = _state.Apply(e);
+            StartNext();
+        });
     }
 
     private AppView View => new(_state.Name, _state.Routed is { } r ? $"v{r.Version}" : null, _state.Routed?.DeploymentId,
@@ -122,6 +144,6 @@ public sealed class AppActor : ReceivePersistentActor
         if (Context.Child(name) is { } child && !child.IsNobody()) return child;
         var d = _state.Find(id) ?? throw new InvalidOperationException($"unknown deployment {id}");
         var init = new DeploymentCreated(_state.Name, d.Id, d.Version, d.ArchivePath, new Dictionary<string, string>(d.Env), d.QueuedAt);
-        return Context.ActorOf(DeploymentActor.Props(init, _settings, _runtime, _router), name);
+        return Context.Watch(Context.ActorOf(DeploymentActor.Props(init, _settings, _runtime, _router), name));
     }
 }

@@ -32,14 +32,9 @@ public sealed class DeploymentActorTests : TestKit, IDisposable
         }
     }
 
-    private DeploymentCreated Init(string procfile, bool dockerfile = true)
-    {
-        var archive = Path.Combine(_dataDir, $"{Guid.NewGuid():N}.tar");
-        var files = new List<(string, string)> { ("Procfile", procfile) };
-        if (dockerfile) files.Add(("Dockerfile", "FROM busybox\n"));
-        using (var file = File.Create(archive)) SourceTar.Build(files.ToArray()).CopyTo(file);
-        return new DeploymentCreated("app", "app-v1", 1, archive, new Dictionary<string, string> { ["FOO"] = "bar" }, DateTimeOffset.UtcNow);
-    }
+    private DeploymentCreated Init(string procfile, bool dockerfile = true) =>
+        new("app", "app-v1", 1, SourceTar.WriteArchive(_dataDir, procfile, dockerfile),
+            new Dictionary<string, string> { ["FOO"] = "bar" }, DateTimeOffset.UtcNow);
 
     private IActorRef Spawn(DeploymentCreated init, IActorRef router) =>
         Sys.ActorOf(Props.Create(() => new StepParent(DeploymentActor.Props(init, _settings, _runtime, router), TestActor)));

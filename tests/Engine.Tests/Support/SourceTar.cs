@@ -11,6 +11,17 @@ public static class SourceTar
             DataStream = new MemoryStream(Encoding.UTF8.GetBytes(f.Text)),
         }).ToArray());
 
+    /// <summary>An uploaded-source file as the admin API stores it.</summary>
+    public static string WriteArchive(string dir, string procfile, bool dockerfile = true)
+    {
+        var archive = Path.Combine(dir, $"{Guid.NewGuid():N}.tar");
+        var files = new List<(string, string)> { ("Procfile", procfile) };
+        if (dockerfile) files.Add(("Dockerfile", "FROM busybox\n"));
+        using var file = File.Create(archive);
+        Build(files.ToArray()).CopyTo(file);
+        return archive;
+    }
+
     public static MemoryStream Build(params TarEntry[] entries)
     {
         var tar = new MemoryStream();
