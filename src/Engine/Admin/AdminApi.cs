@@ -15,7 +15,11 @@ public static class AdminApi
 
     public static void MapAdminApi(this WebApplication web, EngineSettings settings)
     {
-        var api = web.MapGroup("/api").RequireHost($"*:{settings.AdminPort}");
+        // The Host header picks the group; the filter makes sure the request really came in on the admin port.
+        var api = web.MapGroup("/api").RequireHost($"*:{settings.AdminPort}")
+            .AddEndpointFilter((context, next) => context.HttpContext.Connection.LocalPort == settings.AdminPort
+                ? next(context)
+                : ValueTask.FromResult<object?>(Error(StatusCodes.Status404NotFound, "not found")));
 
         api.MapGet("/apps", (IRequiredActor<AppsRegistryActor> apps) =>
             Ask<AppView[]>(apps, ListApps.Instance));
@@ -83,7 +87,7 @@ public static class AdminApi
             return Error(StatusCodes.Status400BadRequest, "the upload is empty: send the app directory as a tar archive");
         }
         var reply = await AskRaw(apps, new CreateDeployment(app, path));
-        if (reply is not DeploymentView) File.Delete(path);
+        if (reply is AppError) File.Delete(path); // after a timeout the deployment may still be created and need it
         return reply is DeploymentView view
             ? Results.Json(view, ApiJson.Options, statusCode: StatusCodes.Status201Created)
             : ToResult(reply);

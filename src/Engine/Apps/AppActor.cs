@@ -13,6 +13,8 @@ namespace Engine.Apps;
 public sealed class AppActor : ReceivePersistentActor
 {
     private static readonly TimeSpan AskTimeout = TimeSpan.FromSeconds(10);
+    private static readonly TimeSpan RestoreRetryDelay = TimeSpan.FromSeconds(5);
+    private const int MaxRestoreAttempts = 5;
     private readonly EngineSettings _settings;
     private readonly IContainerRuntime _runtime;
     private readonly IActorRef _router;
@@ -20,6 +22,7 @@ public sealed class AppActor : ReceivePersistentActor
     private AppState _state;
     private string? _running;
     private readonly HashSet<string> _revived = [];
+    private int _restoreAttempts;
 
     public static Props Props(string app, EngineSettings settings, IContainerRuntime runtime, IActorRef router) =>
         Akka.Actor.Props.Create(() => new AppActor(app, settings, runtime, router));
@@ -62,7 +65,7 @@ public sealed class AppActor : ReceivePersistentActor
         Command<PromoteDeployment>(p =>
         {
             if (_state.Routed?.DeploymentId == p.DeploymentId) Sender.Tell(new DeploymentPromoted(p.DeploymentId));
-            else Persist(new DeploymentRouted(_state.Name, p.DeploymentId, p.Version, p.Containers, DateTimeOffset.UtcNow), e =>
+            else Persist(new DeploymentRouted(_state.Name, p.DeploymentId, p.Version, p.Containers.ToList(), DateTimeOffset.UtcNow), e =>
             {
                 _state = _state.Apply(e);
                 Sender.Tell(new DeploymentPromoted(p.DeploymentId));
@@ -84,7 +87,13 @@ public sealed class AppActor : ReceivePersistentActor
             if (_state.Routed is { } routed && up.Containers.All(c => c.DeploymentId == routed.DeploymentId))
                 _router.Tell(RouteFor(routed));
         });
-        Command<ContainersFailed>(f => _log.Error("{0}: could not restore the routed version: {1}", _state.Name, f.Error));
+        Command<ContainersFailed>(f =>
+        {
+            _log.Error("{0}: could not restore the routed version: {1}", _state.Name, f.Error);
+            if (_state.Routed is { } routed && ++_restoreAttempts < MaxRestoreAttempts)
+                Context.System.Scheduler.ScheduleTellOnce(RestoreRetryDelay, Context.Child("restore"),
+                    new StartContainers(routed.Containers, _settings.StartTimeout, ReuseRunning: true), Self);
+        });
         Command<ContainersRemoved>(_ => { });
         Command<DeploymentLogLine>(l => _log.Info("{0} restore: {1}", _state.Name, l.Text));
         Command<Terminated>(t => OnDeploymentStopped(t.ActorRef.Path.Name));

@@ -30,7 +30,8 @@ public sealed record AppState(string Name)
     {
         error = change.Set.Keys.Concat(change.Unset).Select(EnvKey.Validate).FirstOrDefault(e => e is not null);
         if (change.Set.Count + change.Unset.Count == 0) error = "no variable to set or unset";
-        return error is null ? new EnvChanged(Name, change.Set, change.Unset, now) : null;
+        // Events hold plain collections: the journal's JSON serializer cannot rebuild compiler-made or immutable ones.
+        return error is null ? new EnvChanged(Name, new Dictionary<string, string>(change.Set), change.Unset.ToList(), now) : null;
     }
 
     public DeploymentQueued DecideDeployment(CreateDeployment create, DateTimeOffset now) =>

@@ -16,7 +16,7 @@ public static partial class Procfile
     private static partial Regex NamePattern();
 
     /// <summary>No Procfile: the image's own command is `web`.</summary>
-    public static IReadOnlyList<ProcessType> Default { get; } = [new ProcessType(Web, null)];
+    public static IReadOnlyList<ProcessType> Default { get; } = new List<ProcessType> { new(Web, null) };
 
     public static IReadOnlyList<ProcessType> Parse(string text)
     {

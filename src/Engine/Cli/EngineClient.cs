@@ -15,9 +15,16 @@ public sealed class CliException(string message, int exitCode) : Exception(messa
 }
 
 /// <summary>The admin API seen from the CLI.</summary>
-public sealed class EngineClient(string server) : IDisposable
+public sealed class EngineClient : IDisposable
 {
-    private readonly HttpClient _http = new() { BaseAddress = new Uri(server.TrimEnd('/') + "/"), Timeout = TimeSpan.FromMinutes(30) };
+    private readonly HttpClient _http;
+
+    public EngineClient(string server)
+    {
+        if (!Uri.TryCreate(server.TrimEnd('/') + "/", UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https"))
+            throw new CliException($"invalid server URL '{server}': expected http://HOST:PORT", 2);
+        _http = new HttpClient { BaseAddress = uri, Timeout = TimeSpan.FromMinutes(30) };
+    }
 
     public static string ResolveServer(string? option) =>
         option ?? (Environment.GetEnvironmentVariable("ENGINE_SERVER") is { Length: > 0 } env ? env : "http://127.0.0.1:4000");
@@ -39,7 +46,9 @@ public sealed class EngineClient(string server) : IDisposable
             {
                 var content = new StreamContent(File.OpenRead(tar));
                 content.Headers.ContentType = new MediaTypeHeaderValue("application/x-tar");
-                return new HttpRequestMessage(HttpMethod.Post, $"api/apps/{app}/deployments") { Content = content };
+                var request = new HttpRequestMessage(HttpMethod.Post, $"api/apps/{app}/deployments") { Content = content };
+                request.Headers.ExpectContinue = true; // a refused upload (too large, bad name) is refused before it is sent
+                return request;
             });
         }
         finally
@@ -74,6 +83,10 @@ public sealed class EngineClient(string server) : IDisposable
         catch (HttpRequestException e)
         {
             throw new CliException($"cannot reach the engine at {_http.BaseAddress}: {e.Message}", 2);
+        }
+        catch (TaskCanceledException)
+        {
+            throw new CliException($"the engine at {_http.BaseAddress} did not answer within {_http.Timeout.TotalMinutes} minutes", 2);
         }
     }
 

@@ -33,16 +33,17 @@ public sealed class ContainerSupervisorActor : ReceiveActor
             var existing = start.ReuseRunning && start.Specs.Count > 0
                 ? (await _runtime.ListAsync(start.Specs[0].App, ct)).ToDictionary(c => c.Name)
                 : [];
-            var ids = new Dictionary<ContainerSpec, string>();
+            // A container counts as crashed once Docker restarts it; a reused one may have restarted long ago.
+            var ids = new Dictionary<ContainerSpec, (string Id, long Restarts)>();
             foreach (var spec in start.Specs)
             {
                 if (existing.TryGetValue(spec.Name, out var found) && found.State == "running")
                 {
-                    ids[spec] = found.Id;
+                    ids[spec] = (found.Id, (await _runtime.InspectAsync(found.Id, ct))?.RestartCount ?? 0);
                     continue;
                 }
                 Log($"starting {spec.Slot} ({spec.Name}){(spec.Port is { } p ? $" on port {p}" : "")}");
-                ids[spec] = await _runtime.RunAsync(spec, restartAlways: true, ct);
+                ids[spec] = (await _runtime.RunAsync(spec, restartAlways: true, ct), 0);
             }
             return await WaitUntilUpAsync(ids, start.Timeout, Log, ct);
         }
@@ -50,18 +51,25 @@ public sealed class ContainerSupervisorActor : ReceiveActor
         {
             return new ContainersFailed(DeploymentStatus.CrashedError, e.Message);
         }
+        catch (OperationCanceledException) when (!start.ReuseRunning && start.Specs.Count > 0)
+        {
+            // Stopped mid-start: a create Docker already accepted must not outlive the deployment.
+            var spec = start.Specs[0];
+            await RemoveAsync(RemoveContainers.Of(spec.App, spec.DeploymentId, TimeSpan.Zero), CancellationToken.None);
+            throw;
+        }
     }
 
-    private async Task<IDeploymentCommand> WaitUntilUpAsync(Dictionary<ContainerSpec, string> ids, TimeSpan timeout,
+    private async Task<IDeploymentCommand> WaitUntilUpAsync(Dictionary<ContainerSpec, (string Id, long Restarts)> ids, TimeSpan timeout,
         Action<string> log, CancellationToken ct)
     {
         var deadline = DateTime.UtcNow + timeout;
         while (true)
         {
-            foreach (var (spec, id) in ids)
+            foreach (var (spec, (id, restarts)) in ids)
             {
                 var state = await _runtime.InspectAsync(id, ct);
-                if (state is { Running: true, Restarting: false, RestartCount: 0 }) continue;
+                if (state is { Running: true, Restarting: false } && state.RestartCount == restarts) continue;
                 var tail = await _runtime.TailLogsAsync(id, 20, ct);
                 if (tail.Length > 0) foreach (var l in tail.Split('\n')) log($"{spec.Slot}: {l}");
                 var how = state is null ? "disappeared" : $"exited with code {state.ExitCode}";

@@ -21,6 +21,9 @@ public sealed class DeploymentActor : ReceivePersistentActor
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private DeploymentState _state = new();
     private ICancelable? _timeout;
+    /// <summary>A failure already decided, journaled only once the new containers are gone: a final status means
+    /// nothing of the failed version is left.</summary>
+    private DeploymentFailed? _failing;
 
     public static Props Props(DeploymentCreated init, EngineSettings settings, IContainerRuntime runtime, IActorRef router) =>
         Akka.Actor.Props.Create(() => new DeploymentActor(init, settings, runtime, router));
@@ -40,7 +43,8 @@ public sealed class DeploymentActor : ReceivePersistentActor
         Recover<RecoveryCompleted>(_ => OnRecovered());
 
         Command<StartDeployment>(_ => _state.IsTerminal, _ => Sender.Tell(Finished));
-        Command<ContainersRemoved>(_ => _state.IsTerminal, _ => EndCleanup());
+        Command<ContainersRemoved>(_ => _failing is not null, _ => CompleteFailure());
+        Command<IDeploymentCommand>(_ => _failing is not null, c => _log.Debug("{0} ignores {1} while cleaning up", _state.Id, c.GetType().Name));
         Command<RouteDrained>(_ => Supervisor.Tell(
             RemoveContainers.AllBut(_state.App, [_state.Id], _settings.StopGrace)));
         Command<IDeploymentCommand>(Handle);
@@ -76,6 +80,15 @@ public sealed class DeploymentActor : ReceivePersistentActor
             _log.Debug("{0} ignores {1} while {2}", _state.Id, command.GetType().Name, _state.Status);
             return;
         }
+        if (events is [DeploymentFailed failed])
+        {
+            BeginFailure(failed);
+            return;
+        }
+        Journal(events);
+    }
+
+    private void Journal(IEnumerable<IDeploymentEvent> events) =>
         PersistAll(events, e =>
         {
             _state = _state.Apply(e);
@@ -83,6 +96,23 @@ public sealed class DeploymentActor : ReceivePersistentActor
                 AppendLog(e is DeploymentFailed f ? $"-----> {status}: {f.Error}" : $"-----> {status}");
             Enter(e);
         });
+
+    private void BeginFailure(DeploymentFailed failed)
+    {
+        _failing = failed;
+        _timeout?.Cancel();
+        AppendLog($"{failed.Status}: {failed.Error}; removing the new containers");
+        foreach (var child in Context.GetChildren()) Context.Stop(child);
+        // A fresh child: the old supervisor may still be starting containers.
+        Context.ActorOf(ContainerSupervisorActor.Props(_runtime), "cleanup")
+            .Tell(RemoveContainers.Of(_state.App, _state.Id, TimeSpan.Zero));
+    }
+
+    private void CompleteFailure()
+    {
+        Context.Stop(Sender);
+        Journal([_failing!]);
+        _failing = null;
     }
 
     /// <summary>What the actor does on entering the state an event leads to.</summary>
@@ -108,30 +138,12 @@ public sealed class DeploymentActor : ReceivePersistentActor
             case SwitchStarted:
                 Context.Parent.Tell(new PromoteDeployment(_state.Id, _state.Version, _state.Containers));
                 break;
-            case DeploymentSucceeded:
-                Finish();
+            case DeploymentSucceeded or DeploymentFailed:
+                _timeout?.Cancel();
+                TryDelete(_state.ArchivePath);
                 Context.Parent.Tell(Finished);
                 break;
-            case DeploymentFailed:
-                Finish();
-                foreach (var child in Context.GetChildren()) Context.Stop(child);
-                // A fresh child: the old supervisor may still be starting containers.
-                Context.ActorOf(ContainerSupervisorActor.Props(_runtime), "cleanup")
-                    .Tell(RemoveContainers.Of(_state.App, _state.Id, TimeSpan.Zero));
-                break;
         }
-    }
-
-    private void Finish()
-    {
-        _timeout?.Cancel();
-        TryDelete(_state.ArchivePath);
-    }
-
-    private void EndCleanup()
-    {
-        Context.Stop(Sender);
-        Context.Parent.Tell(Finished);
     }
 
     private void AppendLog(string line)

@@ -51,7 +51,7 @@ public sealed record DeploymentState
         return (Status, command) switch
         {
             (S.Queued, StartDeployment) => [new BuildStarted(App, Id, now)],
-            (S.Building, BuildSucceeded b) => [new ImageBuilt(App, Id, b.Image, b.Processes, now)],
+            (S.Building, BuildSucceeded b) => [new ImageBuilt(App, Id, b.Image, b.Processes.ToList(), now)],
             (S.Building, BuildFailed f) => [Fail(S.BuildError, f.Error)],
             (S.Pushing, ImagePushed p) => [new ContainersStarting(App, Id, PlanContainers(p.WebPorts), now)],
             (S.Starting, ContainersUp) => [AfterStart()],

@@ -57,7 +57,12 @@ public static class EngineHost
 
         var web = builder.Build();
         web.MapAdminApi(settings);
-        web.MapReverseProxy();
+        web.MapReverseProxy(proxy => proxy.Use((context, next) =>
+        {
+            if (context.Connection.LocalPort == settings.RouterPort) return next();
+            context.Response.StatusCode = StatusCodes.Status404NotFound; // apps are served on the router port only
+            return Task.CompletedTask;
+        }));
         web.MapRouterFallback(settings, web.Services.GetRequiredService<RouteTable>());
         return web;
     }

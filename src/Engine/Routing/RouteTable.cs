@@ -18,13 +18,15 @@ public sealed class RouteTable(InMemoryConfigProvider proxyConfig, IProxyStateLo
 
     public void Publish(Snapshot next)
     {
-        var routes = next.Routes.Values.Select(r => new RouteConfig
+        // An app that runs no web process has nothing to proxy to; the fallback explains that.
+        var served = next.Routes.Values.Where(r => r.Endpoints.Count > 0).ToList();
+        var routes = served.Select(r => new RouteConfig
         {
             RouteId = $"route-{r.App}",
             ClusterId = r.ClusterId,
             Match = new RouteMatch { Hosts = [HostFor(r.App)], Path = "{**catch-all}" },
         }).ToList();
-        var clusters = next.Routes.Values.Select(r => new ClusterConfig
+        var clusters = served.Select(r => new ClusterConfig
         {
             ClusterId = r.ClusterId,
             LoadBalancingPolicy = LoadBalancingPolicies.RoundRobin,

@@ -41,6 +41,19 @@ public sealed class DeploymentEndToEndTests(SharedNode shared)
     }
 
     [Fact]
+    public async Task Without_a_Procfile_the_image_command_is_web_and_the_history_reads_back()
+    {
+        var app = _node.NewApp("noprocfile");
+        using var dir = new AppDir(procfile: null);
+        await _node.DeployAsync(dir, app);
+        Assert.Equal((HttpStatusCode.OK, $"version v1 of {app}"), await _node.Get(app));
+
+        var audit = await _node.Cli("audit", app, "--json");
+        Assert.True(audit.ExitCode == 0, audit.ToString());
+        Assert.Contains(audit.Json.EnumerateArray(), e => e.GetProperty("type").GetString() == "ImageBuilt");
+    }
+
+    [Fact]
     public async Task A_failing_hook_ends_as_hook_error_keeps_the_old_version_serving_and_removes_the_new_containers()
     {
         var app = _node.NewApp("hookfail");

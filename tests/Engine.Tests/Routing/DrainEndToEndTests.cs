@@ -8,9 +8,9 @@ public sealed class DrainEndToEndTests(SharedNode shared)
 {
     private readonly EngineNode _node = shared.Node;
 
-    // A web process whose /cgi-bin/slow answers after two seconds, naming its version.
+    // A web process whose /cgi-bin/slow answers after five seconds (well within the node's 20 s stop grace).
     private const string SlowWeb = """
-        web: mkdir -p /tmp/www/cgi-bin && echo "version $CONTAINER_VERSION of $APP" > /tmp/www/index.html && printf '#!/bin/sh\nsleep 2\necho "Content-Type: text/plain"\necho\necho "slow answer from %s"\n' "$CONTAINER_VERSION" > /tmp/www/cgi-bin/slow && chmod +x /tmp/www/cgi-bin/slow && exec httpd -f -p "127.0.0.1:$PORT" -h /tmp/www
+        web: mkdir -p /tmp/www/cgi-bin && echo "version $CONTAINER_VERSION of $APP" > /tmp/www/index.html && printf '#!/bin/sh\nsleep 5\necho "Content-Type: text/plain"\necho\necho "slow answer from %s"\n' "$CONTAINER_VERSION" > /tmp/www/cgi-bin/slow && chmod +x /tmp/www/cgi-bin/slow && exec httpd -f -p "127.0.0.1:$PORT" -h /tmp/www
 
         """;
 
@@ -21,8 +21,12 @@ public sealed class DrainEndToEndTests(SharedNode shared)
         using var dir = new AppDir(SlowWeb);
         await _node.DeployAsync(dir, app);
 
+        // The slow request starts while v2's two-second hook runs, so it is still in flight when traffic moves.
+        using var gated = new AppDir(SlowWeb + "postdeploy: sleep 2\n");
+        var v2 = _node.DeployAsync(gated, app);
+        await Eventually.Until(() => _node.StatusOf($"{app}-v2"), s => s == "running-hook", TimeSpan.FromSeconds(60), "v2's hook to run");
         var slow = _node.Get(app, "/cgi-bin/slow");
-        await _node.DeployAsync(dir, app);
+        await v2;
 
         Assert.Equal((HttpStatusCode.OK, "slow answer from v1"), await slow);
         Assert.Equal((HttpStatusCode.OK, $"version v2 of {app}"), await _node.Get(app));

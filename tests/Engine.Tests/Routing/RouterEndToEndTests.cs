@@ -21,8 +21,24 @@ public sealed class RouterEndToEndTests(SharedNode shared)
         Assert.Equal(HttpStatusCode.ServiceUnavailable, unrouted.Status);
         Assert.Contains($"app '{app}' has no routed version", unrouted.Body);
 
+        var noWeb = _node.NewApp("noweb");
+        using var workerOnly = new AppDir("worker: sleep 600\n");
+        await _node.DeployAsync(workerOnly, noWeb);
+        var unserved = await _node.Get(noWeb);
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, unserved.Status);
+        Assert.Contains($"app '{noWeb}' runs no web process", unserved.Body);
+
         var elsewhere = await _node.Get("x", host: "example.test");
         Assert.Equal(HttpStatusCode.ServiceUnavailable, elsewhere.Status);
         Assert.Contains("no app is served at 'example.test'", elsewhere.Body);
+    }
+
+    [Fact]
+    public async Task The_admin_API_cannot_be_reached_through_the_router_port()
+    {
+        var adminPort = new Uri(_node.AdminUrl).Port;
+        var spoofed = await _node.Get("x", "/api/apps", host: $"127.0.0.1:{adminPort}");
+        Assert.Equal(HttpStatusCode.NotFound, spoofed.Status);
+        Assert.DoesNotContain("routed_version", spoofed.Body);
     }
 }

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Net;
+using System.Text.Json;
 using Engine.Containers;
 
 namespace Engine.Tests.Support;
@@ -115,10 +116,14 @@ public sealed class EngineNode : IAsyncDisposable
         return (response.StatusCode, (await response.Content.ReadAsStringAsync()).Trim());
     }
 
+    /// <summary>Straight from the admin API (the CLI's process start-up would make polling loops coarse).</summary>
     public async Task<string> StatusOf(string deploymentId)
     {
-        var r = await Cli("deployment", "show", deploymentId, "--json");
-        return r.ExitCode == 0 ? r.Json.GetProperty("status").GetString()! : $"(exit {r.ExitCode}: {r.Stderr.Trim()})";
+        using var response = await _http.GetAsync($"{AdminUrl}/api/deployments/{deploymentId}");
+        var body = await response.Content.ReadAsStringAsync();
+        return response.IsSuccessStatusCode
+            ? JsonDocument.Parse(body).RootElement.GetProperty("status").GetString()!
+            : $"(HTTP {(int)response.StatusCode}: {body})";
     }
 
     public async ValueTask DisposeAsync()
@@ -136,7 +141,7 @@ public sealed class SharedNode : IAsyncLifetime
     public EngineNode Node { get; private set; } = null!;
 
     public async Task InitializeAsync() =>
-        Node = await EngineNode.StartAsync("--start-timeout", "5", "--stop-grace", "3", "--max-upload-bytes", "1048576");
+        Node = await EngineNode.StartAsync("--start-timeout", "5", "--stop-grace", "20", "--max-upload-bytes", "1048576");
 
     public async Task DisposeAsync() => await Node.DisposeAsync();
 }

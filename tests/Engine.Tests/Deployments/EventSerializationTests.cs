@@ -1,0 +1,60 @@
+using Akka.TestKit.Xunit2;
+using Engine.Apps;
+using Engine.Deployments;
+
+namespace Engine.Tests.Deployments;
+
+/// <summary>Every journaled event, made the way the engine makes it, survives Akka's serializer: what the SQL journal
+/// stores must come back on recovery and in the audit.</summary>
+public sealed class EventSerializationTests : TestKit
+{
+    private static readonly DateTimeOffset Now = DateTimeOffset.Parse("2026-11-26T12:00:00Z");
+
+    private static IEnumerable<object> EventsOfAFullLife(IReadOnlyList<ProcessType> processes)
+    {
+        var app = new AppState("app");
+        var env = app.DecideEnv(new ChangeEnv("app", new Dictionary<string, string> { ["A"] = "1" }, ["B"]), Now, out _)!;
+        app = app.Apply(env);
+        var queued = app.DecideDeployment(new CreateDeployment("app", "/tmp/a.tar"), Now);
+        yield return new AppRegistered("app", Now);
+        yield return env;
+        yield return queued;
+
+        var s = new DeploymentState();
+        var created = new DeploymentCreated("app", queued.DeploymentId, queued.Version, queued.ArchivePath, queued.Env, Now);
+        s = s.Apply(created);
+        yield return created;
+        foreach (var c in new IDeploymentCommand[]
+                 {
+                     StartDeployment.Instance, new BuildSucceeded("img", processes), new ImagePushed([1234]),
+                     new ContainersUp([]), HookSucceeded.Instance, new RouteSwitched("app", "app-v1"), new ContainersRemoved(1),
+                 })
+            foreach (var e in s.Decide(c, Now))
+            {
+                s = s.Apply(e);
+                yield return e;
+            }
+        yield return new DeploymentRouted("app", s.Id, s.Version, s.Containers, Now);
+        yield return new DeploymentFailed("app", s.Id, "hook-error", "exit 3", Now);
+        yield return new DeploymentEnded("app", s.Id, s.Status, Now);
+    }
+
+    public static TheoryData<string> Procfiles => new() { "none", "web: serve\nworker: work\npostdeploy: migrate\n" };
+
+    [Theory]
+    [MemberData(nameof(Procfiles))]
+    public void Every_event_round_trips_through_the_journal_serializer(string procfile)
+    {
+        var processes = procfile == "none" ? Procfile.Default : Procfile.Parse(procfile);
+        var events = EventsOfAFullLife(processes).ToList();
+        Assert.Contains(events, e => e is ImageBuilt);
+        foreach (var e in events)
+        {
+            var serializer = Sys.Serialization.FindSerializerFor(e);
+            var bytes = serializer.ToBinary(e);
+            var back = serializer.FromBinary(bytes, e.GetType());
+            Assert.IsType(e.GetType(), back);
+            Assert.Equal(System.Text.Encoding.UTF8.GetString(bytes), System.Text.Encoding.UTF8.GetString(serializer.ToBinary(back)));
+        }
+    }
+}
