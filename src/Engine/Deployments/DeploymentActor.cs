@@ -45,6 +45,11 @@ public sealed class DeploymentActor : ReceivePersistentActor
         Command<StartDeployment>(_ => _state.IsTerminal, _ => Sender.Tell(Finished));
         Command<ContainersRemoved>(_ => _failing is not null, _ => CompleteFailure());
         Command<IDeploymentCommand>(_ => _failing is not null, c => _log.Debug("{0} ignores {1} while cleaning up", _state.Id, c.GetType().Name));
+        Command<SwitchStalled>(_ => _state.Status == DeploymentStatus.Switching, _ =>
+        {
+            _log.Warning("{0}: the traffic switch is taking long; running its steps again", _state.Id);
+            Enter(new SwitchStarted(_state.App, _state.Id, DateTimeOffset.UtcNow));
+        });
         Command<RouteDrained>(_ => Supervisor.Tell(
             RemoveContainers.AllBut(_state.App, [_state.Id], _settings.StopGrace)));
         Command<IDeploymentCommand>(Handle);
@@ -136,6 +141,9 @@ public sealed class DeploymentActor : ReceivePersistentActor
                 Context.ActorOf(HookActor.Props(_runtime, _state.HookSpec(), _settings.HookTimeout), "hook");
                 break;
             case SwitchStarted:
+                // Past the hook the deployment cannot fail any more, so instead of a deadline it gets a watchdog.
+                _timeout?.Cancel();
+                _timeout = Context.System.Scheduler.ScheduleTellOnceCancelable(_settings.SwitchRetry, Self, SwitchStalled.Instance, Self);
                 Context.Parent.Tell(new PromoteDeployment(_state.Id, _state.Version, _state.Containers));
                 break;
             case DeploymentSucceeded or DeploymentFailed:

@@ -37,6 +37,12 @@ public sealed record DeploymentTimedOut : IDeploymentCommand
     public static readonly DeploymentTimedOut Instance = new();
 }
 
+/// <summary>Sent to itself while switching: if the switch has not finished by then, its (idempotent) steps run again.</summary>
+public sealed record SwitchStalled : IDeploymentCommand
+{
+    public static readonly SwitchStalled Instance = new();
+}
+
 /// <summary>Sent to itself when recovery finds it mid-flight after a restart.</summary>
 public sealed record RecoveredInFlight : IDeploymentCommand
 {

@@ -15,6 +15,9 @@ public sealed class EngineSettings
     public TimeSpan StopGrace { get; set; } = TimeSpan.FromSeconds(30);
     public long MaxUploadBytes { get; set; } = 512L * 1024 * 1024;
 
+    /// <summary>How long a traffic switch may take (drain included) before its steps run again.</summary>
+    public TimeSpan SwitchRetry { get; set; } = TimeSpan.FromSeconds(90);
+
     /// <summary>Stable per data directory; labels every container so two engines on one Docker never touch each other's.</summary>
     public string InstanceId { get; set; } = "";
 
@@ -37,7 +40,7 @@ public sealed class EngineSettings
         if (AdminPort == RouterPort)
             throw new ArgumentException("--admin-url and --router-url must use different ports");
         foreach (var (name, value) in new[] { ("start timeout", StartTimeout), ("hook timeout", HookTimeout),
-                     ("deployment timeout", DeploymentTimeout) })
+                     ("deployment timeout", DeploymentTimeout), ("switch retry", SwitchRetry) })
             if (value <= TimeSpan.Zero) throw new ArgumentException($"{name} must be positive");
         if (StopGrace < TimeSpan.Zero) throw new ArgumentException("stop grace must not be negative");
         if (MaxUploadBytes <= 0) throw new ArgumentException("max upload size must be positive");

@@ -67,6 +67,20 @@ public sealed class DeploymentActorTests : TestKit, IDisposable
     }
 
     [Fact]
+    public void A_traffic_switch_that_stalls_runs_its_steps_again()
+    {
+        _settings.SwitchRetry = TimeSpan.FromMilliseconds(300);
+        var parent = Spawn(Init("web: serve\n"), CreateTestProbe());
+        parent.Tell(StartDeployment.Instance);
+
+        var first = ExpectMsg<PromoteDeployment>(Within);
+        // The app's answer never comes: the deployment asks again rather than staying in switching for good.
+        var again = ExpectMsg<PromoteDeployment>(Within);
+        Assert.Equal(first.DeploymentId, again.DeploymentId);
+        Assert.Equal("switching", ViewOf(parent).Status);
+    }
+
+    [Fact]
     public void A_failing_hook_never_reaches_the_router_and_removes_the_new_containers()
     {
         _runtime.HookExitCode = 3;
