@@ -22,7 +22,7 @@ public sealed class BuildActor : ReceiveActor
 
     protected override void PostStop() => _stopping.Cancel();
 
-    public static async Task<IDeploymentCommand> BuildAsync(IContainerRuntime runtime, string archivePath, string tag,
+    private static async Task<IDeploymentCommand> BuildAsync(IContainerRuntime runtime, string archivePath, string tag,
         Action<string> log, CancellationToken ct)
     {
         try

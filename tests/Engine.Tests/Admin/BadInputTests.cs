@@ -59,7 +59,7 @@ public sealed class BadInputTests(SharedNode shared)
         var response = await http.PostAsync($"{_node.AdminUrl}/api/apps/{app}/deployments", content);
         Assert.Equal(HttpStatusCode.Created, response.StatusCode);
 
-        var status = await Eventually.Until(() => _node.StatusOf($"{app}-v1"), s => s == "build-error", TimeSpan.FromSeconds(30), "a build-error");
+        await _node.WaitForStatus($"{app}-v1", "build-error");
         var shown = (await _node.Cli("deployment", "show", $"{app}-v1", "--json")).Json;
         Assert.Contains("'../evil.sh' escapes the app directory", shown.GetProperty("error").GetString());
     }

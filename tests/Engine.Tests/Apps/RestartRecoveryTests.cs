@@ -18,7 +18,7 @@ public sealed class RestartRecoveryTests
 
         using var slow = AppDir.WithHook("sleep 300");
         var inFlight = node.Cli("deploy", slow.Path, "--app", app);
-        await Eventually.Until(() => node.StatusOf($"{app}-v2"), s => s == "running-hook", Within, "the hook to run");
+        await node.WaitForStatus($"{app}-v2", "running-hook");
 
         await node.KillAsync();
         await inFlight;
@@ -31,7 +31,7 @@ public sealed class RestartRecoveryTests
         await DockerProbe.StartStrayAsync(instance, strayApp, $"{strayApp}-v1");
         await node.RestartAsync();
 
-        var status = await Eventually.Until(() => node.StatusOf($"{app}-v2"), s => s == "aborted", Within, "v2 to be aborted");
+        await node.WaitForStatus($"{app}-v2", "aborted");
         var v2 = (await node.Cli("deployment", "show", $"{app}-v2", "--json")).Json;
         Assert.Contains("node restarted", v2.GetProperty("error").GetString());
         Assert.Equal("success", await node.StatusOf($"{app}-v1"));

@@ -11,7 +11,7 @@ namespace Engine.Tests.Deployments;
 /// <summary>The deployment actor against the fake runtime and the in-memory journal.</summary>
 public sealed class DeploymentActorTests : TestKit, IDisposable
 {
-    private static readonly TimeSpan Within = TimeSpan.FromSeconds(15);
+    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(15);
     private readonly FakeContainerRuntime _runtime = new();
     private readonly EngineSettings _settings;
     private readonly string _dataDir = Directory.CreateTempSubdirectory("engine-unit-").FullName;
@@ -40,7 +40,7 @@ public sealed class DeploymentActorTests : TestKit, IDisposable
         Sys.ActorOf(Props.Create(() => new StepParent(DeploymentActor.Props(init, _settings, _runtime, router), TestActor)));
 
     private static DeploymentView ViewOf(IActorRef parent) =>
-        parent.Ask<DeploymentView>(GetDeploymentView.Instance, Within).Result;
+        parent.Ask<DeploymentView>(GetDeploymentView.Instance, Patience).Result;
 
     [Fact]
     public void Traffic_moves_only_after_the_hook_succeeded_and_the_app_promoted_the_deployment()
@@ -49,19 +49,19 @@ public sealed class DeploymentActorTests : TestKit, IDisposable
         var parent = Spawn(Init("web: serve\npostdeploy: migrate\n"), router);
         parent.Tell(StartDeployment.Instance);
 
-        var promote = ExpectMsg<PromoteDeployment>(Within);
+        var promote = ExpectMsg<PromoteDeployment>(Patience);
         Assert.Contains(_runtime.Started, s => s.Type == "postdeploy" && s.Command == "migrate" && s.Env["FOO"] == "bar");
         Assert.False(router.HasMessages, "the router was told before the app promoted the deployment");
         Assert.Equal("switching", ViewOf(parent).Status);
 
         parent.Tell(new DeploymentPromoted(promote.DeploymentId));
-        var route = router.ExpectMsg<SwitchRoute>(Within);
+        var route = router.ExpectMsg<SwitchRoute>(Patience);
         var web = Assert.Single(promote.Containers, c => c.Type == "web");
         Assert.Equal([$"http://127.0.0.1:{web.Port}"], route.Endpoints);
         route.ReplyTo.Tell(new RouteSwitched("app", "app-v1"));
         route.ReplyTo.Tell(new RouteDrained("app", "app-v1"));
 
-        Assert.Equal("success", ExpectMsg<DeploymentFinished>(Within).Status);
+        Assert.Equal("success", ExpectMsg<DeploymentFinished>(Patience).Status);
         Assert.Equal(["app-v1-web-1"], _runtime.Live.Select(c => c.Name));
         Assert.Contains("-----> running-hook", File.ReadAllText(_settings.LogPath("app-v1")));
     }
@@ -73,9 +73,9 @@ public sealed class DeploymentActorTests : TestKit, IDisposable
         var parent = Spawn(Init("web: serve\n"), CreateTestProbe());
         parent.Tell(StartDeployment.Instance);
 
-        var first = ExpectMsg<PromoteDeployment>(Within);
+        var first = ExpectMsg<PromoteDeployment>(Patience);
         // The app's answer never comes: the deployment asks again rather than staying in switching for good.
-        var again = ExpectMsg<PromoteDeployment>(Within);
+        var again = ExpectMsg<PromoteDeployment>(Patience);
         Assert.Equal(first.DeploymentId, again.DeploymentId);
         Assert.Equal("switching", ViewOf(parent).Status);
     }
@@ -88,7 +88,7 @@ public sealed class DeploymentActorTests : TestKit, IDisposable
         var parent = Spawn(Init("web: serve\nworker: work\npostdeploy: migrate\n"), router);
         parent.Tell(StartDeployment.Instance);
 
-        var finished = ExpectMsg<DeploymentFinished>(Within);
+        var finished = ExpectMsg<DeploymentFinished>(Patience);
         Assert.Equal("hook-error", finished.Status);
         Assert.Contains("exited with code 3", ViewOf(parent).Error);
         Assert.False(router.HasMessages);
@@ -100,7 +100,7 @@ public sealed class DeploymentActorTests : TestKit, IDisposable
     {
         var parent = Spawn(Init("web: serve\n", dockerfile: false), CreateTestProbe());
         parent.Tell(StartDeployment.Instance);
-        Assert.Equal("build-error", ExpectMsg<DeploymentFinished>(Within).Status);
+        Assert.Equal("build-error", ExpectMsg<DeploymentFinished>(Patience).Status);
         Assert.Empty(_runtime.Started);
     }
 
@@ -111,18 +111,18 @@ public sealed class DeploymentActorTests : TestKit, IDisposable
         var init = Init("web: serve\npostdeploy: migrate\n");
         var first = Spawn(init, CreateTestProbe());
         first.Tell(StartDeployment.Instance);
-        AwaitCondition(() => ViewOf(first).Status == "running-hook", Within);
+        AwaitCondition(() => ViewOf(first).Status == "running-hook", Patience);
 
         Watch(first);
         Sys.Stop(first);
-        ExpectTerminated(first, Within);
+        ExpectTerminated(first, Patience);
         Assert.NotEmpty(_runtime.Live);
 
         var second = Spawn(init, CreateTestProbe());
-        Assert.Equal("aborted", ExpectMsg<DeploymentFinished>(Within).Status);
+        Assert.Equal("aborted", ExpectMsg<DeploymentFinished>(Patience).Status);
         var view = ViewOf(second);
         Assert.Contains("node restarted while the deployment was running-hook", view.Error);
-        AwaitCondition(() => _runtime.Live.Count == 0, Within);
+        AwaitCondition(() => _runtime.Live.Count == 0, Patience);
     }
 
     public new void Dispose()

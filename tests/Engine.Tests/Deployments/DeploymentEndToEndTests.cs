@@ -81,7 +81,7 @@ public sealed class DeploymentEndToEndTests(SharedNode shared)
 
         using var slow = AppDir.WithHook("sleep 4; echo hook done");
         var deploying = _node.Cli("deploy", slow.Path, "--app", app);
-        await Eventually.Until(() => _node.StatusOf($"{app}-v2"), s => s == "running-hook", Within, "the hook to run");
+        await _node.WaitForStatus($"{app}-v2", "running-hook");
 
         // The new web container is up (it passed the start check) but must not be routed while the hook runs.
         Assert.Contains(await DockerProbe.ContainersOf(app), c => c.Version == "v2" && c.Type == "web" && c.State == "running");
@@ -106,10 +106,9 @@ public sealed class DeploymentEndToEndTests(SharedNode shared)
         var app = _node.NewApp("queue");
         using var slow = AppDir.WithHook("sleep 5");
         var first = _node.Cli("deploy", slow.Path, "--app", app);
-        await Eventually.Until(() => _node.StatusOf($"{app}-v1"), s => s is "building" or "pushing" or "starting" or "running-hook",
-            Within, "the first deployment to start");
+        await _node.WaitForStatus($"{app}-v1", s => s is "building" or "pushing" or "starting" or "running-hook", "to start");
         var second = _node.Cli("deploy", slow.Path, "--app", app);
-        await Eventually.Until(() => _node.StatusOf($"{app}-v2"), s => !s.StartsWith('('), Within, "the second deployment to exist");
+        await _node.WaitForStatus($"{app}-v2", s => !s.StartsWith('('), "to exist");
 
         var seenWhileFirstRuns = new List<string>();
         while (await _node.StatusOf($"{app}-v1") is var s1 && s1 != "success")
@@ -139,7 +138,7 @@ public sealed class DeploymentEndToEndTests(SharedNode shared)
             $"until wget -q -O- --header 'Host: {fastApp}.localhost' {_node.RouterUrl}/; do sleep 0.2; done");
         using var fast = AppDir.WithHook("true");
         var slowRun = _node.Cli("deploy", slow.Path, "--app", slowApp);
-        await Eventually.Until(() => _node.StatusOf($"{slowApp}-v1"), s => s == "running-hook", Within, "the slow hook to run");
+        await _node.WaitForStatus($"{slowApp}-v1", "running-hook");
 
         await _node.DeployAsync(fast, fastApp);
         var result = await slowRun.WaitAsync(Within);

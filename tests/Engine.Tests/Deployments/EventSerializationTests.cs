@@ -8,20 +8,20 @@ namespace Engine.Tests.Deployments;
 /// stores must come back on recovery and in the audit.</summary>
 public sealed class EventSerializationTests : TestKit
 {
-    private static readonly DateTimeOffset Now = DateTimeOffset.Parse("2026-11-26T12:00:00Z");
+    private static readonly DateTimeOffset At = DateTimeOffset.Parse("2026-11-26T12:00:00Z");
 
     private static IEnumerable<object> EventsOfAFullLife(IReadOnlyList<ProcessType> processes)
     {
         var app = new AppState("app");
-        var env = app.DecideEnv(new ChangeEnv("app", new Dictionary<string, string> { ["A"] = "1" }, ["B"]), Now, out _)!;
+        var env = app.DecideEnv(new ChangeEnv("app", new Dictionary<string, string> { ["A"] = "1" }, ["B"]), At, out _)!;
         app = app.Apply(env);
-        var queued = app.DecideDeployment(new CreateDeployment("app", "/tmp/a.tar"), Now);
-        yield return new AppRegistered("app", Now);
+        var queued = app.DecideDeployment(new CreateDeployment("app", "/tmp/a.tar"), At);
+        yield return new AppRegistered("app", At);
         yield return env;
         yield return queued;
 
         var s = new DeploymentState();
-        var created = new DeploymentCreated("app", queued.DeploymentId, queued.Version, queued.ArchivePath, queued.Env, Now);
+        var created = new DeploymentCreated("app", queued.DeploymentId, queued.Version, queued.ArchivePath, queued.Env, At);
         s = s.Apply(created);
         yield return created;
         foreach (var c in new IDeploymentCommand[]
@@ -29,14 +29,14 @@ public sealed class EventSerializationTests : TestKit
                      StartDeployment.Instance, new BuildSucceeded("img", processes), new ImagePushed([1234]),
                      new ContainersUp([]), HookSucceeded.Instance, new RouteSwitched("app", "app-v1"), new ContainersRemoved(1),
                  })
-            foreach (var e in s.Decide(c, Now))
+            foreach (var e in s.Decide(c, At))
             {
                 s = s.Apply(e);
                 yield return e;
             }
-        yield return new DeploymentRouted("app", s.Id, s.Version, s.Containers, Now);
-        yield return new DeploymentFailed("app", s.Id, "hook-error", "exit 3", Now);
-        yield return new DeploymentEnded("app", s.Id, s.Status, Now);
+        yield return new DeploymentRouted("app", s.Id, s.Version, s.Containers, At);
+        yield return new DeploymentFailed("app", s.Id, "hook-error", "exit 3", At);
+        yield return new DeploymentEnded("app", s.Id, s.Status, At);
     }
 
     public static TheoryData<string> Procfiles => new() { "none", "web: serve\nworker: work\npostdeploy: migrate\n" };

@@ -24,7 +24,7 @@ public sealed class DrainEndToEndTests(SharedNode shared)
         // The slow request starts while v2's two-second hook runs, so it is still in flight when traffic moves.
         using var gated = new AppDir(SlowWeb + "postdeploy: sleep 2\n");
         var v2 = _node.DeployAsync(gated, app);
-        await Eventually.Until(() => _node.StatusOf($"{app}-v2"), s => s == "running-hook", TimeSpan.FromSeconds(60), "v2's hook to run");
+        await _node.WaitForStatus($"{app}-v2", "running-hook");
         var slow = _node.Get(app, "/cgi-bin/slow");
         await v2;
 

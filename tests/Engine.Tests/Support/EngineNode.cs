@@ -116,6 +116,13 @@ public sealed class EngineNode : IAsyncDisposable
         return (response.StatusCode, (await response.Content.ReadAsStringAsync()).Trim());
     }
 
+    /// <summary>Waits until a deployment's status satisfies the condition; returns that status.</summary>
+    public Task<string> WaitForStatus(string deploymentId, Func<string, bool> done, string what) =>
+        Eventually.Until(() => StatusOf(deploymentId), done, TimeSpan.FromSeconds(60), $"{deploymentId}: {what}");
+
+    public Task<string> WaitForStatus(string deploymentId, string status) =>
+        WaitForStatus(deploymentId, s => s == status, status);
+
     /// <summary>Straight from the admin API (the CLI's process start-up would make polling loops coarse).</summary>
     public async Task<string> StatusOf(string deploymentId)
     {
