@@ -22,20 +22,20 @@ public static class AdminApi
                 : ValueTask.FromResult<object?>(Error(StatusCodes.Status404NotFound, "not found")));
 
         api.MapGet("/apps", (IRequiredActor<AppsRegistryActor> apps) =>
-            Ask<AppView[]>(apps, ListApps.Instance));
+            Reply(apps, ListApps.Instance));
         api.MapGet("/apps/{app}", (string app, IRequiredActor<AppsRegistryActor> apps) =>
-            Ask<AppView>(apps, new GetApp(app)));
+            Reply(apps, new GetApp(app)));
         api.MapPost("/apps/{app}/deployments", Upload);
         api.MapGet("/apps/{app}/deployments", (string app, IRequiredActor<AppsRegistryActor> apps) =>
-            Ask<DeploymentView[]>(apps, new GetDeployments(app)));
+            Reply(apps, new GetDeployments(app)));
         api.MapGet("/deployments/{id}", (string id, IRequiredActor<AppsRegistryActor> apps) =>
             DeploymentAsk(apps, id, view => Results.Json(view, ApiJson.Options)));
         api.MapGet("/deployments/{id}/logs", (string id, long? offset, IRequiredActor<AppsRegistryActor> apps) =>
             DeploymentAsk(apps, id, _ => Logs(settings.LogPath(id), offset ?? 0)));
         api.MapGet("/apps/{app}/env", (string app, IRequiredActor<AppsRegistryActor> apps) =>
-            Ask<EnvView>(apps, new GetEnv(app)));
+            Reply(apps, new GetEnv(app)));
         api.MapPatch("/apps/{app}/env", (string app, EnvChange change, IRequiredActor<AppsRegistryActor> apps) =>
-            Ask<EnvView>(apps, new ChangeEnv(app, change.Set ?? [], change.Unset ?? [])));
+            Reply(apps, new ChangeEnv(app, change.Set ?? [], change.Unset ?? [])));
         api.MapGet("/apps/{app}/ps", async (string app, IRequiredActor<AppsRegistryActor> apps, IContainerRuntime runtime) =>
         {
             var found = await AskRaw(apps, new GetApp(app));
@@ -122,7 +122,7 @@ public static class AdminApi
         return reply is DeploymentView view ? onFound(view) : ToResult(reply);
     }
 
-    private static async Task<IResult> Ask<T>(IRequiredActor<AppsRegistryActor> apps, object message) where T : class =>
+    private static async Task<IResult> Reply(IRequiredActor<AppsRegistryActor> apps, object message) =>
         ToResult(await AskRaw(apps, message));
 
     private static async Task<object> AskRaw(IRequiredActor<AppsRegistryActor> apps, object message)

@@ -90,10 +90,10 @@ public sealed class DeploymentActor : ReceivePersistentActor
             BeginFailure(failed);
             return;
         }
-        Journal(events);
+        PersistEvents(events);
     }
 
-    private void Journal(IEnumerable<IDeploymentEvent> events) =>
+    private void PersistEvents(IEnumerable<IDeploymentEvent> events) =>
         PersistAll(events, e =>
         {
             _state = _state.Apply(e);
@@ -116,7 +116,7 @@ public sealed class DeploymentActor : ReceivePersistentActor
     private void CompleteFailure()
     {
         Context.Stop(Sender);
-        Journal([_failing!]);
+        PersistEvents([_failing!]);
         _failing = null;
     }
 

@@ -1,26 +1,14 @@
 using Akka.Actor;
-using Akka.TestKit.Xunit2;
 using Engine.Apps;
 using Engine.Deployments;
-using Engine.Hosting;
 using Engine.Routing;
 using Engine.Tests.Support;
 
 namespace Engine.Tests.Deployments;
 
 /// <summary>The deployment actor against the fake runtime and the in-memory journal.</summary>
-public sealed class DeploymentActorTests : TestKit, IDisposable
+public sealed class DeploymentActorTests : EngineTestKit
 {
-    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(15);
-    private readonly FakeContainerRuntime _runtime = new();
-    private readonly EngineSettings _settings;
-    private readonly string _dataDir = Directory.CreateTempSubdirectory("engine-unit-").FullName;
-
-    public DeploymentActorTests()
-    {
-        _settings = new EngineSettings { DataDir = _dataDir, StopGrace = TimeSpan.Zero };
-        _settings.Prepare();
-    }
 
     /// <summary>Stands in for the app actor: the deployment's messages to its parent reach the test actor.</summary>
     private sealed class StepParent : ReceiveActor
@@ -33,11 +21,11 @@ public sealed class DeploymentActorTests : TestKit, IDisposable
     }
 
     private DeploymentCreated Init(string procfile, bool dockerfile = true) =>
-        new("app", "app-v1", 1, SourceTar.WriteArchive(_dataDir, procfile, dockerfile),
+        new("app", "app-v1", 1, SourceTar.WriteArchive(DataDir, procfile, dockerfile),
             new Dictionary<string, string> { ["FOO"] = "bar" }, DateTimeOffset.UtcNow);
 
     private IActorRef Spawn(DeploymentCreated init, IActorRef router) =>
-        Sys.ActorOf(Props.Create(() => new StepParent(DeploymentActor.Props(init, _settings, _runtime, router), TestActor)));
+        Sys.ActorOf(Props.Create(() => new StepParent(DeploymentActor.Props(init, Settings, Runtime, router), TestActor)));
 
     private static DeploymentView ViewOf(IActorRef parent) =>
         parent.Ask<DeploymentView>(GetDeploymentView.Instance, Patience).Result;
@@ -50,7 +38,7 @@ public sealed class DeploymentActorTests : TestKit, IDisposable
         parent.Tell(StartDeployment.Instance);
 
         var promote = ExpectMsg<PromoteDeployment>(Patience);
-        Assert.Contains(_runtime.Started, s => s.Type == "postdeploy" && s.Command == "migrate" && s.Env["FOO"] == "bar");
+        Assert.Contains(Runtime.Started, s => s.Type == "postdeploy" && s.Command == "migrate" && s.Env["FOO"] == "bar");
         Assert.False(router.HasMessages, "the router was told before the app promoted the deployment");
         Assert.Equal("switching", ViewOf(parent).Status);
 
@@ -62,14 +50,14 @@ public sealed class DeploymentActorTests : TestKit, IDisposable
         route.ReplyTo.Tell(new RouteDrained("app", "app-v1"));
 
         Assert.Equal("success", ExpectMsg<DeploymentFinished>(Patience).Status);
-        Assert.Equal(["app-v1-web-1"], _runtime.Live.Select(c => c.Name));
-        Assert.Contains("-----> running-hook", File.ReadAllText(_settings.LogPath("app-v1")));
+        Assert.Equal(["app-v1-web-1"], Runtime.Live.Select(c => c.Name));
+        Assert.Contains("-----> running-hook", File.ReadAllText(Settings.LogPath("app-v1")));
     }
 
     [Fact]
     public void A_traffic_switch_that_stalls_runs_its_steps_again()
     {
-        _settings.SwitchRetry = TimeSpan.FromMilliseconds(300);
+        Settings.SwitchRetry = TimeSpan.FromMilliseconds(300);
         var parent = Spawn(Init("web: serve\n"), CreateTestProbe());
         parent.Tell(StartDeployment.Instance);
 
@@ -83,7 +71,7 @@ public sealed class DeploymentActorTests : TestKit, IDisposable
     [Fact]
     public void A_failing_hook_never_reaches_the_router_and_removes_the_new_containers()
     {
-        _runtime.HookExitCode = 3;
+        Runtime.HookExitCode = 3;
         var router = CreateTestProbe();
         var parent = Spawn(Init("web: serve\nworker: work\npostdeploy: migrate\n"), router);
         parent.Tell(StartDeployment.Instance);
@@ -92,7 +80,7 @@ public sealed class DeploymentActorTests : TestKit, IDisposable
         Assert.Equal("hook-error", finished.Status);
         Assert.Contains("exited with code 3", ViewOf(parent).Error);
         Assert.False(router.HasMessages);
-        Assert.Empty(_runtime.Live);
+        Assert.Empty(Runtime.Live);
     }
 
     [Fact]
@@ -101,13 +89,13 @@ public sealed class DeploymentActorTests : TestKit, IDisposable
         var parent = Spawn(Init("web: serve\n", dockerfile: false), CreateTestProbe());
         parent.Tell(StartDeployment.Instance);
         Assert.Equal("build-error", ExpectMsg<DeploymentFinished>(Patience).Status);
-        Assert.Empty(_runtime.Started);
+        Assert.Empty(Runtime.Started);
     }
 
     [Fact]
     public void Recovered_mid_hook_it_aborts_with_a_reason_and_cleans_up_its_containers()
     {
-        _runtime.HookBlocks = true;
+        Runtime.HookBlocks = true;
         var init = Init("web: serve\npostdeploy: migrate\n");
         var first = Spawn(init, CreateTestProbe());
         first.Tell(StartDeployment.Instance);
@@ -116,18 +104,12 @@ public sealed class DeploymentActorTests : TestKit, IDisposable
         Watch(first);
         Sys.Stop(first);
         ExpectTerminated(first, Patience);
-        Assert.NotEmpty(_runtime.Live);
+        Assert.NotEmpty(Runtime.Live);
 
         var second = Spawn(init, CreateTestProbe());
         Assert.Equal("aborted", ExpectMsg<DeploymentFinished>(Patience).Status);
         var view = ViewOf(second);
         Assert.Contains("node restarted while the deployment was running-hook", view.Error);
-        AwaitCondition(() => _runtime.Live.Count == 0, Patience);
-    }
-
-    public new void Dispose()
-    {
-        base.Dispose();
-        Directory.Delete(_dataDir, recursive: true);
+        AwaitCondition(() => Runtime.Live.Count == 0, Patience);
     }
 }
