@@ -63,7 +63,7 @@ public static class AdminApi
         if (AppName.Validate(app) is { } invalid) return Error(StatusCodes.Status400BadRequest, invalid);
         var limit = settings.MaxUploadBytes;
         if (request.ContentLength > limit) return TooLarge(request.ContentLength.Value, limit);
-        var path = Path.Combine(settings.UploadDir, $"{Guid.NewGuid():N}.tar");
+        var path = settings.NewUploadPath();
         long total = 0;
         await using (var file = File.Create(path))
         {

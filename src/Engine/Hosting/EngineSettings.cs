@@ -29,7 +29,7 @@ public sealed class EngineSettings
     public int RouterPort => new Uri(RouterUrl).Port;
 
     public string LogPath(string deploymentId) => Path.Combine(LogDir, $"{deploymentId}.log");
-    public string UploadPath(string deploymentId) => Path.Combine(UploadDir, $"{deploymentId}.tar");
+    public string NewUploadPath() => Path.Combine(UploadDir, $"{Guid.NewGuid():N}.tar");
 
     /// <summary>Checks the values and prepares the data directory; throws with a message for the operator.</summary>
     public void Prepare()
