@@ -11,11 +11,11 @@ public sealed class AppActorTests : EngineTestKit
 {
     public AppActorTests() => Runtime.HookBlocks = true;
 
-    private string StatusOf(IActorRef app, string id) =>
-        app.Ask<DeploymentView>(new GetDeployment("app", id), Patience).Result.Status;
+    private static async Task<string> StatusOf(IActorRef app, string id) =>
+        (await app.Ask<DeploymentView>(new GetDeployment("app", id), Patience)).Status;
 
     [Fact]
-    public void Deployments_of_one_app_run_one_at_a_time_and_a_stopped_one_does_not_block_the_queue()
+    public async Task Deployments_of_one_app_run_one_at_a_time_and_a_stopped_one_does_not_block_the_queue()
     {
         var router = CreateTestProbe();
         var app = Sys.ActorOf(AppActor.Props("app", Settings, Runtime, router.Ref));
@@ -24,20 +24,24 @@ public sealed class AppActorTests : EngineTestKit
 
         app.Tell(new CreateDeployment("app", SourceTar.WriteArchive(DataDir, hook)));
         Assert.Equal(("app-v1", "v1"), ExpectMsg<DeploymentView>(Patience) is var v1 ? (v1.Id, v1.Version) : default);
-        AwaitCondition(() => StatusOf(app, "app-v1") == "running-hook", Patience);
+        await AwaitConditionAsync(async () => await StatusOf(app, "app-v1") == "running-hook", Patience);
 
         app.Tell(new CreateDeployment("app", SourceTar.WriteArchive(DataDir, "web: serve\n")));
         Assert.Equal("queued", ExpectMsg<DeploymentView>(Patience).Status);
-        Assert.Equal("queued", StatusOf(app, "app-v2"));
+        Assert.Equal("queued", await StatusOf(app, "app-v2"));
 
         // The running deployment's actor dies: the app recovers it, it ends as aborted, and the queue moves on.
         // (Only v2 is queried until then: a query would also bring v1's actor back.)
         Sys.ActorSelection(app.Path / DeploymentActor.NameFor("app-v1")).Tell(PoisonPill.Instance);
-        AwaitCondition(() => StatusOf(app, "app-v2") == "switching", Patience);
-        Assert.Equal("aborted", StatusOf(app, "app-v1"));
 
-        app.Tell(new PromoteDeployment("app-v2", 2, []));
-        Assert.Equal("app-v2", ExpectMsg<DeploymentPromoted>(Patience).DeploymentId);
-        Assert.Equal("v2", app.Ask<AppView>(new GetApp("app"), Patience).Result.RoutedVersion);
+        // v2 runs without a hook, so the app itself promotes it and the router is told to switch to it.
+        var route = router.ExpectMsg<SwitchRoute>(Patience);
+        Assert.Equal(("app-v2", "v2"), (route.DeploymentId, route.Version));
+        Assert.Equal("aborted", await StatusOf(app, "app-v1"));
+        Assert.Equal("v2", (await app.Ask<AppView>(new GetApp("app"), Patience)).RoutedVersion);
+
+        route.ReplyTo.Tell(new RouteSwitched("app", "app-v2"));
+        route.ReplyTo.Tell(new RouteDrained("app", "app-v2"));
+        await AwaitConditionAsync(async () => await StatusOf(app, "app-v2") == "success", Patience);
     }
 }

@@ -27,11 +27,11 @@ public sealed class DeploymentActorTests : EngineTestKit
     private IActorRef Spawn(DeploymentCreated init, IActorRef router) =>
         Sys.ActorOf(Props.Create(() => new StepParent(DeploymentActor.Props(init, Settings, Runtime, router), TestActor)));
 
-    private static DeploymentView ViewOf(IActorRef parent) =>
-        parent.Ask<DeploymentView>(GetDeploymentView.Instance, Patience).Result;
+    private static async Task<DeploymentView> ViewOf(IActorRef parent) =>
+        await parent.Ask<DeploymentView>(GetDeploymentView.Instance, Patience);
 
     [Fact]
-    public void Traffic_moves_only_after_the_hook_succeeded_and_the_app_promoted_the_deployment()
+    public async Task Traffic_moves_only_after_the_hook_succeeded_and_the_app_promoted_the_deployment()
     {
         var router = CreateTestProbe();
         var parent = Spawn(Init("web: serve\npostdeploy: migrate\n"), router);
@@ -39,8 +39,8 @@ public sealed class DeploymentActorTests : EngineTestKit
 
         var promote = ExpectMsg<PromoteDeployment>(Patience);
         Assert.Contains(Runtime.Started, s => s.Type == "postdeploy" && s.Command == "migrate" && s.Env["FOO"] == "bar");
-        Assert.False(router.HasMessages, "the router was told before the app promoted the deployment");
-        Assert.Equal("switching", ViewOf(parent).Status);
+        router.ExpectNoMsg(TimeSpan.FromMilliseconds(500)); // the router is not told before the app promoted the deployment
+        Assert.Equal("switching", (await ViewOf(parent)).Status);
 
         parent.Tell(new DeploymentPromoted(promote.DeploymentId));
         var route = router.ExpectMsg<SwitchRoute>(Patience);
@@ -55,7 +55,7 @@ public sealed class DeploymentActorTests : EngineTestKit
     }
 
     [Fact]
-    public void A_traffic_switch_that_stalls_runs_its_steps_again()
+    public async Task A_traffic_switch_that_stalls_runs_its_steps_again()
     {
         Settings.SwitchRetry = TimeSpan.FromMilliseconds(300);
         var parent = Spawn(Init("web: serve\n"), CreateTestProbe());
@@ -65,11 +65,11 @@ public sealed class DeploymentActorTests : EngineTestKit
         // The app's answer never comes: the deployment asks again rather than staying in switching for good.
         var again = ExpectMsg<PromoteDeployment>(Patience);
         Assert.Equal(first.DeploymentId, again.DeploymentId);
-        Assert.Equal("switching", ViewOf(parent).Status);
+        Assert.Equal("switching", (await ViewOf(parent)).Status);
     }
 
     [Fact]
-    public void A_failing_hook_never_reaches_the_router_and_removes_the_new_containers()
+    public async Task A_failing_hook_never_reaches_the_router_and_removes_the_new_containers()
     {
         Runtime.HookExitCode = 3;
         var router = CreateTestProbe();
@@ -78,8 +78,8 @@ public sealed class DeploymentActorTests : EngineTestKit
 
         var finished = ExpectMsg<DeploymentFinished>(Patience);
         Assert.Equal("hook-error", finished.Status);
-        Assert.Contains("exited with code 3", ViewOf(parent).Error);
-        Assert.False(router.HasMessages);
+        Assert.Contains("exited with code 3", (await ViewOf(parent)).Error);
+        router.ExpectNoMsg(TimeSpan.FromMilliseconds(500));
         Assert.Empty(Runtime.Live);
     }
 
@@ -93,13 +93,13 @@ public sealed class DeploymentActorTests : EngineTestKit
     }
 
     [Fact]
-    public void Recovered_mid_hook_it_aborts_with_a_reason_and_cleans_up_its_containers()
+    public async Task Recovered_mid_hook_it_aborts_with_a_reason_and_cleans_up_its_containers()
     {
         Runtime.HookBlocks = true;
         var init = Init("web: serve\npostdeploy: migrate\n");
         var first = Spawn(init, CreateTestProbe());
         first.Tell(StartDeployment.Instance);
-        AwaitCondition(() => ViewOf(first).Status == "running-hook", Patience);
+        await AwaitConditionAsync(async () => (await ViewOf(first)).Status == "running-hook", Patience);
 
         Watch(first);
         Sys.Stop(first);
@@ -108,7 +108,7 @@ public sealed class DeploymentActorTests : EngineTestKit
 
         var second = Spawn(init, CreateTestProbe());
         Assert.Equal("aborted", ExpectMsg<DeploymentFinished>(Patience).Status);
-        var view = ViewOf(second);
+        var view = await ViewOf(second);
         Assert.Contains("node restarted while the deployment was running-hook", view.Error);
         AwaitCondition(() => Runtime.Live.Count == 0, Patience);
     }

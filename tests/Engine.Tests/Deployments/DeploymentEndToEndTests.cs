@@ -87,10 +87,13 @@ public sealed class DeploymentEndToEndTests(SharedNode shared)
         Assert.Contains(await DockerProbe.ContainersOf(app), c => c.Version == "v2" && c.Type == "web" && c.State == "running");
         // Only answers bracketed by two "running-hook" readings count: those were served while the hook ran.
         var served = new List<string>();
+        var deadline = DateTime.UtcNow + Within;
         while (await _node.StatusOf($"{app}-v2") == "running-hook")
         {
+            Assert.True(DateTime.UtcNow < deadline, "the hook did not end within the deadline");
             var body = (await _node.Get(app)).Body;
             if (await _node.StatusOf($"{app}-v2") == "running-hook") served.Add(body);
+            await Task.Delay(50);
         }
         Assert.NotEmpty(served);
         Assert.All(served, body => Assert.Equal($"version v1 of {app}", body));
@@ -111,10 +114,13 @@ public sealed class DeploymentEndToEndTests(SharedNode shared)
         await _node.WaitForStatus($"{app}-v2", s => !s.StartsWith('('), "to exist");
 
         var seenWhileFirstRuns = new List<string>();
+        var deadline = DateTime.UtcNow + Within;
         while (await _node.StatusOf($"{app}-v1") is var s1 && s1 != "success")
         {
+            Assert.True(DateTime.UtcNow < deadline, $"{app}-v1 did not succeed within the deadline (last: {s1})");
             Assert.DoesNotContain("error", s1);
             seenWhileFirstRuns.Add(await _node.StatusOf($"{app}-v2"));
+            await Task.Delay(50);
         }
         Assert.NotEmpty(seenWhileFirstRuns);
         Assert.All(seenWhileFirstRuns.SkipLast(1), s => Assert.Equal("queued", s));

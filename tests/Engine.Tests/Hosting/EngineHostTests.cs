@@ -1,33 +1,71 @@
 using Akka.Actor;
+using Akka.Hosting;
+using Engine.Apps;
 using Engine.Containers;
 using Engine.Hosting;
+using Microsoft.Data.Sqlite;
+using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Engine.Tests.Hosting;
 
 public sealed class EngineHostTests
 {
-    [Fact]
-    public async Task The_node_journals_to_SQLite_with_a_single_writer()
+    private static WebApplication Host(string dataDir)
     {
-        var dataDir = Directory.CreateTempSubdirectory("engine-host-").FullName;
         var ports = FreePorts.Take(2);
-        var web = EngineHost.Build(new Dictionary<string, string?>
+        return EngineHost.Build(new Dictionary<string, string?>
         {
             ["Engine:DataDir"] = dataDir,
             ["Engine:AdminUrl"] = $"http://127.0.0.1:{ports[0]}",
             ["Engine:RouterUrl"] = $"http://127.0.0.1:{ports[1]}",
         });
-        await web.StartAsync();
+    }
+
+    private static async Task<object> AskRegistry(WebApplication web, object message)
+    {
+        var registry = await web.Services.GetRequiredService<IRequiredActor<AppsRegistryActor>>().GetAsync();
+        return await registry.Ask<object>(message, TimeSpan.FromSeconds(15));
+    }
+
+    [Fact]
+    public async Task The_node_journals_to_SQLite_with_a_single_writer_and_recovers_from_it()
+    {
+        var dataDir = Directory.CreateTempSubdirectory("engine-host-").FullName;
         try
         {
-            var config = web.Services.GetRequiredService<ActorSystem>().Settings.Config;
-            Assert.Equal(1, config.GetInt("akka.persistence.journal.sql.parallelism"));
-            Assert.Equal("SQLite.MS", config.GetString("akka.persistence.journal.sql.provider-name"));
+            var web = Host(dataDir);
+            await web.StartAsync();
+            try
+            {
+                var config = web.Services.GetRequiredService<ActorSystem>().Settings.Config;
+                Assert.Equal(1, config.GetInt("akka.persistence.journal.sql.parallelism"));
+                Assert.IsType<EnvView>(await AskRegistry(web, new ChangeEnv("hosted", new Dictionary<string, string> { ["A"] = "1" }, [])));
+            }
+            finally { await web.StopAsync(); }
+
+            // The events are rows of the SQLite file in the data dir...
+            await using (var db = new SqliteConnection($"Data Source={Path.Combine(dataDir, "engine.db")};Mode=ReadOnly;Pooling=False"))
+            {
+                await db.OpenAsync();
+                var count = db.CreateCommand();
+                count.CommandText = "SELECT COUNT(*) FROM journal WHERE persistence_id IN ('apps', 'app-hosted')";
+                Assert.Equal(2L, (long)(await count.ExecuteScalarAsync())!);
+            }
+
+            // ...and a new node on the same data dir reads them back.
+            var again = Host(dataDir);
+            await again.StartAsync();
+            try
+            {
+                var env = Assert.IsType<EnvView>(await AskRegistry(again, new GetEnv("hosted")));
+                Assert.Equal("1", env.Env["A"]);
+            }
+            finally { await again.StopAsync(); }
         }
         finally
         {
-            await web.StopAsync();
+            SqliteConnection.ClearAllPools();
             Directory.Delete(dataDir, recursive: true);
         }
     }
