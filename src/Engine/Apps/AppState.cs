@@ -28,8 +28,12 @@ public sealed record AppState(string Name)
 
     public IAppEvent? DecideEnv(ChangeEnv change, DateTimeOffset now, out string? error)
     {
-        error = change.Set.Keys.Concat(change.Unset).Select(EnvKey.Validate).FirstOrDefault(e => e is not null);
+        error = change.Set.Keys.Concat(change.Unset).Select(EnvKey.Validate)
+            .Concat(change.Set.Select(p => EnvKey.ValidateValue(p.Key, p.Value))).FirstOrDefault(e => e is not null);
         if (change.Set.Count + change.Unset.Count == 0) error = "no variable to set or unset";
+        if (error is null && Env.SetItems(change.Set).RemoveRange(change.Unset).Sum(p => (long)EnvKey.Bytes(p.Key, p.Value)) is var total
+            && total > EnvKey.MaxTotalBytes)
+            error = $"the environment would be {total} bytes, over the {EnvKey.MaxTotalBytes} byte limit for all variables together";
         // Events hold plain collections: the journal's JSON serializer cannot rebuild compiler-made or immutable ones.
         return error is null ? new EnvChanged(Name, new Dictionary<string, string>(change.Set), change.Unset.ToList(), now) : null;
     }
