@@ -22,7 +22,7 @@ public static partial class Procfile
     {
         var result = new List<ProcessType>();
         var seenOn = new Dictionary<string, int>();
-        var lines = text.Replace("\r\n", "\n").Split('\n');
+        var lines = text.Replace("\r\n", "\n").Replace('\r', '\n').Split('\n'); // CRLF, CR-only and LF files alike
         for (var i = 0; i < lines.Length; i++)
         {
             var lineNo = i + 1;

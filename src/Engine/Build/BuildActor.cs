@@ -10,25 +10,25 @@ public sealed class BuildActor : ReceiveActor
 {
     private readonly CancellationTokenSource _stopping = new();
 
-    public static Props Props(IContainerRuntime runtime, string archivePath, string imageTag) =>
-        Akka.Actor.Props.Create(() => new BuildActor(runtime, archivePath, imageTag));
+    public static Props Props(IContainerRuntime runtime, string archivePath, string imageTag, ContextLimits? limits = null) =>
+        Akka.Actor.Props.Create(() => new BuildActor(runtime, archivePath, imageTag, limits ?? ContextLimits.Default));
 
-    public BuildActor(IContainerRuntime runtime, string archivePath, string imageTag)
+    public BuildActor(IContainerRuntime runtime, string archivePath, string imageTag, ContextLimits limits)
     {
         var parent = Context.Parent;
-        BuildAsync(runtime, archivePath, imageTag, line => parent.Tell(new DeploymentLogLine(line)), _stopping.Token)
+        BuildAsync(runtime, archivePath, imageTag, limits, line => parent.Tell(new DeploymentLogLine(line)), _stopping.Token)
             .PipeTo(parent, failure: e => new BuildFailed(e.Message));
     }
 
     protected override void PostStop() => _stopping.Cancel();
 
     private static async Task<IDeploymentCommand> BuildAsync(IContainerRuntime runtime, string archivePath, string tag,
-        Action<string> log, CancellationToken ct)
+        ContextLimits limits, Action<string> log, CancellationToken ct)
     {
         try
         {
             SourceInfo source;
-            await using (var archive = File.OpenRead(archivePath)) source = SourceArchive.Inspect(archive);
+            await using (var archive = File.OpenRead(archivePath)) source = SourceArchive.Inspect(archive, limits);
             var processes = source.Procfile is null ? Procfile.Default : Procfile.Parse(source.Procfile);
             log(source.Procfile is null
                 ? "no Procfile: web runs the image's own command"

@@ -7,15 +7,24 @@ public sealed class SourceArchiveException(string message) : Exception(message);
 
 public sealed record SourceInfo(string? Procfile);
 
+/// <summary>Bounds on the build context as Docker would expand it.</summary>
+public sealed record ContextLimits(long MaxBytes, int MaxFiles)
+{
+    public static readonly ContextLimits Default = new(1024L * 1024 * 1024, 100_000);
+}
+
 /// <summary>Checks an uploaded build context before Docker sees it.</summary>
 public static class SourceArchive
 {
     private const int MaxProcfileBytes = 64 * 1024;
 
-    public static SourceInfo Inspect(Stream tar)
+    public static SourceInfo Inspect(Stream tar, ContextLimits? limits = null)
     {
+        limits ??= ContextLimits.Default;
         var hasDockerfile = false;
         string? procfile = null;
+        long bytes = 0;
+        var files = 0;
         try
         {
             using var reader = new TarReader(tar, leaveOpen: true);
@@ -34,11 +43,26 @@ public static class SourceArchive
                         or TarEntryType.ContiguousFile or TarEntryType.GlobalExtendedAttributes
                         or TarEntryType.ExtendedAttributes:
                         break;
+                    case TarEntryType.SparseFile:
+                        throw new SourceArchiveException($"archive entry '{entry.Name}' is a sparse file; sparse files are not accepted in the build context");
                     default:
                         throw new SourceArchiveException($"archive entry '{entry.Name}' has unsupported type {entry.EntryType}");
                 }
                 if (name is null)
                     throw new SourceArchiveException($"archive entry '{entry.Name}' escapes the app directory");
+                // Docker expands a sparse file to its real size, which the upload limit never saw (a few KB became 2 GB).
+                if (entry is PaxTarEntry pax && pax.ExtendedAttributes.Keys.Any(k => k.StartsWith("GNU.sparse.", StringComparison.Ordinal))
+                    || entry is PaxGlobalExtendedAttributesTarEntry global && global.GlobalExtendedAttributes.Keys.Any(k => k.StartsWith("GNU.sparse.", StringComparison.Ordinal)))
+                    throw new SourceArchiveException($"archive entry '{entry.Name}' is a sparse file; sparse files are not accepted in the build context");
+                if (++files > limits.MaxFiles)
+                    throw new SourceArchiveException($"the build context has more than {limits.MaxFiles} entries (the file count limit)");
+                bytes += entry.Length;
+                if (bytes > limits.MaxBytes)
+                    throw new SourceArchiveException($"the build context expands to more than {limits.MaxBytes} bytes (the expanded size limit)");
+                if (name == "Procfile" && entry.EntryType is not (TarEntryType.RegularFile or TarEntryType.V7RegularFile or TarEntryType.ContiguousFile))
+                    throw new SourceArchiveException(entry.EntryType is TarEntryType.SymbolicLink or TarEntryType.HardLink
+                        ? $"Procfile is a link (to '{entry.LinkName}'); it must be a regular file"
+                        : $"Procfile is a {entry.EntryType}; it must be a regular file");
                 if (name == "Dockerfile" && entry.EntryType != TarEntryType.Directory) hasDockerfile = true;
                 if (name == "Procfile" && entry.DataStream is { } data)
                 {

@@ -28,12 +28,30 @@ public sealed class ProcfileTests
     }
 
     [Theory]
+    [InlineData("web: a\rworker: b\r")]
+    [InlineData("web: a\r\nworker: b\r\n")]
+    [InlineData("web: a\nworker: b")]
+    public void CRLF_CR_only_and_LF_line_ends_all_separate_lines(string text) =>
+        Assert.Equal([new ProcessType("web", "a"), new ProcessType("worker", "b")], Procfile.Parse(text));
+
+    [Fact]
+    public void Line_numbers_count_CR_only_line_ends() =>
+        Assert.StartsWith("Procfile line 2:", Assert.Throws<ProcfileException>(() => Procfile.Parse("web: a\rno colon\r")).Message);
+
+    [Theory]
     [InlineData("hello", true)]
     [InlineData("my-app-2", true)]
     [InlineData("", false)]
     [InlineData("Hello", false)]
     [InlineData("my_app", false)]
     [InlineData("a-very-long-app-name-that-is-over-forty-chars", false)]
+    [InlineData("x\n", false)]
+    [InlineData("x\r\n", false)]
+    [InlineData("-x", false)]
+    [InlineData("x-", false)]
+    [InlineData("-", false)]
+    [InlineData("a--b", true)]
+    [InlineData("7", true)]
     public void App_names_are_lowercase_letters_digits_and_dashes_up_to_40(string name, bool valid) =>
         Assert.Equal(valid, AppName.Validate(name) is null);
 }

@@ -57,4 +57,41 @@ public sealed class SourceArchiveTests
     public void Garbage_is_not_a_tar() =>
         Assert.Contains("not a valid tar archive", Assert.Throws<SourceArchiveException>(() =>
             SourceArchive.Inspect(new MemoryStream(Enumerable.Repeat((byte)'x', 1024).ToArray()))).Message);
+
+    private static PaxTarEntry Dockerfile() =>
+        new(TarEntryType.RegularFile, "Dockerfile") { DataStream = new MemoryStream("FROM busybox\n"u8.ToArray()) };
+
+    [Fact]
+    public void A_PAX_sparse_file_is_refused_whatever_size_it_claims()
+    {
+        var e = Assert.Throws<SourceArchiveException>(() => SourceArchive.Inspect(SourceTar.Build(Dockerfile(), SourceTar.PaxSparse("big.bin", 2L << 30))));
+        Assert.Contains("is a sparse file", e.Message);
+    }
+
+    [Fact]
+    public void The_expanded_size_of_the_context_is_bounded_and_the_error_names_the_bound()
+    {
+        var e = Assert.Throws<SourceArchiveException>(() => SourceArchive.Inspect(
+            SourceTar.Build(("Dockerfile", "FROM busybox\n"), ("a", new string('x', 600)), ("b", new string('x', 600))), new ContextLimits(1000, 10)));
+        Assert.Contains("expands to more than 1000 bytes (the expanded size limit)", e.Message);
+    }
+
+    [Fact]
+    public void The_file_count_of_the_context_is_bounded_and_the_error_names_the_bound()
+    {
+        var e = Assert.Throws<SourceArchiveException>(() => SourceArchive.Inspect(
+            SourceTar.Build(("Dockerfile", "FROM busybox\n"), ("a", ""), ("b", ""), ("c", "")), new ContextLimits(1000, 3)));
+        Assert.Contains("more than 3 entries (the file count limit)", e.Message);
+    }
+
+    [Theory]
+    [InlineData(TarEntryType.SymbolicLink)]
+    [InlineData(TarEntryType.HardLink)]
+    public void A_Procfile_that_is_a_link_is_refused(TarEntryType type)
+    {
+        var e = Assert.Throws<SourceArchiveException>(() => SourceArchive.Inspect(SourceTar.Build(Dockerfile(),
+            new PaxTarEntry(TarEntryType.RegularFile, "procs") { DataStream = new MemoryStream("web: x\n"u8.ToArray()) },
+            new PaxTarEntry(type, "Procfile") { LinkName = "procs" })));
+        Assert.Contains("Procfile is a link (to 'procs'); it must be a regular file", e.Message);
+    }
 }

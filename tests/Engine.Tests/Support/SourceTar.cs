@@ -30,4 +30,21 @@ public static class SourceTar
         tar.Position = 0;
         return tar;
     }
+
+    /// <summary>A PAX 1.0 sparse file: a few bytes in the archive that tar and Docker expand to `realSize` bytes.</summary>
+    public static PaxTarEntry PaxSparse(string name, long realSize)
+    {
+        // The data starts with the sparse map (one region of 1 byte at the very end), padded to a block.
+        var map = Encoding.ASCII.GetBytes($"1\n{realSize - 1}\n1\n");
+        var data = new byte[512 + 1];
+        map.CopyTo(data, 0);
+        data[512] = (byte)'x';
+        return new PaxTarEntry(TarEntryType.RegularFile, $"GNUSparseFile.0/{name}", new Dictionary<string, string>
+        {
+            ["GNU.sparse.major"] = "1",
+            ["GNU.sparse.minor"] = "0",
+            ["GNU.sparse.name"] = name,
+            ["GNU.sparse.realsize"] = realSize.ToString(),
+        }) { DataStream = new MemoryStream(data) };
+    }
 }
