@@ -1,3 +1,4 @@
+using System.Net.Http.Headers;
 using Akka.Actor;
 using Akka.Hosting;
 using Engine.Apps;
@@ -5,6 +6,7 @@ using Engine.Audit;
 using Engine.Containers;
 using Engine.Deployments;
 using Engine.Hosting;
+using Microsoft.AspNetCore.Server.Kestrel.Core.Features;
 
 namespace Engine.Admin;
 
@@ -15,7 +17,8 @@ public static class AdminApi
 
     public static void MapAdminApi(this WebApplication web, EngineSettings settings)
     {
-        // The Host header picks the group; the filter makes sure the request really came in on the admin port.
+        // The port picks the group, so an app's own /api paths still reach it on the router port; AdminGuard checks
+        // the Host name, Origin, token and body size of every request on the admin port.
         var api = web.MapGroup("/api").RequireHost($"*:{settings.AdminPort}")
             .AddEndpointFilter((context, next) => context.HttpContext.Connection.LocalPort == settings.AdminPort
                 ? next(context)
@@ -25,13 +28,13 @@ public static class AdminApi
             Reply(apps, ListApps.Instance));
         api.MapGet("/apps/{app}", (string app, IRequiredActor<AppsRegistryActor> apps) =>
             Reply(apps, new GetApp(app)));
-        api.MapPost("/apps/{app}/deployments", Upload);
+        api.MapPost("/apps/{app}/deployments", Upload).WithMetadata(UploadEndpoint.Instance);
         api.MapGet("/apps/{app}/deployments", (string app, IRequiredActor<AppsRegistryActor> apps) =>
             Reply(apps, new GetDeployments(app)));
         api.MapGet("/deployments/{id}", (string id, IRequiredActor<AppsRegistryActor> apps) =>
             DeploymentAsk(apps, id, view => Results.Json(view, ApiJson.Options)));
         api.MapGet("/deployments/{id}/logs", (string id, long? offset, IRequiredActor<AppsRegistryActor> apps) =>
-            DeploymentAsk(apps, id, _ => Logs(settings.LogPath(id), offset ?? 0)));
+            DeploymentAsk(apps, id, _ => Logs(settings, settings.LogPath(id), offset ?? 0)));
         api.MapGet("/apps/{app}/env", (string app, IRequiredActor<AppsRegistryActor> apps) =>
             Reply(apps, new GetEnv(app)));
         api.MapPatch("/apps/{app}/env", (string app, EnvChange change, IRequiredActor<AppsRegistryActor> apps) =>
@@ -57,34 +60,64 @@ public static class AdminApi
         });
     }
 
-    private static async Task<IResult> Upload(string app, HttpRequest request, EngineSettings settings,
+    private static async Task<IResult> Upload(string app, HttpContext context, EngineSettings settings,
         IRequiredActor<AppsRegistryActor> apps)
     {
+        var request = context.Request;
         if (AppName.Validate(app) is { } invalid) return Error(StatusCodes.Status400BadRequest, invalid);
+        // A browser can send text/plain across origins without a preflight; the CLI sends application/x-tar.
+        if (!MediaTypeHeaderValue.TryParse(request.ContentType, out var type) || type.MediaType != UploadContentType)
+            return Error(StatusCodes.Status415UnsupportedMediaType,
+                $"an upload must be a tar archive sent as {UploadContentType} (got '{request.ContentType}')");
         var limit = settings.MaxUploadBytes;
         if (request.ContentLength > limit) return TooLarge(request.ContentLength.Value, limit);
+        // Kestrel's minimum data rate cut legitimate uploads on a loaded machine; a stall bound and a deadline replace it.
+        if (context.Features.Get<IHttpMinRequestBodyDataRateFeature>() is { } rate) rate.MinDataRate = null;
         var path = settings.NewUploadPath();
-        long total = 0;
-        await using (var file = File.Create(path))
+        var partial = settings.IncomingPath(path);
+        try
         {
-            var buffer = new byte[81920];
-            int read;
-            while ((read = await request.Body.ReadAsync(buffer)) > 0)
+            FileStream file;
+            try { file = File.Create(partial); }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
-                total += read;
-                if (total > limit)
-                {
-                    file.Close();
-                    File.Delete(path);
-                    return TooLarge(total, limit);
-                }
-                await file.WriteAsync(buffer.AsMemory(0, read));
+                return Error(StatusCodes.Status500InternalServerError, $"cannot store the upload in {settings.IncomingDir}: {ErrorText.Of(e)}");
             }
+            long total = 0;
+            await using (file)
+            {
+                var buffer = new byte[81920];
+                var deadline = DateTimeOffset.UtcNow + settings.UploadTimeout;
+                using var stall = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted);
+                while (true)
+                {
+                    var left = deadline - DateTimeOffset.UtcNow;
+                    stall.CancelAfter(left < settings.UploadIdleTimeout ? left : settings.UploadIdleTimeout);
+                    int read;
+                    try { read = await request.Body.ReadAsync(buffer, stall.Token); }
+                    catch (OperationCanceledException) when (!context.RequestAborted.IsCancellationRequested)
+                    {
+                        return Error(StatusCodes.Status408RequestTimeout, DateTimeOffset.UtcNow >= deadline
+                            ? $"the upload did not finish within {settings.UploadTimeout.TotalSeconds} s"
+                            : $"the upload stalled: no data for {settings.UploadIdleTimeout.TotalSeconds} s");
+                    }
+                    catch (BadHttpRequestException e)
+                    {
+                        return Error(e.StatusCode, $"the upload was cut off: {e.Message}");
+                    }
+                    if (read == 0) break;
+                    total += read;
+                    if (total > limit) return TooLarge(total, limit);
+                    await file.WriteAsync(buffer.AsMemory(0, read));
+                }
+            }
+            if (total == 0) return Error(StatusCodes.Status400BadRequest, "the upload is empty: send the app directory as a tar archive");
+            File.Move(partial, path); // accepted: from here on the deployment owns it
         }
-        if (total == 0)
+        finally
         {
-            File.Delete(path);
-            return Error(StatusCodes.Status400BadRequest, "the upload is empty: send the app directory as a tar archive");
+            try { File.Delete(partial); } // a partial upload never stays, whatever cut it off
+            catch (IOException) { } // its directory is gone: so is the file
         }
         var reply = await AskRaw(apps, new CreateDeployment(app, path));
         if (reply is AppError) File.Delete(path); // after a timeout the deployment may still be created and need it
@@ -93,11 +126,16 @@ public static class AdminApi
             : ToResult(reply);
     }
 
+    public const string UploadContentType = "application/x-tar";
+
     private static IResult TooLarge(long size, long limit) => Error(StatusCodes.Status413PayloadTooLarge,
         $"the upload is over the size limit of {limit} bytes ({size}+ bytes sent)");
 
-    private static IResult Logs(string path, long offset)
+    private static IResult Logs(EngineSettings settings, string path, long offset)
     {
+        if (!Directory.Exists(settings.LogDir))
+            return Error(StatusCodes.Status500InternalServerError,
+                $"the log directory {settings.LogDir} is gone (was the data directory removed?)");
         var bytes = File.Exists(path) ? File.ReadAllBytes(path) : [];
         var from = (int)Math.Clamp(offset, 0, bytes.Length);
         return new LogChunk(bytes[from..], bytes.Length);
@@ -116,8 +154,8 @@ public static class AdminApi
     private static async Task<IResult> DeploymentAsk(IRequiredActor<AppsRegistryActor> apps, string id,
         Func<DeploymentView, IResult> onFound)
     {
-        if (DeploymentState.ParseId(id) is not { } parsed)
-            return Error(StatusCodes.Status404NotFound, $"deployment '{id}' not found");
+        if (DeploymentId.Validate(id) is { } invalid) return Error(StatusCodes.Status400BadRequest, invalid);
+        var parsed = DeploymentState.ParseId(id)!.Value;
         var reply = await AskRaw(apps, new GetDeployment(parsed.App, id));
         return reply is DeploymentView view ? onFound(view) : ToResult(reply);
     }
@@ -142,9 +180,9 @@ public static class AdminApi
         AppError { NotFound: true } e => Error(StatusCodes.Status404NotFound, e.Error),
         AppError e => Error(StatusCodes.Status400BadRequest, e.Error),
         Status.Failure { Cause: AskTimeoutException } => Error(StatusCodes.Status503ServiceUnavailable, "the engine did not answer in time"),
-        Status.Failure f => Error(StatusCodes.Status500InternalServerError, f.Cause.Message),
+        Status.Failure f => Error(StatusCodes.Status500InternalServerError, ErrorText.Of(f.Cause)),
         _ => Results.Json(reply, ApiJson.Options),
     };
 
-    private static IResult Error(int status, string message) => Results.Json(new ApiError(message), ApiJson.Options, statusCode: status);
+    private static IResult Error(int status, string message) => ApiError.Response(status, message);
 }

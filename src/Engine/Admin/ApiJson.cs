@@ -20,7 +20,10 @@ public static class ApiJson
     }
 }
 
-public sealed record ApiError(string Error);
+public sealed record ApiError(string Error)
+{
+    public static IResult Response(int status, string message) => Results.Json(new ApiError(message), ApiJson.Options, statusCode: status);
+}
 
 public sealed record EnvChange(Dictionary<string, string>? Set, List<string>? Unset);
 

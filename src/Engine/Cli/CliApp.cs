@@ -21,11 +21,11 @@ public static class CliApp
         root.Add(Deployments());
         root.Add(DeploymentGroup());
         root.Add(Env());
-        root.Add(Client("ps", "List an app's containers", true, [], async (c, app, _) => await c.GetJsonAsync($"api/apps/{app}/ps"),
+        root.Add(Client("ps", "List an app's containers", true, [], async (c, app, _) => await c.GetJsonAsync($"api/apps/{EngineClient.Segment(app)}/ps"),
             (json, _) => Table(json, "type", "name", "version", "state", "deployment")));
         root.Add(Apps());
         root.Add(Client("audit", "An app's journal events, oldest first", true, [],
-            async (c, app, _) => await c.GetJsonAsync($"api/apps/{app}/audit"),
+            async (c, app, _) => await c.GetJsonAsync($"api/apps/{EngineClient.Segment(app)}/audit"),
             (json, _) => Table(json, "sequence_nr", "timestamp", "deployment", "type", "status")));
 
         var parsed = root.Parse(args);
@@ -35,7 +35,8 @@ public static class CliApp
             Console.Error.WriteLine("run 'engine --help' for usage");
             return 2;
         }
-        return await parsed.InvokeAsync();
+        // SIGTERM is the host's to handle (graceful stop, exit 0); System.CommandLine's own handler raced with it.
+        return await parsed.InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = null });
     }
 
     private static Command Serve()
@@ -53,6 +54,11 @@ public static class CliApp
             (new("--deployment-timeout") { Description = "Seconds a whole deployment may take (default 1800)" }, "DeploymentTimeout"),
             (new("--stop-grace") { Description = "Seconds between SIGTERM and SIGKILL for old containers (default 30)" }, "StopGrace"),
             (new("--max-upload-bytes") { Description = "Largest accepted upload (default 536870912)" }, "MaxUploadBytes"),
+            (new("--max-request-bytes") { Description = "Largest other admin request body (default 1048576)" }, "MaxRequestBodyBytes"),
+            (new("--max-context-bytes") { Description = "Largest build context once expanded (default 1073741824)" }, "MaxContextBytes"),
+            (new("--max-context-files") { Description = "Most entries in a build context (default 100000)" }, "MaxContextFiles"),
+            (new("--upload-idle-timeout") { Description = "Seconds an upload may send nothing before it is given up (default 60)" }, "UploadIdleTimeout"),
+            (new("--admin-token-file") { Description = "File holding the admin API's bearer token (else $ENGINE_ADMIN_TOKEN); required beyond loopback" }, "AdminTokenFile"),
         };
         foreach (var (option, _) in options) cmd.Add(option);
         cmd.SetAction(async (parse, ct) =>
@@ -87,14 +93,15 @@ public static class CliApp
         var app = new Option<string>("--app") { Description = "App name", Required = true };
         var json = JsonOption();
         var server = ServerOption();
-        var cmd = new Command("deploy", "Build and deploy an app directory; exits 0 only on success") { dir, app, json, server };
+        var token = TokenOption();
+        var cmd = new Command("deploy", "Build and deploy an app directory; exits 0 only on success") { dir, app, json, server, token };
         cmd.SetAction(parse => Guard(async () =>
         {
             var appName = parse.GetValue(app)!;
             if (AppName.Validate(appName) is { } invalid) throw new CliException(invalid, 2);
             var directory = parse.GetValue(dir)!;
             if (!Directory.Exists(directory)) throw new CliException($"no such directory: {directory}", 2);
-            using var client = new EngineClient(EngineClient.ResolveServer(parse.GetValue(server)));
+            using var client = Connect(parse, server, token);
             var created = await client.UploadAsync(appName, directory);
             var id = created.GetProperty("id").GetString()!;
             Console.Error.WriteLine($"-----> deployment {id} of {appName} created");
@@ -102,7 +109,7 @@ public static class CliApp
             JsonElement deployment;
             while (true)
             {
-                deployment = await client.GetJsonAsync($"api/deployments/{id}");
+                deployment = await client.GetJsonAsync($"api/deployments/{EngineClient.Segment(id)}");
                 var (text, next) = await client.GetLogAsync(id, offset);
                 Console.Error.Write(text);
                 offset = next;
@@ -123,7 +130,7 @@ public static class CliApp
     }
 
     private static Command Deployments() => Client("deployments", "List an app's deployments", true, [],
-        async (c, app, _) => await c.GetJsonAsync($"api/apps/{app}/deployments"),
+        async (c, app, _) => await c.GetJsonAsync($"api/apps/{EngineClient.Segment(app)}/deployments"),
         (json, _) => Table(json, "id", "version", "status", "created_at", "finished_at", "error"));
 
     private static Command DeploymentGroup()
@@ -131,7 +138,7 @@ public static class CliApp
         var group = new Command("deployment", "Inspect one deployment");
         group.Add(IdCommand("show", "Show one deployment", async (c, id) =>
         {
-            var d = await c.GetJsonAsync($"api/deployments/{id}");
+            var d = await c.GetJsonAsync($"api/deployments/{EngineClient.Segment(id)}");
             return (d, (Action<JsonElement>)(j => Table(JsonSerializer.SerializeToElement(new[] { j }), "id", "app", "version", "status", "created_at", "finished_at", "error")));
         }));
         group.Add(IdCommand("logs", "The build and hook output of a deployment", async (c, id) =>
@@ -148,12 +155,15 @@ public static class CliApp
         var id = new Argument<string>("id") { Description = "Deployment id, e.g. hello-v3" };
         var json = JsonOption();
         var server = ServerOption();
-        var cmd = new Command(name, description) { id, server };
+        var token = TokenOption();
+        var cmd = new Command(name, description) { id, server, token };
         if (withJson) cmd.Add(json);
         cmd.SetAction(parse => Guard(async () =>
         {
-            using var client = new EngineClient(EngineClient.ResolveServer(parse.GetValue(server)));
-            var (result, human) = await run(client, parse.GetValue(id)!);
+            var deploymentId = parse.GetValue(id)!;
+            if (DeploymentId.Validate(deploymentId) is { } invalid) throw new CliException(invalid, 2);
+            using var client = Connect(parse, server, token);
+            var (result, human) = await run(client, deploymentId);
             if (withJson && parse.GetValue(json)) Print(result);
             else human(result);
             return 0;
@@ -164,7 +174,7 @@ public static class CliApp
     private static Command Env()
     {
         var env = Client("env", "Show an app's environment", true, [],
-            async (c, app, _) => (await c.GetJsonAsync($"api/apps/{app}/env")).GetProperty("env"),
+            async (c, app, _) => (await c.GetJsonAsync($"api/apps/{EngineClient.Segment(app)}/env")).GetProperty("env"),
             (json, _) => { foreach (var p in json.EnumerateObject()) Console.WriteLine($"{p.Name}={p.Value.GetString()}"); });
         env.Add(Client("set", "Set variables (KEY=VALUE...); they apply from the next deployment on", true, ["KEY=VALUE"],
             async (c, app, pairs) =>
@@ -176,11 +186,11 @@ public static class CliApp
                     if (eq <= 0) throw new CliException($"expected KEY=VALUE, got '{pair}'", 2);
                     set[pair[..eq]] = pair[(eq + 1)..];
                 }
-                return (await c.PatchJsonAsync($"api/apps/{app}/env", new EnvChange(set, []))).GetProperty("env");
+                return (await c.PatchJsonAsync($"api/apps/{EngineClient.Segment(app)}/env", new EnvChange(set, []))).GetProperty("env");
             },
             (json, pairs) => Console.WriteLine($"set {string.Join(", ", pairs.Select(p => p.Split('=')[0]))}; applies from the next deployment")));
         env.Add(Client("unset", "Remove variables (KEY...); applies from the next deployment on", true, ["KEY"],
-            async (c, app, keys) => (await c.PatchJsonAsync($"api/apps/{app}/env", new EnvChange([], [.. keys]))).GetProperty("env"),
+            async (c, app, keys) => (await c.PatchJsonAsync($"api/apps/{EngineClient.Segment(app)}/env", new EnvChange([], [.. keys]))).GetProperty("env"),
             (json, keys) => Console.WriteLine($"unset {string.Join(", ", keys)}; applies from the next deployment")));
         return env;
     }
@@ -197,7 +207,8 @@ public static class CliApp
         var extra = new Argument<string[]>(rest.FirstOrDefault() ?? "args") { Arity = ArgumentArity.OneOrMore };
         var json = JsonOption();
         var server = ServerOption();
-        var cmd = new Command(name, description) { json, server };
+        var token = TokenOption();
+        var cmd = new Command(name, description) { json, server, token };
         if (takesApp) cmd.Add(app);
         if (rest.Length > 0) cmd.Add(extra);
         cmd.SetAction(parse => Guard(async () =>
@@ -205,7 +216,7 @@ public static class CliApp
             var appName = takesApp ? parse.GetValue(app)! : "";
             if (takesApp && AppName.Validate(appName) is { } invalid) throw new CliException(invalid, 2);
             var args = rest.Length > 0 ? parse.GetValue(extra) ?? [] : [];
-            using var client = new EngineClient(EngineClient.ResolveServer(parse.GetValue(server)));
+            using var client = Connect(parse, server, token);
             var result = await run(client, appName, args);
             if (parse.GetValue(json)) Print(result);
             else human(result, args);
@@ -218,6 +229,12 @@ public static class CliApp
 
     private static Option<string> ServerOption() =>
         new("--server") { Description = "Admin API of the node (default $ENGINE_SERVER or http://127.0.0.1:4000)" };
+
+    private static Option<string> TokenOption() =>
+        new("--token") { Description = "Bearer token of the node's admin API (default $ENGINE_TOKEN)" };
+
+    private static EngineClient Connect(ParseResult parse, Option<string> server, Option<string> token) =>
+        new(EngineClient.ResolveServer(parse.GetValue(server)), EngineClient.ResolveToken(parse.GetValue(token)));
 
     private static async Task<int> Guard(Func<Task<int>> action)
     {

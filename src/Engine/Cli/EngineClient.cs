@@ -4,6 +4,7 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Engine.Admin;
+using Microsoft.AspNetCore.WebUtilities;
 
 namespace Engine.Cli;
 
@@ -19,15 +20,22 @@ public sealed class EngineClient : IDisposable
 {
     private readonly HttpClient _http;
 
-    public EngineClient(string server)
+    public EngineClient(string server, string? token = null)
     {
         if (!Uri.TryCreate(server.TrimEnd('/') + "/", UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https"))
             throw new CliException($"invalid server URL '{server}': expected http://HOST:PORT", 2);
         _http = new HttpClient { BaseAddress = uri, Timeout = TimeSpan.FromMinutes(30) };
+        if (token is { Length: > 0 }) _http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
     }
 
     public static string ResolveServer(string? option) =>
         option ?? (Environment.GetEnvironmentVariable("ENGINE_SERVER") is { Length: > 0 } env ? env : "http://127.0.0.1:4000");
+
+    public static string? ResolveToken(string? option) =>
+        option ?? (Environment.GetEnvironmentVariable("ENGINE_TOKEN") is { Length: > 0 } env ? env : null);
+
+    /// <summary>One path segment: app names and deployment ids never change the URL's shape.</summary>
+    public static string Segment(string value) => Uri.EscapeDataString(value);
 
     public Task<JsonElement> GetJsonAsync(string path) => SendAsync(() => new HttpRequestMessage(HttpMethod.Get, path));
 
@@ -45,8 +53,8 @@ public sealed class EngineClient : IDisposable
             return await SendAsync(() =>
             {
                 var content = new StreamContent(File.OpenRead(tar));
-                content.Headers.ContentType = new MediaTypeHeaderValue("application/x-tar");
-                var request = new HttpRequestMessage(HttpMethod.Post, $"api/apps/{app}/deployments") { Content = content };
+                content.Headers.ContentType = new MediaTypeHeaderValue(AdminApi.UploadContentType);
+                var request = new HttpRequestMessage(HttpMethod.Post, $"api/apps/{Segment(app)}/deployments") { Content = content };
                 request.Headers.ExpectContinue = true; // a refused upload (too large, bad name) is refused before it is sent
                 return request;
             });
@@ -60,7 +68,7 @@ public sealed class EngineClient : IDisposable
     /// <summary>Log text from a byte offset, and the offset to ask from next time.</summary>
     public async Task<(string Text, long Next)> GetLogAsync(string deploymentId, long offset)
     {
-        using var response = await Call(() => new HttpRequestMessage(HttpMethod.Get, $"api/deployments/{deploymentId}/logs?offset={offset}"));
+        using var response = await Call(() => new HttpRequestMessage(HttpMethod.Get, $"api/deployments/{Segment(deploymentId)}/logs?offset={offset}"));
         await EnsureSuccess(response);
         var text = await response.Content.ReadAsStringAsync();
         var next = response.Headers.TryGetValues("X-Next-Offset", out var v) && long.TryParse(v.First(), out var n) ? n : offset;
@@ -93,12 +101,30 @@ public sealed class EngineClient : IDisposable
     private static async Task EnsureSuccess(HttpResponseMessage response)
     {
         if (response.IsSuccessStatusCode) return;
-        var body = await response.Content.ReadAsStringAsync();
-        string message;
-        try { message = JsonDocument.Parse(body).RootElement.GetProperty("error").GetString() ?? body; }
-        catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException) { message = body; }
-        throw new CliException($"{message} (HTTP {(int)response.StatusCode})",
+        string body;
+        try { body = await response.Content.ReadAsStringAsync(); }
+        catch (HttpRequestException) { body = ""; } // the connection closed mid-answer: the status is all there is
+        throw new CliException(ErrorMessage(response.StatusCode, response.ReasonPhrase, body),
             response.StatusCode == HttpStatusCode.BadRequest ? 2 : 1);
+    }
+
+    /// <summary>The API's `error` text with the status; never empty, whatever the body holds.</summary>
+    public static string ErrorMessage(HttpStatusCode status, string? reason, string body)
+    {
+        string? message = null;
+        try
+        {
+            if (JsonDocument.Parse(body).RootElement is { ValueKind: JsonValueKind.Object } json
+                && json.TryGetProperty("error", out var error) && error.ValueKind == JsonValueKind.String)
+                message = error.GetString();
+        }
+        catch (JsonException) { }
+        var answered = $"HTTP {(int)status} {(string.IsNullOrWhiteSpace(reason) ? ReasonPhrases.GetReasonPhrase((int)status) : reason)}".TrimEnd();
+        if (!string.IsNullOrWhiteSpace(message)) return $"{message} (HTTP {(int)status})";
+        var text = body.Trim();
+        return text.Length == 0
+            ? $"the engine answered {answered} with no message"
+            : $"the engine answered {answered}: {(text.Length > 300 ? text[..300] + "..." : text)}";
     }
 
     public void Dispose() => _http.Dispose();

@@ -25,7 +25,8 @@ public static class EngineHost
         settings.Prepare();
 
         builder.WebHost.UseUrls(settings.AdminUrl, settings.RouterUrl);
-        builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = null); // uploads are capped by MaxUploadBytes
+        // Uploads are capped by MaxUploadBytes, other admin bodies by AdminGuard; app requests stream through the router.
+        builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = null);
         builder.Services.ConfigureHttpJsonOptions(o => ApiJson.Configure(o.SerializerOptions));
         builder.Services.AddSingleton(settings);
         builder.Services.AddSingleton<IContainerRuntime>(_ => new DockerRuntime(settings.DockerHost, settings.InstanceId));
@@ -56,6 +57,7 @@ public static class EngineHost
         });
 
         var web = builder.Build();
+        web.UseAdminGuard(settings);
         web.MapAdminApi(settings);
         web.MapReverseProxy(proxy => proxy.Use((context, next) =>
         {

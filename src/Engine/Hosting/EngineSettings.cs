@@ -1,3 +1,6 @@
+using Engine.Admin;
+using Engine.Build;
+
 namespace Engine.Hosting;
 
 /// <summary>Bound from the `Engine` configuration section; `engine serve` options override it.</summary>
@@ -15,6 +18,24 @@ public sealed class EngineSettings
     public TimeSpan StopGrace { get; set; } = TimeSpan.FromSeconds(30);
     public long MaxUploadBytes { get; set; } = 512L * 1024 * 1024;
 
+    /// <summary>Every admin request body except uploads (env changes are small).</summary>
+    public long MaxRequestBodyBytes { get; set; } = 1024 * 1024;
+
+    /// <summary>Bounds on the build context once expanded (what Docker would write), checked before `docker build`.</summary>
+    public long MaxContextBytes { get; set; } = ContextLimits.Default.MaxBytes;
+    public int MaxContextFiles { get; set; } = ContextLimits.Default.MaxFiles;
+
+    /// <summary>An upload that sends nothing for this long is given up; the whole upload must end within UploadTimeout.</summary>
+    public TimeSpan UploadIdleTimeout { get; set; } = TimeSpan.FromSeconds(60);
+    public TimeSpan UploadTimeout { get; set; } = TimeSpan.FromMinutes(30);
+
+    /// <summary>Bearer token of the admin API; required when it is bound to a non-loopback address. Never logged.</summary>
+    public string AdminToken { get; set; } = Environment.GetEnvironmentVariable("ENGINE_ADMIN_TOKEN") ?? "";
+    public string AdminTokenFile { get; set; } = "";
+
+    /// <summary>Extra Host names the admin API answers to (comma-separated), e.g. a DNS name of a 0.0.0.0-bound node.</summary>
+    public string AdminHosts { get; set; } = "";
+
     /// <summary>How long a traffic switch may take (drain included) before its steps run again.</summary>
     public TimeSpan SwitchRetry { get; set; } = TimeSpan.FromSeconds(90);
 
@@ -24,12 +45,16 @@ public sealed class EngineSettings
     public string FullDataDir => Path.GetFullPath(DataDir);
     public string LogDir => Path.Combine(FullDataDir, "logs");
     public string UploadDir => Path.Combine(FullDataDir, "uploads");
+    /// <summary>Uploads being received; renamed into UploadDir once accepted, so anything left here is partial.</summary>
+    public string IncomingDir => Path.Combine(UploadDir, "incoming");
     public string DatabasePath => Path.Combine(FullDataDir, "engine.db");
     public int AdminPort => new Uri(AdminUrl).Port;
     public int RouterPort => new Uri(RouterUrl).Port;
 
     public string LogPath(string deploymentId) => Path.Combine(LogDir, $"{deploymentId}.log");
     public string NewUploadPath() => Path.Combine(UploadDir, $"{Guid.NewGuid():N}.tar");
+    public string IncomingPath(string uploadPath) => Path.Combine(IncomingDir, Path.GetFileNameWithoutExtension(uploadPath) + ".part");
+    public ContextLimits ContextLimits => new(MaxContextBytes, MaxContextFiles);
 
     /// <summary>Checks the values and prepares the data directory; throws with a message for the operator.</summary>
     public void Prepare()
@@ -44,8 +69,23 @@ public sealed class EngineSettings
             if (value <= TimeSpan.Zero) throw new ArgumentException($"{name} must be positive");
         if (StopGrace < TimeSpan.Zero) throw new ArgumentException("stop grace must not be negative");
         if (MaxUploadBytes <= 0) throw new ArgumentException("max upload size must be positive");
+        if (MaxRequestBodyBytes <= 0) throw new ArgumentException("max request body size must be positive");
+        if (MaxContextBytes <= 0 || MaxContextFiles <= 0) throw new ArgumentException("build context bounds must be positive");
+        if (UploadIdleTimeout <= TimeSpan.Zero || UploadTimeout <= TimeSpan.Zero) throw new ArgumentException("upload timeouts must be positive");
+        if (AdminTokenFile.Length > 0)
+        {
+            if (!File.Exists(AdminTokenFile)) throw new ArgumentException($"admin token file '{AdminTokenFile}' does not exist");
+            AdminToken = File.ReadAllText(AdminTokenFile).Trim();
+            if (AdminToken.Length == 0) throw new ArgumentException($"admin token file '{AdminTokenFile}' is empty");
+        }
+        if (AdminToken.Length == 0 && !AdminAddress.IsLoopback(AdminUrl))
+            throw new ArgumentException($"the admin API would listen on {AdminUrl}, beyond loopback, without a token: "
+                + "set ENGINE_ADMIN_TOKEN, Engine:AdminToken or --admin-token-file");
         Directory.CreateDirectory(LogDir);
         Directory.CreateDirectory(UploadDir);
+        Directory.CreateDirectory(IncomingDir);
+        // Nothing is being received before the node starts: whatever is here was cut off.
+        foreach (var partial in Directory.EnumerateFiles(IncomingDir, "*.part")) File.Delete(partial);
         var idFile = Path.Combine(FullDataDir, "instance-id");
         if (!File.Exists(idFile)) File.WriteAllText(idFile, Guid.NewGuid().ToString("N")[..12]);
         InstanceId = File.ReadAllText(idFile).Trim();

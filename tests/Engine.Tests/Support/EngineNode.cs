@@ -16,11 +16,14 @@ public sealed class EngineNode : IAsyncDisposable
     private readonly List<string> _apps = [];
 
     public string DataDir { get; }
+    /// <summary>Where tests send admin requests: always loopback, even when the node binds AdminBind.</summary>
     public string AdminUrl { get; }
+    public string? AdminBind { get; }
+    public string? Token { get; }
     public string RouterUrl { get; }
     public string Output { get; private set; } = "";
 
-    private EngineNode(string? dataDir, string[] extraArgs)
+    private EngineNode(string? dataDir, string[] extraArgs, string? token = null, string? adminBindHost = null)
     {
         _ownsDataDir = dataDir is null;
         DataDir = dataDir ?? Directory.CreateTempSubdirectory("engine-data-").FullName;
@@ -28,6 +31,9 @@ public sealed class EngineNode : IAsyncDisposable
         AdminUrl = $"http://127.0.0.1:{ports[0]}";
         RouterUrl = $"http://127.0.0.1:{ports[1]}";
         _extraArgs = extraArgs;
+        Token = token;
+        if (token is not null) _http.DefaultRequestHeaders.Authorization = new("Bearer", token);
+        if (adminBindHost is not null) AdminBind = $"http://{adminBindHost}:{ports[0]}";
     }
 
     public static async Task<EngineNode> StartAsync(params string[] extraArgs)
@@ -37,14 +43,24 @@ public sealed class EngineNode : IAsyncDisposable
         return node;
     }
 
+    /// <summary>A node whose admin API needs a bearer token (given as ENGINE_ADMIN_TOKEN), optionally bound to another
+    /// address, e.g. http://0.0.0.0:PORT (the port is filled in).</summary>
+    public static async Task<EngineNode> StartWithTokenAsync(string token, string? adminBindHost, params string[] extraArgs)
+    {
+        var node = new EngineNode(null, extraArgs, token, adminBindHost);
+        await node.StartProcessAsync();
+        return node;
+    }
+
     /// <summary>Starts the node process again on the same data dir and ports.</summary>
     public Task RestartAsync() => StartProcessAsync();
 
     private async Task StartProcessAsync()
     {
-        var args = new List<string> { EngineDll, "serve", "--data-dir", DataDir, "--admin-url", AdminUrl, "--router-url", RouterUrl };
+        var args = new List<string> { EngineDll, "serve", "--data-dir", DataDir, "--admin-url", AdminBind ?? AdminUrl, "--router-url", RouterUrl };
         args.AddRange(_extraArgs);
         var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+        if (Token is not null) psi.Environment["ENGINE_ADMIN_TOKEN"] = Token;
         args.ForEach(psi.ArgumentList.Add);
         var process = Process.Start(psi)!;
         process.OutputDataReceived += (_, e) => { lock (this) Output += e.Data + "\n"; };
@@ -68,6 +84,18 @@ public sealed class EngineNode : IAsyncDisposable
         await p.WaitForExitAsync();
     }
 
+    /// <summary>SIGTERM, like `kill -TERM` from an init system; returns the exit code.</summary>
+    public async Task<int> TerminateAsync(TimeSpan within)
+    {
+        var p = _process!;
+        using (var kill = Process.Start("kill", ["-TERM", p.Id.ToString()])) await kill.WaitForExitAsync();
+        using var limit = new CancellationTokenSource(within);
+        await p.WaitForExitAsync(limit.Token);
+        return p.ExitCode;
+    }
+
+    public int ProcessId => _process!.Id;
+
     public string NewApp(string prefix)
     {
         var app = $"{prefix}-{Guid.NewGuid().ToString("N")[..8]}";
@@ -75,14 +103,17 @@ public sealed class EngineNode : IAsyncDisposable
         return app;
     }
 
-    public Task<CliResult> Cli(params string[] args) => RunCli(AdminUrl, args);
+    public Task<CliResult> Cli(params string[] args) => RunCliWithToken(AdminUrl, Token, args);
 
-    public static async Task<CliResult> RunCli(string server, params string[] args)
+    public static Task<CliResult> RunCli(string server, params string[] args) => RunCliWithToken(server, null, args);
+
+    public static async Task<CliResult> RunCliWithToken(string server, string? token, params string[] args)
     {
         var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
         psi.ArgumentList.Add(EngineDll);
         foreach (var a in args) psi.ArgumentList.Add(a);
         psi.Environment["ENGINE_SERVER"] = server;
+        if (token is not null) psi.Environment["ENGINE_TOKEN"] = token;
         using var process = Process.Start(psi)!;
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
@@ -138,7 +169,7 @@ public sealed class EngineNode : IAsyncDisposable
         await KillAsync();
         foreach (var app in _apps) await DockerProbe.RemoveAppAsync(app);
         _http.Dispose();
-        if (_ownsDataDir) Directory.Delete(DataDir, recursive: true);
+        if (_ownsDataDir && Directory.Exists(DataDir)) Directory.Delete(DataDir, recursive: true); // a test may have removed it
     }
 }
 
