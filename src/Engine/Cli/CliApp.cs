@@ -53,6 +53,7 @@ public static class CliApp
             (new("--deployment-timeout") { Description = "Seconds a whole deployment may take (default 1800)" }, "DeploymentTimeout"),
             (new("--stop-grace") { Description = "Seconds between SIGTERM and SIGKILL for old containers (default 30)" }, "StopGrace"),
             (new("--max-upload-bytes") { Description = "Largest accepted upload (default 536870912)" }, "MaxUploadBytes"),
+            (new("--secret-key-file") { Description = "File holding the base64 key that encrypts env values in the journal (default DATA/secret.key, generated)" }, "SecretKeyFile"),
         };
         foreach (var (option, _) in options) cmd.Add(option);
         cmd.SetAction(async (parse, ct) =>

@@ -8,6 +8,7 @@ using Engine.Audit;
 using Engine.Containers;
 using Engine.Deployments;
 using Engine.Routing;
+using Engine.Secrets;
 using LinqToDB;
 using Yarp.ReverseProxy;
 using Yarp.ReverseProxy.Configuration;
@@ -46,7 +47,7 @@ public static class EngineHost
                     providerName: ProviderName.SQLiteMS,
                     autoInitialize: true,
                     tagStorageMode: TagMode.TagTable,
-                    journalBuilder: j => j.AddWriteEventAdapter<AppEventTagger>("app-tagger", [typeof(IAppEvent)]))
+                    journalBuilder: j => j.AddEventAdapter<EnvSealingAdapter>("env-sealing", [typeof(IAppEvent)]))
                 .WithActors((system, registry) =>
                 {
                     var router = system.ActorOf(RouterActor.Props(table, settings), "router");
