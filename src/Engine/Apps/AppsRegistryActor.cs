@@ -9,7 +9,7 @@ namespace Engine.Apps;
 /// <summary>Knows every app, creates an app on its first deploy or env change, and routes messages to app actors.
 /// One app that cannot run (an unreadable journal entry, a journal write that failed) never stops the others: its
 /// actor is brought back with backoff, and meanwhile its messages get an error at once.</summary>
-public sealed class AppsRegistryActor : ReceivePersistentActor
+public sealed class AppsRegistryActor : ReceivePersistentActor, IWithTimers
 {
     private static readonly TimeSpan AskTimeout = TimeSpan.FromSeconds(10);
     private static readonly TimeSpan MinRevive = TimeSpan.FromSeconds(1);
@@ -27,6 +27,8 @@ public sealed class AppsRegistryActor : ReceivePersistentActor
 
     public static Props Props(EngineSettings settings, IContainerRuntime runtime, IActorRef router) =>
         Akka.Actor.Props.Create(() => new AppsRegistryActor(settings, runtime, router));
+
+    public ITimerScheduler Timers { get; set; } = null!;
 
     public override string PersistenceId => "apps";
 
@@ -100,7 +102,7 @@ public sealed class AppsRegistryActor : ReceivePersistentActor
         var delay = TimeSpan.FromTicks(Math.Min(MaxRevive.Ticks, MinRevive.Ticks << Math.Min(attempts, 10)));
         _log.Error("{0}; bringing it back in {1:0.#} s", reason, delay.TotalSeconds);
         _down[app] = (reason, attempts, now);
-        Context.System.Scheduler.ScheduleTellOnce(delay, Self, new ReviveApp(app), Self);
+        Timers.StartSingleTimer(app, new ReviveApp(app), delay);
     }
 
     private sealed record ReviveApp(string App);

@@ -56,7 +56,7 @@ public static class EngineHost
                     // registry back once the journal works again, and answers for it meanwhile.
                     registry.Register<AppsRegistryActor>(system.ActorOf(BackoffSupervisor.Props(
                         Backoff.OnStop(AppsRegistryActor.Props(settings, runtime, router), "registry",
-                                TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(15), 0.2)
+                                TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(15), 0.2, maxNrOfRetries: -1)
                             .WithReplyWhileStopped(new AppError("the engine is recovering from a journal failure; try again shortly",
                                 Unavailable: true))), "apps"));
                 });

@@ -60,4 +60,40 @@ public sealed class JournalFailureEndToEndTests
         Assert.Contains("A=2", (await node.Cli("env", app)).Stdout);
         Assert.Equal((HttpStatusCode.OK, $"version v1 of {app}"), await node.Get(app));
     }
+
+    [Fact]
+    public async Task A_deployment_whose_journal_write_fails_mid_flight_ends_once_the_journal_works_again()
+    {
+        await using var node = await EngineNode.StartAsync("--start-timeout", "20", "--stop-grace", "2");
+        var app = node.NewApp("jmid");
+        using var v1 = new AppDir();
+        await node.DeployAsync(v1, app);
+        var db = Path.Combine(node.DataDir, "engine.db");
+
+        using var v2 = AppDir.WithHook("sleep 4");
+        var deploy = node.Cli("deploy", v2.Path, "--app", app);
+        await node.WaitForStatus($"{app}-v2", "running-hook");
+        await Chattr("+i", db);
+        try
+        {
+            // The hook ends while the journal is read-only: its outcome cannot be journaled.
+            await Eventually.Until(() => DockerProbe.ContainersOf(app), c => c.Any(x => x.Type == "postdeploy" && x.State == "exited"),
+                Within, "the hook to end");
+            Assert.Equal((HttpStatusCode.OK, $"version v1 of {app}"), await node.Get(app));
+        }
+        finally
+        {
+            await Chattr("-i", db);
+        }
+
+        // The journal works again: the deployment goes on (its hook's exit code is still there to read) and ends.
+        var end = await Eventually.Until(() => node.StatusOf($"{app}-v2"), s => s is "success" or "aborted" or "hook-error",
+            Within, "v2 to end");
+        Assert.Equal("success", end);
+        var log = (await node.Cli("deployment", "logs", $"{app}-v2")).Stdout;
+        Assert.Contains("the journal cannot be written", log);
+        Assert.Contains("re-attached", log);
+        Assert.Equal((HttpStatusCode.OK, $"version v2 of {app}"), await node.Get(app));
+        await deploy;
+    }
 }

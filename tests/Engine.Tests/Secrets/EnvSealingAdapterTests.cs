@@ -8,6 +8,7 @@ using Engine.Secrets;
 
 namespace Engine.Tests.Secrets;
 
+[System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
 public sealed class EnvSealingAdapterTests
 {
     private static readonly DateTimeOffset Now = DateTimeOffset.Parse("2026-11-26T12:00:00Z");

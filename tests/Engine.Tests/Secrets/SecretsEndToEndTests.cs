@@ -5,6 +5,7 @@ using Engine.Tests.Support;
 namespace Engine.Tests.Secrets;
 
 [Collection(DockerCollection.Name)]
+[System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
 public sealed class SecretsEndToEndTests(SharedNode shared)
 {
     private readonly EngineNode _node = shared.Node;
