@@ -178,8 +178,8 @@ public sealed class DeploymentActorTests : EngineTestKit
 
         parent.Tell(new RouteDrained("app", "app-v1"));
         ExpectNoMsg(TimeSpan.FromSeconds(1));
-        Assert.Contains(Runtime.Live, c => c.Name == next.Name);
-        Assert.Contains(Runtime.Live, c => c.Name == "app-v1-web-1");
+        Assert.Contains(Runtime.Live, c => c.DeploymentId == next.DeploymentId);
+        Assert.Contains(Runtime.Live, c => c.DeploymentId == "app-v1" && c.Type == "web");
     }
 
     [Fact]
@@ -206,7 +206,7 @@ public sealed class DeploymentActorTests : EngineTestKit
         parent.Tell(new RouteDrained("app", "app-v1"));
         parent.Tell(new RouteDrained("app", "app-v7"));
         ExpectNoMsg(TimeSpan.FromSeconds(1));
-        Assert.Contains(Runtime.Live, c => c.Name == other.Name);
+        Assert.Contains(Runtime.Live, c => c.DeploymentId == other.DeploymentId);
         Assert.Equal("switching", (await ViewOf(parent)).Status);
     }
 }
