@@ -178,6 +178,7 @@ public static class AdminApi
     private static IResult ToResult(object reply) => reply switch
     {
         AppError { NotFound: true } e => Error(StatusCodes.Status404NotFound, e.Error),
+        AppError { Unavailable: true } e => Error(StatusCodes.Status503ServiceUnavailable, e.Error),
         AppError e => Error(StatusCodes.Status400BadRequest, e.Error),
         Status.Failure { Cause: AskTimeoutException } => Error(StatusCodes.Status503ServiceUnavailable, "the engine did not answer in time"),
         Status.Failure f => Error(StatusCodes.Status500InternalServerError, ErrorText.Of(f.Cause)),

@@ -23,6 +23,8 @@ public sealed class AppActor : ReceivePersistentActor
     private string? _running;
     private readonly HashSet<string> _revived = [];
     private int _restoreAttempts;
+    /// <summary>Who waits for the event being persisted: told at once when the journal cannot take it.</summary>
+    private IActorRef _awaitingJournal = ActorRefs.Nobody;
 
     public static Props Props(string app, EngineSettings settings, IContainerRuntime runtime, IActorRef router) =>
         Akka.Actor.Props.Create(() => new AppActor(app, settings, runtime, router));
@@ -39,7 +41,7 @@ public sealed class AppActor : ReceivePersistentActor
         Recover<IAppEvent>(e => _state = _state.Apply(e));
         Recover<RecoveryCompleted>(_ => OnRecovered());
 
-        Command<CreateDeployment>(c => Persist(_state.DecideDeployment(c, DateTimeOffset.UtcNow), e =>
+        Command<CreateDeployment>(c => PersistFor(Sender, _state.DecideDeployment(c, DateTimeOffset.UtcNow), e =>
         {
             _state = _state.Apply(e);
             Deployment(e.DeploymentId).Forward(GetDeploymentView.Instance);
@@ -48,7 +50,7 @@ public sealed class AppActor : ReceivePersistentActor
         Command<ChangeEnv>(c =>
         {
             if (_state.DecideEnv(c, DateTimeOffset.UtcNow, out var error) is { } e)
-                Persist(e, _ => { _state = _state.Apply(e); Sender.Tell(_state.EnvView); });
+                PersistFor(Sender, e, _ => { _state = _state.Apply(e); Sender.Tell(_state.EnvView); });
             else Sender.Tell(new AppError(error!));
         });
         Command<GetEnv>(_ => Sender.Tell(_state.EnvView));
@@ -64,8 +66,13 @@ public sealed class AppActor : ReceivePersistentActor
         });
         Command<PromoteDeployment>(p =>
         {
-            if (_state.Routed?.DeploymentId == p.DeploymentId) Sender.Tell(new DeploymentPromoted(p.DeploymentId));
-            else Persist(new DeploymentRouted(_state.Name, p.DeploymentId, p.Version, p.Containers.ToList(), DateTimeOffset.UtcNow), e =>
+            if (_state.RefusePromote(p.DeploymentId) is { } refused)
+            {
+                _log.Warning("{0}: refusing to promote: {1}", _state.Name, refused);
+                Sender.Tell(new AppError(refused));
+            }
+            else if (_state.Routed?.DeploymentId == p.DeploymentId) Sender.Tell(new DeploymentPromoted(p.DeploymentId));
+            else PersistFor(Sender, new DeploymentRouted(_state.Name, p.DeploymentId, p.Version, p.Containers.ToList(), DateTimeOffset.UtcNow), e =>
             {
                 _state = _state.Apply(e);
                 Sender.Tell(new DeploymentPromoted(p.DeploymentId));
@@ -117,6 +124,33 @@ public sealed class AppActor : ReceivePersistentActor
             _state = _state.Apply(e);
             StartNext();
         });
+    }
+
+    private void PersistFor<TEvent>(IActorRef waiting, TEvent e, Action<TEvent> then)
+    {
+        _awaitingJournal = waiting;
+        Persist(e, x => { _awaitingJournal = ActorRefs.Nobody; then(x); });
+    }
+
+    /// <summary>Akka stops the actor after this; the registry brings it back with backoff. Routes stay up meanwhile.</summary>
+    protected override void OnPersistFailure(Exception cause, object @event, long sequenceNr)
+    {
+        _awaitingJournal.Tell(AppError.JournalUnwritable(cause));
+        base.OnPersistFailure(cause, @event, sequenceNr);
+    }
+
+    protected override void OnPersistRejected(Exception cause, object @event, long sequenceNr)
+    {
+        _awaitingJournal.Tell(AppError.JournalUnwritable(cause));
+        base.OnPersistRejected(cause, @event, sequenceNr);
+    }
+
+    /// <summary>An unreadable entry: this app cannot run, every other one must. Akka stops the actor after this.</summary>
+    protected override void OnRecoveryFailure(Exception reason, object? message = null)
+    {
+        Context.Parent.Tell(new AppUnavailable(_state.Name,
+            $"app '{_state.Name}' could not be recovered from the journal: {reason.GetBaseException().Message}"));
+        base.OnRecoveryFailure(reason, message);
     }
 
     private AppView View => new(_state.Name, _state.Routed is { } r ? $"v{r.Version}" : null, _state.Routed?.DeploymentId,

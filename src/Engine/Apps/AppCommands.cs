@@ -31,8 +31,16 @@ public sealed record EnvView(string App, IReadOnlyDictionary<string, string> Env
 
 public sealed record AppView(string Name, string? RoutedVersion, string? RoutedDeployment, int Deployments, string Url);
 
-/// <summary>A refusal with its reason; NotFound maps to 404, otherwise 400.</summary>
-public sealed record AppError(string Error, bool NotFound = false);
+/// <summary>A refusal with its reason; NotFound maps to 404, Unavailable (the engine cannot do it right now, e.g. the
+/// journal cannot be written) to 503, otherwise 400.</summary>
+public sealed record AppError(string Error, bool NotFound = false, bool Unavailable = false)
+{
+    public static AppError JournalUnwritable(Exception cause) =>
+        new($"the journal cannot be written: {cause.GetBaseException().Message}", Unavailable: true);
+}
+
+/// <summary>From an app actor about to stop because it could not be recovered: why, for the registry to answer with.</summary>
+public sealed record AppUnavailable(string App, string Reason);
 
 /// <summary>From a deployment whose hook succeeded: make it the routed version. Replies DeploymentPromoted.</summary>
 public sealed record PromoteDeployment(string DeploymentId, int Version, IReadOnlyList<ContainerSpec> Containers);

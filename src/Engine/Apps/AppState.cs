@@ -38,6 +38,14 @@ public sealed record AppState(string Name)
         return error is null ? new EnvChanged(Name, new Dictionary<string, string>(change.Set), change.Unset.ToList(), now) : null;
     }
 
+    /// <summary>Only the deployment that runs now (the queue's head) may take the traffic: a late or stray promote must
+    /// not move it. Null when allowed, else why not.</summary>
+    public string? RefusePromote(string deploymentId) =>
+        Find(deploymentId) is null ? $"deployment '{deploymentId}' not found"
+        : Ended.TryGetValue(deploymentId, out var status) ? $"deployment '{deploymentId}' has already ended ({status})"
+        : Pending.First().Id != deploymentId ? $"deployment '{deploymentId}' is not the one running"
+        : null;
+
     public DeploymentQueued DecideDeployment(CreateDeployment create, DateTimeOffset now) =>
         new(Name, DeploymentState.IdFor(Name, LastVersion + 1), LastVersion + 1, create.ArchivePath,
             new Dictionary<string, string>(Env), now);

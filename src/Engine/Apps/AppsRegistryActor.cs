@@ -6,18 +6,29 @@ using Engine.Hosting;
 
 namespace Engine.Apps;
 
-/// <summary>Knows every app, creates an app on its first deploy or env change, and routes messages to app actors.</summary>
-public sealed class AppsRegistryActor : ReceivePersistentActor
+/// <summary>Knows every app, creates an app on its first deploy or env change, and routes messages to app actors.
+/// One app that cannot run (an unreadable journal entry, a journal write that failed) never stops the others: its
+/// actor is brought back with backoff, and meanwhile its messages get an error at once.</summary>
+public sealed class AppsRegistryActor : ReceivePersistentActor, IWithTimers
 {
     private static readonly TimeSpan AskTimeout = TimeSpan.FromSeconds(10);
+    private static readonly TimeSpan MinRevive = TimeSpan.FromSeconds(1);
+    private static readonly TimeSpan MaxRevive = TimeSpan.FromSeconds(30);
     private readonly EngineSettings _settings;
     private readonly IContainerRuntime _runtime;
     private readonly IActorRef _router;
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly SortedSet<string> _apps = [];
+    /// <summary>Apps whose actor stopped, with the reason and how often in a row; revived by a timer.</summary>
+    private readonly Dictionary<string, (string Reason, int Attempts, DateTime At)> _down = [];
+    private readonly Dictionary<string, (string Reason, int Attempts, DateTime At)> _revived = [];
+    private readonly Dictionary<string, string> _reasons = [];
+    private IActorRef _awaitingJournal = ActorRefs.Nobody;
 
     public static Props Props(EngineSettings settings, IContainerRuntime runtime, IActorRef router) =>
         Akka.Actor.Props.Create(() => new AppsRegistryActor(settings, runtime, router));
+
+    public ITimerScheduler Timers { get; set; } = null!;
 
     public override string PersistenceId => "apps";
 
@@ -27,7 +38,14 @@ public sealed class AppsRegistryActor : ReceivePersistentActor
         _runtime = runtime;
         _router = router;
 
-        Recover<AppRegistered>(r => _apps.Add(r.App));
+        Recover<AppRegistered>(r =>
+        {
+            // A name that can never be an actor (journaled before names were checked strictly) would crash-loop the
+            // registry and take every app down: skip it, loudly.
+            if (Refuse(r.App) is { } invalid)
+                _log.Error("skipping app {0} found in the journal (event {1}): {2}", Printable(r.App), LastSequenceNr, invalid);
+            else _apps.Add(r.App);
+        });
         Recover<RecoveryCompleted>(_ =>
         {
             foreach (var app in _apps) App(app);
@@ -36,24 +54,83 @@ public sealed class AppsRegistryActor : ReceivePersistentActor
 
         Command<IAppMessage>(m =>
         {
-            if (AppName.Validate(m.App) is { } invalid) Sender.Tell(new AppError(invalid));
+            if (Refuse(m.App) is { } invalid) Sender.Tell(new AppError(invalid));
+            else if (_down.TryGetValue(m.App, out var down))
+                Sender.Tell(new AppError($"{down.Reason}; retrying", Unavailable: true));
             else if (_apps.Contains(m.App)) App(m.App).Forward(m);
             else if (m is ICreatesApp)
+            {
+                _awaitingJournal = Sender;
                 Persist(new AppRegistered(m.App, DateTimeOffset.UtcNow), e =>
                 {
+                    _awaitingJournal = ActorRefs.Nobody;
                     _apps.Add(e.App);
                     App(e.App).Forward(m);
                 });
+            }
             else Sender.Tell(new AppError($"app '{m.App}' not found", NotFound: true));
         });
-        Command<ListApps>(_ => Task.WhenAll(_apps.Select(a => App(a).Ask<AppView>(new GetApp(a), AskTimeout)))
+        Command<ListApps>(_ => Task.WhenAll(_apps.Where(a => !_down.ContainsKey(a))
+                .Select(a => App(a).Ask<AppView>(new GetApp(a), AskTimeout)))
             .PipeTo(Sender, success: views => views));
+        Command<AppUnavailable>(u =>
+        {
+            _reasons[u.App] = u.Reason;
+            if (_down.TryGetValue(u.App, out var down)) _down[u.App] = down with { Reason = u.Reason };
+        });
+        Command<Terminated>(t => OnAppStopped(t.ActorRef.Path.Name));
+        Command<ReviveApp>(r =>
+        {
+            if (!_down.Remove(r.App, out var was)) return;
+            _revived[r.App] = was;
+            _log.Info("bringing app {0} back", r.App);
+            App(r.App);
+        });
         Command<Status.Failure>(f => _log.Warning("could not remove orphan containers: {0}", f.Cause.Message));
         Command<int>(n => { if (n > 0) _log.Info("removed {0} container(s) of unknown apps", n); });
     }
 
+    /// <summary>An app actor stopped (a failed journal write, an unreadable entry): answer for it, bring it back later.
+    /// The router keeps its route, so the app keeps serving meanwhile.</summary>
+    private void OnAppStopped(string app)
+    {
+        if (!_apps.Contains(app)) return;
+        var now = DateTime.UtcNow;
+        // Attempts count up only while it keeps stopping soon after being brought back.
+        var attempts = _revived.Remove(app, out var last) && now - last.At < MaxRevive * 2 ? last.Attempts + 1 : 0;
+        var reason = _reasons.Remove(app, out var r) ? r : $"app '{app}' stopped (a journal write failed)";
+        var delay = TimeSpan.FromTicks(Math.Min(MaxRevive.Ticks, MinRevive.Ticks << Math.Min(attempts, 10)));
+        _log.Error("{0}; bringing it back in {1:0.#} s", reason, delay.TotalSeconds);
+        _down[app] = (reason, attempts, now);
+        Timers.StartSingleTimer(app, new ReviveApp(app), delay);
+    }
+
+    private sealed record ReviveApp(string App);
+
+    /// <summary>Akka stops the registry after this; its backoff supervisor brings it back.</summary>
+    protected override void OnPersistFailure(Exception cause, object @event, long sequenceNr)
+    {
+        _awaitingJournal.Tell(AppError.JournalUnwritable(cause));
+        base.OnPersistFailure(cause, @event, sequenceNr);
+    }
+
+    protected override void OnPersistRejected(Exception cause, object @event, long sequenceNr)
+    {
+        _awaitingJournal.Tell(AppError.JournalUnwritable(cause));
+        _awaitingJournal = ActorRefs.Nobody;
+        base.OnPersistRejected(cause, @event, sequenceNr);
+    }
+
+    /// <summary>Null when the name can be an app (and so an actor and a Docker label); else why not.</summary>
+    private static string? Refuse(string app) =>
+        AppName.Validate(app) ?? (ActorPath.IsValidPathElement(app) ? null : $"invalid app name '{Printable(app)}'");
+
+    private static string Printable(string s) => System.Text.Json.JsonSerializer.Serialize(s);
+
     private IActorRef App(string app) =>
-        Context.Child(app) is { } child && !child.IsNobody() ? child : Context.ActorOf(AppActor.Props(app, _settings, _runtime, _router), app);
+        Context.Child(app) is { } child && !child.IsNobody()
+            ? child
+            : Context.Watch(Context.ActorOf(AppActor.Props(app, _settings, _runtime, _router), app));
 
     private async Task<int> RemoveOrphansAsync(IReadOnlySet<string> known)
     {

@@ -59,6 +59,7 @@ public static class CliApp
             (new("--max-context-files") { Description = "Most entries in a build context (default 100000)" }, "MaxContextFiles"),
             (new("--upload-idle-timeout") { Description = "Seconds an upload may send nothing before it is given up (default 60)" }, "UploadIdleTimeout"),
             (new("--admin-token-file") { Description = "File holding the admin API's bearer token (else $ENGINE_ADMIN_TOKEN); required beyond loopback" }, "AdminTokenFile"),
+            (new("--secret-key-file") { Description = "File holding the base64 key that encrypts env values in the journal (default DATA/secret.key, generated)" }, "SecretKeyFile"),
         };
         foreach (var (option, _) in options) cmd.Add(option);
         cmd.SetAction(async (parse, ct) =>

@@ -50,11 +50,20 @@ public sealed class DeploymentActor : ReceivePersistentActor
             _log.Warning("{0}: the traffic switch is taking long; running its steps again", _state.Id);
             Enter(new SwitchStarted(_state.App, _state.Id, DateTimeOffset.UtcNow));
         });
-        Command<RouteDrained>(_ => Supervisor.Tell(
-            RemoveContainers.AllBut(_state.App, [_state.Id], _settings.StopGrace)));
+        Command<RouteDrained>(d =>
+        {
+            if (_state.MayRemoveOthers(d)) Supervisor.Tell(RemoveContainers.AllBut(_state.App, [_state.Id], _settings.StopGrace));
+            else _log.Warning("{0} ignores a late RouteDrained for {1} while {2}", _state.Id, d.DeploymentId, _state.Status);
+        });
         Command<IDeploymentCommand>(Handle);
-        Command<DeploymentPromoted>(_ => _router.Tell(new SwitchRoute(_state.App, _state.Id, _state.VersionLabel,
-            _state.WebContainers.Select(c => $"http://127.0.0.1:{c.Port}").ToList(), Self)));
+        Command<DeploymentPromoted>(p =>
+        {
+            if (_state.MayPublishRoute(p))
+                _router.Tell(new SwitchRoute(_state.App, _state.Id, _state.VersionLabel,
+                    _state.WebContainers.Select(c => $"http://127.0.0.1:{c.Port}").ToList(), Self));
+            else _log.Warning("{0} ignores a late DeploymentPromoted for {1} while {2}", _state.Id, p.DeploymentId, _state.Status);
+        });
+        Command<AppError>(e => _log.Warning("{0}: the app refused: {1}", _state.Id, e.Error));
         Command<DeploymentLogLine>(l => AppendLog(l.Text));
         Command<GetDeploymentView>(_ => Sender.Tell(_state.View));
     }
@@ -73,8 +82,18 @@ public sealed class DeploymentActor : ReceivePersistentActor
             Persist<IDeploymentEvent>(_init, e => { _state = _state.Apply(e); AppendLog($"-----> {_state.VersionLabel} queued"); });
             return;
         }
-        if (_state.Status == DeploymentStatus.Switching) Enter(new SwitchStarted(_state.App, _state.Id, DateTimeOffset.UtcNow));
-        else if (!_state.IsTerminal && _state.Status != DeploymentStatus.Queued) Handle(RecoveredInFlight.Instance);
+        switch (_state.AfterRestart)
+        {
+            case RestartStep.ResumeSwitch:
+                Enter(new SwitchStarted(_state.App, _state.Id, DateTimeOffset.UtcNow));
+                break;
+            case RestartStep.AttachHook:
+                Context.ActorOf(HookActor.Attach(_runtime, _state.HookSpec(), _settings.HookTimeout), "hook");
+                break;
+            case RestartStep.Abort:
+                Handle(RecoveredInFlight.Instance);
+                break;
+        }
     }
 
     private void Handle(IDeploymentCommand command)
@@ -145,6 +164,7 @@ public sealed class DeploymentActor : ReceivePersistentActor
                 _timeout?.Cancel();
                 _timeout = Context.System.Scheduler.ScheduleTellOnceCancelable(_settings.SwitchRetry, Self, SwitchStalled.Instance, Self);
                 Context.Parent.Tell(new PromoteDeployment(_state.Id, _state.Version, _state.Containers));
+                RemoveHookContainer();
                 break;
             case DeploymentSucceeded or DeploymentFailed:
                 _timeout?.Cancel();
@@ -152,6 +172,15 @@ public sealed class DeploymentActor : ReceivePersistentActor
                 Context.Parent.Tell(Finished);
                 break;
         }
+    }
+
+    /// <summary>The hook's outcome is journaled now (SwitchStarted), so its container is no longer needed to read it.</summary>
+    private void RemoveHookContainer()
+    {
+        if (_state.HookCommand is null) return;
+        if (Context.Child("hook") is { } hook && !hook.IsNobody()) Context.Stop(hook);
+        var self = Self;
+        _ = HookActor.RemoveContainersAsync(_runtime, _state.App, _state.Id, line => self.Tell(new DeploymentLogLine(line)));
     }
 
     private void AppendLog(string line)
@@ -166,4 +195,18 @@ public sealed class DeploymentActor : ReceivePersistentActor
     }
 
     protected override void PostStop() => _timeout?.Cancel();
+
+    /// <summary>Akka stops the actor after this; the app brings it back (and ends it as aborted if it stops again).</summary>
+    protected override void OnPersistFailure(Exception cause, object @event, long sequenceNr)
+    {
+        AppendLog($"the journal cannot be written: {cause.GetBaseException().Message}");
+        base.OnPersistFailure(cause, @event, sequenceNr);
+    }
+
+    /// <summary>A rejected event is not applied: rather than wait for a step that will never come, stop like a failure.</summary>
+    protected override void OnPersistRejected(Exception cause, object @event, long sequenceNr)
+    {
+        base.OnPersistRejected(cause, @event, sequenceNr);
+        Context.Stop(Self);
+    }
 }

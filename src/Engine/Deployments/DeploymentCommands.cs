@@ -27,6 +27,9 @@ public sealed record HookSucceeded : IDeploymentCommand
 
 public sealed record HookFailed(string Error) : IDeploymentCommand;
 
+/// <summary>After a restart during the hook its container was not found: whether the hook ran is unknown.</summary>
+public sealed record HookLost(string Error) : IDeploymentCommand;
+
 public sealed record RouteSwitched(string App, string DeploymentId) : IDeploymentCommand;
 public sealed record RouteDrained(string App, string DeploymentId) : IDeploymentCommand;
 

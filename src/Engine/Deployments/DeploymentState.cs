@@ -58,16 +58,37 @@ public sealed record DeploymentState
             (S.Starting, ContainersFailed f) => [Fail(f.Status, f.Error)],
             (S.RunningHook, HookSucceeded) => [new SwitchStarted(App, Id, now)],
             (S.RunningHook, HookFailed f) => [Fail(S.HookError, f.Error)],
-            (S.Switching, RouteSwitched) when !Routed => [new TrafficSwitched(App, Id, now)],
+            (S.RunningHook, HookLost l) => [Fail(S.Aborted, l.Error)],
+            (S.Switching, RouteSwitched r) when !Routed && r.DeploymentId == Id => [new TrafficSwitched(App, Id, now)],
             (S.Switching, ContainersRemoved) when Routed => [new DeploymentSucceeded(App, Id, now)],
             // Once the hook succeeded the switch is committed: it finishes rather than times out or aborts.
             (S.Building or S.Pushing or S.Starting or S.RunningHook, DeploymentTimedOut) =>
                 [Fail(S.TimeoutError, "the deployment did not finish within its time limit")],
-            (S.Building or S.Pushing or S.Starting or S.RunningHook, RecoveredInFlight) =>
+            // A hook is re-attached instead (see AfterRestart): its work may already be done.
+            (S.Building or S.Pushing or S.Starting, RecoveredInFlight) =>
                 [Fail(S.Aborted, $"the node restarted while the deployment was {Status}")],
             _ => [],
         };
     }
+
+    /// <summary>What a deployment found mid-flight at recovery does: the switch is committed and runs again; a hook's
+    /// container is looked for and re-attached; building, pushing and starting cannot be resumed and abort.</summary>
+    public RestartStep AfterRestart => Status switch
+    {
+        S.Switching => RestartStep.ResumeSwitch,
+        S.RunningHook => RestartStep.AttachHook,
+        S.Building or S.Pushing or S.Starting => RestartStep.Abort,
+        _ => RestartStep.None,
+    };
+
+    /// <summary>The app's answer to this deployment's promote may publish its route only while it still switches: the
+    /// watchdog asks twice by design, and a late answer must not bring an old route back.</summary>
+    public bool MayPublishRoute(DeploymentPromoted promoted) => Status == S.Switching && promoted.DeploymentId == Id;
+
+    /// <summary>The old version drained: its containers may go only while this deployment switches and holds the route,
+    /// since the removal takes every container of the app but this deployment's own.</summary>
+    public bool MayRemoveOthers(RouteDrained drained) =>
+        Status == S.Switching && Routed && drained.DeploymentId == Id && drained.App == App;
 
     /// <summary>One web container per port, one container of every other long-running process type.</summary>
     private IReadOnlyList<ContainerSpec> PlanContainers(IReadOnlyList<int> webPorts)
@@ -111,4 +132,12 @@ public sealed record DeploymentState
     /// <summary>The status an event sets, for the audit; null when it sets none.</summary>
     public static string? StatusSetBy(IDeploymentEvent e) =>
         new DeploymentState().Apply(e).Status is { Length: > 0 } status ? status : null;
+}
+
+public enum RestartStep
+{
+    None,
+    ResumeSwitch,
+    AttachHook,
+    Abort,
 }

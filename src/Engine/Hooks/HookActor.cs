@@ -4,24 +4,46 @@ using Engine.Deployments;
 
 namespace Engine.Hooks;
 
-/// <summary>Runs the postdeploy command in a one-off container from the new image; replies HookSucceeded or HookFailed.
-/// The container is always removed, so nothing it wrote reaches the app's other containers.</summary>
+/// <summary>Runs the postdeploy command in a one-off container from the new image, or after a restart re-attaches to
+/// the one already started (found by its labels); replies HookSucceeded, HookFailed or HookLost. It never removes the
+/// container: that waits until the deployment has journaled the outcome (<see cref="RemoveContainersAsync"/>), so a
+/// restart in between can still read the exit code. The container's files never reach the app's other containers.</summary>
 public sealed class HookActor : ReceiveActor
 {
     private static readonly TimeSpan LogFlushLimit = TimeSpan.FromSeconds(5);
     private readonly CancellationTokenSource _stopping = new();
 
     public static Props Props(IContainerRuntime runtime, ContainerSpec spec, TimeSpan timeout) =>
-        Akka.Actor.Props.Create(() => new HookActor(runtime, spec, timeout));
+        Akka.Actor.Props.Create(() => new HookActor(runtime, spec, timeout, false));
 
-    public HookActor(IContainerRuntime runtime, ContainerSpec spec, TimeSpan timeout)
+    /// <summary>After a restart during the hook: wait for its container if it still runs, read its exit code if not.</summary>
+    public static Props Attach(IContainerRuntime runtime, ContainerSpec spec, TimeSpan timeout) =>
+        Akka.Actor.Props.Create(() => new HookActor(runtime, spec, timeout, true));
+
+    public HookActor(IContainerRuntime runtime, ContainerSpec spec, TimeSpan timeout, bool attach)
     {
         var parent = Context.Parent;
-        RunAsync(runtime, spec, timeout, line => parent.Tell(new DeploymentLogLine(line)), _stopping.Token)
+        void Log(string line) => parent.Tell(new DeploymentLogLine(line));
+        (attach ? AttachAsync(runtime, spec, timeout, Log, _stopping.Token) : RunAsync(runtime, spec, timeout, Log, _stopping.Token))
             .PipeTo(parent, failure: e => new HookFailed($"the postdeploy hook could not run: {e.Message}"));
     }
 
     protected override void PostStop() => _stopping.Cancel();
+
+    /// <summary>Removes the deployment's hook container(s); failures are only logged, they never change the outcome.</summary>
+    public static async Task RemoveContainersAsync(IContainerRuntime runtime, string app, string deploymentId, Action<string> log)
+    {
+        try
+        {
+            foreach (var c in (await runtime.ListAsync(app, CancellationToken.None))
+                     .Where(c => c.DeploymentId == deploymentId && c.Type == Apps.Procfile.PostDeploy))
+                await runtime.StopAndRemoveAsync(c.Id, TimeSpan.Zero, CancellationToken.None);
+        }
+        catch (Exception e)
+        {
+            log($"could not remove the postdeploy container of {deploymentId}: {e.Message}");
+        }
+    }
 
     private static async Task<IDeploymentCommand> RunAsync(IContainerRuntime runtime, ContainerSpec spec, TimeSpan timeout,
         Action<string> log, CancellationToken ct)
@@ -36,6 +58,34 @@ public sealed class HookActor : ReceiveActor
         {
             return new HookFailed($"the postdeploy hook could not start: {e.Message}");
         }
+        return await WaitForAsync(runtime, id, timeout, log, ct);
+    }
+
+    private static async Task<IDeploymentCommand> AttachAsync(IContainerRuntime runtime, ContainerSpec spec, TimeSpan timeout,
+        Action<string> log, CancellationToken ct)
+    {
+        ContainerSummary? found;
+        try
+        {
+            found = (await runtime.ListAsync(spec.App, ct))
+                .FirstOrDefault(c => c.DeploymentId == spec.DeploymentId && c.Type == spec.Type);
+        }
+        catch (ContainerRuntimeException e)
+        {
+            return new HookFailed($"the node restarted during the postdeploy hook and could not look for its container: {e.Message}");
+        }
+        // Never created, or removed while the node was down: whether it ran is unknown, so the safe end is aborted.
+        if (found is null)
+            return new HookLost("the node restarted during the postdeploy hook and its container is gone");
+        if (found.State == "created")
+            return new HookLost("the node restarted before the postdeploy hook's container started");
+        log($"the node restarted during the postdeploy hook: re-attached to its container ({found.State}); its output follows");
+        return await WaitForAsync(runtime, found.Id, timeout, log, ct);
+    }
+
+    private static async Task<IDeploymentCommand> WaitForAsync(IContainerRuntime runtime, string id, TimeSpan timeout,
+        Action<string> log, CancellationToken ct)
+    {
         try
         {
             var output = runtime.StreamLogsAsync(id, log, ct);
@@ -58,10 +108,6 @@ public sealed class HookActor : ReceiveActor
         catch (ContainerRuntimeException e)
         {
             return new HookFailed($"the postdeploy hook failed to run: {e.Message}");
-        }
-        finally
-        {
-            await runtime.StopAndRemoveAsync(id, TimeSpan.Zero, CancellationToken.None);
         }
     }
 }

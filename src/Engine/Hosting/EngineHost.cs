@@ -1,4 +1,5 @@
 using Akka.Hosting;
+using Akka.Pattern;
 using Akka.Persistence.Sql.Config;
 using Akka.Persistence.Sql.Hosting;
 using Engine.Admin;
@@ -7,6 +8,7 @@ using Engine.Audit;
 using Engine.Containers;
 using Engine.Deployments;
 using Engine.Routing;
+using Engine.Secrets;
 using LinqToDB;
 using Yarp.ReverseProxy;
 using Yarp.ReverseProxy.Configuration;
@@ -46,13 +48,18 @@ public static class EngineHost
                     providerName: ProviderName.SQLiteMS,
                     autoInitialize: true,
                     tagStorageMode: TagMode.TagTable,
-                    journalBuilder: j => j.AddWriteEventAdapter<AppEventTagger>("app-tagger", [typeof(IAppEvent)]))
+                    journalBuilder: j => j.AddEventAdapter<EnvSealingAdapter>("env-sealing", [typeof(IAppEvent)]))
                 .WithActors((system, registry) =>
                 {
                     var router = system.ActorOf(RouterActor.Props(table, settings), "router");
                     registry.Register<RouterActor>(router);
-                    registry.Register<AppsRegistryActor>(
-                        system.ActorOf(AppsRegistryActor.Props(settings, runtime, router), "apps"));
+                    // Akka stops a persistent actor whose journal write failed: the backoff supervisor brings the
+                    // registry back once the journal works again, and answers for it meanwhile.
+                    registry.Register<AppsRegistryActor>(system.ActorOf(BackoffSupervisor.Props(
+                        Backoff.OnStop(AppsRegistryActor.Props(settings, runtime, router), "registry",
+                                TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(15), 0.2, maxNrOfRetries: -1)
+                            .WithReplyWhileStopped(new AppError("the engine is recovering from a journal failure; try again shortly",
+                                Unavailable: true))), "apps"));
                 });
         });
 

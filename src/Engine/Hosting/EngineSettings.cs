@@ -1,5 +1,6 @@
 using Engine.Admin;
 using Engine.Build;
+using Engine.Secrets;
 
 namespace Engine.Hosting;
 
@@ -42,6 +43,20 @@ public sealed class EngineSettings
     /// <summary>Stable per data directory; labels every container so two engines on one Docker never touch each other's.</summary>
     public string InstanceId { get; set; } = "";
 
+    /// <summary>Base64 of the 32-byte key that encrypts env values in the journal (`Engine:SecretKey`, e.g. from the
+    /// `Engine__SecretKey` environment variable; the same on every node of a cluster). Empty: read from
+    /// <see cref="SecretKeyFile"/>, which is generated (mode 0600) on first start when it is the default one.</summary>
+    public string SecretKey { get; set; } = "";
+
+    /// <summary>Default: `secret.key` in the data dir.</summary>
+    public string SecretKeyFile { get; set; } = "";
+
+    /// <summary>Set by <see cref="Prepare"/>.</summary>
+    public EnvCipher Cipher { get; private set; } = null!;
+
+    private const UnixFileMode Private = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+    private const UnixFileMode PrivateDir = Private | UnixFileMode.UserExecute;
+
     public string FullDataDir => Path.GetFullPath(DataDir);
     public string LogDir => Path.Combine(FullDataDir, "logs");
     public string UploadDir => Path.Combine(FullDataDir, "uploads");
@@ -81,6 +96,7 @@ public sealed class EngineSettings
         if (AdminToken.Length == 0 && !AdminAddress.IsLoopback(AdminUrl))
             throw new ArgumentException($"the admin API would listen on {AdminUrl}, beyond loopback, without a token: "
                 + "set ENGINE_ADMIN_TOKEN, Engine:AdminToken or --admin-token-file");
+        PrepareDataDir();
         Directory.CreateDirectory(LogDir);
         Directory.CreateDirectory(UploadDir);
         Directory.CreateDirectory(IncomingDir);
@@ -89,5 +105,37 @@ public sealed class EngineSettings
         var idFile = Path.Combine(FullDataDir, "instance-id");
         if (!File.Exists(idFile)) File.WriteAllText(idFile, Guid.NewGuid().ToString("N")[..12]);
         InstanceId = File.ReadAllText(idFile).Trim();
+        Cipher = LoadCipher();
+    }
+
+    /// <summary>The journal holds every app's history: the data dir and the database are the engine user's alone,
+    /// whatever the umask. The database file is created empty (SQLite takes it as a new database) so it is never
+    /// world-readable, not even for a moment; SQLite gives its -wal/-shm/-journal files the database's mode.</summary>
+    private void PrepareDataDir()
+    {
+        Directory.CreateDirectory(FullDataDir);
+        if (OperatingSystem.IsWindows()) return;
+        File.SetUnixFileMode(FullDataDir, PrivateDir);
+        if (!File.Exists(DatabasePath))
+            new FileStream(DatabasePath, new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, UnixCreateMode = Private })
+                .Dispose();
+        foreach (var suffix in new[] { "", "-wal", "-shm", "-journal" })
+            if (File.Exists(DatabasePath + suffix)) File.SetUnixFileMode(DatabasePath + suffix, Private);
+    }
+
+    private EnvCipher LoadCipher()
+    {
+        if (SecretKey.Length > 0) return EnvCipher.FromBase64(SecretKey, "Engine:SecretKey");
+        var file = SecretKeyFile.Length > 0 ? Path.GetFullPath(SecretKeyFile) : Path.Combine(FullDataDir, "secret.key");
+        if (!File.Exists(file))
+        {
+            // A missing given file is an operator error; only the default one is generated (losing it loses the env).
+            if (SecretKeyFile.Length > 0) throw new ArgumentException($"the secret key file {file} does not exist");
+            using var w = new StreamWriter(new FileStream(file, OperatingSystem.IsWindows()
+                ? new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write }
+                : new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, UnixCreateMode = Private }));
+            w.Write(EnvCipher.NewKey());
+        }
+        return EnvCipher.FromBase64(File.ReadAllText(file), $"the secret key file {file}");
     }
 }

@@ -32,6 +32,8 @@ public sealed class AppActorTests : EngineTestKit
 
         // The running deployment's actor dies: the app recovers it, it ends as aborted, and the queue moves on.
         // (Only v2 is queried until then: a query would also bring v1's actor back.)
+        // Its hook container is gone too, so the recovered one cannot re-attach to it.
+        Runtime.RemoveWhere(c => c.Type == "postdeploy");
         Sys.ActorSelection(app.Path / DeploymentActor.NameFor("app-v1")).Tell(PoisonPill.Instance);
 
         // v2 runs without a hook, so the app itself promotes it and the router is told to switch to it.
@@ -43,5 +45,39 @@ public sealed class AppActorTests : EngineTestKit
         route.ReplyTo.Tell(new RouteSwitched("app", "app-v2"));
         route.ReplyTo.Tell(new RouteDrained("app", "app-v2"));
         await AwaitConditionAsync(async () => await StatusOf(app, "app-v2") == "success", Patience);
+    }
+
+    [Fact]
+    public async Task The_app_promotes_only_the_deployment_that_runs_now()
+    {
+        var router = CreateTestProbe();
+        var app = Sys.ActorOf(AppActor.Props("app", Settings, Runtime, router.Ref));
+        router.ExpectMsg<AppKnown>(Patience);
+
+        Assert.Contains("not found", RefusalOf(app, "app-v9"));
+
+        app.Tell(new CreateDeployment("app", SourceTar.WriteArchive(DataDir, "web: serve\n")));
+        ExpectMsg<DeploymentView>(Patience);
+        var route = router.ExpectMsg<SwitchRoute>(Patience);
+        route.ReplyTo.Tell(new RouteSwitched("app", "app-v1"));
+        route.ReplyTo.Tell(new RouteDrained("app", "app-v1"));
+        await AwaitConditionAsync(async () => await StatusOf(app, "app-v1") == "success", Patience);
+        Assert.Contains("already ended", RefusalOf(app, "app-v1"));
+
+        app.Tell(new CreateDeployment("app", SourceTar.WriteArchive(DataDir, "web: serve\npostdeploy: migrate\n")));
+        ExpectMsg<DeploymentView>(Patience);
+        await AwaitConditionAsync(async () => await StatusOf(app, "app-v2") == "running-hook", Patience);
+        app.Tell(new CreateDeployment("app", SourceTar.WriteArchive(DataDir, "web: serve\n")));
+        ExpectMsg<DeploymentView>(Patience);
+        Assert.Contains("not the one running", RefusalOf(app, "app-v3"));
+
+        router.ExpectNoMsg(TimeSpan.FromMilliseconds(500));
+        Assert.Equal("v1", (await app.Ask<AppView>(new GetApp("app"), Patience)).RoutedVersion);
+    }
+
+    private string RefusalOf(IActorRef app, string id)
+    {
+        app.Tell(new PromoteDeployment(id, 9, []));
+        return ExpectMsg<AppError>(Patience).Error;
     }
 }

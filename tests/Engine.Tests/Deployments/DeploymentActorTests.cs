@@ -1,5 +1,6 @@
 using Akka.Actor;
 using Engine.Apps;
+using Engine.Containers;
 using Engine.Deployments;
 using Engine.Routing;
 using Engine.Tests.Support;
@@ -92,24 +93,120 @@ public sealed class DeploymentActorTests : EngineTestKit
         Assert.Empty(Runtime.Started);
     }
 
-    [Fact]
-    public async Task Recovered_mid_hook_it_aborts_with_a_reason_and_cleans_up_its_containers()
+    /// <summary>Runs a deployment up to running-hook with a blocking hook, then stops its actor like a node restart.</summary>
+    private async Task<DeploymentCreated> StoppedDuringHook()
     {
         Runtime.HookBlocks = true;
         var init = Init("web: serve\npostdeploy: migrate\n");
         var first = Spawn(init, CreateTestProbe());
         first.Tell(StartDeployment.Instance);
         await AwaitConditionAsync(async () => (await ViewOf(first)).Status == "running-hook", Patience);
-
         Watch(first);
         Sys.Stop(first);
         ExpectTerminated(first, Patience);
-        Assert.NotEmpty(Runtime.Live);
+        // The hook container outlives the node: its exit code is not journaled yet.
+        Assert.Contains(Runtime.Live, c => c.Type == "postdeploy");
+        Runtime.HookBlocks = false;
+        return init;
+    }
+
+    [Fact]
+    public async Task Recovered_mid_hook_it_re_attaches_to_the_finished_hook_and_carries_on_to_the_switch()
+    {
+        var init = await StoppedDuringHook();
+        Runtime.HookExitCode = 0;
+
+        var second = Spawn(init, CreateTestProbe());
+        Assert.Equal("app-v1", ExpectMsg<PromoteDeployment>(Patience).DeploymentId);
+        Assert.Equal("switching", (await ViewOf(second)).Status);
+        Assert.Contains("re-attached", File.ReadAllText(Settings.LogPath("app-v1")));
+        // The outcome is journaled: now the hook container goes, the web one stays.
+        AwaitCondition(() => Runtime.Live.All(c => c.Type != "postdeploy"), Patience);
+        Assert.Contains(Runtime.Live, c => c.Type == "web");
+    }
+
+    [Fact]
+    public async Task Recovered_mid_hook_whose_hook_failed_meanwhile_it_ends_as_hook_error()
+    {
+        var init = await StoppedDuringHook();
+        Runtime.HookExitCode = 3;
+
+        var second = Spawn(init, CreateTestProbe());
+        Assert.Equal("hook-error", ExpectMsg<DeploymentFinished>(Patience).Status);
+        Assert.Contains("exited with code 3", (await ViewOf(second)).Error);
+        Assert.Empty(Runtime.Live);
+    }
+
+    [Fact]
+    public async Task Recovered_mid_hook_without_its_container_it_aborts_with_a_reason_and_cleans_up()
+    {
+        var init = await StoppedDuringHook();
+        Runtime.RemoveWhere(c => c.Type == "postdeploy");
 
         var second = Spawn(init, CreateTestProbe());
         Assert.Equal("aborted", ExpectMsg<DeploymentFinished>(Patience).Status);
-        var view = await ViewOf(second);
-        Assert.Contains("node restarted while the deployment was running-hook", view.Error);
+        Assert.Contains("restarted during the postdeploy hook and its container is gone", (await ViewOf(second)).Error);
         AwaitCondition(() => Runtime.Live.Count == 0, Patience);
+    }
+
+    /// <summary>Runs a hook-less deployment of app-v1 to success; returns its parent and the router probe.</summary>
+    private (IActorRef Parent, Akka.TestKit.TestProbe Router) Succeeded()
+    {
+        var router = CreateTestProbe();
+        var parent = Spawn(Init("web: serve\n"), router);
+        parent.Tell(StartDeployment.Instance);
+        parent.Tell(new DeploymentPromoted(ExpectMsg<PromoteDeployment>(Patience).DeploymentId));
+        var route = router.ExpectMsg<SwitchRoute>(Patience);
+        route.ReplyTo.Tell(new RouteSwitched("app", "app-v1"));
+        route.ReplyTo.Tell(new RouteDrained("app", "app-v1"));
+        Assert.Equal("success", ExpectMsg<DeploymentFinished>(Patience).Status);
+        return (parent, router);
+    }
+
+    private async Task<ContainerSpec> StartNextVersionContainer()
+    {
+        var next = ContainerSpec.For("app", "app-v2", "v2", "img", "web", 1, "serve", new Dictionary<string, string>(), null);
+        await Runtime.RunAsync(next, restartAlways: true, CancellationToken.None);
+        return next;
+    }
+
+    [Fact]
+    public async Task A_late_RouteDrained_to_a_finished_deployment_removes_nothing()
+    {
+        var (parent, _) = Succeeded();
+        var next = await StartNextVersionContainer();
+
+        parent.Tell(new RouteDrained("app", "app-v1"));
+        ExpectNoMsg(TimeSpan.FromSeconds(1));
+        Assert.Contains(Runtime.Live, c => c.DeploymentId == next.DeploymentId);
+        Assert.Contains(Runtime.Live, c => c.DeploymentId == "app-v1" && c.Type == "web");
+    }
+
+    [Fact]
+    public async Task A_late_promote_to_a_finished_deployment_publishes_no_route()
+    {
+        var (parent, router) = Succeeded();
+        parent.Tell(new DeploymentPromoted("app-v1"));
+        router.ExpectNoMsg(TimeSpan.FromSeconds(1));
+        Assert.Equal("success", (await ViewOf(parent)).Status);
+    }
+
+    [Fact]
+    public async Task While_switching_only_its_own_drain_and_promote_count()
+    {
+        var router = CreateTestProbe();
+        var parent = Spawn(Init("web: serve\n"), router);
+        parent.Tell(StartDeployment.Instance);
+        ExpectMsg<PromoteDeployment>(Patience);
+        var other = await StartNextVersionContainer();
+
+        parent.Tell(new DeploymentPromoted("app-v7"));
+        router.ExpectNoMsg(TimeSpan.FromMilliseconds(500));
+        // Not routed yet: a drain, even its own, must not remove anything.
+        parent.Tell(new RouteDrained("app", "app-v1"));
+        parent.Tell(new RouteDrained("app", "app-v7"));
+        ExpectNoMsg(TimeSpan.FromSeconds(1));
+        Assert.Contains(Runtime.Live, c => c.DeploymentId == other.DeploymentId);
+        Assert.Equal("switching", (await ViewOf(parent)).Status);
     }
 }

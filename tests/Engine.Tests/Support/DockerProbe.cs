@@ -31,6 +31,7 @@ public static class DockerProbe
             Name = $"{deploymentId}-web-1",
             Image = "busybox",
             Cmd = ["sleep", "600"],
+            HostConfig = new HostConfig { NetworkMode = "host" }, // like the engine's containers: no bridge needed
             Labels = new Dictionary<string, string>
             {
                 ["engine.instance"] = instanceId, ["engine.app"] = app, ["engine.deployment"] = deploymentId,

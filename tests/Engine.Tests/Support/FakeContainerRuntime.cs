@@ -16,6 +16,8 @@ public sealed class FakeContainerRuntime : IContainerRuntime
 
     public long HookExitCode { get; set; }
     public bool HookBlocks { get; set; }
+    /// <summary>Every removal fails, like a Docker that cannot remove a container.</summary>
+    public bool RemoveThrows { get; set; }
     public ConcurrentQueue<ContainerSpec> Started { get; } = new();
 
     public IReadOnlyList<ContainerSpec> Live => _containers.Values.Select(r => r.Spec).ToList();
@@ -63,8 +65,16 @@ public sealed class FakeContainerRuntime : IContainerRuntime
             .Select(c => new ContainerSummary(c.Key, c.Value.Spec.Name, c.Value.Spec.App, c.Value.Spec.DeploymentId,
                 c.Value.Spec.Version, c.Value.Spec.Type, c.Value.Spec.Slot, "running")).ToList());
 
+    /// <summary>Containers that vanish behind the engine's back, like a `docker rm -f`.</summary>
+    public void RemoveWhere(Func<ContainerSpec, bool> match)
+    {
+        foreach (var (id, c) in _containers.Where(c => match(c.Value.Spec)).ToList())
+            if (_containers.TryRemove(id, out _)) c.Listener?.Stop();
+    }
+
     public Task StopAndRemoveAsync(string id, TimeSpan grace, CancellationToken ct)
     {
+        if (RemoveThrows) throw new ContainerRuntimeException($"fake: cannot remove {id}");
         if (_containers.TryRemove(id, out var c)) c.Listener?.Stop();
         return Task.CompletedTask;
     }

@@ -1,0 +1,41 @@
+using Akka.Actor;
+using Akka.DependencyInjection;
+using Akka.Persistence.Journal;
+using Engine.Apps;
+using Engine.Audit;
+using Engine.Deployments;
+using Engine.Hosting;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Engine.Secrets;
+
+/// <summary>At the journal boundary: env values go in encrypted and come back plain, so the domain never sees a
+/// sealed value and the journal never holds a plain one. Also tags every app event for the audit.</summary>
+public sealed class EnvSealingAdapter : IEventAdapter
+{
+    private static readonly AppEventTagger Tagger = new();
+    private readonly EnvCipher _cipher;
+
+    /// <summary>Akka creates adapters with the actor system; the key comes from the host's settings.</summary>
+    public EnvSealingAdapter(ExtendedActorSystem system)
+        : this(DependencyResolver.For(system).Resolver.GetService<EngineSettings>().Cipher) { }
+
+    public EnvSealingAdapter(EnvCipher cipher) => _cipher = cipher;
+
+    public string Manifest(object evt) => string.Empty;
+
+    public object ToJournal(object evt) => Tagger.ToJournal(Map(evt, _cipher.Seal));
+
+    public IEventSequence FromJournal(object evt, string manifest) => EventSequence.Single(Map(evt, _cipher.Open));
+
+    /// <summary>Every event that carries env values, with each value mapped.</summary>
+    private static object Map(object evt, Func<IReadOnlyDictionary<string, string>, Dictionary<string, string>> env) => evt switch
+    {
+        EnvChanged c => c with { Set = env(c.Set) },
+        DeploymentQueued q => q with { Env = env(q.Env) },
+        DeploymentCreated c => c with { Env = env(c.Env) },
+        ContainersStarting s => s with { Containers = s.Containers.Select(c => c with { Env = env(c.Env) }).ToList() },
+        DeploymentRouted r => r with { Containers = r.Containers.Select(c => c with { Env = env(c.Env) }).ToList() },
+        _ => evt,
+    };
+}
