@@ -30,14 +30,16 @@ public sealed class ContainerSupervisorActor : ReceiveActor
         void Log(string line) => requester.Tell(new DeploymentLogLine(line));
         try
         {
+            // Matched by labels, not by name: names changed when they gained the instance id.
             var existing = start.ReuseRunning && start.Specs.Count > 0
-                ? (await _runtime.ListAsync(start.Specs[0].App, ct)).ToDictionary(c => c.Name)
+                ? (await _runtime.ListAsync(start.Specs[0].App, ct)).Where(c => c.State == "running")
+                    .DistinctBy(c => (c.DeploymentId, c.Slot)).ToDictionary(c => (c.DeploymentId, c.Slot))
                 : [];
             // A container counts as crashed once Docker restarts it; a reused one may have restarted long ago.
             var ids = new Dictionary<ContainerSpec, (string Id, long Restarts)>();
             foreach (var spec in start.Specs)
             {
-                if (existing.TryGetValue(spec.Name, out var found) && found.State == "running")
+                if (existing.TryGetValue((spec.DeploymentId, spec.Slot), out var found))
                 {
                     ids[spec] = (found.Id, (await _runtime.InspectAsync(found.Id, ct))?.RestartCount ?? 0);
                     continue;

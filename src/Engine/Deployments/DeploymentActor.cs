@@ -128,7 +128,8 @@ public sealed class DeploymentActor : ReceivePersistentActor
             case BuildStarted:
                 _timeout = Context.System.Scheduler.ScheduleTellOnceCancelable(_settings.DeploymentTimeout, Self,
                     DeploymentTimedOut.Instance, Self);
-                Context.ActorOf(BuildActor.Props(_runtime, _state.ArchivePath, $"engine-apps/{_state.App}:{_state.VersionLabel}"), "build");
+                Context.ActorOf(BuildActor.Props(_runtime, _state.ArchivePath,
+                    ImageSpec.For(_settings.InstanceId, _state.App, _state.Id, _state.VersionLabel)), "build");
                 break;
             case ImageBuilt:
                 // One node: the image is already where the containers run, so distribution is a no-op.
