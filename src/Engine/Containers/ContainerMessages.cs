@@ -1,8 +1,10 @@
 namespace Engine.Containers;
 
-/// <summary>Start (or, with <paramref name="ReuseRunning"/>, restore) containers and wait until every web one listens.
+/// <summary>Start (or, with <paramref name="ReuseRunning"/>, restore) containers and wait until every web one listens
+/// and, when there are non-web ones, every container ran <paramref name="StabilityWindow"/> without exiting.
 /// Replies ContainersUp or ContainersFailed.</summary>
-public sealed record StartContainers(IReadOnlyList<ContainerSpec> Specs, TimeSpan Timeout, bool ReuseRunning = false);
+public sealed record StartContainers(IReadOnlyList<ContainerSpec> Specs, TimeSpan Timeout, bool ReuseRunning = false,
+    TimeSpan StabilityWindow = default);
 
 /// <summary>Stop and remove the app's containers: those of <paramref name="OnlyDeployment"/> when set, else every one
 /// whose deployment is not in <paramref name="Keep"/>. Replies ContainersRemoved.</summary>

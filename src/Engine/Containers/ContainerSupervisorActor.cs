@@ -47,7 +47,7 @@ public sealed class ContainerSupervisorActor : ReceiveActor
                 Log($"starting {spec.Slot} ({spec.Name}){(spec.Port is { } p ? $" on port {p}" : "")}");
                 ids[spec] = (await _runtime.RunAsync(spec, restartAlways: true, ct), 0);
             }
-            return await WaitUntilUpAsync(ids, start.Timeout, Log, ct);
+            return await WaitUntilUpAsync(ids, start.Timeout, start.StabilityWindow, Log, ct);
         }
         catch (ContainerRuntimeException e)
         {
@@ -62,35 +62,79 @@ public sealed class ContainerSupervisorActor : ReceiveActor
         }
     }
 
-    private async Task<IDeploymentCommand> WaitUntilUpAsync(Dictionary<ContainerSpec, (string Id, long Restarts)> ids, TimeSpan timeout,
-        Action<string> log, CancellationToken ct)
+    /// <summary>Web containers are up once they accept TCP; when there are non-web ones, every container must also run
+    /// for the stability window without exiting (Docker's wait tells the moment one does) or restarting.</summary>
+    private async Task<IDeploymentCommand> WaitUntilUpAsync(Dictionary<ContainerSpec, (string Id, long Restarts)> ids,
+        TimeSpan timeout, TimeSpan stabilityWindow, Action<string> log, CancellationToken ct)
     {
         var deadline = DateTime.UtcNow + timeout;
-        while (true)
+        var window = ids.Keys.Any(s => s.Port is null) ? stabilityWindow : TimeSpan.Zero;
+        using var windowEnds = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        windowEnds.CancelAfter(window);
+        var exited = new TaskCompletionSource();
+        var exits = window > TimeSpan.Zero
+            ? ids.ToDictionary(kv => kv.Key, kv => ExitWithinAsync(kv.Value.Id, exited, windowEnds.Token, ct))
+            : [];
+        var stable = Task.WhenAll(exits.Values);
+        try
         {
-            foreach (var (spec, (id, restarts)) in ids)
+            while (true)
             {
-                var state = await _runtime.InspectAsync(id, ct);
-                if (state is { Running: true, Restarting: false } && state.RestartCount == restarts) continue;
-                var tail = await _runtime.TailLogsAsync(id, 20, ct);
-                if (tail.Length > 0) foreach (var l in tail.Split('\n')) log($"{spec.Slot}: {l}");
-                var how = state is null ? "disappeared" : $"exited with code {state.ExitCode}";
-                return new ContainersFailed(DeploymentStatus.CrashedError, $"container {spec.Slot} {how} before it was up");
+                ct.ThrowIfCancellationRequested();
+                foreach (var (spec, exit) in exits)
+                    if (exit.IsCompletedSuccessfully && await exit is { } code)
+                        return await CrashedAsync(spec, ids[spec].Id,
+                            $"exited with code {code} within the {window.TotalSeconds:0.#} s stability window", log, ct);
+                foreach (var (spec, (id, restarts)) in ids)
+                {
+                    var state = await _runtime.InspectAsync(id, ct);
+                    if (state is { Running: true, Restarting: false } && state.RestartCount == restarts) continue;
+                    var how = state is null ? "disappeared" : state.RestartCount != restarts ? "restarted" : $"exited with code {state.ExitCode}";
+                    return await CrashedAsync(spec, id, $"{how} before it was up", log, ct);
+                }
+                if (stable.IsFaulted) await stable; // Docker could not be asked: ContainersFailed with its message
+                var waiting = new List<ContainerSpec>();
+                foreach (var spec in ids.Keys.Where(s => s.Port is not null))
+                    if (!await FreePorts.AcceptsAsync(spec.Port!.Value, ct)) waiting.Add(spec);
+                if (waiting.Count == 0 && stable.IsCompleted)
+                {
+                    log($"{ids.Count} container(s) up");
+                    return new ContainersUp(ids.Keys.ToList());
+                }
+                if (waiting.Count > 0 && DateTime.UtcNow > deadline)
+                    return new ContainersFailed(DeploymentStatus.TimeoutError,
+                        $"{string.Join(", ", waiting.Select(s => s.Slot))} did not accept connections on $PORT " +
+                        $"({string.Join(", ", waiting.Select(s => s.Port))}) within {timeout.TotalSeconds:0.#} s");
+                // Web readiness is polled (TCP); the window is waited on: its end or the first exit wakes us.
+                await Task.WhenAny(waiting.Count > 0 || stable.IsCompleted ? Task.Delay(200, ct) : stable, exited.Task);
             }
-            var waiting = new List<ContainerSpec>();
-            foreach (var spec in ids.Keys.Where(s => s.Port is not null))
-                if (!await FreePorts.AcceptsAsync(spec.Port!.Value, ct)) waiting.Add(spec);
-            if (waiting.Count == 0)
-            {
-                log($"{ids.Count} container(s) up");
-                return new ContainersUp(ids.Keys.ToList());
-            }
-            if (DateTime.UtcNow > deadline)
-                return new ContainersFailed(DeploymentStatus.TimeoutError,
-                    $"{string.Join(", ", waiting.Select(s => s.Slot))} did not accept connections on $PORT " +
-                    $"({string.Join(", ", waiting.Select(s => s.Port))}) within {timeout.TotalSeconds:0.#} s");
-            await Task.Delay(200, ct);
         }
+        finally
+        {
+            await windowEnds.CancelAsync(); // ends the Docker waits still open
+        }
+    }
+
+    /// <summary>The exit code if the container exits before the window ends, else null.</summary>
+    private async Task<long?> ExitWithinAsync(string id, TaskCompletionSource exited, CancellationToken window, CancellationToken ct)
+    {
+        try
+        {
+            var code = await _runtime.WaitAsync(id, window);
+            exited.TrySetResult();
+            return code;
+        }
+        catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+        {
+            return null;
+        }
+    }
+
+    private async Task<ContainersFailed> CrashedAsync(ContainerSpec spec, string id, string how, Action<string> log, CancellationToken ct)
+    {
+        var tail = await _runtime.TailLogsAsync(id, 20, ct);
+        if (tail.Length > 0) foreach (var l in tail.Split('\n')) log($"{spec.Slot}: {l}");
+        return new ContainersFailed(DeploymentStatus.CrashedError, $"container {spec.Slot} {how}");
     }
 
     private async Task<ContainersRemoved> RemoveAsync(RemoveContainers remove, CancellationToken ct)

@@ -136,7 +136,8 @@ public sealed class DeploymentActor : ReceivePersistentActor
                 Self.Tell(new ImagePushed(FreePorts.Take(_state.WebScale)));
                 break;
             case ContainersStarting:
-                Supervisor.Tell(new StartContainers(_state.Containers, _settings.StartTimeout));
+                Supervisor.Tell(new StartContainers(_state.Containers, _settings.StartTimeout,
+                    StabilityWindow: _settings.StabilityWindow));
                 break;
             case HookStarted:
                 Context.ActorOf(HookActor.Props(_runtime, _state.HookSpec(), _settings.HookTimeout), "hook");

@@ -13,6 +13,10 @@ public sealed class EngineSettings
     public TimeSpan HookTimeout { get; set; } = TimeSpan.FromMinutes(20);
     public TimeSpan DeploymentTimeout { get; set; } = TimeSpan.FromMinutes(30);
     public TimeSpan StopGrace { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>How long every non-web container must run without exiting before a deployment goes on: a process
+    /// that crash-loops under Docker's restart policy is never "up".</summary>
+    public TimeSpan StabilityWindow { get; set; } = TimeSpan.FromSeconds(3);
     public long MaxUploadBytes { get; set; } = 512L * 1024 * 1024;
 
     /// <summary>How long a traffic switch may take (drain included) before its steps run again.</summary>
@@ -43,6 +47,7 @@ public sealed class EngineSettings
                      ("deployment timeout", DeploymentTimeout), ("switch retry", SwitchRetry) })
             if (value <= TimeSpan.Zero) throw new ArgumentException($"{name} must be positive");
         if (StopGrace < TimeSpan.Zero) throw new ArgumentException("stop grace must not be negative");
+        if (StabilityWindow < TimeSpan.Zero) throw new ArgumentException("stability window must not be negative");
         if (MaxUploadBytes <= 0) throw new ArgumentException("max upload size must be positive");
         Directory.CreateDirectory(LogDir);
         Directory.CreateDirectory(UploadDir);
