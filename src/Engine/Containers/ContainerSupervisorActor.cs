@@ -8,19 +8,24 @@ namespace Engine.Containers;
 /// <summary>Starts a version's containers and watches them until they are up; stops and removes containers.</summary>
 public sealed class ContainerSupervisorActor : ReceiveActor
 {
+    private static readonly TimeSpan FirstRetryPause = TimeSpan.FromMilliseconds(500);
+    private static readonly TimeSpan LongestRetryPause = TimeSpan.FromSeconds(8);
     private readonly IContainerRuntime _runtime;
+    private readonly TimeSpan _removalRetry;
     private readonly CancellationTokenSource _stopping = new();
     private readonly ILoggingAdapter _log = Context.GetLogger();
 
-    public static Props Props(IContainerRuntime runtime) => Akka.Actor.Props.Create(() => new ContainerSupervisorActor(runtime));
+    public static Props Props(IContainerRuntime runtime, TimeSpan? removalRetry = null) =>
+        Akka.Actor.Props.Create(() => new ContainerSupervisorActor(runtime, removalRetry ?? TimeSpan.FromSeconds(30)));
 
-    public ContainerSupervisorActor(IContainerRuntime runtime)
+    public ContainerSupervisorActor(IContainerRuntime runtime, TimeSpan removalRetry)
     {
         _runtime = runtime;
+        _removalRetry = removalRetry;
         Receive<StartContainers>(s => StartAsync(s, Sender, _stopping.Token).PipeTo(Sender,
             failure: e => new ContainersFailed(DeploymentStatus.CrashedError, e.Message)));
         Receive<RemoveContainers>(r => RemoveAsync(r, _stopping.Token).PipeTo(Sender,
-            failure: e => { _log.Warning("removing containers of {0} failed: {1}", r.App, e.Message); return new ContainersRemoved(0); }));
+            failure: e => new ContainersRemoved(0, null, e.Message)));
     }
 
     protected override void PostStop() => _stopping.Cancel();
@@ -137,11 +142,63 @@ public sealed class ContainerSupervisorActor : ReceiveActor
         return new ContainersFailed(DeploymentStatus.CrashedError, $"container {spec.Slot} {how}");
     }
 
+    /// <summary>Removes, then asks Docker again (its word, not the calls' result); retries with backoff until the
+    /// budget is spent, then names what is left.</summary>
     private async Task<ContainersRemoved> RemoveAsync(RemoveContainers remove, CancellationToken ct)
     {
-        var doomed = (await _runtime.ListAsync(remove.App, ct)).Where(remove.Matches).ToList();
-        await Task.WhenAll(doomed.Select(c => _runtime.StopAndRemoveAsync(c.Id, remove.Grace, ct)));
-        if (doomed.Count > 0) _log.Info("removed {0} container(s) of {1}", doomed.Count, remove.App);
-        return new ContainersRemoved(doomed.Count);
+        var giveUpAt = DateTime.UtcNow + _removalRetry;
+        var pause = FirstRetryPause;
+        var seen = new HashSet<string>();
+        while (true)
+        {
+            IReadOnlyList<string> left = seen.ToList();
+            string? error = null;
+            try
+            {
+                var doomed = await DoomedAsync(remove, ct);
+                seen.UnionWith(doomed.Select(c => c.Name));
+                if (doomed.Count > 0)
+                {
+                    var failures = await Task.WhenAll(doomed.Select(c => TryRemoveAsync(c, remove.Grace, ct)));
+                    doomed = await DoomedAsync(remove, ct);
+                    error = failures.FirstOrDefault(f => f is not null) ?? "Docker still lists them";
+                }
+                if (doomed.Count == 0)
+                {
+                    if (seen.Count > 0) _log.Info("removed {0} container(s) of {1}", seen.Count, remove.App);
+                    return new ContainersRemoved(seen.Count);
+                }
+                left = doomed.Select(c => c.Name).ToList();
+            }
+            catch (ContainerRuntimeException e)
+            {
+                error = e.Message;
+            }
+            if (DateTime.UtcNow + pause > giveUpAt)
+            {
+                _log.Error("{0}: {1} container(s) could not be removed: {2}", remove.App, left.Count, error);
+                return new ContainersRemoved(seen.Count - left.Count, left, error);
+            }
+            _log.Warning("{0}: {1} container(s) not removed yet ({2}); retrying in {3} s", remove.App, left.Count, error, pause.TotalSeconds);
+            await Task.Delay(pause, ct);
+            pause = TimeSpan.FromTicks(Math.Min(pause.Ticks * 2, LongestRetryPause.Ticks));
+        }
+    }
+
+    private async Task<IReadOnlyList<ContainerSummary>> DoomedAsync(RemoveContainers remove, CancellationToken ct) =>
+        (await _runtime.ListAsync(remove.App, ct)).Where(remove.Matches).ToList();
+
+    /// <summary>One container's removal failing must not stop the others'; returns the error, or null.</summary>
+    private async Task<string?> TryRemoveAsync(ContainerSummary c, TimeSpan grace, CancellationToken ct)
+    {
+        try
+        {
+            await _runtime.StopAndRemoveAsync(c.Id, grace, ct);
+            return null;
+        }
+        catch (ContainerRuntimeException e)
+        {
+            return e.Message;
+        }
     }
 }

@@ -43,7 +43,7 @@ public sealed class DeploymentActor : ReceivePersistentActor
         Recover<RecoveryCompleted>(_ => OnRecovered());
 
         Command<StartDeployment>(_ => _state.IsTerminal, _ => Sender.Tell(Finished));
-        Command<ContainersRemoved>(_ => _failing is not null, _ => CompleteFailure());
+        Command<ContainersRemoved>(_ => _failing is not null, CompleteFailure);
         Command<IDeploymentCommand>(_ => _failing is not null, c => _log.Debug("{0} ignores {1} while cleaning up", _state.Id, c.GetType().Name));
         Command<SwitchStalled>(_ => _state.Status == DeploymentStatus.Switching, _ =>
         {
@@ -52,6 +52,8 @@ public sealed class DeploymentActor : ReceivePersistentActor
         });
         Command<RouteDrained>(_ => Supervisor.Tell(
             RemoveContainers.AllBut(_state.App, [_state.Id], _settings.StopGrace)));
+        // Old containers Docker would not remove: no success yet; the switch watchdog runs the steps (removal too) again.
+        Command<ContainersRemoved>(r => !r.Confirmed, r => AppendLog($"old containers remain: {r.Problem}"));
         Command<IDeploymentCommand>(Handle);
         Command<DeploymentPromoted>(_ => _router.Tell(new SwitchRoute(_state.App, _state.Id, _state.VersionLabel,
             _state.WebContainers.Select(c => $"http://127.0.0.1:{c.Port}").ToList(), Self)));
@@ -61,7 +63,7 @@ public sealed class DeploymentActor : ReceivePersistentActor
 
     private DeploymentFinished Finished => new(_state.Id, _state.Status);
 
-    private IActorRef Supervisor => Child("containers", () => ContainerSupervisorActor.Props(_runtime));
+    private IActorRef Supervisor => Child("containers", () => ContainerSupervisorActor.Props(_runtime, _settings.RemovalRetry));
 
     private IActorRef Child(string name, Func<Props> props) =>
         Context.Child(name) is { } existing && !existing.IsNobody() ? existing : Context.ActorOf(props(), name);
@@ -109,14 +111,15 @@ public sealed class DeploymentActor : ReceivePersistentActor
         AppendLog($"{failed.Status}: {failed.Error}; removing the new containers");
         foreach (var child in Context.GetChildren()) Context.Stop(child);
         // A fresh child: the old supervisor may still be starting containers.
-        Context.ActorOf(ContainerSupervisorActor.Props(_runtime), "cleanup")
+        Context.ActorOf(ContainerSupervisorActor.Props(_runtime, _settings.RemovalRetry), "cleanup")
             .Tell(RemoveContainers.Of(_state.App, _state.Id, TimeSpan.Zero));
     }
 
-    private void CompleteFailure()
+    private void CompleteFailure(ContainersRemoved removed)
     {
         Context.Stop(Sender);
-        PersistEvents([_failing!]);
+        // The final status says what is left behind rather than claim a clean end.
+        PersistEvents([removed.Confirmed ? _failing! : _failing! with { Error = $"{_failing!.Error}; {removed.Problem}" }]);
         _failing = null;
     }
 

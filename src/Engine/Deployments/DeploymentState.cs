@@ -59,7 +59,7 @@ public sealed record DeploymentState
             (S.RunningHook, HookSucceeded) => [new SwitchStarted(App, Id, now)],
             (S.RunningHook, HookFailed f) => [Fail(S.HookError, f.Error)],
             (S.Switching, RouteSwitched) when !Routed => [new TrafficSwitched(App, Id, now)],
-            (S.Switching, ContainersRemoved) when Routed => [new DeploymentSucceeded(App, Id, now)],
+            (S.Switching, ContainersRemoved { Confirmed: true }) when Routed => [new DeploymentSucceeded(App, Id, now)],
             // Once the hook succeeded the switch is committed: it finishes rather than times out or aborts.
             (S.Building or S.Pushing or S.Starting or S.RunningHook, DeploymentTimedOut) =>
                 [Fail(S.TimeoutError, "the deployment did not finish within its time limit")],

@@ -19,6 +19,9 @@ public sealed class EngineSettings
     public TimeSpan StabilityWindow { get; set; } = TimeSpan.FromSeconds(3);
     public long MaxUploadBytes { get; set; } = 512L * 1024 * 1024;
 
+    /// <summary>How long removing containers is retried (with backoff) before the leftovers are reported.</summary>
+    public TimeSpan RemovalRetry { get; set; } = TimeSpan.FromSeconds(30);
+
     /// <summary>How long a traffic switch may take (drain included) before its steps run again.</summary>
     public TimeSpan SwitchRetry { get; set; } = TimeSpan.FromSeconds(90);
 
@@ -48,6 +51,7 @@ public sealed class EngineSettings
             if (value <= TimeSpan.Zero) throw new ArgumentException($"{name} must be positive");
         if (StopGrace < TimeSpan.Zero) throw new ArgumentException("stop grace must not be negative");
         if (StabilityWindow < TimeSpan.Zero) throw new ArgumentException("stability window must not be negative");
+        if (RemovalRetry < TimeSpan.Zero) throw new ArgumentException("removal retry must not be negative");
         if (MaxUploadBytes <= 0) throw new ArgumentException("max upload size must be positive");
         Directory.CreateDirectory(LogDir);
         Directory.CreateDirectory(UploadDir);

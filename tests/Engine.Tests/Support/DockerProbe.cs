@@ -73,6 +73,13 @@ public static class DockerProbe
     public static async Task<string> UpperDirOf(string name) =>
         (await Client.Containers.InspectContainerAsync(name)).GraphDriver.Data["UpperDir"];
 
+    /// <summary>The container's state as inspect reports it (the list can lag behind), or null when it is gone.</summary>
+    public static async Task<string?> StateOf(string name)
+    {
+        try { return (await Client.Containers.InspectContainerAsync(name)).State.Status; }
+        catch (DockerContainerNotFoundException) { return null; }
+    }
+
     public static Task RemoveAsync(string name) =>
         Client.Containers.RemoveContainerAsync(name, new ContainerRemoveParameters { Force = true });
 

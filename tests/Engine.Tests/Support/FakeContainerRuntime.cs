@@ -23,7 +23,8 @@ public sealed class FakeContainerRuntime : IContainerRuntime
     public ConcurrentDictionary<string, bool> Crashing { get; } = new();
     public ConcurrentQueue<ContainerSpec> Started { get; } = new();
 
-    /// <summary>The next this many removals fail, as Docker does when it cannot delete a container's filesystem.</summary>
+    /// <summary>The next this many removals (of other than hook containers) fail, as Docker's do when it cannot delete a
+    /// container's filesystem.</summary>
     public int FailRemovals { get => Volatile.Read(ref _failRemovals); set => Volatile.Write(ref _failRemovals, value); }
     public int RemoveAttempts => Volatile.Read(ref _removeAttempts);
 
@@ -95,10 +96,17 @@ public sealed class FakeContainerRuntime : IContainerRuntime
 
     public Task StopAndRemoveAsync(string id, TimeSpan grace, CancellationToken ct)
     {
+        // The hook actor removes its own container; these tests are about the supervisor's removals.
+        if (_containers.TryGetValue(id, out var hook) && hook.Spec.Type == "postdeploy") return Remove(id);
         Interlocked.Increment(ref _removeAttempts);
         if (Interlocked.Decrement(ref _failRemovals) >= 0)
             throw new ContainerRuntimeException($"Docker refused to remove a container: fake failure removing {id}");
         Interlocked.Exchange(ref _failRemovals, 0);
+        return Remove(id);
+    }
+
+    private Task Remove(string id)
+    {
         if (_containers.TryRemove(id, out var c)) c.Listener?.Stop();
         return Task.CompletedTask;
     }
