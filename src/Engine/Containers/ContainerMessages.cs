@@ -19,3 +19,8 @@ public sealed record RemoveContainers(string App, string? OnlyDeployment, IReadO
     public bool Matches(ContainerSummary c) =>
         OnlyDeployment is { } only ? c.DeploymentId == only : !Keep.Contains(c.DeploymentId);
 }
+
+/// <summary>Remove the app's images built by the given deployments. Replies ImagesPruned.</summary>
+public sealed record PruneImages(string App, IReadOnlySet<string> Deployments);
+
+public sealed record ImagesPruned(string App, IReadOnlyList<string> Removed, IReadOnlyList<string> Failed);

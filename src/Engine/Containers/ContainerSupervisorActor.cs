@@ -26,6 +26,8 @@ public sealed class ContainerSupervisorActor : ReceiveActor
             failure: e => new ContainersFailed(DeploymentStatus.CrashedError, e.Message)));
         Receive<RemoveContainers>(r => RemoveAsync(r, _stopping.Token).PipeTo(Sender,
             failure: e => new ContainersRemoved(0, null, e.Message)));
+        Receive<PruneImages>(p => PruneAsync(p, _stopping.Token).PipeTo(Sender,
+            failure: e => new ImagesPruned(p.App, [], [e.Message])));
     }
 
     protected override void PostStop() => _stopping.Cancel();
@@ -200,5 +202,26 @@ public sealed class ContainerSupervisorActor : ReceiveActor
         {
             return e.Message;
         }
+    }
+
+    private async Task<ImagesPruned> PruneAsync(PruneImages prune, CancellationToken ct)
+    {
+        var removed = new List<string>();
+        var failed = new List<string>();
+        foreach (var image in (await _runtime.ListImagesAsync(prune.App, ct)).Where(i => prune.Deployments.Contains(i.DeploymentId)))
+            foreach (var reference in image.Tags.Count > 0 ? image.Tags : [image.Id])
+            {
+                try
+                {
+                    await _runtime.RemoveImageAsync(reference, ct);
+                    removed.Add(reference);
+                }
+                catch (ContainerRuntimeException e)
+                {
+                    failed.Add(e.Message); // e.g. a leftover container still uses it: the next prune tries again
+                }
+            }
+        if (removed.Count > 0) _log.Info("{0}: removed image(s) {1}", prune.App, string.Join(", ", removed));
+        return new ImagesPruned(prune.App, removed, failed);
     }
 }
