@@ -53,7 +53,8 @@ public sealed class DeploymentActor : ReceivePersistentActor
         Command<RouteDrained>(_ => Supervisor.Tell(
             RemoveContainers.AllBut(_state.App, [_state.Id], _settings.StopGrace)));
         // Old containers Docker would not remove: no success yet; the switch watchdog runs the steps (removal too) again.
-        Command<ContainersRemoved>(r => !r.Confirmed, r => AppendLog($"old containers remain: {r.Problem}"));
+        Command<ContainersRemoved>(r => !r.Confirmed && _state.Status == DeploymentStatus.Switching,
+            r => AppendLog($"old containers remain: {r.Problem}"));
         Command<IDeploymentCommand>(Handle);
         Command<DeploymentPromoted>(_ => _router.Tell(new SwitchRoute(_state.App, _state.Id, _state.VersionLabel,
             _state.WebContainers.Select(c => $"http://127.0.0.1:{c.Port}").ToList(), Self)));
