@@ -15,6 +15,8 @@ public sealed class AppActor : ReceivePersistentActor
     private static readonly TimeSpan AskTimeout = TimeSpan.FromSeconds(10);
     private static readonly TimeSpan RestoreRetryDelay = TimeSpan.FromSeconds(5);
     private const int MaxRestoreAttempts = 5;
+    /// <summary>Images of this many latest successful releases stay, for rollbacks.</summary>
+    private const int KeptReleases = 5;
     private readonly EngineSettings _settings;
     private readonly IContainerRuntime _runtime;
     private readonly IActorRef _router;
@@ -85,8 +87,13 @@ public sealed class AppActor : ReceivePersistentActor
             else Persist(new DeploymentEnded(_state.Name, f.DeploymentId, f.Status, DateTimeOffset.UtcNow), e =>
             {
                 _state = _state.Apply(e);
+                PruneImages();
                 StartNext();
             });
+        });
+        Command<ImagesPruned>(p =>
+        {
+            if (p.Failed.Count > 0) _log.Warning("{0}: {1} image(s) not removed yet: {2}", p.App, p.Failed.Count, string.Join("; ", p.Failed));
         });
         // Replies from the restore supervisor started at recovery.
         Command<ContainersUp>(up =>
@@ -170,7 +177,18 @@ public sealed class AppActor : ReceivePersistentActor
             restore.Tell(new StartContainers(routed.Containers, _settings.StartTimeout, ReuseRunning: true));
         }
         restore.Tell(RemoveContainers.AllBut(_state.Name, keep, TimeSpan.Zero));
+        PruneImages();
         StartNext();
+    }
+
+    /// <summary>Failed deployments' images and releases older than the kept ones go (after their containers: Docker
+    /// refuses to remove an image a container still uses).</summary>
+    private void PruneImages()
+    {
+        var drop = _state.ImagesToDrop(KeptReleases);
+        if (drop.Count == 0) return;
+        var images = Context.Child("images") is { } c && !c.IsNobody() ? c : Context.ActorOf(ContainerSupervisorActor.Props(_runtime), "images");
+        images.Tell(new PruneImages(_state.Name, drop));
     }
 
     /// <summary>Lets the oldest pending deployment run when none is running.</summary>

@@ -24,6 +24,16 @@ public sealed record AppState(string Name)
 
     public DeploymentRef? Find(string id) => Deployments.FirstOrDefault(d => d.Id == id);
 
+    /// <summary>Ended deployments whose images can go: every failed one, and successful ones older than the last
+    /// <paramref name="keptReleases"/>; never the routed release.</summary>
+    public IReadOnlySet<string> ImagesToDrop(int keptReleases)
+    {
+        var kept = Deployments.Where(d => Ended.GetValueOrDefault(d.Id) == DeploymentStatus.Success)
+            .OrderByDescending(d => d.Version).Take(keptReleases).Select(d => d.Id).ToHashSet();
+        if (Routed is { } routed) kept.Add(routed.DeploymentId);
+        return Deployments.Where(d => Ended.ContainsKey(d.Id) && !kept.Contains(d.Id)).Select(d => d.Id).ToHashSet();
+    }
+
     public EnvView EnvView => new(Name, Env);
 
     public IAppEvent? DecideEnv(ChangeEnv change, DateTimeOffset now, out string? error)

@@ -10,19 +10,19 @@ public sealed class BuildActor : ReceiveActor
 {
     private readonly CancellationTokenSource _stopping = new();
 
-    public static Props Props(IContainerRuntime runtime, string archivePath, string imageTag, ContextLimits? limits = null) =>
-        Akka.Actor.Props.Create(() => new BuildActor(runtime, archivePath, imageTag, limits ?? ContextLimits.Default));
+    public static Props Props(IContainerRuntime runtime, string archivePath, ImageSpec image, ContextLimits? limits = null) =>
+        Akka.Actor.Props.Create(() => new BuildActor(runtime, archivePath, image, limits ?? ContextLimits.Default));
 
-    public BuildActor(IContainerRuntime runtime, string archivePath, string imageTag, ContextLimits limits)
+    public BuildActor(IContainerRuntime runtime, string archivePath, ImageSpec image, ContextLimits limits)
     {
         var parent = Context.Parent;
-        BuildAsync(runtime, archivePath, imageTag, limits, line => parent.Tell(new DeploymentLogLine(line)), _stopping.Token)
+        BuildAsync(runtime, archivePath, image, limits, line => parent.Tell(new DeploymentLogLine(line)), _stopping.Token)
             .PipeTo(parent, failure: e => new BuildFailed(e.Message));
     }
 
     protected override void PostStop() => _stopping.Cancel();
 
-    private static async Task<IDeploymentCommand> BuildAsync(IContainerRuntime runtime, string archivePath, string tag,
+    private static async Task<IDeploymentCommand> BuildAsync(IContainerRuntime runtime, string archivePath, ImageSpec image,
         ContextLimits limits, Action<string> log, CancellationToken ct)
     {
         try
@@ -34,9 +34,9 @@ public sealed class BuildActor : ReceiveActor
                 ? "no Procfile: web runs the image's own command"
                 : $"Procfile declares: {string.Join(", ", processes.Select(p => p.Name))}");
             await using (var context = File.OpenRead(archivePath))
-                await runtime.BuildImageAsync(context, tag, log, ct);
-            log($"built image {tag}");
-            return new BuildSucceeded(tag, processes);
+                await runtime.BuildImageAsync(context, image, log, ct);
+            log($"built image {image.Tag}");
+            return new BuildSucceeded(image.Tag, processes);
         }
         catch (Exception e) when (e is SourceArchiveException or ProcfileException or ContainerRuntimeException)
         {

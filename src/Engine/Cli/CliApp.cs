@@ -53,6 +53,7 @@ public static class CliApp
             (new("--hook-timeout") { Description = "Seconds the postdeploy hook may run (default 1200)" }, "HookTimeout"),
             (new("--deployment-timeout") { Description = "Seconds a whole deployment may take (default 1800)" }, "DeploymentTimeout"),
             (new("--stop-grace") { Description = "Seconds between SIGTERM and SIGKILL for old containers (default 30)" }, "StopGrace"),
+            (new("--stability-window") { Description = "Seconds every non-web container must stay up before a deployment goes on (default 3)" }, "StabilityWindow"),
             (new("--max-upload-bytes") { Description = "Largest accepted upload (default 536870912)" }, "MaxUploadBytes"),
             (new("--max-request-bytes") { Description = "Largest other admin request body (default 1048576)" }, "MaxRequestBodyBytes"),
             (new("--max-context-bytes") { Description = "Largest build context once expanded (default 1073741824)" }, "MaxContextBytes"),
@@ -68,7 +69,7 @@ public static class CliApp
             foreach (var (option, key) in options)
             {
                 if (parse.GetValue(option) is not { } value) continue;
-                if (key.EndsWith("Timeout") || key == "StopGrace")
+                if (key.EndsWith("Timeout") || key is "StopGrace" or "StabilityWindow")
                 {
                     if (!double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out var seconds))
                         return Fail($"{option.Name} expects a number of seconds, got '{value}'", 2);

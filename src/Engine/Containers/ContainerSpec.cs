@@ -32,6 +32,16 @@ public sealed record ContainerSpec(
     }
 }
 
+/// <summary>An image built for one deployment. The tag carries the engine instance, so two engines sharing a Docker
+/// engine never overwrite each other's images.</summary>
+public sealed record ImageSpec(string Tag, string App, string DeploymentId)
+{
+    public static ImageSpec For(string instanceId, string app, string deploymentId, string version) =>
+        new($"engine-apps/{app}:{version}-{instanceId}", app, deploymentId);
+}
+
+public sealed record ImageSummary(string Id, IReadOnlyList<string> Tags, string DeploymentId);
+
 public sealed record ContainerSummary(string Id, string Name, string App, string DeploymentId, string Version,
     string Type, string Slot, string State);
 

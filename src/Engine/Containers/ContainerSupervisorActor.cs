@@ -8,19 +8,26 @@ namespace Engine.Containers;
 /// <summary>Starts a version's containers and watches them until they are up; stops and removes containers.</summary>
 public sealed class ContainerSupervisorActor : ReceiveActor
 {
+    private static readonly TimeSpan FirstRetryPause = TimeSpan.FromMilliseconds(500);
+    private static readonly TimeSpan LongestRetryPause = TimeSpan.FromSeconds(8);
     private readonly IContainerRuntime _runtime;
+    private readonly TimeSpan _removalRetry;
     private readonly CancellationTokenSource _stopping = new();
     private readonly ILoggingAdapter _log = Context.GetLogger();
 
-    public static Props Props(IContainerRuntime runtime) => Akka.Actor.Props.Create(() => new ContainerSupervisorActor(runtime));
+    public static Props Props(IContainerRuntime runtime, TimeSpan? removalRetry = null) =>
+        Akka.Actor.Props.Create(() => new ContainerSupervisorActor(runtime, removalRetry ?? TimeSpan.FromSeconds(30)));
 
-    public ContainerSupervisorActor(IContainerRuntime runtime)
+    public ContainerSupervisorActor(IContainerRuntime runtime, TimeSpan removalRetry)
     {
         _runtime = runtime;
+        _removalRetry = removalRetry;
         Receive<StartContainers>(s => StartAsync(s, Sender, _stopping.Token).PipeTo(Sender,
             failure: e => new ContainersFailed(DeploymentStatus.CrashedError, e.Message)));
         Receive<RemoveContainers>(r => RemoveAsync(r, _stopping.Token).PipeTo(Sender,
-            failure: e => { _log.Warning("removing containers of {0} failed: {1}", r.App, e.Message); return new ContainersRemoved(0); }));
+            failure: e => new ContainersRemoved(0, null, e.Message)));
+        Receive<PruneImages>(p => PruneAsync(p, _stopping.Token).PipeTo(Sender,
+            failure: e => new ImagesPruned(p.App, [], [e.Message])));
     }
 
     protected override void PostStop() => _stopping.Cancel();
@@ -30,14 +37,16 @@ public sealed class ContainerSupervisorActor : ReceiveActor
         void Log(string line) => requester.Tell(new DeploymentLogLine(line));
         try
         {
+            // Matched by labels, not by name: names changed when they gained the instance id.
             var existing = start.ReuseRunning && start.Specs.Count > 0
-                ? (await _runtime.ListAsync(start.Specs[0].App, ct)).ToDictionary(c => c.Name)
+                ? (await _runtime.ListAsync(start.Specs[0].App, ct)).Where(c => c.State == "running")
+                    .DistinctBy(c => (c.DeploymentId, c.Slot)).ToDictionary(c => (c.DeploymentId, c.Slot))
                 : [];
             // A container counts as crashed once Docker restarts it; a reused one may have restarted long ago.
             var ids = new Dictionary<ContainerSpec, (string Id, long Restarts)>();
             foreach (var spec in start.Specs)
             {
-                if (existing.TryGetValue(spec.Name, out var found) && found.State == "running")
+                if (existing.TryGetValue((spec.DeploymentId, spec.Slot), out var found))
                 {
                     ids[spec] = (found.Id, (await _runtime.InspectAsync(found.Id, ct))?.RestartCount ?? 0);
                     continue;
@@ -45,7 +54,7 @@ public sealed class ContainerSupervisorActor : ReceiveActor
                 Log($"starting {spec.Slot} ({spec.Name}){(spec.Port is { } p ? $" on port {p}" : "")}");
                 ids[spec] = (await _runtime.RunAsync(spec, restartAlways: true, ct), 0);
             }
-            return await WaitUntilUpAsync(ids, start.Timeout, Log, ct);
+            return await WaitUntilUpAsync(ids, start.Timeout, start.StabilityWindow, Log, ct);
         }
         catch (ContainerRuntimeException e)
         {
@@ -60,42 +69,159 @@ public sealed class ContainerSupervisorActor : ReceiveActor
         }
     }
 
-    private async Task<IDeploymentCommand> WaitUntilUpAsync(Dictionary<ContainerSpec, (string Id, long Restarts)> ids, TimeSpan timeout,
-        Action<string> log, CancellationToken ct)
+    /// <summary>Web containers are up once they accept TCP; when there are non-web ones, every container must also run
+    /// for the stability window without exiting (Docker's wait tells the moment one does) or restarting.</summary>
+    private async Task<IDeploymentCommand> WaitUntilUpAsync(Dictionary<ContainerSpec, (string Id, long Restarts)> ids,
+        TimeSpan timeout, TimeSpan stabilityWindow, Action<string> log, CancellationToken ct)
     {
         var deadline = DateTime.UtcNow + timeout;
-        while (true)
+        var window = ids.Keys.Any(s => s.Port is null) ? stabilityWindow : TimeSpan.Zero;
+        using var windowEnds = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        windowEnds.CancelAfter(window);
+        var exited = new TaskCompletionSource();
+        var exits = window > TimeSpan.Zero
+            ? ids.ToDictionary(kv => kv.Key, kv => ExitWithinAsync(kv.Value.Id, exited, windowEnds.Token, ct))
+            : [];
+        var stable = Task.WhenAll(exits.Values);
+        try
         {
-            foreach (var (spec, (id, restarts)) in ids)
+            while (true)
             {
-                var state = await _runtime.InspectAsync(id, ct);
-                if (state is { Running: true, Restarting: false } && state.RestartCount == restarts) continue;
-                var tail = await _runtime.TailLogsAsync(id, 20, ct);
-                if (tail.Length > 0) foreach (var l in tail.Split('\n')) log($"{spec.Slot}: {l}");
-                var how = state is null ? "disappeared" : $"exited with code {state.ExitCode}";
-                return new ContainersFailed(DeploymentStatus.CrashedError, $"container {spec.Slot} {how} before it was up");
+                ct.ThrowIfCancellationRequested();
+                foreach (var (spec, exit) in exits)
+                    if (exit.IsCompletedSuccessfully && await exit is { } code)
+                        return await CrashedAsync(spec, ids[spec].Id,
+                            $"exited with code {code} within the {window.TotalSeconds:0.#} s stability window", log, ct);
+                foreach (var (spec, (id, restarts)) in ids)
+                {
+                    var state = await _runtime.InspectAsync(id, ct);
+                    if (state is { Running: true, Restarting: false } && state.RestartCount == restarts) continue;
+                    var how = state is null ? "disappeared" : state.RestartCount != restarts ? "restarted" : $"exited with code {state.ExitCode}";
+                    return await CrashedAsync(spec, id, $"{how} before it was up", log, ct);
+                }
+                if (stable.IsFaulted) await stable; // Docker could not be asked: ContainersFailed with its message
+                var waiting = new List<ContainerSpec>();
+                foreach (var spec in ids.Keys.Where(s => s.Port is not null))
+                    if (!await FreePorts.AcceptsAsync(spec.Port!.Value, ct)) waiting.Add(spec);
+                if (waiting.Count == 0 && stable.IsCompleted)
+                {
+                    log($"{ids.Count} container(s) up");
+                    return new ContainersUp(ids.Keys.ToList());
+                }
+                if (waiting.Count > 0 && DateTime.UtcNow > deadline)
+                    return new ContainersFailed(DeploymentStatus.TimeoutError,
+                        $"{string.Join(", ", waiting.Select(s => s.Slot))} did not accept connections on $PORT " +
+                        $"({string.Join(", ", waiting.Select(s => s.Port))}) within {timeout.TotalSeconds:0.#} s");
+                // Web readiness is polled (TCP); the window is waited on: its end or the first exit wakes us.
+                await Task.WhenAny(waiting.Count > 0 || stable.IsCompleted ? Task.Delay(200, ct) : stable, exited.Task);
             }
-            var waiting = new List<ContainerSpec>();
-            foreach (var spec in ids.Keys.Where(s => s.Port is not null))
-                if (!await FreePorts.AcceptsAsync(spec.Port!.Value, ct)) waiting.Add(spec);
-            if (waiting.Count == 0)
-            {
-                log($"{ids.Count} container(s) up");
-                return new ContainersUp(ids.Keys.ToList());
-            }
-            if (DateTime.UtcNow > deadline)
-                return new ContainersFailed(DeploymentStatus.TimeoutError,
-                    $"{string.Join(", ", waiting.Select(s => s.Slot))} did not accept connections on $PORT " +
-                    $"({string.Join(", ", waiting.Select(s => s.Port))}) within {timeout.TotalSeconds:0.#} s");
-            await Task.Delay(200, ct);
+        }
+        finally
+        {
+            await windowEnds.CancelAsync(); // ends the Docker waits still open
         }
     }
 
+    /// <summary>The exit code if the container exits before the window ends, else null.</summary>
+    private async Task<long?> ExitWithinAsync(string id, TaskCompletionSource exited, CancellationToken window, CancellationToken ct)
+    {
+        try
+        {
+            var code = await _runtime.WaitAsync(id, window);
+            exited.TrySetResult();
+            return code;
+        }
+        catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+        {
+            return null;
+        }
+    }
+
+    private async Task<ContainersFailed> CrashedAsync(ContainerSpec spec, string id, string how, Action<string> log, CancellationToken ct)
+    {
+        var tail = await _runtime.TailLogsAsync(id, 20, ct);
+        if (tail.Length > 0) foreach (var l in tail.Split('\n')) log($"{spec.Slot}: {l}");
+        return new ContainersFailed(DeploymentStatus.CrashedError, $"container {spec.Slot} {how}");
+    }
+
+    /// <summary>Removes, then asks Docker again (its word, not the calls' result); retries with backoff until the
+    /// budget is spent, then names what is left.</summary>
     private async Task<ContainersRemoved> RemoveAsync(RemoveContainers remove, CancellationToken ct)
     {
-        var doomed = (await _runtime.ListAsync(remove.App, ct)).Where(remove.Matches).ToList();
-        await Task.WhenAll(doomed.Select(c => _runtime.StopAndRemoveAsync(c.Id, remove.Grace, ct)));
-        if (doomed.Count > 0) _log.Info("removed {0} container(s) of {1}", doomed.Count, remove.App);
-        return new ContainersRemoved(doomed.Count);
+        var giveUpAt = DateTime.UtcNow + _removalRetry;
+        var pause = FirstRetryPause;
+        var seen = new HashSet<string>();
+        while (true)
+        {
+            IReadOnlyList<string> left = seen.ToList();
+            string? error = null;
+            try
+            {
+                var doomed = await DoomedAsync(remove, ct);
+                seen.UnionWith(doomed.Select(c => c.Name));
+                if (doomed.Count > 0)
+                {
+                    var failures = await Task.WhenAll(doomed.Select(c => TryRemoveAsync(c, remove.Grace, ct)));
+                    doomed = await DoomedAsync(remove, ct);
+                    error = failures.FirstOrDefault(f => f is not null) ?? "Docker still lists them";
+                }
+                if (doomed.Count == 0)
+                {
+                    if (seen.Count > 0) _log.Info("removed {0} container(s) of {1}", seen.Count, remove.App);
+                    return new ContainersRemoved(seen.Count);
+                }
+                left = doomed.Select(c => c.Name).ToList();
+            }
+            catch (ContainerRuntimeException e)
+            {
+                error = e.Message;
+            }
+            if (DateTime.UtcNow + pause > giveUpAt)
+            {
+                _log.Error("{0}: {1} container(s) could not be removed: {2}", remove.App, left.Count, error);
+                return new ContainersRemoved(seen.Count - left.Count, left, error);
+            }
+            _log.Warning("{0}: {1} container(s) not removed yet ({2}); retrying in {3} s", remove.App, left.Count, error, pause.TotalSeconds);
+            await Task.Delay(pause, ct);
+            pause = TimeSpan.FromTicks(Math.Min(pause.Ticks * 2, LongestRetryPause.Ticks));
+        }
+    }
+
+    private async Task<IReadOnlyList<ContainerSummary>> DoomedAsync(RemoveContainers remove, CancellationToken ct) =>
+        (await _runtime.ListAsync(remove.App, ct)).Where(remove.Matches).ToList();
+
+    /// <summary>One container's removal failing must not stop the others'; returns the error, or null.</summary>
+    private async Task<string?> TryRemoveAsync(ContainerSummary c, TimeSpan grace, CancellationToken ct)
+    {
+        try
+        {
+            await _runtime.StopAndRemoveAsync(c.Id, grace, ct);
+            return null;
+        }
+        catch (ContainerRuntimeException e)
+        {
+            return e.Message;
+        }
+    }
+
+    private async Task<ImagesPruned> PruneAsync(PruneImages prune, CancellationToken ct)
+    {
+        var removed = new List<string>();
+        var failed = new List<string>();
+        foreach (var image in (await _runtime.ListImagesAsync(prune.App, ct)).Where(i => prune.Deployments.Contains(i.DeploymentId)))
+            foreach (var reference in image.Tags.Count > 0 ? image.Tags : [image.Id])
+            {
+                try
+                {
+                    await _runtime.RemoveImageAsync(reference, ct);
+                    removed.Add(reference);
+                }
+                catch (ContainerRuntimeException e)
+                {
+                    failed.Add(e.Message); // e.g. a leftover container still uses it: the next prune tries again
+                }
+            }
+        if (removed.Count > 0) _log.Info("{0}: removed image(s) {1}", prune.App, string.Join(", ", removed));
+        return new ImagesPruned(prune.App, removed, failed);
     }
 }

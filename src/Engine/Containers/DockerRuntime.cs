@@ -10,8 +10,9 @@ public sealed class DockerRuntime(string dockerHost, string instanceId) : IConta
     private readonly DockerClient _client =
         new DockerClientConfiguration(new Uri(dockerHost), defaultTimeout: TimeSpan.FromMinutes(5)).CreateClient();
 
-    public async Task BuildImageAsync(Stream context, string tag, Action<string> output, CancellationToken ct)
+    public async Task BuildImageAsync(Stream context, ImageSpec image, Action<string> output, CancellationToken ct)
     {
+        var tag = image.Tag;
         string? error = null;
         // Progress<T> would post to the thread pool and could report after the call returns; report inline instead.
         var progress = new InlineProgress(m =>
@@ -24,15 +25,20 @@ public sealed class DockerRuntime(string dockerHost, string instanceId) : IConta
             new ImageBuildParameters
             {
                 Tags = [tag], Remove = true, ForceRemove = true,
-                Labels = new Dictionary<string, string> { [ContainerLabels.Instance] = instanceId },
+                Labels = new Dictionary<string, string>
+                {
+                    [ContainerLabels.Instance] = instanceId,
+                    [ContainerLabels.App] = image.App,
+                    [ContainerLabels.Deployment] = image.DeploymentId,
+                },
             },
             context, null, null, progress, ct));
-        var image = await Call("inspect the built image", async () =>
+        var built = await Call("inspect the built image", async () =>
         {
             try { return await _client.Images.InspectImageAsync(tag, ct); }
             catch (DockerImageNotFoundException) { return null; }
         });
-        if (error is not null || image is null)
+        if (error is not null || built is null)
             throw new ContainerRuntimeException($"docker build failed: {error ?? "no image was produced"}");
     }
 
@@ -45,7 +51,7 @@ public sealed class DockerRuntime(string dockerHost, string instanceId) : IConta
     {
         var parameters = new CreateContainerParameters
         {
-            Name = spec.Name,
+            Name = NameOf(spec),
             Image = spec.Image,
             Env = spec.Env.Select(kv => $"{kv.Key}={kv.Value}").ToList(),
             Labels = new Dictionary<string, string>
@@ -72,15 +78,15 @@ public sealed class DockerRuntime(string dockerHost, string instanceId) : IConta
             parameters.Entrypoint = ["/bin/sh", "-c"];
             parameters.Cmd = [command];
         }
-        return await Call($"start container {spec.Name}", async () =>
+        return await Call($"start container {NameOf(spec)}", async () =>
         {
             CreateContainerResponse created;
             try { created = await _client.Containers.CreateContainerAsync(parameters, ct); }
             catch (DockerApiException e) when (e.StatusCode == System.Net.HttpStatusCode.Conflict)
             {
                 // A leftover of ours with the same name (e.g. after a crash): replace it.
-                var stale = (await ListAsync(spec.App, ct)).FirstOrDefault(c => c.Name == spec.Name)
-                    ?? throw new ContainerRuntimeException($"container name {spec.Name} is taken by a container this engine does not own");
+                var stale = (await ListAsync(spec.App, ct)).FirstOrDefault(c => c.Name == NameOf(spec))
+                    ?? throw new ContainerRuntimeException($"container name {NameOf(spec)} is taken by a container this engine does not own");
                 await StopAndRemoveAsync(stale.Id, TimeSpan.Zero, ct);
                 created = await _client.Containers.CreateContainerAsync(parameters, ct);
             }
@@ -169,6 +175,34 @@ public sealed class DockerRuntime(string dockerHost, string instanceId) : IConta
             catch (DockerApiException e) when (e.StatusCode == System.Net.HttpStatusCode.Conflict) { } // removal already in progress
             return true;
         });
+
+    public Task<IReadOnlyList<ImageSummary>> ListImagesAsync(string app, CancellationToken ct) =>
+        Call("list images", async () =>
+        {
+            var images = await _client.Images.ListImagesAsync(new ImagesListParameters
+            {
+                Filters = new Dictionary<string, IDictionary<string, bool>>
+                {
+                    ["label"] = new Dictionary<string, bool>
+                    {
+                        [$"{ContainerLabels.Instance}={instanceId}"] = true, [$"{ContainerLabels.App}={app}"] = true,
+                    },
+                },
+            }, ct);
+            return (IReadOnlyList<ImageSummary>)images.Select(i => new ImageSummary(i.ID,
+                (i.RepoTags ?? []).Where(t => t != "<none>:<none>").ToList(),
+                i.Labels is not null && i.Labels.TryGetValue(ContainerLabels.Deployment, out var d) ? d : "")).ToList();
+        });
+
+    public Task RemoveImageAsync(string reference, CancellationToken ct) =>
+        Call($"remove image {reference}", async () =>
+        {
+            try { await _client.Images.DeleteImageAsync(reference, new ImageDeleteParameters { Force = false }, ct); }
+            catch (DockerImageNotFoundException) { }
+        });
+
+    /// <summary>Docker names are global to the Docker engine: the instance id keeps two engines' names apart.</summary>
+    private string NameOf(ContainerSpec spec) => $"{spec.Name}-{instanceId}";
 
     private static string Label(ContainerListResponse c, string key) =>
         c.Labels is not null && c.Labels.TryGetValue(key, out var v) ? v : "";

@@ -3,10 +3,18 @@ namespace Engine.Containers;
 /// <summary>The engine's view of one Docker host. All containers it lists or touches carry this engine's instance label.</summary>
 public interface IContainerRuntime
 {
-    /// <summary>Builds `tag` from a tar build context; throws <see cref="ContainerRuntimeException"/> with the builder's error.</summary>
-    Task BuildImageAsync(Stream context, string tag, Action<string> output, CancellationToken ct);
+    /// <summary>Builds the image from a tar build context, labelled with its app and deployment; throws
+    /// <see cref="ContainerRuntimeException"/> with the builder's error.</summary>
+    Task BuildImageAsync(Stream context, ImageSpec image, Action<string> output, CancellationToken ct);
 
-    /// <summary>Creates and starts the container; returns its id.</summary>
+    /// <summary>This engine's images of the app.</summary>
+    Task<IReadOnlyList<ImageSummary>> ListImagesAsync(string app, CancellationToken ct);
+
+    /// <summary>Untags (and deletes when it was the last tag) an image; never forced, so an image a container still uses
+    /// stays and this throws. A missing image is fine.</summary>
+    Task RemoveImageAsync(string reference, CancellationToken ct);
+
+    /// <summary>Creates and starts the container, named after the spec and this engine instance; returns its id.</summary>
     Task<string> RunAsync(ContainerSpec spec, bool restartAlways, CancellationToken ct);
 
     /// <summary>Null when the container no longer exists.</summary>

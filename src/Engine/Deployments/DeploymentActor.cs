@@ -43,7 +43,7 @@ public sealed class DeploymentActor : ReceivePersistentActor
         Recover<RecoveryCompleted>(_ => OnRecovered());
 
         Command<StartDeployment>(_ => _state.IsTerminal, _ => Sender.Tell(Finished));
-        Command<ContainersRemoved>(_ => _failing is not null, _ => CompleteFailure());
+        Command<ContainersRemoved>(_ => _failing is not null, CompleteFailure);
         Command<IDeploymentCommand>(_ => _failing is not null, c => _log.Debug("{0} ignores {1} while cleaning up", _state.Id, c.GetType().Name));
         Command<SwitchStalled>(_ => _state.Status == DeploymentStatus.Switching, _ =>
         {
@@ -55,6 +55,9 @@ public sealed class DeploymentActor : ReceivePersistentActor
             if (_state.MayRemoveOthers(d)) Supervisor.Tell(RemoveContainers.AllBut(_state.App, [_state.Id], _settings.StopGrace));
             else _log.Warning("{0} ignores a late RouteDrained for {1} while {2}", _state.Id, d.DeploymentId, _state.Status);
         });
+        // Old containers Docker would not remove: no success yet; the switch watchdog runs the steps (removal too) again.
+        Command<ContainersRemoved>(r => !r.Confirmed && _state.Status == DeploymentStatus.Switching,
+            r => AppendLog($"old containers remain: {r.Problem}"));
         Command<IDeploymentCommand>(Handle);
         Command<DeploymentPromoted>(p =>
         {
@@ -70,7 +73,7 @@ public sealed class DeploymentActor : ReceivePersistentActor
 
     private DeploymentFinished Finished => new(_state.Id, _state.Status);
 
-    private IActorRef Supervisor => Child("containers", () => ContainerSupervisorActor.Props(_runtime));
+    private IActorRef Supervisor => Child("containers", () => ContainerSupervisorActor.Props(_runtime, _settings.RemovalRetry));
 
     private IActorRef Child(string name, Func<Props> props) =>
         Context.Child(name) is { } existing && !existing.IsNobody() ? existing : Context.ActorOf(props(), name);
@@ -128,14 +131,15 @@ public sealed class DeploymentActor : ReceivePersistentActor
         AppendLog($"{failed.Status}: {failed.Error}; removing the new containers");
         foreach (var child in Context.GetChildren()) Context.Stop(child);
         // A fresh child: the old supervisor may still be starting containers.
-        Context.ActorOf(ContainerSupervisorActor.Props(_runtime), "cleanup")
+        Context.ActorOf(ContainerSupervisorActor.Props(_runtime, _settings.RemovalRetry), "cleanup")
             .Tell(RemoveContainers.Of(_state.App, _state.Id, TimeSpan.Zero));
     }
 
-    private void CompleteFailure()
+    private void CompleteFailure(ContainersRemoved removed)
     {
         Context.Stop(Sender);
-        PersistEvents([_failing!]);
+        // The final status says what is left behind rather than claim a clean end.
+        PersistEvents([removed.Confirmed ? _failing! : _failing! with { Error = $"{_failing!.Error}; {removed.Problem}" }]);
         _failing = null;
     }
 
@@ -147,14 +151,16 @@ public sealed class DeploymentActor : ReceivePersistentActor
             case BuildStarted:
                 _timeout = Context.System.Scheduler.ScheduleTellOnceCancelable(_settings.DeploymentTimeout, Self,
                     DeploymentTimedOut.Instance, Self);
-                Context.ActorOf(BuildActor.Props(_runtime, _state.ArchivePath, $"engine-apps/{_state.App}:{_state.VersionLabel}", _settings.ContextLimits), "build");
+                Context.ActorOf(BuildActor.Props(_runtime, _state.ArchivePath,
+                    ImageSpec.For(_settings.InstanceId, _state.App, _state.Id, _state.VersionLabel), _settings.ContextLimits), "build");
                 break;
             case ImageBuilt:
                 // One node: the image is already where the containers run, so distribution is a no-op.
                 Self.Tell(new ImagePushed(FreePorts.Take(_state.WebScale)));
                 break;
             case ContainersStarting:
-                Supervisor.Tell(new StartContainers(_state.Containers, _settings.StartTimeout));
+                Supervisor.Tell(new StartContainers(_state.Containers, _settings.StartTimeout,
+                    StabilityWindow: _settings.StabilityWindow));
                 break;
             case HookStarted:
                 Context.ActorOf(HookActor.Props(_runtime, _state.HookSpec(), _settings.HookTimeout), "hook");

@@ -33,7 +33,16 @@ public sealed record HookLost(string Error) : IDeploymentCommand;
 public sealed record RouteSwitched(string App, string DeploymentId) : IDeploymentCommand;
 public sealed record RouteDrained(string App, string DeploymentId) : IDeploymentCommand;
 
-public sealed record ContainersRemoved(int Count) : IDeploymentCommand;
+/// <summary>Docker confirmed the matching containers gone; or, after retrying, some are still there
+/// (<paramref name="Leftover"/>) or Docker could not tell (<paramref name="Error"/>).</summary>
+public sealed record ContainersRemoved(int Count, IReadOnlyList<string>? Leftover = null, string? Error = null) : IDeploymentCommand
+{
+    public bool Confirmed => Error is null && Leftover is not { Count: > 0 };
+
+    public string Problem => Leftover is { Count: > 0 } left
+        ? $"{left.Count} container(s) could not be removed: {string.Join(", ", left)}{(Error is null ? "" : $" ({Error})")}"
+        : $"the removal of containers could not be confirmed: {Error}";
+}
 
 public sealed record DeploymentTimedOut : IDeploymentCommand
 {

@@ -60,7 +60,7 @@ public sealed record DeploymentState
             (S.RunningHook, HookFailed f) => [Fail(S.HookError, f.Error)],
             (S.RunningHook, HookLost l) => [Fail(S.Aborted, l.Error)],
             (S.Switching, RouteSwitched r) when !Routed && r.DeploymentId == Id => [new TrafficSwitched(App, Id, now)],
-            (S.Switching, ContainersRemoved) when Routed => [new DeploymentSucceeded(App, Id, now)],
+            (S.Switching, ContainersRemoved { Confirmed: true }) when Routed => [new DeploymentSucceeded(App, Id, now)],
             // Once the hook succeeded the switch is committed: it finishes rather than times out or aborts.
             (S.Building or S.Pushing or S.Starting or S.RunningHook, DeploymentTimedOut) =>
                 [Fail(S.TimeoutError, "the deployment did not finish within its time limit")],

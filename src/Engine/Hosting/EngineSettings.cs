@@ -17,6 +17,10 @@ public sealed class EngineSettings
     public TimeSpan HookTimeout { get; set; } = TimeSpan.FromMinutes(20);
     public TimeSpan DeploymentTimeout { get; set; } = TimeSpan.FromMinutes(30);
     public TimeSpan StopGrace { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>How long every non-web container must run without exiting before a deployment goes on: a process
+    /// that crash-loops under Docker's restart policy is never "up".</summary>
+    public TimeSpan StabilityWindow { get; set; } = TimeSpan.FromSeconds(3);
     public long MaxUploadBytes { get; set; } = 512L * 1024 * 1024;
 
     /// <summary>Every admin request body except uploads (env changes are small).</summary>
@@ -36,6 +40,9 @@ public sealed class EngineSettings
 
     /// <summary>Extra Host names the admin API answers to (comma-separated), e.g. a DNS name of a 0.0.0.0-bound node.</summary>
     public string AdminHosts { get; set; } = "";
+
+    /// <summary>How long removing containers is retried (with backoff) before the leftovers are reported.</summary>
+    public TimeSpan RemovalRetry { get; set; } = TimeSpan.FromSeconds(30);
 
     /// <summary>How long a traffic switch may take (drain included) before its steps run again.</summary>
     public TimeSpan SwitchRetry { get; set; } = TimeSpan.FromSeconds(90);
@@ -83,6 +90,8 @@ public sealed class EngineSettings
                      ("deployment timeout", DeploymentTimeout), ("switch retry", SwitchRetry) })
             if (value <= TimeSpan.Zero) throw new ArgumentException($"{name} must be positive");
         if (StopGrace < TimeSpan.Zero) throw new ArgumentException("stop grace must not be negative");
+        if (StabilityWindow < TimeSpan.Zero) throw new ArgumentException("stability window must not be negative");
+        if (RemovalRetry < TimeSpan.Zero) throw new ArgumentException("removal retry must not be negative");
         if (MaxUploadBytes <= 0) throw new ArgumentException("max upload size must be positive");
         if (MaxRequestBodyBytes <= 0) throw new ArgumentException("max request body size must be positive");
         if (MaxContextBytes <= 0 || MaxContextFiles <= 0) throw new ArgumentException("build context bounds must be positive");

@@ -26,9 +26,9 @@ public sealed class RestartRecoveryTests
         foreach (var hook in (await DockerProbe.ContainersOf(app)).Where(c => c.Type == "postdeploy"))
             await DockerProbe.RemoveAsync(hook.Name);
         // While the node is down, v1's web container disappears too: recovery must start it again.
-        await DockerProbe.RemoveAsync($"{app}-v1-web-1");
+        await DockerProbe.RemoveAsync(node.ContainerName($"{app}-v1-web-1"));
         // And containers that belong to no routed or in-flight deployment, of this app or an unknown one, must go.
-        var instance = File.ReadAllText(Path.Combine(node.DataDir, "instance-id")).Trim();
+        var instance = node.InstanceId();
         var strayApp = node.NewApp("stray");
         await DockerProbe.StartStrayAsync(instance, app, $"{app}-v99");
         await DockerProbe.StartStrayAsync(instance, strayApp, $"{strayApp}-v1");
@@ -42,7 +42,7 @@ public sealed class RestartRecoveryTests
         var served = await Eventually.Until(() => node.Get(app), r => r.Status == HttpStatusCode.OK, Within, "v1 to serve again");
         Assert.Equal($"version v1 of {app}", served.Body);
         var containers = await Eventually.Until(() => DockerProbe.ContainersOf(app), c => c.Count == 1, Within, "v2's containers to go");
-        Assert.Equal(new ProbedContainer($"{app}-v1-web-1", "v1", "web", "running"), containers.Single());
+        Assert.Equal(new ProbedContainer(node.ContainerName($"{app}-v1-web-1"), "v1", "web", "running"), containers.Single());
         await Eventually.Until(() => DockerProbe.ContainersOf(strayApp), c => c.Count == 0, Within, "the unknown app's container to go");
 
         var deployments = (await node.Cli("deployments", app, "--json")).Json.EnumerateArray()

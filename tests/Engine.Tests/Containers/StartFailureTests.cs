@@ -33,4 +33,22 @@ public sealed class StartFailureTests(SharedNode shared)
         Assert.Contains("did not accept connections", error);
         Assert.Empty(await DockerProbe.ContainersOf(app));
     }
+
+    [Fact]
+    public async Task A_crash_looping_worker_ends_as_crashed_error_and_the_old_version_keeps_serving()
+    {
+        var app = _node.NewApp("crashloop");
+        // A worker that stays up passes the stability window.
+        using var steady = new AppDir("web: sh /app/web.sh\nworker: sleep 600\n");
+        await _node.DeployAsync(steady, app);
+        Assert.Equal(["web", "worker"], (await DockerProbe.ContainersOf(app)).Where(c => c.State == "running").Select(c => c.Type));
+
+        using var looping = new AppDir("web: sh /app/web.sh\nworker: sleep 1; exit 1\n");
+        var (status, error) = await _node.DeployFailingAsync(looping, app);
+
+        Assert.Equal("crashed-error", status);
+        Assert.Contains("worker-1", error);
+        Assert.DoesNotContain(await DockerProbe.ContainersOf(app), c => c.Version == "v2");
+        Assert.Equal((HttpStatusCode.OK, $"version v1 of {app}"), await _node.Get(app));
+    }
 }

@@ -27,7 +27,7 @@ public sealed class DeploymentEndToEndTests(SharedNode shared)
 
         Assert.Equal((HttpStatusCode.OK, $"version v2 of {app}"), await _node.Get(app));
         var containers = await Eventually.Until(() => DockerProbe.ContainersOf(app), c => c.Count == 1, Within, "old containers to go");
-        Assert.Equal(new ProbedContainer($"{app}-v2-web-1", "v2", "web", "running"), containers.Single());
+        Assert.Equal(new ProbedContainer(_node.ContainerName($"{app}-v2-web-1"), "v2", "web", "running"), containers.Single());
 
         var ps = (await _node.Cli("ps", app, "--json")).Json.EnumerateArray().Single();
         Assert.Equal(("web", "web-1", "v2", "running"), (ps.GetProperty("type").GetString(), ps.GetProperty("name").GetString(),

@@ -12,12 +12,21 @@ public static class DockerProbe
         new Uri(Environment.GetEnvironmentVariable("DOCKER_HOST") is { Length: > 0 } h ? h : "unix:///var/run/docker.sock"))
         .CreateClient();
 
-    public static async Task<IReadOnlyList<ProbedContainer>> ContainersOf(string app)
+    /// <summary>The engine instance id of a node (it suffixes its container names and image tags).</summary>
+    public static string InstanceId(this EngineNode node) =>
+        File.ReadAllText(Path.Combine(node.DataDir, "instance-id")).Trim();
+
+    /// <summary>The Docker name of a container the node created from a spec named `APP-vN-TYPE-I`.</summary>
+    public static string ContainerName(this EngineNode node, string specName) => $"{specName}-{node.InstanceId()}";
+
+    public static async Task<IReadOnlyList<ProbedContainer>> ContainersOf(string app, string? instanceId = null)
     {
+        var labels = new Dictionary<string, bool> { [$"engine.app={app}"] = true };
+        if (instanceId is not null) labels[$"engine.instance={instanceId}"] = true;
         var list = await Client.Containers.ListContainersAsync(new ContainersListParameters
         {
             All = true,
-            Filters = new Dictionary<string, IDictionary<string, bool>> { ["label"] = new Dictionary<string, bool> { [$"engine.app={app}"] = true } },
+            Filters = new Dictionary<string, IDictionary<string, bool>> { ["label"] = labels },
         });
         return list.Select(c => new ProbedContainer(c.Names[0].TrimStart('/'), c.Labels["engine.version"],
             c.Labels["engine.type"], c.State)).OrderBy(c => c.Name).ToList();
@@ -28,7 +37,7 @@ public static class DockerProbe
     {
         var created = await Client.Containers.CreateContainerAsync(new CreateContainerParameters
         {
-            Name = $"{deploymentId}-web-1",
+            Name = $"{deploymentId}-web-1-{instanceId}",
             Image = "busybox",
             Cmd = ["sleep", "600"],
             HostConfig = new HostConfig { NetworkMode = "host" }, // like the engine's containers: no bridge needed
@@ -39,6 +48,37 @@ public static class DockerProbe
             },
         });
         await Client.Containers.StartContainerAsync(created.ID, new ContainerStartParameters());
+    }
+
+    /// <summary>Tags of the images labelled with the app, of any engine instance.</summary>
+    public static async Task<IReadOnlyList<string>> ImageTagsOf(string app)
+    {
+        var images = await Client.Images.ListImagesAsync(new ImagesListParameters
+        {
+            Filters = new Dictionary<string, IDictionary<string, bool>> { ["label"] = new Dictionary<string, bool> { [$"engine.app={app}"] = true } },
+        });
+        return images.SelectMany(i => i.RepoTags ?? []).Where(t => t != "<none>:<none>").Order().ToList();
+    }
+
+    /// <summary>Removes the app's images (test cleanup); an image still in use stays.</summary>
+    public static async Task RemoveImagesOfAsync(string app)
+    {
+        foreach (var tag in await ImageTagsOf(app))
+        {
+            try { await Client.Images.DeleteImageAsync(tag, new ImageDeleteParameters()); }
+            catch (DockerApiException) { }
+        }
+    }
+
+    /// <summary>The container's writable layer on the host (overlay2), where a test can pin a file.</summary>
+    public static async Task<string> UpperDirOf(string name) =>
+        (await Client.Containers.InspectContainerAsync(name)).GraphDriver.Data["UpperDir"];
+
+    /// <summary>The container's state as inspect reports it (the list can lag behind), or null when it is gone.</summary>
+    public static async Task<string?> StateOf(string name)
+    {
+        try { return (await Client.Containers.InspectContainerAsync(name)).State.Status; }
+        catch (DockerContainerNotFoundException) { return null; }
     }
 
     public static Task RemoveAsync(string name) =>

@@ -12,26 +12,50 @@ public sealed class FakeContainerRuntime : IContainerRuntime
     private sealed record Running(ContainerSpec Spec, TcpListener? Listener);
 
     private readonly ConcurrentDictionary<string, Running> _containers = new();
+    private readonly ConcurrentDictionary<string, ImageSpec> _images = new();
     private int _next;
+    private int _failRemovals;
+    private int _removeAttempts;
 
     public long HookExitCode { get; set; }
     public bool HookBlocks { get; set; }
     /// <summary>Every removal fails, like a Docker that cannot remove a container.</summary>
     public bool RemoveThrows { get; set; }
+    /// <summary>Process types whose containers exit with code 1 right after they start.</summary>
+    public ConcurrentDictionary<string, bool> Crashing { get; } = new();
     public ConcurrentQueue<ContainerSpec> Started { get; } = new();
 
-    public IReadOnlyList<ContainerSpec> Live => _containers.Values.Select(r => r.Spec).ToList();
+    /// <summary>The next this many removals (of other than hook containers) fail, as Docker's do when it cannot delete a
+    /// container's filesystem.</summary>
+    public int FailRemovals { get => Volatile.Read(ref _failRemovals); set => Volatile.Write(ref _failRemovals, value); }
+    public int RemoveAttempts => Volatile.Read(ref _removeAttempts);
 
-    public Task BuildImageAsync(Stream context, string tag, Action<string> output, CancellationToken ct)
+    public IReadOnlyList<ContainerSpec> Live => _containers.Values.Select(r => r.Spec).ToList();
+    public IReadOnlyList<string> Images => _images.Keys.Order().ToList();
+
+    public Task BuildImageAsync(Stream context, ImageSpec image, Action<string> output, CancellationToken ct)
     {
-        output($"fake build of {tag}");
+        output($"fake build of {image.Tag}");
+        _images[image.Tag] = image;
+        return Task.CompletedTask;
+    }
+
+    public Task<IReadOnlyList<ImageSummary>> ListImagesAsync(string app, CancellationToken ct) =>
+        Task.FromResult<IReadOnlyList<ImageSummary>>(_images.Values.Where(i => i.App == app)
+            .Select(i => new ImageSummary(i.Tag, [i.Tag], i.DeploymentId)).ToList());
+
+    public Task RemoveImageAsync(string reference, CancellationToken ct)
+    {
+        if (_containers.Values.Any(c => c.Spec.Image == reference))
+            throw new ContainerRuntimeException($"image {reference} is in use");
+        _images.TryRemove(reference, out _);
         return Task.CompletedTask;
     }
 
     public Task<string> RunAsync(ContainerSpec spec, bool restartAlways, CancellationToken ct)
     {
         TcpListener? listener = null;
-        if (spec.Port is { } port)
+        if (spec.Port is { } port && !Crashing.ContainsKey(spec.Type))
         {
             listener = new TcpListener(IPAddress.Loopback, port);
             listener.Start();
@@ -43,10 +67,17 @@ public sealed class FakeContainerRuntime : IContainerRuntime
     }
 
     public Task<ContainerState?> InspectAsync(string id, CancellationToken ct) =>
-        Task.FromResult(_containers.ContainsKey(id) ? new ContainerState(true, false, 0, 0, "running") : null);
+        Task.FromResult(!_containers.TryGetValue(id, out var c) ? null
+            : Crashing.ContainsKey(c.Spec.Type) ? new ContainerState(true, false, 0, 1, "running") // restarted once
+            : new ContainerState(true, false, 0, 0, "running"));
 
     public async Task<long> WaitAsync(string id, CancellationToken ct)
     {
+        if (_containers.TryGetValue(id, out var c) && c.Spec.Type != "postdeploy")
+        {
+            if (Crashing.ContainsKey(c.Spec.Type)) return 1;
+            await Task.Delay(Timeout.Infinite, ct);
+        }
         if (HookBlocks) await Task.Delay(Timeout.Infinite, ct);
         return HookExitCode;
     }
@@ -75,6 +106,17 @@ public sealed class FakeContainerRuntime : IContainerRuntime
     public Task StopAndRemoveAsync(string id, TimeSpan grace, CancellationToken ct)
     {
         if (RemoveThrows) throw new ContainerRuntimeException($"fake: cannot remove {id}");
+        // The hook actor removes its own container; these tests are about the supervisor's removals.
+        if (_containers.TryGetValue(id, out var hook) && hook.Spec.Type == "postdeploy") return Remove(id);
+        Interlocked.Increment(ref _removeAttempts);
+        if (Interlocked.Decrement(ref _failRemovals) >= 0)
+            throw new ContainerRuntimeException($"Docker refused to remove a container: fake failure removing {id}");
+        Interlocked.Exchange(ref _failRemovals, 0);
+        return Remove(id);
+    }
+
+    private Task Remove(string id)
+    {
         if (_containers.TryRemove(id, out var c)) c.Listener?.Stop();
         return Task.CompletedTask;
     }

@@ -1,0 +1,25 @@
+using Engine.Apps;
+using Engine.Containers;
+using Engine.Deployments;
+
+namespace Engine.Tests.Apps;
+
+public sealed class AppStateTests
+{
+    [Fact]
+    public void The_last_five_successful_releases_and_the_routed_one_keep_their_images()
+    {
+        var state = new AppState("app");
+        var now = DateTimeOffset.UtcNow;
+        foreach (var v in Enumerable.Range(1, 8))
+            state = state.Apply(new DeploymentQueued("app", $"app-v{v}", v, "x.tar", new Dictionary<string, string>(), now));
+        foreach (var v in Enumerable.Range(1, 7))
+            state = state.Apply(new DeploymentEnded("app", $"app-v{v}", v == 4 ? DeploymentStatus.HookError : DeploymentStatus.Success, now));
+        state = state.Apply(new DeploymentRouted("app", "app-v1", 1, new List<ContainerSpec>(), now)); // e.g. a later rollback
+
+        // v8 is in flight; v4 failed; of v1–v3, v5–v7 the last five successful are v2, v3, v5, v6, v7; v1 is routed.
+        Assert.Equal(["app-v4"], state.ImagesToDrop(5).Order());
+        // Keeping three: v5–v7, and v1 because it is routed.
+        Assert.Equal(["app-v2", "app-v3", "app-v4"], state.ImagesToDrop(3).Order());
+    }
+}

@@ -1,0 +1,37 @@
+using Engine.Containers;
+using Engine.Tests.Support;
+
+namespace Engine.Tests.Apps;
+
+[Collection(DockerCollection.Name)]
+public sealed class ImagePruningTests(SharedNode shared)
+{
+    private readonly EngineNode _node = shared.Node;
+    private static readonly TimeSpan Within = TimeSpan.FromSeconds(60);
+
+    [Fact]
+    public async Task A_failed_deployments_image_goes_and_only_the_last_five_successful_releases_keep_theirs()
+    {
+        var app = _node.NewApp("prune");
+        var instance = _node.InstanceId();
+        string Tag(int v) => ImageSpec.For(instance, app, $"{app}-v{v}", $"v{v}").Tag;
+        using var good = new AppDir();
+        using var failing = AppDir.WithHook("exit 1");
+        try
+        {
+            for (var v = 1; v <= 3; v++) await _node.DeployAsync(good, app);
+            Assert.Equal("hook-error", (await _node.DeployFailingAsync(failing, app)).Status);
+            await Eventually.Until(() => DockerProbe.ImageTagsOf(app), tags => !tags.Contains(Tag(4)), Within, "v4's image to go");
+            for (var v = 5; v <= 8; v++) await _node.DeployAsync(good, app);
+
+            string[] expected = [Tag(3), Tag(5), Tag(6), Tag(7), Tag(8)];
+            var left = await Eventually.Until(() => DockerProbe.ImageTagsOf(app), tags => tags.Count <= 5, Within, "old images to go");
+            Assert.Equal(expected.Order(), left);
+        }
+        finally
+        {
+            await DockerProbe.RemoveAppAsync(app);
+            await DockerProbe.RemoveImagesOfAsync(app);
+        }
+    }
+}
