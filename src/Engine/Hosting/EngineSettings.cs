@@ -17,6 +17,9 @@ public sealed class EngineSettings
     public TimeSpan HookTimeout { get; set; } = TimeSpan.FromMinutes(20);
     public TimeSpan DeploymentTimeout { get; set; } = TimeSpan.FromMinutes(30);
     public TimeSpan StopGrace { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>How long a Docker control call (inspect, list, create, start, remove) may take before it fails.</summary>
+    public TimeSpan DockerTimeout { get; set; } = TimeSpan.FromSeconds(30);
     public long MaxUploadBytes { get; set; } = 512L * 1024 * 1024;
 
     /// <summary>Every admin request body except uploads (env changes are small).</summary>
@@ -80,7 +83,7 @@ public sealed class EngineSettings
         if (AdminPort == RouterPort)
             throw new ArgumentException("--admin-url and --router-url must use different ports");
         foreach (var (name, value) in new[] { ("start timeout", StartTimeout), ("hook timeout", HookTimeout),
-                     ("deployment timeout", DeploymentTimeout), ("switch retry", SwitchRetry) })
+                     ("deployment timeout", DeploymentTimeout), ("switch retry", SwitchRetry), ("docker timeout", DockerTimeout) })
             if (value <= TimeSpan.Zero) throw new ArgumentException($"{name} must be positive");
         if (StopGrace < TimeSpan.Zero) throw new ArgumentException("stop grace must not be negative");
         if (MaxUploadBytes <= 0) throw new ArgumentException("max upload size must be positive");

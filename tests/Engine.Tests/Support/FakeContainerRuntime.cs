@@ -78,4 +78,12 @@ public sealed class FakeContainerRuntime : IContainerRuntime
         if (_containers.TryRemove(id, out var c)) c.Listener?.Stop();
         return Task.CompletedTask;
     }
+
+    public Task StartExistingAsync(string id, CancellationToken ct) => Task.CompletedTask;
+
+    public Task PingAsync(CancellationToken ct) => Task.CompletedTask;
+
+    /// <summary>The fake's containers never die by themselves: the stream stays open until cancelled.</summary>
+    public Task WatchAsync(Action<ContainerEvent> onEvent, CancellationToken ct) =>
+        Task.Delay(Timeout.Infinite, ct);
 }
