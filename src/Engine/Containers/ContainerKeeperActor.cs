@@ -88,7 +88,13 @@ public sealed class ContainerKeeperActor : ReceiveActor, IWithTimers
         var spec = revive.Spec;
         var state = await _runtime.InspectAsync(revive.ContainerId, ct);
         var id = revive.ContainerId;
-        if (state is null) id = await _runtime.RunAsync(spec, restartAlways: true, ct); // removed: create it anew
+        if (state is null)
+        {
+            // Gone: the restore at reconciliation may already have replaced it (found by label); else create it anew.
+            var twin = (await _runtime.ListAsync(spec.App, ct))
+                .FirstOrDefault(c => c.DeploymentId == spec.DeploymentId && c.Slot == spec.Slot && c.State == "running");
+            id = twin?.Id ?? await _runtime.RunAsync(spec, restartAlways: true, ct);
+        }
         else if (!state.Running && !state.Restarting) await _runtime.StartExistingAsync(id, ct);
 
         var deadline = DateTime.UtcNow + _startTimeout;
