@@ -19,6 +19,10 @@ public sealed class PrivateDocker : IAsyncDisposable
 
     public string Output { get; private set; } = "";
 
+    /// <summary>A bridge of its own: with `--bridge=none` dockerd deletes the host's `docker0`, which the system
+    /// daemon's default network needs.</summary>
+    private readonly string _bridge = $"pdbr{Random.Shared.Next(0x10000):x4}";
+
     private PrivateDocker()
     {
         // Short path: a unix socket path must stay under 108 bytes.
@@ -35,6 +39,10 @@ public sealed class PrivateDocker : IAsyncDisposable
         var docker = new PrivateDocker();
         try
         {
+            docker.Run("ip", "link", "add", docker._bridge, "type", "bridge");
+            // A link-local subnet: nothing is ever routed there.
+            docker.Run("ip", "addr", "add", $"169.254.{Random.Shared.Next(1, 254)}.1/24", "dev", docker._bridge);
+            docker.Run("ip", "link", "set", docker._bridge, "up");
             await docker.StartDaemonAsync();
             await docker.ImportBusyboxAsync();
             return docker;
@@ -55,7 +63,7 @@ public sealed class PrivateDocker : IAsyncDisposable
         foreach (var a in new[]
                  {
                      "-H", Host, "--data-root", Path.Combine(_root, "data"), "--exec-root", Path.Combine(_root, "exec"),
-                     "--pidfile", Path.Combine(_root, "docker.pid"), "--bridge=none", "--iptables=false",
+                     "--pidfile", Path.Combine(_root, "docker.pid"), "--bridge", _bridge, "--iptables=false",
                      "--storage-driver", "vfs",
                  })
             psi.ArgumentList.Add(a);
@@ -114,6 +122,13 @@ public sealed class PrivateDocker : IAsyncDisposable
         _frozen = false;
     }
 
+    private void Run(string file, params string[] args)
+    {
+        using var p = Process.Start(file, args);
+        p.WaitForExit();
+        if (p.ExitCode != 0) throw new InvalidOperationException($"{file} {string.Join(' ', args)} failed with {p.ExitCode}");
+    }
+
     private static void Signal(string signal, int pid)
     {
         using var kill = Process.Start("kill", ["-" + signal, pid.ToString()]);
@@ -161,6 +176,7 @@ public sealed class PrivateDocker : IAsyncDisposable
             foreach (var mount in File.ReadAllLines("/proc/mounts").Select(l => l.Split(' ')[1]).Where(m => m.StartsWith(_root)).Reverse())
                 Process.Start("umount", ["-l", mount])?.WaitForExit();
             try { Directory.Delete(_root, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+            using (var del = Process.Start("ip", ["link", "del", _bridge])) del.WaitForExit(); // absent if never made: fine
         }
     }
 }
