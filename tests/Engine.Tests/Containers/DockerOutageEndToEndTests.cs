@@ -1,11 +1,14 @@
+using System.Diagnostics;
 using System.Net;
 using Engine.Tests.Support;
+using Xunit.Abstractions;
 
 namespace Engine.Tests.Containers;
 
 /// <summary>Items 7, 8 and 19: Docker frozen or stopped mid-deployment, on a private daemon of the test's own.</summary>
 [Collection(DockerCollection.Name)]
-public sealed class DockerOutageEndToEndTests(PrivateDockerFixture fixture) : IClassFixture<PrivateDockerFixture>
+public sealed class DockerOutageEndToEndTests(PrivateDockerFixture fixture, ITestOutputHelper output)
+    : IClassFixture<PrivateDockerFixture>
 {
     private readonly PrivateDocker _docker = fixture.Docker;
     private static readonly TimeSpan Generous = TimeSpan.FromSeconds(90);
@@ -27,14 +30,19 @@ public sealed class DockerOutageEndToEndTests(PrivateDockerFixture fixture) : IC
             Generous, "the hook container to run");
 
         _docker.Freeze();
+        var frozen = Stopwatch.StartNew();
         try
         {
             var ps = await node.Cli("ps", app);
+            output.WriteLine($"engine ps answered {frozen.Elapsed.TotalSeconds:0.0} s after the freeze: {ps.Stderr.Trim()}");
             Assert.True(ps.ExitCode != 0, ps.ToString());
             Assert.Contains($"the Docker engine at {_docker.Host} did not answer within 3 s", ps.Stderr);
+            // Running containers do not need Docker: the routed version keeps serving.
+            Assert.Equal((HttpStatusCode.OK, $"version v1 of {app}"), await node.Get(app));
 
             // The deployment's own limit holds although every Docker call hangs, cleanup included.
             await Eventually.Until(() => node.StatusOf(id), s => s == "timeout-error", Generous, $"{id} to time out");
+            output.WriteLine($"timeout-error {frozen.Elapsed.TotalSeconds:0.0} s after the freeze");
         }
         finally
         {
@@ -45,8 +53,10 @@ public sealed class DockerOutageEndToEndTests(PrivateDockerFixture fixture) : IC
         Assert.Contains("did not finish within its time limit", result.LastJson.GetProperty("error").GetString());
 
         // Once Docker answers again, what the failed version left behind goes.
+        var thawed = Stopwatch.StartNew();
         var left = await Eventually.Until(() => _docker.ContainersOf(app), c => c.All(x => x.Version == "v1"), Generous,
             "the failed version's containers to be removed");
+        output.WriteLine($"v2's containers gone {thawed.Elapsed.TotalSeconds:0.0} s after the thaw");
         Assert.Equal(["web"], left.Select(c => c.Type));
         Assert.Equal((HttpStatusCode.OK, $"version v1 of {app}"), await node.Get(app));
     }
@@ -65,10 +75,12 @@ public sealed class DockerOutageEndToEndTests(PrivateDockerFixture fixture) : IC
         await node.WaitForStatus(id, "running-hook");
 
         await _docker.StopDaemonAsync();
+        var stopped = Stopwatch.StartNew();
         try
         {
             var status = await Eventually.Until(() => node.StatusOf(id), s => s is "hook-error" or "crashed-error" or "timeout-error",
                 Generous, $"{id} to fail while Docker is down");
+            output.WriteLine($"{status} {stopped.Elapsed.TotalSeconds:0.0} s after dockerd stopped");
             Assert.Equal(1, (await deploy).ExitCode);
             var ps = await node.Cli("ps", app);
             Assert.True(ps.ExitCode != 0 && ps.Stderr.Contains(_docker.Host), ps.ToString());
@@ -79,11 +91,14 @@ public sealed class DockerOutageEndToEndTests(PrivateDockerFixture fixture) : IC
         }
 
         // Docker's restart policy brings back what ran before it stopped; the engine removes the failed version's part.
+        var started = Stopwatch.StartNew();
         var left = await Eventually.Until(() => _docker.ContainersOf(app),
             c => c.Count == 1 && c[0] is { Version: "v1", Type: "web", State: "running" }, Generous,
             "only v1's web container to remain");
+        output.WriteLine($"only v1 left {started.Elapsed.TotalSeconds:0.0} s after dockerd started again");
         Assert.Single(left);
         Assert.Equal((HttpStatusCode.OK, $"version v1 of {app}"), await Eventually.Until(() => node.Get(app),
             r => r.Status == HttpStatusCode.OK, Generous, "v1 to serve again"));
+        output.WriteLine($"v1 serves {started.Elapsed.TotalSeconds:0.0} s after dockerd started again");
     }
 }

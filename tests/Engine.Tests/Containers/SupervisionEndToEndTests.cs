@@ -1,15 +1,16 @@
+using System.Diagnostics;
 using System.Net;
-using System.Text.Json;
 using Docker.DotNet;
 using Docker.DotNet.Models;
 using Engine.Tests.Support;
+using Xunit.Abstractions;
 
 namespace Engine.Tests.Containers;
 
 /// <summary>Item 11: a routed container killed after its deployment is started again, out of the route meanwhile.
 /// Runs on the system Docker: it only kills its own app's container.</summary>
 [Collection(DockerCollection.Name)]
-public sealed class SupervisionEndToEndTests(SharedNode shared)
+public sealed class SupervisionEndToEndTests(SharedNode shared, ITestOutputHelper output)
 {
     private readonly EngineNode _node = shared.Node;
 
@@ -32,6 +33,7 @@ public sealed class SupervisionEndToEndTests(SharedNode shared)
         })).Single();
         // `docker kill`: Docker's restart policy treats it as a manual stop and leaves the container exited.
         await docker.Containers.KillContainerAsync(web.ID, new ContainerKillParameters { Signal = "KILL" });
+        var killed = Stopwatch.StartNew();
 
         // While it is down the router says so instead of proxying to a dead port (it stays out for at least a second).
         var down = await Eventually.Until(() => _node.Get(app), r => r.Status == HttpStatusCode.ServiceUnavailable,
@@ -39,6 +41,7 @@ public sealed class SupervisionEndToEndTests(SharedNode shared)
         Assert.Contains("no live web container", down.Body);
         Assert.Equal((HttpStatusCode.OK, $"version v1 of {app}"), await Eventually.Until(() => _node.Get(app),
             r => r.Status == HttpStatusCode.OK, TimeSpan.FromSeconds(60), "the web container to serve again"));
+        output.WriteLine($"serving again {killed.Elapsed.TotalSeconds:0.0} s after the kill");
 
         var ps = await _node.Cli("ps", app, "--json");
         Assert.True(ps.ExitCode == 0, ps.ToString());
