@@ -41,13 +41,17 @@ public static class AdminApi
             Reply(apps, new ChangeEnv(app, change.Set ?? [], change.Unset ?? [])));
         api.MapGet("/apps/{app}/ps", async (string app, IRequiredActor<AppsRegistryActor> apps, IContainerRuntime runtime) =>
         {
-            var found = await AskRaw(apps, new GetApp(app));
-            if (found is not AppView) return ToResult(found);
+            var found = await AskRaw(apps, new GetContainerRestarts(app));
+            if (found is not ContainerRestartsView restarts) return ToResult(found);
             try
             {
                 var containers = await runtime.ListAsync(app, CancellationToken.None);
                 return Results.Json(containers.OrderBy(c => c.Version).ThenBy(c => c.Slot).Select(c =>
-                    new ContainerView(c.Type, c.Slot, c.Version, c.State, c.DeploymentId, c.Id[..12], c.Name)), ApiJson.Options);
+                {
+                    var r = restarts.Restarts.GetValueOrDefault(AppState.RestartKey(c.DeploymentId, c.Slot));
+                    return new ContainerView(c.Type, c.Slot, c.Version, c.State, c.DeploymentId, c.Id[..12], c.Name,
+                        r?.Count ?? 0, r?.LastExitCode);
+                }), ApiJson.Options);
             }
             catch (ContainerRuntimeException e) { return Error(StatusCodes.Status503ServiceUnavailable, e.Message); }
         });

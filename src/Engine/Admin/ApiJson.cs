@@ -27,5 +27,7 @@ public sealed record ApiError(string Error)
 
 public sealed record EnvChange(Dictionary<string, string>? Set, List<string>? Unset);
 
+/// <summary>Restarts: how often the engine started the container again after its deployment; LastExitCode: the exit
+/// code it found then.</summary>
 public sealed record ContainerView(string Type, string Name, string Version, string State, string Deployment, string Id,
-    string DockerName);
+    string DockerName, int Restarts, long? LastExitCode);

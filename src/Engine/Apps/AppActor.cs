@@ -77,6 +77,7 @@ public sealed class AppActor : ReceivePersistentActor
             else PersistFor(Sender, new DeploymentRouted(_state.Name, p.DeploymentId, p.Version, p.Containers.ToList(), DateTimeOffset.UtcNow), e =>
             {
                 _state = _state.Apply(e);
+                Keeper.Tell(new KeepOnly(e.DeploymentId));
                 Sender.Tell(new DeploymentPromoted(p.DeploymentId));
             });
         });
@@ -111,7 +112,26 @@ public sealed class AppActor : ReceivePersistentActor
         Command<ContainersRemoved>(_ => { });
         Command<DeploymentLogLine>(l => _log.Info("{0} restore: {1}", _state.Name, l.Text));
         Command<Terminated>(t => OnDeploymentStopped(t.ActorRef.Path.Name));
+        Command<ReconcileContainers>(_ => Reconcile());
+        // Supervision after success: only the routed version's containers are kept up.
+        Command<ContainerExited>(x =>
+        {
+            if (_state.Routed is { } routed && routed.DeploymentId == x.DeploymentId
+                && routed.Containers.FirstOrDefault(c => c.Slot == x.Slot) is { } spec)
+                Keeper.Tell(new ReviveContainer(spec, x.ContainerId, x.ExitCode));
+        });
+        Command<ContainerRevived>(r =>
+        {
+            if (_state.Routed?.DeploymentId != r.Spec.DeploymentId) return;
+            Persist(new ContainerRestarted(_state.Name, r.Spec.DeploymentId, r.Spec.Slot, r.ExitCode, DateTimeOffset.UtcNow),
+                e => _state = _state.Apply(e));
+        });
+        Command<GetContainerRestarts>(_ => Sender.Tell(new ContainerRestartsView(_state.Restarts)));
     }
+
+    private IActorRef Keeper => Context.Child("keeper") is { } k && !k.IsNobody()
+        ? k
+        : Context.ActorOf(ContainerKeeperActor.Props(_runtime, _router, _settings.StartTimeout), "keeper");
 
     /// <summary>A pending deployment whose actor stopped (e.g. a failed journal write) would block the queue for good:
     /// recover it once, which ends it as aborted; if it stops again, the app records it as ended and moves on.</summary>
@@ -169,7 +189,19 @@ public sealed class AppActor : ReceivePersistentActor
     private void OnRecovered()
     {
         _router.Tell(new AppKnown(_state.Name));
-        var restore = Context.ActorOf(ContainerSupervisorActor.Props(_runtime), "restore");
+        Reconcile();
+        PruneImages();
+        StartNext();
+    }
+
+    /// <summary>Brings the routed version's containers back and removes every container that belongs to no routed or
+    /// pending deployment. At recovery, and whenever Docker comes back after an outage.</summary>
+    private void Reconcile()
+    {
+        _restoreAttempts = 0;
+        var restore = Context.Child("restore") is { } r && !r.IsNobody()
+            ? r
+            : Context.ActorOf(ContainerSupervisorActor.Props(_runtime), "restore");
         var keep = _state.Pending.Select(d => d.Id).ToList();
         if (_state.Routed is { } routed)
         {
@@ -177,8 +209,6 @@ public sealed class AppActor : ReceivePersistentActor
             restore.Tell(new StartContainers(routed.Containers, _settings.StartTimeout, ReuseRunning: true));
         }
         restore.Tell(RemoveContainers.AllBut(_state.Name, keep, TimeSpan.Zero));
-        PruneImages();
-        StartNext();
     }
 
     /// <summary>Failed deployments' images and releases older than the kept ones go (after their containers: Docker

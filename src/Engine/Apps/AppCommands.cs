@@ -21,6 +21,7 @@ public sealed record GetEnv(string App) : IAppMessage;                          
 public sealed record GetDeployments(string App) : IAppMessage;                        // -> DeploymentView[]
 public sealed record GetDeployment(string App, string DeploymentId) : IAppMessage;    // -> DeploymentView | AppError
 public sealed record GetApp(string App) : IAppMessage;                                // -> AppView
+public sealed record GetContainerRestarts(string App) : IAppMessage;                  // -> ContainerRestartsView
 
 public sealed record ListApps                                                         // -> AppView[]
 {
@@ -28,6 +29,8 @@ public sealed record ListApps                                                   
 }
 
 public sealed record EnvView(string App, IReadOnlyDictionary<string, string> Env);
+
+public sealed record ContainerRestartsView(IReadOnlyDictionary<string, SlotRestarts> Restarts);
 
 public sealed record AppView(string Name, string? RoutedVersion, string? RoutedDeployment, int Deployments, string Url);
 

@@ -17,3 +17,7 @@ public sealed record DeploymentRouted(string App, string DeploymentId, int Versi
 
 public sealed record DeploymentEnded(string App, string DeploymentId, string Status, DateTimeOffset At)
     : IAppEvent, IAboutDeployment;
+
+/// <summary>A routed container exited after its deployment was over and the engine started it again.</summary>
+public sealed record ContainerRestarted(string App, string DeploymentId, string Slot, long? ExitCode, DateTimeOffset At)
+    : IAppEvent, IAboutDeployment;

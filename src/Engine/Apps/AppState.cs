@@ -7,6 +7,9 @@ namespace Engine.Apps;
 public sealed record DeploymentRef(string Id, int Version, string ArchivePath, IReadOnlyDictionary<string, string> Env,
     DateTimeOffset QueuedAt);
 
+/// <summary>How often the engine restarted one container slot of a deployment, and the exit code it last found.</summary>
+public sealed record SlotRestarts(int Count, long? LastExitCode);
+
 public sealed record RoutedRelease(string DeploymentId, int Version, IReadOnlyList<ContainerSpec> Containers);
 
 /// <summary>One app: its environment, its deployments in order, which have ended, and which one holds the traffic.</summary>
@@ -16,6 +19,11 @@ public sealed record AppState(string Name)
     public ImmutableList<DeploymentRef> Deployments { get; init; } = [];
     public ImmutableDictionary<string, string> Ended { get; init; } = ImmutableDictionary<string, string>.Empty;
     public RoutedRelease? Routed { get; init; }
+
+    /// <summary>By `DEPLOYMENT/SLOT`.</summary>
+    public ImmutableDictionary<string, SlotRestarts> Restarts { get; init; } = ImmutableDictionary<string, SlotRestarts>.Empty;
+
+    public static string RestartKey(string deploymentId, string slot) => $"{deploymentId}/{slot}";
 
     public int LastVersion => Deployments.Count == 0 ? 0 : Deployments[^1].Version;
 
@@ -69,6 +77,11 @@ public sealed record AppState(string Name)
         },
         DeploymentRouted r => this with { Routed = new RoutedRelease(r.DeploymentId, r.Version, r.Containers) },
         DeploymentEnded x => this with { Ended = Ended.SetItem(x.DeploymentId, x.Status) },
+        ContainerRestarted c => this with
+        {
+            Restarts = Restarts.SetItem(RestartKey(c.DeploymentId, c.Slot),
+                new SlotRestarts(Restarts.GetValueOrDefault(RestartKey(c.DeploymentId, c.Slot))?.Count + 1 ?? 1, c.ExitCode)),
+        },
         _ => this,
     };
 }

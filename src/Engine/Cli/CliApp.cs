@@ -22,7 +22,7 @@ public static class CliApp
         root.Add(DeploymentGroup());
         root.Add(Env());
         root.Add(Client("ps", "List an app's containers", true, [], async (c, app, _) => await c.GetJsonAsync($"api/apps/{EngineClient.Segment(app)}/ps"),
-            (json, _) => Table(json, "type", "name", "version", "state", "deployment")));
+            (json, _) => Table(json, "type", "name", "version", "state", "restarts", "deployment")));
         root.Add(Apps());
         root.Add(Client("audit", "An app's journal events, oldest first", true, [],
             async (c, app, _) => await c.GetJsonAsync($"api/apps/{EngineClient.Segment(app)}/audit"),
@@ -52,6 +52,7 @@ public static class CliApp
             (new("--start-timeout") { Description = "Seconds for web containers to listen (default 60)" }, "StartTimeout"),
             (new("--hook-timeout") { Description = "Seconds the postdeploy hook may run (default 1200)" }, "HookTimeout"),
             (new("--deployment-timeout") { Description = "Seconds a whole deployment may take (default 1800)" }, "DeploymentTimeout"),
+            (new("--docker-timeout") { Description = "Seconds a Docker control call may take (default 30)" }, "DockerTimeout"),
             (new("--stop-grace") { Description = "Seconds between SIGTERM and SIGKILL for old containers (default 30)" }, "StopGrace"),
             (new("--stability-window") { Description = "Seconds every non-web container must stay up before a deployment goes on (default 3)" }, "StabilityWindow"),
             (new("--max-upload-bytes") { Description = "Largest accepted upload (default 536870912)" }, "MaxUploadBytes"),

@@ -24,3 +24,19 @@ public sealed record RemoveContainers(string App, string? OnlyDeployment, IReadO
 public sealed record PruneImages(string App, IReadOnlySet<string> Deployments);
 
 public sealed record ImagesPruned(string App, IReadOnlyList<string> Removed, IReadOnlyList<string> Failed);
+/// <summary>From the Docker watcher: a container of the app exited (Docker's `die` event).</summary>
+public sealed record ContainerExited(string App, string DeploymentId, string Slot, string ContainerId, long? ExitCode)
+    : Apps.IAppMessage;
+
+/// <summary>From the Docker watcher after Docker was unreachable: remove what belongs to no routed or in-flight
+/// deployment and bring the routed version back.</summary>
+public sealed record ReconcileContainers(string App) : Apps.IAppMessage;
+
+/// <summary>To an app's keeper: a routed container exited; start it again (with backoff) until it is up.</summary>
+public sealed record ReviveContainer(ContainerSpec Spec, string ContainerId, long? ExitCode);
+
+/// <summary>To an app's keeper: the routed version changed; containers of other deployments are no longer its business.</summary>
+public sealed record KeepOnly(string DeploymentId);
+
+/// <summary>From the keeper: the container runs again and, for web, accepts connections on its port.</summary>
+public sealed record ContainerRevived(ContainerSpec Spec, long? ExitCode);

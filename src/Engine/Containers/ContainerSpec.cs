@@ -45,6 +45,10 @@ public sealed record ImageSummary(string Id, IReadOnlyList<string> Tags, string 
 public sealed record ContainerSummary(string Id, string Name, string App, string DeploymentId, string Version,
     string Type, string Slot, string State);
 
+/// <summary>A Docker event about one of this engine's containers; ExitCode is set for `die`.</summary>
+public sealed record ContainerEvent(string Action, string ContainerId, string App, string DeploymentId, string Slot,
+    long? ExitCode);
+
 public sealed record ContainerState(bool Running, bool Restarting, long ExitCode, long RestartCount, string Status);
 
 public static class ContainerLabels

@@ -5,23 +5,27 @@ using Docker.DotNet.Models;
 
 namespace Engine.Containers;
 
-public sealed class DockerRuntime(string dockerHost, string instanceId) : IContainerRuntime, IDisposable
+/// <param name="callTimeout">How long a control call (inspect, list, create, start, remove) may take; builds, waits
+/// and followed logs are bounded by their caller's token instead.</param>
+public sealed class DockerRuntime(string dockerHost, string instanceId, TimeSpan callTimeout) : IContainerRuntime, IDisposable
 {
     private readonly DockerClient _client =
         new DockerClientConfiguration(new Uri(dockerHost), defaultTimeout: TimeSpan.FromMinutes(5)).CreateClient();
+
+    public DockerRuntime(string dockerHost, string instanceId) : this(dockerHost, instanceId, TimeSpan.FromSeconds(30)) { }
 
     public async Task BuildImageAsync(Stream context, ImageSpec image, Action<string> output, CancellationToken ct)
     {
         var tag = image.Tag;
         string? error = null;
         // Progress<T> would post to the thread pool and could report after the call returns; report inline instead.
-        var progress = new InlineProgress(m =>
+        var progress = new InlineProgress<JSONMessage>(m =>
         {
             if (!string.IsNullOrEmpty(m.Stream)) foreach (var l in SplitLines(m.Stream)) output(l);
             if (m.Error is { Message: { Length: > 0 } msg }) error = msg;
             else if (!string.IsNullOrEmpty(m.ErrorMessage)) error = m.ErrorMessage;
         });
-        await Call("build the image", () => _client.Images.BuildImageFromDockerfileAsync(
+        await Call("build the image", ct, Timeout.InfiniteTimeSpan, t => _client.Images.BuildImageFromDockerfileAsync(
             new ImageBuildParameters
             {
                 Tags = [tag], Remove = true, ForceRemove = true,
@@ -32,19 +36,19 @@ public sealed class DockerRuntime(string dockerHost, string instanceId) : IConta
                     [ContainerLabels.Deployment] = image.DeploymentId,
                 },
             },
-            context, null, null, progress, ct));
-        var built = await Call("inspect the built image", async () =>
+            context, null, null, progress, t));
+        var built = await Call("inspect the built image", ct, async t =>
         {
-            try { return await _client.Images.InspectImageAsync(tag, ct); }
+            try { return await _client.Images.InspectImageAsync(tag, t); }
             catch (DockerImageNotFoundException) { return null; }
         });
         if (error is not null || built is null)
             throw new ContainerRuntimeException($"docker build failed: {error ?? "no image was produced"}");
     }
 
-    private sealed class InlineProgress(Action<JSONMessage> onMessage) : IProgress<JSONMessage>
+    private sealed class InlineProgress<T>(Action<T> onMessage) : IProgress<T>
     {
-        public void Report(JSONMessage value) => onMessage(value);
+        public void Report(T value) => onMessage(value);
     }
 
     public async Task<string> RunAsync(ContainerSpec spec, bool restartAlways, CancellationToken ct)
@@ -78,7 +82,8 @@ public sealed class DockerRuntime(string dockerHost, string instanceId) : IConta
             parameters.Entrypoint = ["/bin/sh", "-c"];
             parameters.Cmd = [command];
         }
-        return await Call($"start container {NameOf(spec)}", async () =>
+        // Create, maybe replace a stale one, and start: each step may take a control call's time.
+        return await Call($"start container {NameOf(spec)}", ct, callTimeout * 4, async ct =>
         {
             CreateContainerResponse created;
             try { created = await _client.Containers.CreateContainerAsync(parameters, ct); }
@@ -96,7 +101,7 @@ public sealed class DockerRuntime(string dockerHost, string instanceId) : IConta
     }
 
     public Task<ContainerState?> InspectAsync(string id, CancellationToken ct) =>
-        Call("inspect a container", async () =>
+        Call("inspect a container", ct, async ct =>
         {
             try
             {
@@ -108,11 +113,12 @@ public sealed class DockerRuntime(string dockerHost, string instanceId) : IConta
         });
 
     public Task<long> WaitAsync(string id, CancellationToken ct) =>
-        Call("wait for a container", async () => (await _client.Containers.WaitContainerAsync(id, ct)).StatusCode);
+        Call("wait for a container", ct, Timeout.InfiniteTimeSpan,
+            async ct => (await _client.Containers.WaitContainerAsync(id, ct)).StatusCode);
 
     public async Task StreamLogsAsync(string id, Action<string> line, CancellationToken ct)
     {
-        using var stream = await Call("read container logs", () => _client.Containers.GetContainerLogsAsync(id, false,
+        using var stream = await Call("read container logs", ct, Timeout.InfiniteTimeSpan, ct => _client.Containers.GetContainerLogsAsync(id, false,
             new ContainerLogsParameters { ShowStdout = true, ShowStderr = true, Follow = true }, ct));
         var buffer = new byte[8192];
         var pending = new StringBuilder();
@@ -134,7 +140,7 @@ public sealed class DockerRuntime(string dockerHost, string instanceId) : IConta
     }
 
     public Task<string> TailLogsAsync(string id, int lines, CancellationToken ct) =>
-        Call("read container logs", async () =>
+        Call("read container logs", ct, async ct =>
         {
             try
             {
@@ -147,7 +153,7 @@ public sealed class DockerRuntime(string dockerHost, string instanceId) : IConta
         });
 
     public Task<IReadOnlyList<ContainerSummary>> ListAsync(string? app, CancellationToken ct) =>
-        Call("list containers", async () =>
+        Call("list containers", ct, async ct =>
         {
             var labels = new Dictionary<string, bool> { [$"{ContainerLabels.Instance}={instanceId}"] = true };
             if (app is not null) labels[$"{ContainerLabels.App}={app}"] = true;
@@ -163,7 +169,7 @@ public sealed class DockerRuntime(string dockerHost, string instanceId) : IConta
         });
 
     public Task StopAndRemoveAsync(string id, TimeSpan grace, CancellationToken ct) =>
-        Call("remove a container", async () =>
+        Call("remove a container", ct, grace + callTimeout * 2, async ct =>
         {
             try
             {
@@ -177,7 +183,7 @@ public sealed class DockerRuntime(string dockerHost, string instanceId) : IConta
         });
 
     public Task<IReadOnlyList<ImageSummary>> ListImagesAsync(string app, CancellationToken ct) =>
-        Call("list images", async () =>
+        Call("list images", ct, async ct =>
         {
             var images = await _client.Images.ListImagesAsync(new ImagesListParameters
             {
@@ -195,7 +201,7 @@ public sealed class DockerRuntime(string dockerHost, string instanceId) : IConta
         });
 
     public Task RemoveImageAsync(string reference, CancellationToken ct) =>
-        Call($"remove image {reference}", async () =>
+        Call($"remove image {reference}", ct, async ct =>
         {
             try { await _client.Images.DeleteImageAsync(reference, new ImageDeleteParameters { Force = false }, ct); }
             catch (DockerImageNotFoundException) { }
@@ -210,10 +216,43 @@ public sealed class DockerRuntime(string dockerHost, string instanceId) : IConta
     private static IEnumerable<string> SplitLines(string text) =>
         text.Replace("\r\n", "\n").Split('\n').Where(l => l.Trim().Length > 0);
 
-    /// <summary>Turns transport failures into one clear message naming the Docker host.</summary>
-    private async Task<T> Call<T>(string what, Func<Task<T>> action)
+    public Task StartExistingAsync(string id, CancellationToken ct) =>
+        Call("start a container", ct, ct => _client.Containers.StartContainerAsync(id, new ContainerStartParameters(), ct));
+
+    public Task PingAsync(CancellationToken ct) => Call("answer a ping", ct, ct => _client.System.PingAsync(ct));
+
+    public Task WatchAsync(Action<ContainerEvent> onEvent, CancellationToken ct) =>
+        Call("stream its events", ct, Timeout.InfiniteTimeSpan, ct => _client.System.MonitorEventsAsync(
+            new ContainerEventsParameters
+            {
+                Filters = new Dictionary<string, IDictionary<string, bool>>
+                {
+                    ["type"] = new Dictionary<string, bool> { ["container"] = true },
+                    ["event"] = new Dictionary<string, bool> { ["die"] = true },
+                    ["label"] = new Dictionary<string, bool> { [$"{ContainerLabels.Instance}={instanceId}"] = true },
+                },
+            },
+            new InlineProgress<Message>(m =>
+            {
+                var a = m.Actor?.Attributes ?? new Dictionary<string, string>();
+                string Attr(string k) => a.TryGetValue(k, out var v) ? v : "";
+                onEvent(new ContainerEvent(m.Action, m.Actor?.ID ?? m.ID, Attr(ContainerLabels.App),
+                    Attr(ContainerLabels.Deployment), Attr(ContainerLabels.Slot),
+                    long.TryParse(Attr("exitCode"), out var code) ? code : null));
+            }), ct));
+
+    /// <summary>Gives every call a deadline (unless <paramref name="timeout"/> is infinite: then only the caller's token
+    /// bounds it) and turns failures into one clear message naming the Docker host.</summary>
+    private async Task<T> Call<T>(string what, CancellationToken ct, TimeSpan timeout, Func<CancellationToken, Task<T>> action)
     {
-        try { return await action(); }
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        if (timeout != Timeout.InfiniteTimeSpan) deadline.CancelAfter(timeout);
+        try { return await action(deadline.Token); }
+        catch (OperationCanceledException e) when (deadline.IsCancellationRequested && !ct.IsCancellationRequested)
+        {
+            throw new ContainerRuntimeException(
+                $"the Docker engine at {dockerHost} did not answer within {timeout.TotalSeconds:0.#} s (trying to {what})", e);
+        }
         catch (Exception e) when (e is HttpRequestException or SocketException or IOException or TimeoutException
                                       || e.InnerException is SocketException)
         {
@@ -221,11 +260,20 @@ public sealed class DockerRuntime(string dockerHost, string instanceId) : IConta
         }
         catch (DockerApiException e)
         {
-            throw new ContainerRuntimeException($"Docker refused to {what}: {e.ResponseBody?.Trim() ?? e.Message}", e);
+            var body = e.ResponseBody?.Trim();
+            throw new ContainerRuntimeException(
+                $"the Docker engine at {dockerHost} refused to {what}: {(string.IsNullOrEmpty(body) ? e.Message : body)}", e);
         }
     }
 
-    private Task Call(string what, Func<Task> action) => Call(what, async () => { await action(); return true; });
+    private Task<T> Call<T>(string what, CancellationToken ct, Func<CancellationToken, Task<T>> action) =>
+        Call(what, ct, callTimeout, action);
+
+    private Task Call(string what, CancellationToken ct, Func<CancellationToken, Task> action) =>
+        Call(what, ct, callTimeout, action);
+
+    private Task Call(string what, CancellationToken ct, TimeSpan timeout, Func<CancellationToken, Task> action) =>
+        Call(what, ct, timeout, async t => { await action(t); return true; });
 
     public void Dispose() => _client.Dispose();
 }

@@ -31,4 +31,14 @@ public interface IContainerRuntime
 
     /// <summary>SIGTERM, then SIGKILL after the grace period, then removal. Missing containers are fine.</summary>
     Task StopAndRemoveAsync(string id, TimeSpan grace, CancellationToken ct);
+
+    /// <summary>Starts an existing, stopped container again.</summary>
+    Task StartExistingAsync(string id, CancellationToken ct);
+
+    /// <summary>Returns when the Docker engine answers; throws <see cref="ContainerRuntimeException"/> when it does not in time.</summary>
+    Task PingAsync(CancellationToken ct);
+
+    /// <summary>Follows the `die` events of this engine's containers; returns or throws when the stream breaks (Docker
+    /// stopped or restarted).</summary>
+    Task WatchAsync(Action<ContainerEvent> onEvent, CancellationToken ct);
 }

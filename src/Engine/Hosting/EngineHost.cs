@@ -31,7 +31,7 @@ public static class EngineHost
         builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = null);
         builder.Services.ConfigureHttpJsonOptions(o => ApiJson.Configure(o.SerializerOptions));
         builder.Services.AddSingleton(settings);
-        builder.Services.AddSingleton<IContainerRuntime>(_ => new DockerRuntime(settings.DockerHost, settings.InstanceId));
+        builder.Services.AddSingleton<IContainerRuntime>(_ => new DockerRuntime(settings.DockerHost, settings.InstanceId, settings.DockerTimeout));
         builder.Services.AddReverseProxy().LoadFromMemory([], []);
         builder.Services.AddSingleton(sp => new RouteTable(sp.GetRequiredService<InMemoryConfigProvider>(),
             sp.GetRequiredService<IProxyStateLookup>(), settings));
@@ -55,11 +55,14 @@ public static class EngineHost
                     registry.Register<RouterActor>(router);
                     // Akka stops a persistent actor whose journal write failed: the backoff supervisor brings the
                     // registry back once the journal works again, and answers for it meanwhile.
-                    registry.Register<AppsRegistryActor>(system.ActorOf(BackoffSupervisor.Props(
+                    var apps = system.ActorOf(BackoffSupervisor.Props(
                         Backoff.OnStop(AppsRegistryActor.Props(settings, runtime, router), "registry",
                                 TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(15), 0.2, maxNrOfRetries: -1)
                             .WithReplyWhileStopped(new AppError("the engine is recovering from a journal failure; try again shortly",
-                                Unavailable: true))), "apps"));
+                                Unavailable: true))), "apps");
+                    registry.Register<AppsRegistryActor>(apps);
+                    registry.Register<DockerWatcherActor>(
+                        system.ActorOf(DockerWatcherActor.Props(runtime, apps, settings.DockerTimeout), "docker-watcher"));
                 });
         });
 

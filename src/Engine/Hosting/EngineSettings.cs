@@ -21,6 +21,8 @@ public sealed class EngineSettings
     /// <summary>How long every non-web container must run without exiting before a deployment goes on: a process
     /// that crash-loops under Docker's restart policy is never "up".</summary>
     public TimeSpan StabilityWindow { get; set; } = TimeSpan.FromSeconds(3);
+    /// <summary>How long a Docker control call (inspect, list, create, start, remove) may take before it fails.</summary>
+    public TimeSpan DockerTimeout { get; set; } = TimeSpan.FromSeconds(30);
     public long MaxUploadBytes { get; set; } = 512L * 1024 * 1024;
 
     /// <summary>Every admin request body except uploads (env changes are small).</summary>
@@ -87,7 +89,7 @@ public sealed class EngineSettings
         if (AdminPort == RouterPort)
             throw new ArgumentException("--admin-url and --router-url must use different ports");
         foreach (var (name, value) in new[] { ("start timeout", StartTimeout), ("hook timeout", HookTimeout),
-                     ("deployment timeout", DeploymentTimeout), ("switch retry", SwitchRetry) })
+                     ("deployment timeout", DeploymentTimeout), ("switch retry", SwitchRetry), ("docker timeout", DockerTimeout) })
             if (value <= TimeSpan.Zero) throw new ArgumentException($"{name} must be positive");
         if (StopGrace < TimeSpan.Zero) throw new ArgumentException("stop grace must not be negative");
         if (StabilityWindow < TimeSpan.Zero) throw new ArgumentException("stability window must not be negative");

@@ -18,8 +18,9 @@ public sealed class RouteTable(InMemoryConfigProvider proxyConfig, IProxyStateLo
 
     public void Publish(Snapshot next)
     {
-        // An app that runs no web process has nothing to proxy to; the fallback explains that.
-        var served = next.Routes.Values.Where(r => r.Endpoints.Count > 0).ToList();
+        // An app that runs no web process, or whose web containers are all down, has nothing to proxy to; the
+        // fallback explains which.
+        var served = next.Routes.Values.Where(r => r.Endpoints.Count > 0 && !r.AllDown).ToList();
         var routes = served.Select(r => new RouteConfig
         {
             RouteId = $"route-{r.App}",
@@ -30,8 +31,9 @@ public sealed class RouteTable(InMemoryConfigProvider proxyConfig, IProxyStateLo
         {
             ClusterId = r.ClusterId,
             LoadBalancingPolicy = LoadBalancingPolicies.RoundRobin,
+            // Keys stay those of the full list, so a container coming back gets its old destination (and counters).
             Destinations = r.Endpoints.Select((e, i) => (Key: $"web-{i + 1}", Value: new DestinationConfig { Address = e }))
-                .ToDictionary(d => d.Key, d => d.Value),
+                .Where(d => !r.Down.Contains(d.Value.Address)).ToDictionary(d => d.Key, d => d.Value),
         }).ToList();
         proxyConfig.Update(routes, clusters);
         _current = next;

@@ -37,6 +37,21 @@ public sealed class RouterActor : ReceiveActor
             DrainAsync(inFlight, settings.StopGrace).PipeTo(s.ReplyTo,
                 success: () => new RouteDrained(s.App, s.DeploymentId));
         });
+        // Only for the route that is current: a late word about an old version changes nothing.
+        Receive<EndpointDown>(d => Mark(table, d.App, d.DeploymentId, r => r with { Down = r.Down.Add(d.Endpoint) },
+            $"{d.App}: {d.Endpoint} is down; out of the route"));
+        Receive<EndpointUp>(u => Mark(table, u.App, u.DeploymentId, r => r with { Down = r.Down.Remove(u.Endpoint) },
+            $"{u.App}: {u.Endpoint} is up again; back in the route"));
+    }
+
+    private void Mark(RouteTable table, string app, string deploymentId, Func<AppRoute, AppRoute> change, string what)
+    {
+        var current = table.Current;
+        if (current.Routes.GetValueOrDefault(app) is not { } route || route.DeploymentId != deploymentId) return;
+        var next = change(route);
+        if (next.Down.SetEquals(route.Down)) return;
+        table.Publish(current with { Routes = current.Routes.SetItem(app, next) });
+        _log.Info(what);
     }
 
     /// <summary>Waits until no request routed to the previous version is still in flight, at most the grace period.</summary>

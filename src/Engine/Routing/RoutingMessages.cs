@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using Akka.Actor;
 
 namespace Engine.Routing;
@@ -10,7 +11,18 @@ public sealed record SwitchRoute(string App, string DeploymentId, string Version
 /// <summary>The app exists, so an unrouted request to it gets "no routed version" rather than "unknown app".</summary>
 public sealed record AppKnown(string App);
 
+/// <summary>A routed web container stopped: no request goes to it until <see cref="EndpointUp"/>.</summary>
+public sealed record EndpointDown(string App, string DeploymentId, string Endpoint);
+
+/// <summary>A routed web container accepts connections again.</summary>
+public sealed record EndpointUp(string App, string DeploymentId, string Endpoint);
+
 public sealed record AppRoute(string App, string DeploymentId, string Version, IReadOnlyList<string> Endpoints)
 {
     public string ClusterId => $"cluster-{DeploymentId}";
+
+    /// <summary>Endpoints whose container is known to be down (the keeper is restarting it).</summary>
+    public ImmutableHashSet<string> Down { get; init; } = ImmutableHashSet<string>.Empty;
+
+    public bool AllDown => Endpoints.Count > 0 && Endpoints.All(Down.Contains);
 }

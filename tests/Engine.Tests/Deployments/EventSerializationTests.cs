@@ -35,6 +35,7 @@ public sealed class EventSerializationTests : TestKit
                 yield return e;
             }
         yield return new DeploymentRouted("app", s.Id, s.Version, s.Containers, At);
+        yield return new ContainerRestarted("app", s.Id, "web-1", 137, At);
         yield return new DeploymentFailed("app", s.Id, "hook-error", "exit 3", At);
         yield return new DeploymentEnded("app", s.Id, s.Status, At);
     }

@@ -120,4 +120,35 @@ public sealed class FakeContainerRuntime : IContainerRuntime
         if (_containers.TryRemove(id, out var c)) c.Listener?.Stop();
         return Task.CompletedTask;
     }
+
+    public Task StartExistingAsync(string id, CancellationToken ct) => Task.CompletedTask;
+
+    /// <summary>While set, pings fail and event streams break: Docker is away.</summary>
+    public volatile bool DockerDown;
+
+    private Action<ContainerEvent>? _watcher;
+    private TaskCompletionSource _stream = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    public Task PingAsync(CancellationToken ct) =>
+        DockerDown ? Task.FromException(new ContainerRuntimeException("fake Docker is down")) : Task.CompletedTask;
+
+    /// <summary>Stays open until cancelled or <see cref="BreakStream"/>; events come from <see cref="Emit"/>.</summary>
+    public async Task WatchAsync(Action<ContainerEvent> onEvent, CancellationToken ct)
+    {
+        if (DockerDown) throw new ContainerRuntimeException("fake Docker is down");
+        _watcher = onEvent;
+        await _stream.Task.WaitAsync(ct);
+    }
+
+    public void Emit(ContainerEvent e) => _watcher?.Invoke(e);
+
+    public bool Watching => _watcher is not null;
+
+    public void BreakStream()
+    {
+        _watcher = null;
+        var broken = _stream;
+        _stream = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        broken.SetResult();
+    }
 }

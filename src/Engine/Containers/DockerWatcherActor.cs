@@ -1,0 +1,109 @@
+using Akka.Actor;
+using Akka.Event;
+using Engine.Apps;
+
+namespace Engine.Containers;
+
+/// <summary>Follows Docker's event stream for this engine's containers and tells their app when one exits. It also
+/// notices when Docker was away (the stream broke, or a heartbeat ping got no answer in time: a frozen daemon keeps
+/// its sockets open) and, once Docker answers again, asks every app to reconcile its containers: Docker's restart
+/// policy brings back whatever ran before the outage, including containers of versions that failed meanwhile.</summary>
+public sealed class DockerWatcherActor : ReceiveActor, IWithTimers
+{
+    private static readonly TimeSpan AskTimeout = TimeSpan.FromSeconds(10);
+    private static readonly TimeSpan MaxReconnectDelay = TimeSpan.FromSeconds(5);
+    private readonly IContainerRuntime _runtime;
+    private readonly IActorRef _apps;
+    private readonly ILoggingAdapter _log = Context.GetLogger();
+    private readonly CancellationTokenSource _stopping = new();
+    private bool _down;
+    private bool _pinging;
+    private TimeSpan _reconnectDelay = TimeSpan.FromMilliseconds(500);
+
+    private sealed record Watch
+    {
+        public static readonly Watch Instance = new();
+    }
+
+    private sealed record StreamEnded(string Reason);
+
+    private sealed record Heartbeat
+    {
+        public static readonly Heartbeat Instance = new();
+    }
+
+    private sealed record Pinged(string? Error);
+
+    public ITimerScheduler Timers { get; set; } = null!;
+
+    public static Props Props(IContainerRuntime runtime, IActorRef apps, TimeSpan heartbeat) =>
+        Akka.Actor.Props.Create(() => new DockerWatcherActor(runtime, apps, heartbeat));
+
+    public DockerWatcherActor(IContainerRuntime runtime, IActorRef apps, TimeSpan heartbeat)
+    {
+        _runtime = runtime;
+        _apps = apps;
+
+        Receive<Watch>(_ =>
+        {
+            var self = Self;
+            _runtime.WatchAsync(e => self.Tell(e), _stopping.Token)
+                .PipeTo(Self, success: () => new StreamEnded("the stream ended"), failure: e => new StreamEnded(e.Message));
+            Self.Tell(Heartbeat.Instance); // tells whether this connection found Docker back
+        });
+        Receive<ContainerEvent>(e =>
+        {
+            if (e is { Action: "die", App.Length: > 0, DeploymentId.Length: > 0 })
+                _apps.Tell(new ContainerExited(e.App, e.DeploymentId, e.Slot, e.ContainerId, e.ExitCode));
+        });
+        Receive<StreamEnded>(s =>
+        {
+            if (_stopping.IsCancellationRequested) return;
+            MarkDown(s.Reason);
+            Timers.StartSingleTimer("watch", Watch.Instance, _reconnectDelay);
+            _reconnectDelay = TimeSpan.FromTicks(Math.Min(MaxReconnectDelay.Ticks, _reconnectDelay.Ticks * 2));
+        });
+        Receive<Heartbeat>(_ =>
+        {
+            if (_pinging) return;
+            _pinging = true;
+            _runtime.PingAsync(_stopping.Token).PipeTo(Self, success: () => new Pinged(null), failure: e => new Pinged(e.Message));
+        });
+        Receive<Pinged>(p =>
+        {
+            _pinging = false;
+            if (p.Error is not null) MarkDown(p.Error);
+            else if (_down)
+            {
+                _down = false;
+                _reconnectDelay = TimeSpan.FromMilliseconds(500);
+                _log.Info("the Docker engine answers again; reconciling every app's containers");
+                _apps.Ask<AppView[]>(ListApps.Instance, AskTimeout).PipeTo(Self);
+            }
+        });
+        Receive<AppView[]>(views =>
+        {
+            foreach (var app in views) _apps.Tell(new ReconcileContainers(app.Name));
+        });
+        Receive<Status.Failure>(f => _log.Warning("could not list the apps to reconcile: {0}", f.Cause.Message));
+        Receive<AppError>(_ => { }); // an exited container of an app the registry does not know: the registry removes those
+        _heartbeat = heartbeat;
+    }
+
+    private readonly TimeSpan _heartbeat;
+
+    protected override void PreStart()
+    {
+        Timers.StartPeriodicTimer("heartbeat", Heartbeat.Instance, _heartbeat);
+        Self.Tell(Watch.Instance);
+    }
+
+    private void MarkDown(string reason)
+    {
+        if (_down) return;
+        _down = true;
+        _log.Warning("lost the Docker engine ({0}); will reconcile containers once it answers", reason);
+    }
+
+    protected override void PostStop() => _stopping.Cancel();
+}
