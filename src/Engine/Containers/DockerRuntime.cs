@@ -216,6 +216,8 @@ public sealed class DockerRuntime(string dockerHost, string instanceId, TimeSpan
     private static IEnumerable<string> SplitLines(string text) =>
         text.Replace("\r\n", "\n").Split('\n').Where(l => l.Trim().Length > 0);
 
+    public event Action<string>? Unanswered;
+
     public Task StartExistingAsync(string id, CancellationToken ct) =>
         Call("start a container", ct, ct => _client.Containers.StartContainerAsync(id, new ContainerStartParameters(), ct));
 
@@ -250,12 +252,14 @@ public sealed class DockerRuntime(string dockerHost, string instanceId, TimeSpan
         try { return await action(deadline.Token); }
         catch (OperationCanceledException e) when (deadline.IsCancellationRequested && !ct.IsCancellationRequested)
         {
+            Unanswered?.Invoke($"no answer within {timeout.TotalSeconds:0.#} s to {what}");
             throw new ContainerRuntimeException(
                 $"the Docker engine at {dockerHost} did not answer within {timeout.TotalSeconds:0.#} s (trying to {what})", e);
         }
         catch (Exception e) when (e is HttpRequestException or SocketException or IOException or TimeoutException
                                       || e.InnerException is SocketException)
         {
+            Unanswered?.Invoke($"cannot reach it to {what}");
             throw new ContainerRuntimeException($"cannot reach the Docker engine at {dockerHost} to {what}: {e.Message}", e);
         }
         catch (DockerApiException e)

@@ -34,6 +34,9 @@ public sealed class DockerWatcherActor : ReceiveActor, IWithTimers
 
     private sealed record Pinged(string? Error);
 
+    /// <summary>Some engine call found Docker away: it may have left work undone (e.g. a failed version's cleanup).</summary>
+    private sealed record CallUnanswered(string Reason);
+
     public ITimerScheduler Timers { get; set; } = null!;
 
     public static Props Props(IContainerRuntime runtime, IActorRef apps, TimeSpan heartbeat) =>
@@ -81,6 +84,7 @@ public sealed class DockerWatcherActor : ReceiveActor, IWithTimers
                 _apps.Ask<AppView[]>(ListApps.Instance, AskTimeout).PipeTo(Self);
             }
         });
+        Receive<CallUnanswered>(u => MarkDown(u.Reason));
         Receive<AppView[]>(views =>
         {
             foreach (var app in views) _apps.Tell(new ReconcileContainers(app.Name));
@@ -94,6 +98,9 @@ public sealed class DockerWatcherActor : ReceiveActor, IWithTimers
 
     protected override void PreStart()
     {
+        var self = Self;
+        _onUnanswered = reason => self.Tell(new CallUnanswered(reason));
+        _runtime.Unanswered += _onUnanswered;
         Timers.StartPeriodicTimer("heartbeat", Heartbeat.Instance, _heartbeat);
         Self.Tell(Watch.Instance);
     }
@@ -105,5 +112,11 @@ public sealed class DockerWatcherActor : ReceiveActor, IWithTimers
         _log.Warning("lost the Docker engine ({0}); will reconcile containers once it answers", reason);
     }
 
-    protected override void PostStop() => _stopping.Cancel();
+    private Action<string>? _onUnanswered;
+
+    protected override void PostStop()
+    {
+        _runtime.Unanswered -= _onUnanswered;
+        _stopping.Cancel();
+    }
 }

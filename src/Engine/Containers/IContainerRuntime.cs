@@ -41,4 +41,8 @@ public interface IContainerRuntime
     /// <summary>Follows the `die` events of this engine's containers; returns or throws when the stream breaks (Docker
     /// stopped or restarted).</summary>
     Task WatchAsync(Action<ContainerEvent> onEvent, CancellationToken ct);
+
+    /// <summary>Raised when a call found Docker unreachable or silent past its deadline: what that call meant to do may
+    /// be left undone, so the watcher reconciles once Docker answers again.</summary>
+    event Action<string>? Unanswered;
 }

@@ -144,6 +144,10 @@ public sealed class FakeContainerRuntime : IContainerRuntime
 
     public bool Watching => _watcher is not null;
 
+    public event Action<string>? Unanswered;
+
+    public void RaiseUnanswered(string what) => Unanswered?.Invoke(what);
+
     public void BreakStream()
     {
         _watcher = null;
