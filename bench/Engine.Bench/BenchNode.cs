@@ -1,0 +1,81 @@
+using System.Diagnostics;
+using System.Net;
+using Engine.Containers;
+
+namespace Engine.Bench;
+
+/// <summary>An `engine serve` process on free loopback ports and a throwaway data dir, as a user would run it.</summary>
+public sealed class BenchNode : IAsyncDisposable
+{
+    private readonly Process _process;
+    private readonly string _dataDir;
+    private readonly HttpClient _http = new() { Timeout = TimeSpan.FromSeconds(10) };
+
+    public string EngineDll { get; }
+    public string AdminUrl { get; }
+    public string RouterUrl { get; }
+    public int Pid => _process.Id;
+
+    private BenchNode(string engineDll, Process process, string dataDir, string adminUrl, string routerUrl)
+    {
+        EngineDll = engineDll;
+        _process = process;
+        _dataDir = dataDir;
+        AdminUrl = adminUrl;
+        RouterUrl = routerUrl;
+    }
+
+    public static async Task<BenchNode> StartAsync(string engineDll)
+    {
+        var dataDir = Directory.CreateTempSubdirectory("engine-bench-").FullName;
+        var ports = FreePorts.Take(2);
+        var (admin, router) = ($"http://127.0.0.1:{ports[0]}", $"http://127.0.0.1:{ports[1]}");
+        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var a in new[] { engineDll, "serve", "--data-dir", dataDir, "--admin-url", admin, "--router-url", router })
+            psi.ArgumentList.Add(a);
+        var process = Process.Start(psi)!;
+        // Drain the node's output so it never blocks on a full pipe.
+        process.OutputDataReceived += (_, _) => { };
+        process.ErrorDataReceived += (_, _) => { };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        var node = new BenchNode(engineDll, process, dataDir, admin, router);
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
+        while (true)
+        {
+            if (process.HasExited) throw new InvalidOperationException($"engine exited with {process.ExitCode}");
+            try { if ((await node._http.GetAsync($"{admin}/api/apps")).IsSuccessStatusCode) return node; }
+            catch (HttpRequestException) { }
+            if (DateTime.UtcNow > deadline) throw new TimeoutException("the engine's admin API did not come up within 60 s");
+            await Task.Delay(100);
+        }
+    }
+
+    public Task<ProcessResult> Cli(params string[] args) =>
+        Shell.RunAsync("dotnet", [EngineDll, .. args], TimeSpan.FromMinutes(5),
+            new Dictionary<string, string> { ["ENGINE_SERVER"] = AdminUrl });
+
+    /// <summary>One request through the router to APP.localhost; null when nothing answered.</summary>
+    public async Task<(HttpStatusCode Status, string Body)?> GetAsync(string app)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, RouterUrl + "/");
+        request.Headers.Host = $"{app}.localhost";
+        try
+        {
+            using var response = await _http.SendAsync(request);
+            return (response.StatusCode, (await response.Content.ReadAsStringAsync()).Trim());
+        }
+        catch (HttpRequestException) { return null; }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (!_process.HasExited)
+        {
+            _process.Kill(entireProcessTree: true);
+            await _process.WaitForExitAsync();
+        }
+        _http.Dispose();
+        Directory.Delete(_dataDir, recursive: true);
+    }
+}

@@ -1,0 +1,31 @@
+using System.CommandLine;
+using Engine.Bench;
+
+var root = new RootCommand("engine benchmarks against their peers; writes RESULTS.md");
+var engine = new Option<string>("--engine") { Description = "engine.dll to run (default: the Release build)" };
+var scenarios = new Option<string>("--scenarios") { Description = $"comma-separated: {string.Join(",", BenchRunner.All)} (default all)" };
+var runs = new Option<int>("--runs") { Description = "deploy runs per side (default 20)", DefaultValueFactory = _ => 20 };
+var duration = new Option<int>("--duration") { Description = "seconds per wrk run (default 20)", DefaultValueFactory = _ => 20 };
+var rounds = new Option<int>("--rounds") { Description = "wrk rounds per way (default 3)", DefaultValueFactory = _ => 3 };
+var output = new Option<string>("--out") { Description = "results file (default bench/RESULTS.md)" };
+root.Add(engine); root.Add(scenarios); root.Add(runs); root.Add(duration); root.Add(rounds); root.Add(output);
+root.SetAction(async parse =>
+{
+    var benchDir = Path.GetFullPath(Path.Combine(AppContext.BaseDirectory, "../../../.."));
+    var repo = Path.GetDirectoryName(benchDir)!;
+    var options = new BenchOptions(
+        parse.GetValue(engine) ?? Path.Combine(repo, "src/Engine/bin/Release/net10.0/engine.dll"),
+        benchDir,
+        (parse.GetValue(scenarios)?.Split(',', StringSplitOptions.RemoveEmptyEntries) ?? [.. BenchRunner.All]).ToHashSet(),
+        parse.GetValue(runs), TimeSpan.FromSeconds(parse.GetValue(duration)), parse.GetValue(rounds));
+    var unknown = options.Scenarios.Except(BenchRunner.All).ToList();
+    if (unknown.Count > 0) { Console.Error.WriteLine($"error: unknown scenario(s): {string.Join(", ", unknown)}"); return 2; }
+    if (!File.Exists(options.EngineDll)) { Console.Error.WriteLine($"error: no engine at {options.EngineDll}; build it with dotnet build src/Engine -c Release"); return 2; }
+    var started = DateTime.UtcNow;
+    var report = await BenchRunner.RunAsync(options, line => Console.Error.WriteLine($"[{DateTime.UtcNow - started:mm\\:ss}] {line}"));
+    var path = parse.GetValue(output) ?? Path.Combine(benchDir, "RESULTS.md");
+    File.WriteAllText(path, ResultsFile.Render(report.Figures, report.Notes, "bash bench/run.sh"));
+    Console.WriteLine(File.ReadAllText(path));
+    return 0;
+});
+return await root.Parse(args).InvokeAsync();

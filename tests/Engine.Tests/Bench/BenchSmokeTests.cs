@@ -1,0 +1,36 @@
+using Engine.Bench;
+
+namespace Engine.Tests.Bench;
+
+/// <summary>A short run of every benchmark scenario, so the harness cannot rot. It checks that each scenario measured
+/// both sides and that they served what they should; the figures themselves are for bench/RESULTS.md, not for tests.</summary>
+[Collection(Support.DockerCollection.Name)]
+public sealed class BenchSmokeTests
+{
+    private static string BenchDir()
+    {
+        var dir = new DirectoryInfo(AppContext.BaseDirectory);
+        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Engine.sln"))) dir = dir.Parent;
+        return Path.Combine(dir?.FullName ?? throw new DirectoryNotFoundException("no Engine.sln above the test output"), "bench");
+    }
+
+    [Fact]
+    public async Task Every_scenario_measures_the_engine_and_its_peer()
+    {
+        var options = new BenchOptions(Path.Combine(AppContext.BaseDirectory, "engine.dll"), BenchDir(),
+            BenchRunner.All.ToHashSet(), DeployRuns: 1, WrkDuration: TimeSpan.FromSeconds(1), WrkRounds: 1);
+        var progress = new List<string>();
+        var report = await BenchRunner.RunAsync(options, progress.Add);
+
+        Assert.Equal(BenchRunner.All.Order(), report.Figures.Select(f => f.Scenario.Split(' ')[1]).Distinct().Order());
+        Assert.All(report.Figures, f =>
+        {
+            Assert.True(double.IsFinite(f.Engine) && f.Engine > 0, $"{f.Scenario} {f.Metric}: engine value {f.Engine}");
+            Assert.True(double.IsFinite(f.PeerValue) && f.PeerValue > 0, $"{f.Scenario} {f.Metric}: peer value {f.PeerValue}");
+        });
+        Assert.NotEmpty(progress);
+        var markdown = ResultsFile.Render(report.Figures, report.Notes, "bash bench/run.sh");
+        Assert.Contains("| 1 deploy overhead |", markdown);
+        Assert.Contains("deploy phases of the engine", markdown);
+    }
+}
