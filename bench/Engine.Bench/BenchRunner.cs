@@ -1,14 +1,15 @@
 namespace Engine.Bench;
 
 public sealed record BenchOptions(string EngineDll, string BenchDir, IReadOnlySet<string> Scenarios, int DeployRuns,
-    TimeSpan WrkDuration, int WrkRounds);
+    TimeSpan WrkDuration, int WrkRounds, int Switches, int FailingSwitches, string SwitchHook, TimeSpan SteadyLoad,
+    string OutDir);
 
 public sealed record BenchReport(IReadOnlyList<Figure> Figures, IReadOnlyList<string> Notes);
 
 /// <summary>Runs the chosen scenarios against one engine node; the CLI and the smoke tests both call this.</summary>
 public static class BenchRunner
 {
-    public static readonly IReadOnlyList<string> All = ["deploy", "router"];
+    public static readonly IReadOnlyList<string> All = ["deploy", "router", "switch"];
 
     public static async Task<BenchReport> RunAsync(BenchOptions options, Action<string> progress)
     {
@@ -19,6 +20,9 @@ public static class BenchRunner
             figures.AddRange(await DeployOverhead.RunAsync(node, options.BenchDir, options.DeployRuns, progress, notes));
         if (options.Scenarios.Contains("router"))
             figures.AddRange(await RouterThroughput.RunAsync(node, options.WrkDuration, options.WrkRounds, progress, notes));
+        if (options.Scenarios.Contains("switch"))
+            figures.AddRange(await SwitchUnderLoad.RunAsync(node, options.Switches, options.FailingSwitches, options.SwitchHook,
+                options.SteadyLoad, Path.Combine(options.OutDir, "switch-latency.png"), progress, notes));
         return new BenchReport(figures, notes);
     }
 }

@@ -17,13 +17,18 @@ public sealed class BenchSmokeTests
     [Fact]
     public async Task Every_scenario_measures_the_engine_and_its_peer()
     {
+        var outDir = Directory.CreateTempSubdirectory("engine-bench-smoke-").FullName;
         var options = new BenchOptions(Path.Combine(AppContext.BaseDirectory, "engine.dll"), BenchDir(),
-            BenchRunner.All.ToHashSet(), DeployRuns: 1, WrkDuration: TimeSpan.FromSeconds(1), WrkRounds: 1);
+            BenchRunner.All.ToHashSet(), DeployRuns: 1, WrkDuration: TimeSpan.FromSeconds(1), WrkRounds: 1,
+            Switches: 2, FailingSwitches: 1, SwitchHook: "sleep 1", SteadyLoad: TimeSpan.FromSeconds(1), OutDir: outDir);
         var progress = new List<string>();
         var report = await BenchRunner.RunAsync(options, progress.Add);
 
         Assert.Equal(BenchRunner.All.Order(), report.Figures.Select(f => f.Scenario.Split(' ')[1]).Distinct().Order());
-        Assert.All(report.Figures, f =>
+        // The switch scenario's own verdict: no failed request, no answer from a version before its hook succeeded.
+        Assert.All(report.Figures.Where(f => f.Peer == "target"), f => Assert.True(f.Engine == 0, $"{f.Metric}: {f.Engine}"));
+        Assert.True(new FileInfo(Path.Combine(outDir, "switch-latency.png")).Length > 0, "no latency plot");
+        Assert.All(report.Figures.Where(f => f.Peer != "target"), f =>
         {
             Assert.True(double.IsFinite(f.Engine) && f.Engine > 0, $"{f.Scenario} {f.Metric}: engine value {f.Engine}");
             Assert.True(double.IsFinite(f.PeerValue) && f.PeerValue > 0, $"{f.Scenario} {f.Metric}: peer value {f.PeerValue}");
@@ -32,5 +37,6 @@ public sealed class BenchSmokeTests
         var markdown = ResultsFile.Render(report.Figures, report.Notes, "bash bench/run.sh");
         Assert.Contains("| 1 deploy overhead |", markdown);
         Assert.Contains("deploy phases of the engine", markdown);
+        Directory.Delete(outDir, recursive: true);
     }
 }
