@@ -2,14 +2,14 @@ namespace Engine.Bench;
 
 public sealed record BenchOptions(string EngineDll, string BenchDir, IReadOnlySet<string> Scenarios, int DeployRuns,
     TimeSpan WrkDuration, int WrkRounds, int Switches, int FailingSwitches, string SwitchHook, TimeSpan SteadyLoad,
-    string OutDir);
+    string OutDir, IReadOnlyList<int> ConcurrencyLevels);
 
 public sealed record BenchReport(IReadOnlyList<Figure> Figures, IReadOnlyList<string> Notes);
 
 /// <summary>Runs the chosen scenarios against one engine node; the CLI and the smoke tests both call this.</summary>
 public static class BenchRunner
 {
-    public static readonly IReadOnlyList<string> All = ["deploy", "router", "switch"];
+    public static readonly IReadOnlyList<string> All = ["deploy", "router", "switch", "concurrency"];
 
     public static async Task<BenchReport> RunAsync(BenchOptions options, Action<string> progress)
     {
@@ -23,6 +23,8 @@ public static class BenchRunner
         if (options.Scenarios.Contains("switch"))
             figures.AddRange(await SwitchUnderLoad.RunAsync(node, options.Switches, options.FailingSwitches, options.SwitchHook,
                 options.SteadyLoad, Path.Combine(options.OutDir, "switch-latency.png"), progress, notes));
+        if (options.Scenarios.Contains("concurrency"))
+            figures.AddRange(await Concurrency.RunAsync(node, options.BenchDir, options.ConcurrencyLevels, progress, notes));
         return new BenchReport(figures, notes);
     }
 }

@@ -9,9 +9,10 @@ var duration = new Option<int>("--duration") { Description = "seconds per wrk ru
 var rounds = new Option<int>("--rounds") { Description = "wrk rounds per way (default 3)", DefaultValueFactory = _ => 3 };
 var switches = new Option<int>("--switches") { Description = "redeploys with a 2 s hook under load (default 30)", DefaultValueFactory = _ => 30 };
 var failing = new Option<int>("--failing") { Description = "redeploys with a failing hook under load (default 10)", DefaultValueFactory = _ => 10 };
+var levels = new Option<string>("--apps") { Description = "concurrency levels (default 20,50,100)", DefaultValueFactory = _ => "20,50,100" };
 var output = new Option<string>("--out") { Description = "results file (default bench/RESULTS.md; the plot goes beside it)" };
 root.Add(engine); root.Add(scenarios); root.Add(runs); root.Add(duration); root.Add(rounds); root.Add(switches); root.Add(failing);
-root.Add(output);
+root.Add(levels); root.Add(output);
 root.SetAction(async parse =>
 {
     var benchDir = Path.GetFullPath(Path.Combine(AppContext.BaseDirectory, "../../../.."));
@@ -22,7 +23,8 @@ root.SetAction(async parse =>
         (parse.GetValue(scenarios)?.Split(',', StringSplitOptions.RemoveEmptyEntries) ?? [.. BenchRunner.All]).ToHashSet(),
         parse.GetValue(runs), TimeSpan.FromSeconds(parse.GetValue(duration)), parse.GetValue(rounds),
         parse.GetValue(switches), parse.GetValue(failing), "sleep 2", TimeSpan.FromSeconds(10),
-        Path.GetDirectoryName(Path.GetFullPath(parse.GetValue(output) ?? Path.Combine(benchDir, "RESULTS.md")))!);
+        Path.GetDirectoryName(Path.GetFullPath(parse.GetValue(output) ?? Path.Combine(benchDir, "RESULTS.md")))!,
+        parse.GetValue(levels)!.Split(',').Select(int.Parse).ToList());
     var unknown = options.Scenarios.Except(BenchRunner.All).ToList();
     if (unknown.Count > 0) { Console.Error.WriteLine($"error: unknown scenario(s): {string.Join(", ", unknown)}"); return 2; }
     if (!File.Exists(options.EngineDll)) { Console.Error.WriteLine($"error: no engine at {options.EngineDll}; build it with dotnet build src/Engine -c Release"); return 2; }

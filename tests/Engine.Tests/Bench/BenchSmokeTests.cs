@@ -20,7 +20,8 @@ public sealed class BenchSmokeTests
         var outDir = Directory.CreateTempSubdirectory("engine-bench-smoke-").FullName;
         var options = new BenchOptions(Path.Combine(AppContext.BaseDirectory, "engine.dll"), BenchDir(),
             BenchRunner.All.ToHashSet(), DeployRuns: 1, WrkDuration: TimeSpan.FromSeconds(1), WrkRounds: 1,
-            Switches: 2, FailingSwitches: 1, SwitchHook: "sleep 1", SteadyLoad: TimeSpan.FromSeconds(1), OutDir: outDir);
+            Switches: 2, FailingSwitches: 1, SwitchHook: "sleep 1", SteadyLoad: TimeSpan.FromSeconds(1), OutDir: outDir,
+            ConcurrencyLevels: [2]);
         var progress = new List<string>();
         var report = await BenchRunner.RunAsync(options, progress.Add);
 
