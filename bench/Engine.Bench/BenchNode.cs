@@ -7,7 +7,7 @@ namespace Engine.Bench;
 /// <summary>An `engine serve` process on free loopback ports and a throwaway data dir, as a user would run it.</summary>
 public sealed class BenchNode : IAsyncDisposable
 {
-    private readonly Process _process;
+    private Process _process = null!;
     private readonly string _dataDir;
     private readonly HttpClient _http = new() { Timeout = TimeSpan.FromSeconds(10) };
 
@@ -16,10 +16,11 @@ public sealed class BenchNode : IAsyncDisposable
     public string RouterUrl { get; }
     public int Pid => _process.Id;
 
-    private BenchNode(string engineDll, Process process, string dataDir, string adminUrl, string routerUrl)
+    public string DatabasePath => Path.Combine(_dataDir, "engine.db");
+
+    private BenchNode(string engineDll, string dataDir, string adminUrl, string routerUrl)
     {
         EngineDll = engineDll;
-        _process = process;
         _dataDir = dataDir;
         AdminUrl = adminUrl;
         RouterUrl = routerUrl;
@@ -29,9 +30,22 @@ public sealed class BenchNode : IAsyncDisposable
     {
         var dataDir = Directory.CreateTempSubdirectory("engine-bench-").FullName;
         var ports = FreePorts.Take(2);
-        var (admin, router) = ($"http://127.0.0.1:{ports[0]}", $"http://127.0.0.1:{ports[1]}");
+        var node = new BenchNode(engineDll, dataDir, $"http://127.0.0.1:{ports[0]}", $"http://127.0.0.1:{ports[1]}");
+        await node.StartProcessAsync();
+        return node;
+    }
+
+    /// <summary>SIGKILL, then a new process on the same data dir and ports; returns once the admin API answers.</summary>
+    public async Task RestartAsync()
+    {
+        await KillAsync();
+        await StartProcessAsync();
+    }
+
+    private async Task StartProcessAsync()
+    {
         var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var a in new[] { engineDll, "serve", "--data-dir", dataDir, "--admin-url", admin, "--router-url", router })
+        foreach (var a in new[] { EngineDll, "serve", "--data-dir", _dataDir, "--admin-url", AdminUrl, "--router-url", RouterUrl })
             psi.ArgumentList.Add(a);
         var process = Process.Start(psi)!;
         // Drain the node's output so it never blocks on a full pipe.
@@ -39,16 +53,23 @@ public sealed class BenchNode : IAsyncDisposable
         process.ErrorDataReceived += (_, _) => { };
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
-        var node = new BenchNode(engineDll, process, dataDir, admin, router);
+        _process = process;
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
         while (true)
         {
             if (process.HasExited) throw new InvalidOperationException($"engine exited with {process.ExitCode}");
-            try { if ((await node._http.GetAsync($"{admin}/api/apps")).IsSuccessStatusCode) return node; }
+            try { if ((await _http.GetAsync($"{AdminUrl}/api/apps")).IsSuccessStatusCode) return; }
             catch (HttpRequestException) { }
             if (DateTime.UtcNow > deadline) throw new TimeoutException("the engine's admin API did not come up within 60 s");
-            await Task.Delay(100);
+            await Task.Delay(20);
         }
+    }
+
+    private async Task KillAsync()
+    {
+        if (_process.HasExited) return;
+        _process.Kill(entireProcessTree: true);
+        await _process.WaitForExitAsync();
     }
 
     public Task<ProcessResult> Cli(params string[] args) =>
@@ -70,11 +91,7 @@ public sealed class BenchNode : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        if (!_process.HasExited)
-        {
-            _process.Kill(entireProcessTree: true);
-            await _process.WaitForExitAsync();
-        }
+        await KillAsync();
         _http.Dispose();
         // What the node started outlives it: remove its containers and images by its instance label.
         var instance = File.ReadAllText(Path.Combine(_dataDir, "instance-id")).Trim();

@@ -2,14 +2,14 @@ namespace Engine.Bench;
 
 public sealed record BenchOptions(string EngineDll, string BenchDir, IReadOnlySet<string> Scenarios, int DeployRuns,
     TimeSpan WrkDuration, int WrkRounds, int Switches, int FailingSwitches, string SwitchHook, TimeSpan SteadyLoad,
-    string OutDir, IReadOnlyList<int> ConcurrencyLevels);
+    string OutDir, IReadOnlyList<int> ConcurrencyLevels, int JournalApps, int EventsPerApp, int RoutedApps, int Queries);
 
 public sealed record BenchReport(IReadOnlyList<Figure> Figures, IReadOnlyList<string> Notes);
 
 /// <summary>Runs the chosen scenarios against one engine node; the CLI and the smoke tests both call this.</summary>
 public static class BenchRunner
 {
-    public static readonly IReadOnlyList<string> All = ["deploy", "router", "switch", "concurrency"];
+    public static readonly IReadOnlyList<string> All = ["deploy", "router", "switch", "concurrency", "journal"];
 
     public static async Task<BenchReport> RunAsync(BenchOptions options, Action<string> progress)
     {
@@ -25,6 +25,9 @@ public static class BenchRunner
                 options.SteadyLoad, Path.Combine(options.OutDir, "switch-latency.png"), progress, notes));
         if (options.Scenarios.Contains("concurrency"))
             figures.AddRange(await Concurrency.RunAsync(node, options.BenchDir, options.ConcurrencyLevels, progress, notes));
+        if (options.Scenarios.Contains("journal"))
+            figures.AddRange(await JournalScale.RunAsync(options.EngineDll, options.JournalApps, options.EventsPerApp,
+                options.RoutedApps, options.Queries, progress, notes));
         return new BenchReport(figures, notes);
     }
 }

@@ -21,7 +21,7 @@ public sealed class BenchSmokeTests
         var options = new BenchOptions(Path.Combine(AppContext.BaseDirectory, "engine.dll"), BenchDir(),
             BenchRunner.All.ToHashSet(), DeployRuns: 1, WrkDuration: TimeSpan.FromSeconds(1), WrkRounds: 1,
             Switches: 2, FailingSwitches: 1, SwitchHook: "sleep 1", SteadyLoad: TimeSpan.FromSeconds(1), OutDir: outDir,
-            ConcurrencyLevels: [2]);
+            ConcurrencyLevels: [2], JournalApps: 5, EventsPerApp: 4, RoutedApps: 1, Queries: 5);
         var progress = new List<string>();
         var report = await BenchRunner.RunAsync(options, progress.Add);
 
