@@ -3,4 +3,5 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/ensure-docker.sh
+bash scripts/ensure-bench-tools.sh # the benchmark smoke test runs wrk and nginx
 dotnet test Engine.sln --nologo --logger "console;verbosity=normal"

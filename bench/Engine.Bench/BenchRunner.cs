@@ -1,0 +1,33 @@
+namespace Engine.Bench;
+
+public sealed record BenchOptions(string EngineDll, string BenchDir, IReadOnlySet<string> Scenarios, int DeployRuns,
+    TimeSpan WrkDuration, int WrkRounds, int Switches, int FailingSwitches, string SwitchHook, TimeSpan SteadyLoad,
+    string OutDir, IReadOnlyList<int> ConcurrencyLevels, int JournalApps, int EventsPerApp, int RoutedApps, int Queries);
+
+public sealed record BenchReport(IReadOnlyList<Figure> Figures, IReadOnlyList<string> Notes);
+
+/// <summary>Runs the chosen scenarios against one engine node; the CLI and the smoke tests both call this.</summary>
+public static class BenchRunner
+{
+    public static readonly IReadOnlyList<string> All = ["deploy", "router", "switch", "concurrency", "journal"];
+
+    public static async Task<BenchReport> RunAsync(BenchOptions options, Action<string> progress)
+    {
+        var figures = new List<Figure>();
+        var notes = new List<string>();
+        await using var node = await BenchNode.StartAsync(options.EngineDll);
+        if (options.Scenarios.Contains("deploy"))
+            figures.AddRange(await DeployOverhead.RunAsync(node, options.BenchDir, options.DeployRuns, progress, notes));
+        if (options.Scenarios.Contains("router"))
+            figures.AddRange(await RouterThroughput.RunAsync(node, options.WrkDuration, options.WrkRounds, progress, notes));
+        if (options.Scenarios.Contains("switch"))
+            figures.AddRange(await SwitchUnderLoad.RunAsync(node, options.Switches, options.FailingSwitches, options.SwitchHook,
+                options.SteadyLoad, Path.Combine(options.OutDir, "switch-latency.png"), progress, notes));
+        if (options.Scenarios.Contains("concurrency"))
+            figures.AddRange(await Concurrency.RunAsync(node, options.BenchDir, options.ConcurrencyLevels, progress, notes));
+        if (options.Scenarios.Contains("journal"))
+            figures.AddRange(await JournalScale.RunAsync(options.EngineDll, options.JournalApps, options.EventsPerApp,
+                options.RoutedApps, options.Queries, progress, notes));
+        return new BenchReport(figures, notes);
+    }
+}

@@ -1,0 +1,126 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Http.Json;
+using Microsoft.Data.Sqlite;
+
+namespace Engine.Bench;
+
+/// <summary>Scenario 5: a journal of many events over many apps (env changes, plus a few routed apps): node restart
+/// until the admin API answers and until every routed app serves, the deployments listing and the audit of one app —
+/// each against a raw query over the same SQLite database.</summary>
+public static class JournalScale
+{
+    public static async Task<IReadOnlyList<Figure>> RunAsync(string engineDll, int apps, int eventsPerApp, int routed,
+        int queries, Action<string> progress, List<string> notes)
+    {
+        await using var node = await BenchNode.StartAsync(engineDll);
+        var names = Enumerable.Range(1, apps).Select(i => $"bench-j{i}").ToList();
+        var clock = Stopwatch.StartNew();
+        await FillAsync(node, names, eventsPerApp, progress);
+        using var app = new BenchApp();
+        foreach (var name in names.Take(routed))
+        {
+            progress($"journal scale: deploying {name}");
+            (await node.Cli("deploy", app.Path, "--app", name)).EnsureSuccess($"deploy of {name}");
+        }
+        var events = await ScalarAsync(node, "SELECT COUNT(*) FROM journal");
+        notes.Add($"journal scale: {events} events over {apps} apps ({routed} routed) written in {clock.Elapsed.TotalSeconds:0} s through the admin API");
+
+        var restartAdmin = new List<double>();
+        var restartRouted = new List<double>();
+        var rawReplay = new List<double>();
+        for (var r = 0; r < Math.Max(1, queries / 5); r++)
+        {
+            progress($"journal scale: restart {r + 1}");
+            var restart = Stopwatch.StartNew();
+            await node.RestartAsync();
+            restartAdmin.Add(restart.Elapsed.TotalSeconds);
+            var deadline = DateTime.UtcNow + TimeSpan.FromMinutes(2);
+            foreach (var name in names.Take(routed))
+                while (await node.GetAsync(name) is not { Status: HttpStatusCode.OK })
+                {
+                    if (DateTime.UtcNow > deadline) throw new TimeoutException($"{name} was not served within 2 minutes of the restart");
+                    await Task.Delay(20);
+                }
+            restartRouted.Add(restart.Elapsed.TotalSeconds);
+            rawReplay.Add(await TimeQueryAsync(node, "SELECT persistence_id, sequence_number, message FROM journal ORDER BY ordering"));
+        }
+
+        var probe = names[0];
+        using var http = new HttpClient { BaseAddress = new Uri(node.AdminUrl), Timeout = TimeSpan.FromMinutes(2) };
+        var listing = new List<double>();
+        var rawListing = new List<double>();
+        var audit = new List<double>();
+        var rawAudit = new List<double>();
+        for (var q = 0; q < queries; q++)
+        {
+            progress($"journal scale: queries {q + 1}/{queries}");
+            listing.Add(await TimeGetAsync(http, $"api/apps/{probe}/deployments"));
+            rawListing.Add(await TimeQueryAsync(node, "SELECT persistence_id, sequence_number, message FROM journal " +
+                $"WHERE persistence_id = 'app-{probe}' OR persistence_id LIKE 'deployment-{probe}-v%' ORDER BY ordering"));
+            audit.Add(await TimeGetAsync(http, $"api/apps/{probe}/audit"));
+            rawAudit.Add(await TimeQueryAsync(node, "SELECT j.persistence_id, j.sequence_number, j.message FROM tags t " +
+                $"JOIN journal j ON j.ordering = t.ordering_id WHERE t.tag = 'app:{probe}' ORDER BY t.ordering_id"));
+        }
+        var label = $"5 journal scale ({events} events)";
+        return
+        [
+            new Figure(label, "restart until the admin API answers", "s", Stats.Median(restartAdmin), "raw read of every journal row",
+                Stats.Median(rawReplay), restartAdmin.Count, Stats.Spread(restartAdmin)),
+            new Figure(label, "restart until every routed app serves", "s", Stats.Median(restartRouted), "raw read of every journal row",
+                Stats.Median(rawReplay), restartRouted.Count, Stats.Spread(restartRouted)),
+            new Figure(label, "deployments of one app (admin API)", "s", Stats.Median(listing), "raw query", Stats.Median(rawListing),
+                queries, Stats.Spread(listing, "0.0000")),
+            new Figure(label, "audit of one app (admin API)", "s", Stats.Median(audit), "raw query", Stats.Median(rawAudit),
+                queries, Stats.Spread(audit, "0.0000")),
+        ];
+    }
+
+    /// <summary>Env changes through the admin API, eight at a time: each one is a journal event of its app.</summary>
+    private static async Task FillAsync(BenchNode node, IReadOnlyList<string> names, int eventsPerApp, Action<string> progress)
+    {
+        using var http = new HttpClient { BaseAddress = new Uri(node.AdminUrl), Timeout = TimeSpan.FromMinutes(1) };
+        var work = names.SelectMany(n => Enumerable.Range(1, eventsPerApp).Select(i => (App: n, I: i))).ToList();
+        var done = 0;
+        await Parallel.ForEachAsync(work, new ParallelOptions { MaxDegreeOfParallelism = 8 }, async (w, ct) =>
+        {
+            var body = new { set = new Dictionary<string, string> { [$"K{w.I % 10}"] = $"value-{w.I}" }, unset = Array.Empty<string>() };
+            using var response = await http.PatchAsJsonAsync($"api/apps/{w.App}/env", body, ct);
+            if (!response.IsSuccessStatusCode)
+                throw new InvalidOperationException($"env set on {w.App} answered {(int)response.StatusCode}: {await response.Content.ReadAsStringAsync(ct)}");
+            if (Interlocked.Increment(ref done) % 5000 == 0) progress($"journal scale: {done}/{work.Count} events written");
+        });
+    }
+
+    private static async Task<double> TimeGetAsync(HttpClient http, string path)
+    {
+        var clock = Stopwatch.StartNew();
+        using var response = await http.GetAsync(path);
+        await response.Content.ReadAsByteArrayAsync();
+        response.EnsureSuccessStatusCode();
+        return clock.Elapsed.TotalSeconds;
+    }
+
+    /// <summary>Opens the database read-only, runs the query and reads every column of every row.</summary>
+    private static async Task<double> TimeQueryAsync(BenchNode node, string sql)
+    {
+        var clock = Stopwatch.StartNew();
+        await using var db = new SqliteConnection($"Data Source={node.DatabasePath};Mode=ReadOnly;Pooling=False");
+        await db.OpenAsync();
+        await using var command = db.CreateCommand();
+        command.CommandText = sql;
+        await using var reader = await command.ExecuteReaderAsync();
+        var values = new object[reader.FieldCount];
+        while (await reader.ReadAsync()) reader.GetValues(values);
+        return clock.Elapsed.TotalSeconds;
+    }
+
+    private static async Task<long> ScalarAsync(BenchNode node, string sql)
+    {
+        await using var db = new SqliteConnection($"Data Source={node.DatabasePath};Mode=ReadOnly;Pooling=False");
+        await db.OpenAsync();
+        await using var command = db.CreateCommand();
+        command.CommandText = sql;
+        return (long)(await command.ExecuteScalarAsync())!;
+    }
+}

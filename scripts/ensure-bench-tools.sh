@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# The benchmark peers and load generator from Debian: wrk and nginx. Does nothing when both are there.
+set -euo pipefail
+missing=()
+command -v wrk >/dev/null 2>&1 || missing+=(wrk)
+command -v nginx >/dev/null 2>&1 || missing+=(nginx-light)
+[ ${#missing[@]} -eq 0 ] && exit 0
+as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
+echo "[ensure-bench-tools] installing ${missing[*]}" >&2
+as_root apt-get update -qq
+# The package would start nginx on port 80 where an init system runs; keep it stopped.
+as_root env DEBIAN_FRONTEND=noninteractive RUNLEVEL=1 apt-get install -y -qq "${missing[@]}" >/dev/null

@@ -1,0 +1,43 @@
+using Engine.Bench;
+
+namespace Engine.Tests.Bench;
+
+/// <summary>A short run of every benchmark scenario, so the harness cannot rot. It checks that each scenario measured
+/// both sides and that they served what they should; the figures themselves are for bench/RESULTS.md, not for tests.</summary>
+[Collection(Support.DockerCollection.Name)]
+public sealed class BenchSmokeTests
+{
+    private static string BenchDir()
+    {
+        var dir = new DirectoryInfo(AppContext.BaseDirectory);
+        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Engine.sln"))) dir = dir.Parent;
+        return Path.Combine(dir?.FullName ?? throw new DirectoryNotFoundException("no Engine.sln above the test output"), "bench");
+    }
+
+    [Fact]
+    public async Task Every_scenario_measures_the_engine_and_its_peer()
+    {
+        var outDir = Directory.CreateTempSubdirectory("engine-bench-smoke-").FullName;
+        var options = new BenchOptions(Path.Combine(AppContext.BaseDirectory, "engine.dll"), BenchDir(),
+            BenchRunner.All.ToHashSet(), DeployRuns: 1, WrkDuration: TimeSpan.FromSeconds(1), WrkRounds: 1,
+            Switches: 2, FailingSwitches: 1, SwitchHook: "sleep 1", SteadyLoad: TimeSpan.FromSeconds(1), OutDir: outDir,
+            ConcurrencyLevels: [2], JournalApps: 5, EventsPerApp: 4, RoutedApps: 1, Queries: 5);
+        var progress = new List<string>();
+        var report = await BenchRunner.RunAsync(options, progress.Add);
+
+        Assert.Equal(BenchRunner.All.Order(), report.Figures.Select(f => f.Scenario.Split(' ')[1]).Distinct().Order());
+        // The switch scenario's own verdict: no failed request, no answer from a version before its hook succeeded.
+        Assert.All(report.Figures.Where(f => f.Peer == "target"), f => Assert.True(f.Engine == 0, $"{f.Metric}: {f.Engine}"));
+        Assert.True(new FileInfo(Path.Combine(outDir, "switch-latency.png")).Length > 0, "no latency plot");
+        Assert.All(report.Figures.Where(f => f.Peer != "target"), f =>
+        {
+            Assert.True(double.IsFinite(f.Engine) && f.Engine > 0, $"{f.Scenario} {f.Metric}: engine value {f.Engine}");
+            Assert.True(double.IsFinite(f.PeerValue) && f.PeerValue > 0, $"{f.Scenario} {f.Metric}: peer value {f.PeerValue}");
+        });
+        Assert.NotEmpty(progress);
+        var markdown = ResultsFile.Render(report.Figures, report.Notes, "bash bench/run.sh");
+        Assert.Contains("| 1 deploy overhead |", markdown);
+        Assert.Contains("deploy phases of the engine", markdown);
+        Directory.Delete(outDir, recursive: true);
+    }
+}
