@@ -35,8 +35,10 @@ public sealed class RouteTable(InMemoryConfigProvider proxyConfig, IProxyStateLo
             Destinations = r.Endpoints.Select((e, i) => (Key: $"web-{i + 1}", Value: new DestinationConfig { Address = e }))
                 .Where(d => !r.Down.Contains(d.Value.Address)).ToDictionary(d => d.Key, d => d.Value),
         }).ToList();
-        proxyConfig.Update(routes, clusters);
+        // The fallback reads the snapshot to explain a request YARP has no route for: publish it first, so it never
+        // explains a request with the routes of before.
         _current = next;
+        proxyConfig.Update(routes, clusters);
     }
 
     public string HostFor(string app) => $"{app}.{settings.Domain}";

@@ -20,9 +20,10 @@ public static class RouterEndpoints
             context.Response.ContentType = "text/plain; charset=utf-8";
             await context.Response.WriteAsync(
                 app is null ? $"503: no app is served at '{host}'; use APP.{settings.Domain}\n"
-                : table.Current.Routes.GetValueOrDefault(app) is { AllDown: true }
-                    ? $"503: app '{app}' has no live web container right now (it is being restarted)\n"
-                : table.Current.Routes.ContainsKey(app) ? $"503: app '{app}' runs no web process\n"
+                : table.Current.Routes.GetValueOrDefault(app) is { } route
+                    ? route.Endpoints.Count == 0 ? $"503: app '{app}' runs no web process\n"
+                    : route.AllDown ? $"503: app '{app}' has no live web container right now (it is being restarted)\n"
+                    : $"503: app '{app}' is changing its route; retry\n"
                 : table.Current.KnownApps.Contains(app) ? $"503: app '{app}' has no routed version yet (no successful deployment)\n"
                 : $"503: unknown app '{app}'\n");
         });
