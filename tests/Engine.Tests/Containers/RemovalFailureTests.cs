@@ -14,19 +14,12 @@ public sealed class RemovalFailureTests(SharedNode shared)
     private static AppDir PinnableApp() =>
         new("web: sh /app/web.sh\nworker: touch /tmp/pinned; exec sleep 600\npostdeploy: sleep 4; exit 1\n");
 
-    private static async Task<int> Chattr(string flag, string path)
-    {
-        using var p = Process.Start("chattr", [flag, path]);
-        await p.WaitForExitAsync();
-        return p.ExitCode;
-    }
-
     /// <summary>Waits for the deployment's hook, then makes its worker impossible to remove; returns the pinned file.</summary>
     private async Task<string> PinWorkerAsync(string app, string version)
     {
         await _node.WaitForStatus($"{app}-{version}", "running-hook");
         var file = Path.Combine(await DockerProbe.UpperDirOf(_node.ContainerName($"{app}-{version}-worker-1")), "tmp", "pinned");
-        Assert.Equal(0, await Chattr("+i", file));
+        await Chattr.SetAsync("+i", file);
         return file;
     }
 
@@ -45,7 +38,7 @@ public sealed class RemovalFailureTests(SharedNode shared)
             var worker = _node.ContainerName($"{app}-v1-worker-1");
             await Eventually.Until(() => DockerProbe.StateOf(worker), s => s == "dead", Within, "Docker to fail the worker's removal");
             Assert.Equal("running-hook", await _node.StatusOf($"{app}-v1"));
-            Assert.Equal(0, await Chattr("-i", pinned[0]));
+            await Chattr.SetAsync("-i", pinned[0]);
             var (status, error) = await first;
             Assert.Equal(("hook-error", "the postdeploy hook exited with code 1"), (status, error));
             Assert.Empty(await DockerProbe.ContainersOf(app));
@@ -61,7 +54,7 @@ public sealed class RemovalFailureTests(SharedNode shared)
         }
         finally
         {
-            foreach (var file in pinned) await Chattr("-i", file); // v1's is gone with its container by now
+            foreach (var file in pinned) await Chattr.RunAsync("-i", file); // v1's is gone with its container by now
             await DockerProbe.RemoveAppAsync(app);
         }
     }

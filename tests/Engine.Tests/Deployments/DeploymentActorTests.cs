@@ -11,15 +11,6 @@ namespace Engine.Tests.Deployments;
 public sealed class DeploymentActorTests : EngineTestKit
 {
 
-    /// <summary>Stands in for the app actor: the deployment's messages to its parent reach the test actor.</summary>
-    private sealed class StepParent : ReceiveActor
-    {
-        public StepParent(Props child, IActorRef probe)
-        {
-            var c = Context.ActorOf(child, "child");
-            ReceiveAny(m => { if (Sender.Equals(c)) probe.Forward(m); else c.Forward(m); });
-        }
-    }
 
     private DeploymentCreated Init(string procfile, bool dockerfile = true) =>
         new("app", "app-v1", 1, SourceTar.WriteArchive(DataDir, procfile, dockerfile),

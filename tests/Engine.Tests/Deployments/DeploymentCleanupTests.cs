@@ -10,15 +10,6 @@ namespace Engine.Tests.Deployments;
 /// <summary>A final status is journaled only once Docker confirms the containers gone, or it names what is left.</summary>
 public sealed class DeploymentCleanupTests : EngineTestKit
 {
-    /// <summary>Stands in for the app actor: the deployment's messages to its parent reach the test actor.</summary>
-    private sealed class StepParent : ReceiveActor
-    {
-        public StepParent(Props child, IActorRef probe)
-        {
-            var c = Context.ActorOf(child, "child");
-            ReceiveAny(m => { if (Sender.Equals(c)) probe.Forward(m); else c.Forward(m); });
-        }
-    }
 
     private IActorRef Spawn(string procfile, IActorRef router)
     {

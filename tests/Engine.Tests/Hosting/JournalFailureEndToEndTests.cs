@@ -10,18 +10,6 @@ public sealed class JournalFailureEndToEndTests
 {
     private static readonly TimeSpan Within = TimeSpan.FromSeconds(90);
 
-    /// <summary>Without chattr this test cannot prove anything: it fails rather than skips.</summary>
-    private static async Task Chattr(string flag, string path)
-    {
-        var psi = new ProcessStartInfo("chattr") { RedirectStandardError = true };
-        psi.ArgumentList.Add(flag);
-        psi.ArgumentList.Add(path);
-        using var p = Process.Start(psi)!;
-        var error = await p.StandardError.ReadToEndAsync();
-        await p.WaitForExitAsync();
-        Assert.True(p.ExitCode == 0, $"chattr {flag} {path}: {error}");
-    }
-
     [Fact]
     public async Task While_the_journal_cannot_be_written_commands_fail_at_once_apps_serve_and_the_node_recovers_by_itself()
     {
@@ -32,7 +20,7 @@ public sealed class JournalFailureEndToEndTests
         await node.DeployAsync(dir, app);
         var db = Path.Combine(node.DataDir, "engine.db");
 
-        await Chattr("+i", db);
+        await Chattr.SetAsync("+i", db);
         try
         {
             // An existing app's write (its app actor) and a new app's registration (the registry) both fail clearly.
@@ -46,7 +34,7 @@ public sealed class JournalFailureEndToEndTests
         }
         finally
         {
-            await Chattr("-i", db);
+            await Chattr.SetAsync("-i", db);
         }
 
         // No restart: the node takes writes again by itself.
@@ -73,7 +61,7 @@ public sealed class JournalFailureEndToEndTests
         using var v2 = AppDir.WithHook("sleep 4");
         var deploy = node.Cli("deploy", v2.Path, "--app", app);
         await node.WaitForStatus($"{app}-v2", "running-hook");
-        await Chattr("+i", db);
+        await Chattr.SetAsync("+i", db);
         try
         {
             // The hook ends while the journal is read-only: its outcome cannot be journaled.
@@ -83,7 +71,7 @@ public sealed class JournalFailureEndToEndTests
         }
         finally
         {
-            await Chattr("-i", db);
+            await Chattr.SetAsync("-i", db);
         }
 
         // The journal works again: the deployment goes on (its hook's exit code is still there to read) and ends.

@@ -3,12 +3,7 @@ namespace Engine.Tests.Support;
 /// <summary>A throwaway app directory: a busybox Dockerfile, a web server that names its version, and a Procfile.</summary>
 public sealed class AppDir : IDisposable
 {
-    public const string WebScript = """
-        #!/bin/sh
-        mkdir -p /tmp/www
-        echo "version $CONTAINER_VERSION of $APP" > /tmp/www/index.html
-        exec httpd -f -p "127.0.0.1:$PORT" -h /tmp/www
-        """;
+    public const string WebScript = Engine.Bench.BenchApp.WebScript;
 
     public string Path { get; }
 
