@@ -34,7 +34,7 @@ root.SetAction(async parse =>
     var started = DateTime.UtcNow;
     var report = await BenchRunner.RunAsync(options, line => Console.Error.WriteLine($"[{DateTime.UtcNow - started:mm\\:ss}] {line}"));
     var path = parse.GetValue(output) ?? Path.Combine(benchDir, "RESULTS.md");
-    File.WriteAllText(path, ResultsFile.Render(report.Figures, report.Notes, "bash bench/run.sh"));
+    File.WriteAllText(path, ResultsFile.Render(report.Figures, report.Notes, string.Join(' ', ["bash bench/run.sh", .. args])));
     Console.WriteLine(File.ReadAllText(path));
     return 0;
 });
