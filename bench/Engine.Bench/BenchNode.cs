@@ -93,10 +93,11 @@ public sealed class BenchNode : IAsyncDisposable
     {
         await KillAsync();
         _http.Dispose();
-        // What the node started outlives it: remove its containers and images by its instance label.
+        // What the node started outlives it: remove its containers by its instance label, its images by their tag.
         var instance = File.ReadAllText(Path.Combine(_dataDir, "instance-id")).Trim();
         await Shell.RunAsync("sh", ["-c", $"docker rm -f $(docker ps -aq --filter label=engine.instance={instance}) >/dev/null 2>&1; " +
-            $"docker rmi -f $(docker images -q --filter label=engine.instance={instance}) >/dev/null 2>&1; true"], TimeSpan.FromMinutes(5));
+            $"docker rmi -f $(docker images --format '{{{{.Repository}}}}:{{{{.Tag}}}}' --filter 'reference=engine-apps/*:*-{instance}') >/dev/null 2>&1; true"],
+            TimeSpan.FromMinutes(5));
         Directory.Delete(_dataDir, recursive: true);
     }
 }

@@ -33,11 +33,27 @@ public sealed record ContainerSpec(
 }
 
 /// <summary>An image built for one deployment. The tag carries the engine instance, so two engines sharing a Docker
-/// engine never overwrite each other's images.</summary>
+/// engine never overwrite each other's images; it is also how the engine finds its images again: labels would cost the
+/// legacy builder an extra container step per build.</summary>
 public sealed record ImageSpec(string Tag, string App, string DeploymentId)
 {
+    private const string Repository = "engine-apps";
+
     public static ImageSpec For(string instanceId, string app, string deploymentId, string version) =>
-        new($"engine-apps/{app}:{version}-{instanceId}", app, deploymentId);
+        new($"{Repository}/{app}:{version}-{instanceId}", app, deploymentId);
+
+    /// <summary>Docker's `reference` filter for this instance's images of the app.</summary>
+    public static string ReferenceFilter(string instanceId, string app) => $"{Repository}/{app}:*-{instanceId}";
+
+    /// <summary>The deployment (APP-vN) a tag of this instance was built for; null for any other tag.</summary>
+    public static string? DeploymentOf(string tag, string instanceId, string app)
+    {
+        var prefix = $"{Repository}/{app}:";
+        var suffix = $"-{instanceId}";
+        if (!tag.StartsWith(prefix, StringComparison.Ordinal) || !tag.EndsWith(suffix, StringComparison.Ordinal)
+            || tag.Length <= prefix.Length + suffix.Length) return null;
+        return $"{app}-{tag[prefix.Length..^suffix.Length]}";
+    }
 }
 
 public sealed record ImageSummary(string Id, IReadOnlyList<string> Tags, string DeploymentId);

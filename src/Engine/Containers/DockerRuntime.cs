@@ -26,16 +26,8 @@ public sealed class DockerRuntime(string dockerHost, string instanceId, TimeSpan
             else if (!string.IsNullOrEmpty(m.ErrorMessage)) error = m.ErrorMessage;
         });
         await Call("build the image", ct, Timeout.InfiniteTimeSpan, t => _client.Images.BuildImageFromDockerfileAsync(
-            new ImageBuildParameters
-            {
-                Tags = [tag], Remove = true, ForceRemove = true,
-                Labels = new Dictionary<string, string>
-                {
-                    [ContainerLabels.Instance] = instanceId,
-                    [ContainerLabels.App] = image.App,
-                    [ContainerLabels.Deployment] = image.DeploymentId,
-                },
-            },
+            // No labels: the legacy builder would run one more container step for them; the tag finds the image.
+            new ImageBuildParameters { Tags = [tag], Remove = true, ForceRemove = true },
             context, null, null, progress, t));
         var built = await Call("inspect the built image", ct, async t =>
         {
@@ -189,15 +181,14 @@ public sealed class DockerRuntime(string dockerHost, string instanceId, TimeSpan
             {
                 Filters = new Dictionary<string, IDictionary<string, bool>>
                 {
-                    ["label"] = new Dictionary<string, bool>
-                    {
-                        [$"{ContainerLabels.Instance}={instanceId}"] = true, [$"{ContainerLabels.App}={app}"] = true,
-                    },
+                    ["reference"] = new Dictionary<string, bool> { [ImageSpec.ReferenceFilter(instanceId, app)] = true },
                 },
             }, ct);
-            return (IReadOnlyList<ImageSummary>)images.Select(i => new ImageSummary(i.ID,
-                (i.RepoTags ?? []).Where(t => t != "<none>:<none>").ToList(),
-                i.Labels is not null && i.Labels.TryGetValue(ContainerLabels.Deployment, out var d) ? d : "")).ToList();
+            // One image per tag of ours: an image tagged for two deployments is listed under each.
+            return (IReadOnlyList<ImageSummary>)images
+                .SelectMany(i => (i.RepoTags ?? []).Select(t => (i.ID, Tag: t, Deployment: ImageSpec.DeploymentOf(t, instanceId, app))))
+                .Where(t => t.Deployment is not null)
+                .Select(t => new ImageSummary(t.ID, [t.Tag], t.Deployment!)).ToList();
         });
 
     public Task RemoveImageAsync(string reference, CancellationToken ct) =>

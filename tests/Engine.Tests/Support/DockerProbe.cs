@@ -50,14 +50,14 @@ public static class DockerProbe
         await Client.Containers.StartContainerAsync(created.ID, new ContainerStartParameters());
     }
 
-    /// <summary>Tags of the images labelled with the app, of any engine instance.</summary>
+    /// <summary>Tags of the app's images (engine-apps/APP:vN-INSTANCE), of any engine instance.</summary>
     public static async Task<IReadOnlyList<string>> ImageTagsOf(string app)
     {
         var images = await Client.Images.ListImagesAsync(new ImagesListParameters
         {
-            Filters = new Dictionary<string, IDictionary<string, bool>> { ["label"] = new Dictionary<string, bool> { [$"engine.app={app}"] = true } },
+            Filters = new Dictionary<string, IDictionary<string, bool>> { ["reference"] = new Dictionary<string, bool> { [$"engine-apps/{app}:*"] = true } },
         });
-        return images.SelectMany(i => i.RepoTags ?? []).Where(t => t != "<none>:<none>").Order().ToList();
+        return images.SelectMany(i => i.RepoTags ?? []).Where(t => t.StartsWith($"engine-apps/{app}:")).Distinct().Order().ToList();
     }
 
     /// <summary>Removes the app's images (test cleanup); an image still in use stays.</summary>
