@@ -35,6 +35,11 @@ public static class AdminApi
             DeploymentAsk(apps, id, view => Results.Json(view, ApiJson.Options)));
         api.MapGet("/deployments/{id}/logs", (string id, long? offset, IRequiredActor<AppsRegistryActor> apps) =>
             DeploymentAsk(apps, id, _ => Logs(settings, settings.LogPath(id), offset ?? 0)));
+        api.MapGet("/deployments/{id}/wait", (string id, string? status, long? offset, double? timeout, HttpContext context,
+                IRequiredActor<AppsRegistryActor> apps, ActorSystem system, IHostApplicationLifetime lifetime) =>
+            WaitForChange(settings, apps, system, id, status, offset ?? 0,
+                TimeSpan.FromSeconds(Math.Clamp(timeout ?? DefaultWait.TotalSeconds, 0, MaxWait.TotalSeconds)),
+                CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, lifetime.ApplicationStopping)));
         api.MapGet("/apps/{app}/env", (string app, IRequiredActor<AppsRegistryActor> apps) =>
             Reply(apps, new GetEnv(app)));
         api.MapPatch("/apps/{app}/env", (string app, EnvChange change, IRequiredActor<AppsRegistryActor> apps) =>
@@ -153,6 +158,37 @@ public static class AdminApi
             context.Response.ContentType = "text/plain; charset=utf-8";
             return context.Response.Body.WriteAsync(data).AsTask();
         }
+    }
+
+    private static readonly TimeSpan DefaultWait = TimeSpan.FromSeconds(20);
+    private static readonly TimeSpan MaxWait = TimeSpan.FromSeconds(60);
+
+    /// <summary>A long poll (the CLI's wait for a deployment): answers the deployment once its status differs from
+    /// <paramref name="status"/>, its log holds more than <paramref name="offset"/> bytes or it has finished, else
+    /// after <paramref name="wait"/> (or when the client goes or the node stops) with its state as it is then.</summary>
+    private static async Task<IResult> WaitForChange(EngineSettings settings, IRequiredActor<AppsRegistryActor> apps,
+        ActorSystem system, string id, string? status, long offset, TimeSpan wait, CancellationTokenSource until)
+    {
+        using var _ = until;
+        if (DeploymentId.Validate(id) is { } invalid) return Error(StatusCodes.Status400BadRequest, invalid);
+        var app = DeploymentState.ParseId(id)!.Value.App;
+        using var changes = DeploymentChangeWaiter.Subscribe(system, id);
+        var reply = await AskRaw(apps, new GetDeployment(app, id));
+        if (reply is DeploymentView view && view.Status == status && !DeploymentStatus.IsTerminal(view.Status)
+            && LogLength(settings.LogPath(id)) <= offset)
+        {
+            until.CancelAfter(wait);
+            try { await changes.Woken.WaitAsync(until.Token); }
+            catch (OperationCanceledException) { } // the deadline: answer the state as it is
+            reply = await AskRaw(apps, new GetDeployment(app, id));
+        }
+        return reply is DeploymentView found ? Results.Json(found, ApiJson.Options) : ToResult(reply);
+    }
+
+    private static long LogLength(string path)
+    {
+        var file = new FileInfo(path);
+        return file.Exists ? file.Length : 0;
     }
 
     private static async Task<IResult> DeploymentAsk(IRequiredActor<AppsRegistryActor> apps, string id,

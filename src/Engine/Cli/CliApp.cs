@@ -11,8 +11,6 @@ namespace Engine.Cli;
 /// <summary>`engine serve` runs a node; every other command is a client of a node's admin API.</summary>
 public static class CliApp
 {
-    private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(300);
-
     public static async Task<int> RunAsync(string[] args)
     {
         var root = new RootCommand("engine: a self-hosted deployment engine (Dockerfile + Procfile, postdeploy hook, router)");
@@ -109,15 +107,17 @@ public static class CliApp
             var id = created.GetProperty("id").GetString()!;
             Console.Error.WriteLine($"-----> deployment {id} of {appName} created");
             long offset = 0;
+            string? seen = null;
             JsonElement deployment;
             while (true)
             {
-                deployment = await client.GetJsonAsync($"api/deployments/{EngineClient.Segment(id)}");
+                // A long poll: the node answers as soon as the status or the log changes.
+                deployment = await client.WaitForChangeAsync(id, seen, offset);
                 var (text, next) = await client.GetLogAsync(id, offset);
                 Console.Error.Write(text);
                 offset = next;
-                if (DeploymentStatus.IsTerminal(deployment.GetProperty("status").GetString()!)) break;
-                await Task.Delay(PollInterval);
+                seen = deployment.GetProperty("status").GetString()!;
+                if (DeploymentStatus.IsTerminal(seen)) break;
             }
             var (rest, _) = await client.GetLogAsync(id, offset);
             Console.Error.Write(rest);

@@ -65,6 +65,12 @@ public sealed class EngineClient : IDisposable
         }
     }
 
+    /// <summary>The deployment once it differs from what the caller has seen (its status, or a log longer than
+    /// <paramref name="offset"/> bytes) or has finished; else, after the server's deadline, as it is.</summary>
+    public Task<JsonElement> WaitForChangeAsync(string deploymentId, string? status, long offset) =>
+        GetJsonAsync($"api/deployments/{Segment(deploymentId)}/wait?offset={offset}"
+            + (status is null ? "" : $"&status={Uri.EscapeDataString(status)}"));
+
     /// <summary>Log text from a byte offset, and the offset to ask from next time.</summary>
     public async Task<(string Text, long Next)> GetLogAsync(string deploymentId, long offset)
     {

@@ -193,6 +193,7 @@ public sealed class DeploymentActor : ReceivePersistentActor
     {
         try { File.AppendAllText(_settings.LogPath(_init.DeploymentId), line + "\n"); }
         catch (IOException e) { _log.Warning("cannot write the log of {0}: {1}", _init.DeploymentId, e.Message); }
+        Context.System.EventStream.Publish(new DeploymentChanged(_init.DeploymentId));
     }
 
     private static void TryDelete(string path)

@@ -64,6 +64,10 @@ public sealed record RecoveredInFlight : IDeploymentCommand
 /// <summary>A line of build, start or hook output for the deployment's log.</summary>
 public sealed record DeploymentLogLine(string Text);
 
+/// <summary>On the event stream: the deployment's log grew (every status change writes a line too); wakes the requests
+/// that wait for it.</summary>
+public sealed record DeploymentChanged(string DeploymentId);
+
 public sealed record GetDeploymentView
 {
     public static readonly GetDeploymentView Instance = new();
