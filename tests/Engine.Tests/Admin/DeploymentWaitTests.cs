@@ -42,10 +42,12 @@ public sealed class DeploymentWaitTests(SharedNode shared)
         try
         {
             await _node.WaitForStatus(id, "running-hook");
-            var (_, offset) = await Eventually.Until(() => Log(id), l => l.Text.Contains("hook-begins"), TimeSpan.FromSeconds(60), "the hook's first line");
+            var (_, offset) = await Eventually.Until(() => Log(id), l => l.Text.Contains("\nhook-begins\n"), TimeSpan.FromSeconds(60), "the hook's first line");
 
             // Nothing changes: the deadline answers with the state as it is.
             Assert.Equal((HttpStatusCode.OK, "running-hook"), await Wait(id, "running-hook", offset, 1));
+            var (held, heldNext) = await Log(id);
+            Assert.True(heldNext == offset, held); // so the waits below see exactly what the caller has seen
             // The caller has seen less than there is: at once.
             Assert.Equal((HttpStatusCode.OK, "running-hook"), await Wait(id, "starting", offset, 60).WaitAsync(WellBeforeTheDeadline));
             Assert.Equal((HttpStatusCode.OK, "running-hook"), await Wait(id, "running-hook", 0, 60).WaitAsync(WellBeforeTheDeadline));
