@@ -9,6 +9,8 @@ namespace Engine.Containers;
 public sealed class ContainerSupervisorActor : ReceiveActor
 {
     private static readonly TimeSpan FirstRetryPause = TimeSpan.FromMilliseconds(500);
+    private static readonly TimeSpan FirstReadinessPause = TimeSpan.FromMilliseconds(10);
+    private static readonly TimeSpan LongestReadinessPause = TimeSpan.FromMilliseconds(200);
     private static readonly TimeSpan LongestRetryPause = TimeSpan.FromSeconds(8);
     private readonly IContainerRuntime _runtime;
     private readonly TimeSpan _removalRetry;
@@ -83,6 +85,7 @@ public sealed class ContainerSupervisorActor : ReceiveActor
             ? ids.ToDictionary(kv => kv.Key, kv => ExitWithinAsync(kv.Value.Id, exited, windowEnds.Token, ct))
             : [];
         var stable = Task.WhenAll(exits.Values);
+        var pause = FirstReadinessPause;
         try
         {
             while (true)
@@ -92,17 +95,20 @@ public sealed class ContainerSupervisorActor : ReceiveActor
                     if (exit.IsCompletedSuccessfully && await exit is { } code)
                         return await CrashedAsync(spec, ids[spec].Id,
                             $"exited with code {code} within the {window.TotalSeconds:0.#} s stability window", log, ct);
-                foreach (var (spec, (id, restarts)) in ids)
+                // Docker's state and the ports are asked at once: one round trip's time per pass, not one per container.
+                var webs = ids.Keys.Where(s => s.Port is not null).ToList();
+                var accepting = Task.WhenAll(webs.Select(s => FreePorts.AcceptsAsync(s.Port!.Value, ct)));
+                var states = await Task.WhenAll(ids.Select(async kv => (Spec: kv.Key, kv.Value.Id, kv.Value.Restarts,
+                    State: await _runtime.InspectAsync(kv.Value.Id, ct))));
+                var accepts = await accepting;
+                foreach (var (spec, id, restarts, state) in states)
                 {
-                    var state = await _runtime.InspectAsync(id, ct);
                     if (state is { Running: true, Restarting: false } && state.RestartCount == restarts) continue;
                     var how = state is null ? "disappeared" : state.RestartCount != restarts ? "restarted" : $"exited with code {state.ExitCode}";
                     return await CrashedAsync(spec, id, $"{how} before it was up", log, ct);
                 }
                 if (stable.IsFaulted) await stable; // Docker could not be asked: ContainersFailed with its message
-                var waiting = new List<ContainerSpec>();
-                foreach (var spec in ids.Keys.Where(s => s.Port is not null))
-                    if (!await FreePorts.AcceptsAsync(spec.Port!.Value, ct)) waiting.Add(spec);
+                var waiting = webs.Where((_, i) => !accepts[i]).ToList();
                 if (waiting.Count == 0 && stable.IsCompleted)
                 {
                     log($"{ids.Count} container(s) up");
@@ -112,8 +118,10 @@ public sealed class ContainerSupervisorActor : ReceiveActor
                     return new ContainersFailed(DeploymentStatus.TimeoutError,
                         $"{string.Join(", ", waiting.Select(s => s.Slot))} did not accept connections on $PORT " +
                         $"({string.Join(", ", waiting.Select(s => s.Port))}) within {timeout.TotalSeconds:0.#} s");
-                // Web readiness is polled (TCP); the window is waited on: its end or the first exit wakes us.
-                await Task.WhenAny(waiting.Count > 0 || stable.IsCompleted ? Task.Delay(200, ct) : stable, exited.Task);
+                // Web readiness is polled (TCP), soon at first since most apps listen within milliseconds; the window
+                // is waited on: its end or the first exit wakes us.
+                await Task.WhenAny(waiting.Count > 0 || stable.IsCompleted ? Task.Delay(pause, ct) : stable, exited.Task);
+                pause = NextReadinessPause(pause);
             }
         }
         finally
@@ -121,6 +129,12 @@ public sealed class ContainerSupervisorActor : ReceiveActor
             await windowEnds.CancelAsync(); // ends the Docker waits still open
         }
     }
+
+    /// <summary>The pause between readiness checks: doubles from 10 ms up to 200 ms.</summary>
+    internal static TimeSpan NextReadinessPause(TimeSpan pause) =>
+        pause * 2 < LongestReadinessPause ? pause * 2 : LongestReadinessPause;
+
+    internal static TimeSpan InitialReadinessPause => FirstReadinessPause;
 
     /// <summary>The exit code if the container exits before the window ends, else null.</summary>
     private async Task<long?> ExitWithinAsync(string id, TaskCompletionSource exited, CancellationToken window, CancellationToken ct)

@@ -39,4 +39,16 @@ public sealed class ContainerSupervisorTests : EngineTestKit
         ExpectNoMsg(Window / 2); // web listens at once, but the worker has not proven itself yet
         Assert.Equal(2, ExpectMsg<ContainersUp>(Patience).Containers.Count);
     }
+
+    [Fact]
+    public void Readiness_is_checked_again_within_milliseconds_at_first_and_at_most_five_times_a_second_later()
+    {
+        var pauses = new List<TimeSpan> { ContainerSupervisorActor.InitialReadinessPause };
+        for (var i = 0; i < 10; i++) pauses.Add(ContainerSupervisorActor.NextReadinessPause(pauses[^1]));
+
+        Assert.True(pauses[0] <= TimeSpan.FromMilliseconds(20), $"first pause {pauses[0]}");
+        Assert.True(pauses.Take(4).Sum(p => p.TotalMilliseconds) <= 200, string.Join(", ", pauses));
+        Assert.All(pauses.Zip(pauses.Skip(1)), p => Assert.True(p.Item2 >= p.Item1));
+        Assert.Equal(TimeSpan.FromMilliseconds(200), pauses[^1]);
+    }
 }
