@@ -251,7 +251,14 @@ public static class CliApp
         return code;
     }
 
-    private static void Print(JsonElement json) => Console.WriteLine(JsonSerializer.Serialize(json, ApiJson.Options));
+    /// <summary>As the API writes it (indented, relaxed escaping), without the serializer's start-up cost.</summary>
+    private static void Print(JsonElement json)
+    {
+        var buffer = new MemoryStream();
+        using (var writer = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = true, Encoder = ApiJson.Options.Encoder }))
+            json.WriteTo(writer);
+        Console.WriteLine(System.Text.Encoding.UTF8.GetString(buffer.GetBuffer(), 0, (int)buffer.Length));
+    }
 
     private static void Table(JsonElement rows, params string[] columns)
     {
