@@ -18,11 +18,12 @@ public static class JournalScale
         var clock = Stopwatch.StartNew();
         await FillAsync(node, names, eventsPerApp, progress);
         using var app = new BenchApp();
-        foreach (var name in names.Take(routed))
+        // A few deploys at once: each is its own app, as a user with several apps would run them.
+        await Parallel.ForEachAsync(names.Take(routed), new ParallelOptions { MaxDegreeOfParallelism = 4 }, async (name, _) =>
         {
             progress($"journal scale: deploying {name}");
             (await node.Cli("deploy", app.Path, "--app", name)).EnsureSuccess($"deploy of {name}");
-        }
+        });
         var events = await ScalarAsync(node, "SELECT COUNT(*) FROM journal");
         notes.Add($"journal scale: {events} events over {apps} apps ({routed} routed) written in {clock.Elapsed.TotalSeconds:0} s through the admin API");
 
@@ -56,11 +57,13 @@ public static class JournalScale
         {
             progress($"journal scale: queries {q + 1}/{queries}");
             listing.Add(await TimeGetAsync(http, $"api/apps/{probe}/deployments"));
-            rawListing.Add(await TimeQueryAsync(node, "SELECT persistence_id, sequence_number, message FROM journal " +
-                $"WHERE persistence_id = 'app-{probe}' OR persistence_id LIKE 'deployment-{probe}-v%' ORDER BY ordering"));
+            rawListing.Add(await TimeQueryAsync(node, "SELECT persistence_id, sequence_number, created, message FROM journal " +
+                $"WHERE persistence_id = 'app-{probe}' OR persistence_id LIKE 'deployment-{probe}-v%' ORDER BY ordering", decode: true));
             audit.Add(await TimeGetAsync(http, $"api/apps/{probe}/audit"));
-            rawAudit.Add(await TimeQueryAsync(node, "SELECT j.persistence_id, j.sequence_number, j.message FROM tags t " +
-                $"JOIN journal j ON j.ordering = t.ordering_id WHERE t.tag = 'app:{probe}' ORDER BY t.ordering_id"));
+            // The same rows the audit reads (the app's tag), each event decoded as the audit does.
+            rawAudit.Add(await TimeQueryAsync(node, "SELECT j.persistence_id, j.sequence_number, j.created, j.message FROM tags t " +
+                $"JOIN journal j ON j.ordering = t.ordering_id WHERE t.tag = 'app:{probe}' AND j.deleted = 0 ORDER BY t.ordering_id",
+                decode: true));
         }
         var label = $"5 journal scale ({events} events)";
         return
@@ -76,21 +79,35 @@ public static class JournalScale
         ];
     }
 
-    /// <summary>Env changes through the admin API, eight at a time: each one is a journal event of its app.</summary>
+    /// <summary>Env changes through the admin API, one event per request. Each app first gets its registration (the
+    /// registry journals those one by one), then requests run many at a time across apps, so the journal's writer
+    /// batches events of different apps into one transaction as it would under real load; one app's own events stay
+    /// in order.</summary>
     private static async Task FillAsync(BenchNode node, IReadOnlyList<string> names, int eventsPerApp, Action<string> progress)
     {
-        using var http = new HttpClient { BaseAddress = new Uri(node.AdminUrl), Timeout = TimeSpan.FromMinutes(1) };
-        var work = names.SelectMany(n => Enumerable.Range(1, eventsPerApp).Select(i => (App: n, I: i))).ToList();
+        using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = Concurrency })
+            { BaseAddress = new Uri(node.AdminUrl), Timeout = TimeSpan.FromMinutes(2) };
+        var total = names.Count * eventsPerApp;
         var done = 0;
-        await Parallel.ForEachAsync(work, new ParallelOptions { MaxDegreeOfParallelism = 8 }, async (w, ct) =>
+        async Task Set(string app, int i, CancellationToken ct)
         {
-            var body = new { set = new Dictionary<string, string> { [$"K{w.I % 10}"] = $"value-{w.I}" }, unset = Array.Empty<string>() };
-            using var response = await http.PatchAsJsonAsync($"api/apps/{w.App}/env", body, ct);
+            var body = new { set = new Dictionary<string, string> { [$"K{i % 10}"] = $"value-{i}" }, unset = Array.Empty<string>() };
+            using var response = await http.PatchAsJsonAsync($"api/apps/{app}/env", body, ct);
             if (!response.IsSuccessStatusCode)
-                throw new InvalidOperationException($"env set on {w.App} answered {(int)response.StatusCode}: {await response.Content.ReadAsStringAsync(ct)}");
-            if (Interlocked.Increment(ref done) % 5000 == 0) progress($"journal scale: {done}/{work.Count} events written");
+                throw new InvalidOperationException($"env set on {app} answered {(int)response.StatusCode}: {await response.Content.ReadAsStringAsync(ct)}");
+            if (Interlocked.Increment(ref done) % 5000 == 0) progress($"journal scale: {done}/{total} events written");
+        }
+        var options = new ParallelOptions { MaxDegreeOfParallelism = Concurrency };
+        if (eventsPerApp == 0) return;
+        await Parallel.ForEachAsync(names, options, (app, ct) => new ValueTask(Set(app, 1, ct)));
+        await Parallel.ForEachAsync(names, options, async (app, ct) =>
+        {
+            for (var i = 2; i <= eventsPerApp; i++) await Set(app, i, ct);
         });
     }
+
+    /// <summary>Requests in flight while filling the journal.</summary>
+    private const int Concurrency = 64;
 
     private static async Task<double> TimeGetAsync(HttpClient http, string path)
     {
@@ -101,8 +118,10 @@ public static class JournalScale
         return clock.Elapsed.TotalSeconds;
     }
 
-    /// <summary>Opens the database read-only, runs the query and reads every column of every row.</summary>
-    private static async Task<double> TimeQueryAsync(BenchNode node, string sql)
+    /// <summary>Opens the database read-only, runs the query and reads every column of every row; with
+    /// <paramref name="decode"/>, also parses the last column (the event's JSON) and reads its type, as a person
+    /// querying the journal by hand would need to.</summary>
+    private static async Task<double> TimeQueryAsync(BenchNode node, string sql, bool decode = false)
     {
         var clock = Stopwatch.StartNew();
         await using var db = new SqliteConnection($"Data Source={node.DatabasePath};Mode=ReadOnly;Pooling=False");
@@ -111,7 +130,15 @@ public static class JournalScale
         command.CommandText = sql;
         await using var reader = await command.ExecuteReaderAsync();
         var values = new object[reader.FieldCount];
-        while (await reader.ReadAsync()) reader.GetValues(values);
+        var types = 0;
+        while (await reader.ReadAsync())
+        {
+            reader.GetValues(values);
+            if (!decode) continue;
+            using var json = System.Text.Json.JsonDocument.Parse((byte[])values[^1]);
+            if (json.RootElement.TryGetProperty("$type", out _)) types++;
+        }
+        if (decode && types == 0) throw new InvalidOperationException($"no event decoded by: {sql}");
         return clock.Elapsed.TotalSeconds;
     }
 

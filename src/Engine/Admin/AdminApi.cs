@@ -62,9 +62,9 @@ public static class AdminApi
         });
         api.MapGet("/apps/{app}/audit", async (string app, IRequiredActor<AppsRegistryActor> apps, ActorSystem system) =>
         {
-            var found = await AskRaw(apps, new GetApp(app));
-            return found is AppView
-                ? Results.Json(await AuditLog.ForAppAsync(system, app), ApiJson.Options)
+            var found = await AskRaw(apps, new GetAuditSources(app));
+            return found is AuditSources sources
+                ? Results.Json(await AuditLog.ForAppAsync(system, sources), ApiJson.Options)
                 : ToResult(found);
         });
     }

@@ -27,6 +27,8 @@ public sealed class AppActor : ReceivePersistentActor
     private int _restoreAttempts;
     /// <summary>Who waits for the event being persisted: told at once when the journal cannot take it.</summary>
     private IActorRef _awaitingJournal = ActorRefs.Nobody;
+    /// <summary>Finished deployments being passivated (by actor name), with what came for them meanwhile.</summary>
+    private readonly Dictionary<string, List<(object Message, IActorRef Sender)>> _passivating = [];
 
     public static Props Props(string app, EngineSettings settings, IContainerRuntime runtime, IActorRef router) =>
         Akka.Actor.Props.Create(() => new AppActor(app, settings, runtime, router));
@@ -57,14 +59,32 @@ public sealed class AppActor : ReceivePersistentActor
         });
         Command<GetEnv>(_ => Sender.Tell(_state.EnvView));
         Command<GetApp>(_ => Sender.Tell(View));
-        Command<GetDeployments>(_ => Task.WhenAll(_state.Deployments.Select(d =>
-                Deployment(d.Id).Ask<DeploymentView>(GetDeploymentView.Instance, AskTimeout)))
-            .PipeTo(Sender, success: views => views));
+        // Finished deployments answer from the app's own record; only running ones (and ends journaled before outcomes
+        // were kept) ask their actor.
+        Command<GetDeployments>(g =>
+        {
+            if (_state.Deployments.All(d => _state.ViewOf(d) is not null))
+                Sender.Tell(_state.Deployments.Select(d => _state.ViewOf(d)!).ToArray());
+            else Task.WhenAll(_state.Deployments.Select(d => _state.ViewOf(d) is { } view
+                    ? Task.FromResult(view)
+                    : Self.Ask<DeploymentView>(new GetDeployment(g.App, d.Id), AskTimeout)))
+                .PipeTo(Sender, success: views => views);
+        });
         Command<GetDeployment>(g =>
         {
-            if (_state.Find(g.DeploymentId) is null)
+            if (_state.Find(g.DeploymentId) is not { } d)
                 Sender.Tell(new AppError($"deployment '{g.DeploymentId}' not found", NotFound: true));
-            else Deployment(g.DeploymentId).Forward(GetDeploymentView.Instance);
+            else if (_state.ViewOf(d) is { } view) Sender.Tell(view);
+            else Send(g.DeploymentId, GetDeploymentView.Instance, Sender);
+        });
+        Command<PassivateDeployment>(p =>
+        {
+            var name = DeploymentActor.NameFor(p.DeploymentId);
+            if (!_state.Ended.ContainsKey(p.DeploymentId) || _passivating.ContainsKey(name) || Context.Child(name) is not { } child
+                || child.IsNobody() || !child.Equals(Sender)) return;
+            _passivating[name] = [];
+            // A message, not a system stop: whatever the app sent it before is handled first.
+            child.Tell(PoisonPill.Instance);
         });
         Command<PromoteDeployment>(p =>
         {
@@ -85,7 +105,7 @@ public sealed class AppActor : ReceivePersistentActor
         {
             if (_running == f.DeploymentId) _running = null;
             if (_state.Ended.ContainsKey(f.DeploymentId) || _state.Find(f.DeploymentId) is null) StartNext();
-            else Persist(new DeploymentEnded(_state.Name, f.DeploymentId, f.Status, DateTimeOffset.UtcNow), e =>
+            else Persist(new DeploymentEnded(_state.Name, f.DeploymentId, f.Status, DateTimeOffset.UtcNow, f.Error, f.FinishedAt), e =>
             {
                 _state = _state.Apply(e);
                 PruneImages();
@@ -127,6 +147,12 @@ public sealed class AppActor : ReceivePersistentActor
                 e => _state = _state.Apply(e));
         });
         Command<GetContainerRestarts>(_ => Sender.Tell(new ContainerRestartsView(_state.Restarts)));
+        Command<GetAuditSources>(g => Sender.Tell(new AuditSources(_state.Name,
+        [
+            .. g.Registration is { } registered ? [registered] : Array.Empty<JournalRange>(),
+            new JournalRange(PersistenceId, 1, LastSequenceNr),
+            .. _state.Deployments.Select(d => new JournalRange(DeploymentActor.NameFor(d.Id), 1, long.MaxValue)),
+        ])));
     }
 
     private IActorRef Keeper => Context.Child("keeper") is { } k && !k.IsNobody()
@@ -137,6 +163,13 @@ public sealed class AppActor : ReceivePersistentActor
     /// recover it once, which ends it as aborted; if it stops again, the app records it as ended and moves on.</summary>
     private void OnDeploymentStopped(string childName)
     {
+        if (_passivating.Remove(childName, out var meanwhile))
+        {
+            // What came while it stopped goes to its next incarnation, recovered from the journal.
+            foreach (var (message, sender) in meanwhile)
+                Deployment(childName[DeploymentActor.NameFor("").Length..]).Tell(message, sender);
+            return;
+        }
         if (_state.Pending.FirstOrDefault(d => DeploymentActor.NameFor(d.Id) == childName) is not { } stopped) return;
         if (_running == stopped.Id) _running = null;
         if (_revived.Add(stopped.Id))
@@ -145,7 +178,8 @@ public sealed class AppActor : ReceivePersistentActor
             Deployment(stopped.Id);
             StartNext();
         }
-        else Persist(new DeploymentEnded(_state.Name, stopped.Id, DeploymentStatus.Aborted, DateTimeOffset.UtcNow), e =>
+        else Persist(new DeploymentEnded(_state.Name, stopped.Id, DeploymentStatus.Aborted, DateTimeOffset.UtcNow,
+            "the deployment stopped unexpectedly twice", DateTimeOffset.UtcNow), e =>
         {
             _log.Error("{0}: deployment {1} stopped again; recorded as aborted", _state.Name, stopped.Id);
             _state = _state.Apply(e);
@@ -180,6 +214,10 @@ public sealed class AppActor : ReceivePersistentActor
         base.OnRecoveryFailure(reason, message);
     }
 
+    /// <summary>The view of an app that never had a deployment.</summary>
+    public static AppView IdleView(string app, EngineSettings settings) =>
+        new(app, null, null, 0, $"http://{app}.{settings.Domain}:{settings.RouterPort}/");
+
     private AppView View => new(_state.Name, _state.Routed is { } r ? $"v{r.Version}" : null, _state.Routed?.DeploymentId,
         _state.Deployments.Count, $"http://{_state.Name}.{_settings.Domain}:{_settings.RouterPort}/");
 
@@ -189,7 +227,8 @@ public sealed class AppActor : ReceivePersistentActor
     private void OnRecovered()
     {
         _router.Tell(new AppKnown(_state.Name));
-        Reconcile();
+        // Containers only ever come from a deployment: an app without any has none to restore or remove.
+        if (_state.Deployments.Count > 0) Reconcile();
         PruneImages();
         StartNext();
     }
@@ -226,7 +265,14 @@ public sealed class AppActor : ReceivePersistentActor
     {
         if (_running is not null && !_state.Ended.ContainsKey(_running)) return;
         _running = _state.Pending.FirstOrDefault()?.Id;
-        if (_running is not null) Deployment(_running).Tell(StartDeployment.Instance);
+        if (_running is not null) Send(_running, StartDeployment.Instance, Self);
+    }
+
+    /// <summary>To a deployment's actor, recovering it when needed; held back while it is being passivated.</summary>
+    private void Send(string deploymentId, object message, IActorRef sender)
+    {
+        if (_passivating.TryGetValue(DeploymentActor.NameFor(deploymentId), out var meanwhile)) meanwhile.Add((message, sender));
+        else Deployment(deploymentId).Tell(message, sender);
     }
 
     private IActorRef Deployment(string id)

@@ -23,6 +23,16 @@ public sealed record GetDeployment(string App, string DeploymentId) : IAppMessag
 public sealed record GetApp(string App) : IAppMessage;                                // -> AppView
 public sealed record GetContainerRestarts(string App) : IAppMessage;                  // -> ContainerRestartsView
 
+/// <summary>Where the app's history lies in the journal (-> AuditSources). The registry fills in where it journaled the
+/// app's registration.</summary>
+public sealed record GetAuditSources(string App, JournalRange? Registration = null) : IAppMessage;
+
+/// <summary>Events <paramref name="From"/>..<paramref name="To"/> (sequence numbers) of one persistence id.</summary>
+public sealed record JournalRange(string PersistenceId, long From, long To);
+
+/// <summary>Every journal range that holds events of the app: its registration, its own events, its deployments'.</summary>
+public sealed record AuditSources(string App, IReadOnlyList<JournalRange> Ranges);
+
 public sealed record ListApps                                                         // -> AppView[]
 {
     public static readonly ListApps Instance = new();
@@ -51,4 +61,8 @@ public sealed record PromoteDeployment(string DeploymentId, int Version, IReadOn
 public sealed record DeploymentPromoted(string DeploymentId);
 
 /// <summary>From a deployment that reached a final status and cleaned up after itself.</summary>
-public sealed record DeploymentFinished(string DeploymentId, string Status);
+public sealed record DeploymentFinished(string DeploymentId, string Status, string? Error = null, DateTimeOffset? FinishedAt = null);
+
+/// <summary>From a finished deployment that has been idle a while: stop me. The app stops it after what it already
+/// sent it, and keeps what comes for it meanwhile for its next incarnation.</summary>
+public sealed record PassivateDeployment(string DeploymentId);

@@ -3,7 +3,13 @@ using Engine.Deployments;
 
 namespace Engine.Apps;
 
-public sealed record AppRegistered(string App, DateTimeOffset At) : IAppEvent;
+/// <summary><paramref name="Idle"/>: registered by an env change, no deployment yet (until <see cref="AppDeploying"/>):
+/// such an app has no container or route to restore, so it is not started at boot. Null in entries journaled before
+/// it existed: such apps are started at boot.</summary>
+public sealed record AppRegistered(string App, DateTimeOffset At, bool? Idle = null) : IAppEvent;
+
+/// <summary>The registry's note that an idle app got its first deployment: from now on it is started at boot.</summary>
+public sealed record AppDeploying(string App, DateTimeOffset At);
 
 public sealed record EnvChanged(string App, IReadOnlyDictionary<string, string> Set, IReadOnlyList<string> Unset,
     DateTimeOffset At) : IAppEvent;
@@ -15,8 +21,10 @@ public sealed record DeploymentQueued(string App, string DeploymentId, int Versi
 public sealed record DeploymentRouted(string App, string DeploymentId, int Version, IReadOnlyList<ContainerSpec> Containers,
     DateTimeOffset At) : IAppEvent, IAboutDeployment;
 
-public sealed record DeploymentEnded(string App, string DeploymentId, string Status, DateTimeOffset At)
-    : IAppEvent, IAboutDeployment;
+/// <summary><paramref name="Error"/> and <paramref name="FinishedAt"/> are the deployment's own, so the app answers for a
+/// finished deployment without recovering its actor; entries journaled before they existed hold no FinishedAt.</summary>
+public sealed record DeploymentEnded(string App, string DeploymentId, string Status, DateTimeOffset At,
+    string? Error = null, DateTimeOffset? FinishedAt = null) : IAppEvent, IAboutDeployment;
 
 /// <summary>A routed container exited after its deployment was over and the engine started it again.</summary>
 public sealed record ContainerRestarted(string App, string DeploymentId, string Slot, long? ExitCode, DateTimeOffset At)

@@ -10,6 +10,9 @@ public sealed record DeploymentRef(string Id, int Version, string ArchivePath, I
 /// <summary>How often the engine restarted one container slot of a deployment, and the exit code it last found.</summary>
 public sealed record SlotRestarts(int Count, long? LastExitCode);
 
+/// <summary>How a deployment ended, as the deployment itself recorded it.</summary>
+public sealed record DeploymentOutcome(string Status, string? Error, DateTimeOffset FinishedAt);
+
 public sealed record RoutedRelease(string DeploymentId, int Version, IReadOnlyList<ContainerSpec> Containers);
 
 /// <summary>One app: its environment, its deployments in order, which have ended, and which one holds the traffic.</summary>
@@ -18,6 +21,8 @@ public sealed record AppState(string Name)
     public ImmutableSortedDictionary<string, string> Env { get; init; } = ImmutableSortedDictionary<string, string>.Empty;
     public ImmutableList<DeploymentRef> Deployments { get; init; } = [];
     public ImmutableDictionary<string, string> Ended { get; init; } = ImmutableDictionary<string, string>.Empty;
+    /// <summary>Of ended deployments whose end carried the deployment's own error and time.</summary>
+    public ImmutableDictionary<string, DeploymentOutcome> Outcomes { get; init; } = ImmutableDictionary<string, DeploymentOutcome>.Empty;
     public RoutedRelease? Routed { get; init; }
 
     /// <summary>By `DEPLOYMENT/SLOT`.</summary>
@@ -31,6 +36,12 @@ public sealed record AppState(string Name)
     public IEnumerable<DeploymentRef> Pending => Deployments.Where(d => !Ended.ContainsKey(d.Id));
 
     public DeploymentRef? Find(string id) => Deployments.FirstOrDefault(d => d.Id == id);
+
+    /// <summary>A finished deployment's view from the app's own record; null while it runs (or for an end journaled
+    /// before outcomes were kept): then only its actor knows.</summary>
+    public DeploymentView? ViewOf(DeploymentRef d) => Outcomes.TryGetValue(d.Id, out var o)
+        ? new DeploymentView(d.Id, Name, $"v{d.Version}", o.Status, d.QueuedAt, o.FinishedAt, o.Error)
+        : null;
 
     /// <summary>Ended deployments whose images can go: every failed one, and successful ones older than the last
     /// <paramref name="keptReleases"/>; never the routed release.</summary>
@@ -76,7 +87,11 @@ public sealed record AppState(string Name)
             Deployments = Deployments.Add(new DeploymentRef(q.DeploymentId, q.Version, q.ArchivePath, q.Env, q.At)),
         },
         DeploymentRouted r => this with { Routed = new RoutedRelease(r.DeploymentId, r.Version, r.Containers) },
-        DeploymentEnded x => this with { Ended = Ended.SetItem(x.DeploymentId, x.Status) },
+        DeploymentEnded x => this with
+        {
+            Ended = Ended.SetItem(x.DeploymentId, x.Status),
+            Outcomes = x.FinishedAt is { } at ? Outcomes.SetItem(x.DeploymentId, new DeploymentOutcome(x.Status, x.Error, at)) : Outcomes,
+        },
         ContainerRestarted c => this with
         {
             Restarts = Restarts.SetItem(RestartKey(c.DeploymentId, c.Slot),

@@ -3,6 +3,7 @@ using Akka.Event;
 using Akka.Persistence;
 using Engine.Containers;
 using Engine.Hosting;
+using Engine.Routing;
 
 namespace Engine.Apps;
 
@@ -19,6 +20,10 @@ public sealed class AppsRegistryActor : ReceivePersistentActor, IWithTimers
     private readonly IActorRef _router;
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly SortedSet<string> _apps = [];
+    /// <summary>Apps that never had a deployment: nothing of theirs runs, so their actor starts only when asked.</summary>
+    private readonly HashSet<string> _idle = [];
+    /// <summary>The sequence number of each app's registration, for its audit.</summary>
+    private readonly Dictionary<string, long> _registeredAt = [];
     /// <summary>Apps whose actor stopped, with the reason and how often in a row; revived by a timer.</summary>
     private readonly Dictionary<string, (string Reason, int Attempts, DateTime At)> _down = [];
     private readonly Dictionary<string, (string Reason, int Attempts, DateTime At)> _revived = [];
@@ -44,11 +49,20 @@ public sealed class AppsRegistryActor : ReceivePersistentActor, IWithTimers
             // registry and take every app down: skip it, loudly.
             if (Refuse(r.App) is { } invalid)
                 _log.Error("skipping app {0} found in the journal (event {1}): {2}", Printable(r.App), LastSequenceNr, invalid);
-            else _apps.Add(r.App);
+            else
+            {
+                _apps.Add(r.App);
+                _registeredAt[r.App] = LastSequenceNr;
+                if (r.Idle == true) _idle.Add(r.App);
+            }
         });
+        Recover<AppDeploying>(d => _idle.Remove(d.App));
         Recover<RecoveryCompleted>(_ =>
         {
-            foreach (var app in _apps) App(app);
+            // Only apps that may have containers, routes or deployments to restore start now; idle ones on demand.
+            foreach (var app in _apps)
+                if (_idle.Contains(app)) _router.Tell(new AppKnown(app));
+                else App(app);
             RemoveOrphansAsync(_apps.ToHashSet()).PipeTo(Self, failure: e => new Status.Failure(e));
         });
 
@@ -57,21 +71,42 @@ public sealed class AppsRegistryActor : ReceivePersistentActor, IWithTimers
             if (Refuse(m.App) is { } invalid) Sender.Tell(new AppError(invalid));
             else if (_down.TryGetValue(m.App, out var down))
                 Sender.Tell(new AppError($"{down.Reason}; retrying", Unavailable: true));
+            else if (m is GetAuditSources { Registration: null } audit && _apps.Contains(m.App))
+                App(m.App).Forward(_registeredAt.TryGetValue(m.App, out var at)
+                    ? audit with { Registration = new JournalRange(PersistenceId, at, at) }
+                    : audit);
+            // An idle app has no container to reconcile: no need to start it for that.
+            else if (m is ReconcileContainers && _idle.Contains(m.App)) { }
+            else if (_apps.Contains(m.App) && m is CreateDeployment && _idle.Contains(m.App))
+            {
+                _awaitingJournal = Sender;
+                Persist(new AppDeploying(m.App, DateTimeOffset.UtcNow), e =>
+                {
+                    _awaitingJournal = ActorRefs.Nobody;
+                    _idle.Remove(e.App);
+                    App(e.App).Forward(m);
+                });
+            }
             else if (_apps.Contains(m.App)) App(m.App).Forward(m);
             else if (m is ICreatesApp)
             {
                 _awaitingJournal = Sender;
-                Persist(new AppRegistered(m.App, DateTimeOffset.UtcNow), e =>
+                Persist(new AppRegistered(m.App, DateTimeOffset.UtcNow, Idle: m is not CreateDeployment), e =>
                 {
                     _awaitingJournal = ActorRefs.Nobody;
                     _apps.Add(e.App);
+                    _registeredAt[e.App] = LastSequenceNr;
+                    if (e.Idle == true) _idle.Add(e.App);
                     App(e.App).Forward(m);
                 });
             }
             else Sender.Tell(new AppError($"app '{m.App}' not found", NotFound: true));
         });
+        // An idle app's view is known without its actor: no routed version, no deployment.
         Command<ListApps>(_ => Task.WhenAll(_apps.Where(a => !_down.ContainsKey(a))
-                .Select(a => App(a).Ask<AppView>(new GetApp(a), AskTimeout)))
+                .Select(a => _idle.Contains(a)
+                    ? Task.FromResult(AppActor.IdleView(a, _settings))
+                    : App(a).Ask<AppView>(new GetApp(a), AskTimeout)))
             .PipeTo(Sender, success: views => views));
         Command<AppUnavailable>(u =>
         {

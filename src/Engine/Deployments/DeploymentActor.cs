@@ -14,6 +14,9 @@ namespace Engine.Deployments;
 /// children (build, containers, hook), its app and the router. All decisions live in <see cref="DeploymentState"/>.</summary>
 public sealed class DeploymentActor : ReceivePersistentActor
 {
+    /// <summary>A finished deployment stays this long after its last message (late log lines, queries), then asks its
+    /// app to stop it: the app answers for it from its own record, so memory does not grow with finished ones.</summary>
+    public static readonly TimeSpan IdleAfterEnd = TimeSpan.FromSeconds(2);
     private readonly DeploymentCreated _init;
     private readonly EngineSettings _settings;
     private readonly IContainerRuntime _runtime;
@@ -69,9 +72,15 @@ public sealed class DeploymentActor : ReceivePersistentActor
         Command<AppError>(e => _log.Warning("{0}: the app refused: {1}", _state.Id, e.Error));
         Command<DeploymentLogLine>(l => AppendLog(l.Text));
         Command<GetDeploymentView>(_ => Sender.Tell(_state.View));
+        Command<ReceiveTimeout>(_ =>
+        {
+            if (!_state.IsTerminal) return;
+            Context.SetReceiveTimeout(null);
+            Context.Parent.Tell(new PassivateDeployment(_state.Id));
+        });
     }
 
-    private DeploymentFinished Finished => new(_state.Id, _state.Status);
+    private DeploymentFinished Finished => new(_state.Id, _state.Status, _state.Error, _state.FinishedAt);
 
     private IActorRef Supervisor => Child("containers", () => ContainerSupervisorActor.Props(_runtime, _settings.RemovalRetry));
 
@@ -85,6 +94,8 @@ public sealed class DeploymentActor : ReceivePersistentActor
             Persist<IDeploymentEvent>(_init, e => { _state = _state.Apply(e); AppendLog($"-----> {_state.VersionLabel} queued"); });
             return;
         }
+        // Recovered on demand (a query, the app's queue after a restart): it answers, then goes again when idle.
+        if (_state.IsTerminal) Context.SetReceiveTimeout(IdleAfterEnd);
         switch (_state.AfterRestart)
         {
             case RestartStep.ResumeSwitch:
@@ -176,6 +187,7 @@ public sealed class DeploymentActor : ReceivePersistentActor
                 _timeout?.Cancel();
                 TryDelete(_state.ArchivePath);
                 Context.Parent.Tell(Finished);
+                Context.SetReceiveTimeout(IdleAfterEnd);
                 break;
         }
     }

@@ -17,6 +17,8 @@ public sealed class EventSerializationTests : TestKit
         app = app.Apply(env);
         var queued = app.DecideDeployment(new CreateDeployment("app", "/tmp/a.tar"), At);
         yield return new AppRegistered("app", At);
+        yield return new AppRegistered("app", At, Idle: true);
+        yield return new AppDeploying("app", At);
         yield return env;
         yield return queued;
 
@@ -38,6 +40,7 @@ public sealed class EventSerializationTests : TestKit
         yield return new ContainerRestarted("app", s.Id, "web-1", 137, At);
         yield return new DeploymentFailed("app", s.Id, "hook-error", "exit 3", At);
         yield return new DeploymentEnded("app", s.Id, s.Status, At);
+        yield return new DeploymentEnded("app", s.Id, "hook-error", At, "exit 3", At);
     }
 
     public static TheoryData<string> Procfiles => new() { "none", "web: serve\nworker: work\npostdeploy: migrate\n" };
