@@ -1,8 +1,4 @@
 using Akka.Actor;
-using Akka.Persistence.Query;
-using Akka.Persistence.Sql.Query;
-using Akka.Streams;
-using Akka.Streams.Dsl;
 using Engine.Apps;
 using Engine.Deployments;
 
@@ -21,18 +17,17 @@ public static class AuditLog
         c.Unset.Count > 0 ? "unset " + string.Join(", ", c.Unset.Order()) : null,
     }.OfType<string>());
 
-    /// <summary>The app's events (those its tag files) in journal order. Read by persistence id, which SQLite finds by
-    /// index, rather than by tag: the plugin's tag query scans the journal from the given offset on SQLite (about 1 s
-    /// at 100k events). Only for an app that exists: its registration wrote the journal tables the query reads.</summary>
+    private static readonly TimeSpan ReplayTimeout = TimeSpan.FromSeconds(30);
+
+    /// <summary>The app's events (those its tag files: its registration, its own, its deployments'), oldest first.
+    /// Read per persistence id through the journal, which SQLite finds by index; see <see cref="JournalReplayActor"/>.</summary>
     public static async Task<IReadOnlyList<AuditEntry>> ForAppAsync(ActorSystem system, AuditSources sources)
     {
-        var journal = PersistenceQuery.Get(system).ReadJournalFor<SqlReadJournal>(SqlReadJournal.Identifier);
-        var materializer = system.Materializer();
-        var parts = await Task.WhenAll(sources.Ranges.Select(r => journal.CurrentEventsByPersistenceId(r.PersistenceId, r.From, r.To)
-            .RunWith(Sink.Seq<EventEnvelope>(), materializer)));
+        var parts = await Task.WhenAll(sources.Ranges.Select(r => JournalReplayActor.ReplayAsync(system, r, ReplayTimeout)));
         var envelopes = parts.SelectMany(p => p)
-            .Where(e => e.Event is IAppEvent a && a.App == sources.App)
-            .OrderBy(e => ((Sequence)e.Offset).Value);
+            .Where(e => e.Payload is IAppEvent a && a.App == sources.App)
+            .OrderBy(e => e.Timestamp).ThenBy(e => e.PersistenceId, StringComparer.Ordinal).ThenBy(e => e.SequenceNr)
+            .Select(e => (e.SequenceNr, e.Timestamp, e.PersistenceId, Event: e.Payload));
         return envelopes.Select(e => new AuditEntry(
             e.SequenceNr,
             new DateTime(e.Timestamp, DateTimeKind.Utc).ToString("O"),
