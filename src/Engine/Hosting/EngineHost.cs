@@ -35,11 +35,13 @@ public static class EngineHost
         builder.Services.AddReverseProxy().LoadFromMemory([], []);
         builder.Services.AddSingleton(sp => new RouteTable(sp.GetRequiredService<InMemoryConfigProvider>(),
             sp.GetRequiredService<IProxyStateLookup>(), settings));
+        builder.Services.AddSingleton<DrainWatch>();
 
         builder.Services.AddAkka("engine", (akka, sp) =>
         {
             var runtime = sp.GetRequiredService<IContainerRuntime>();
             var table = sp.GetRequiredService<RouteTable>();
+            var drains = sp.GetRequiredService<DrainWatch>();
             akka.ConfigureLoggers(l => l.AddLoggerFactory())
                 // SQLite has a single writer.
                 .AddHocon("akka.persistence.journal.sql.parallelism = 1", HoconAddMode.Prepend)
@@ -51,7 +53,7 @@ public static class EngineHost
                     journalBuilder: j => j.AddEventAdapter<EnvSealingAdapter>("env-sealing", [typeof(IAppEvent)]))
                 .WithActors((system, registry) =>
                 {
-                    var router = system.ActorOf(RouterActor.Props(table, settings), "router");
+                    var router = system.ActorOf(RouterActor.Props(table, drains, settings), "router");
                     registry.Register<RouterActor>(router);
                     // Akka stops a persistent actor whose journal write failed: the backoff supervisor brings the
                     // registry back once the journal works again, and answers for it meanwhile.
@@ -69,11 +71,20 @@ public static class EngineHost
         var web = builder.Build();
         web.UseAdminGuard(settings);
         web.MapAdminApi(settings);
-        web.MapReverseProxy(proxy => proxy.Use((context, next) =>
+        var drainWatch = web.Services.GetRequiredService<DrainWatch>();
+        web.MapReverseProxy(proxy => proxy.Use(async (context, next) =>
         {
-            if (context.Connection.LocalPort == settings.RouterPort) return next();
-            context.Response.StatusCode = StatusCodes.Status404NotFound; // apps are served on the router port only
-            return Task.CompletedTask;
+            if (context.Connection.LocalPort != settings.RouterPort)
+            {
+                context.Response.StatusCode = StatusCodes.Status404NotFound; // apps are served on the router port only
+                return;
+            }
+            try { await next(); }
+            finally
+            {
+                // YARP has decremented the destination's in-flight count by now: a drain waiting on it may be over.
+                if (context.GetReverseProxyFeature().ProxiedDestination is { } destination) drainWatch.Ended(destination);
+            }
         }));
         web.MapRouterFallback(settings, web.Services.GetRequiredService<RouteTable>());
         return web;
