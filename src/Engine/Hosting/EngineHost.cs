@@ -10,9 +10,6 @@ using Engine.Deployments;
 using Engine.Routing;
 using Engine.Secrets;
 using LinqToDB;
-using Yarp.ReverseProxy;
-using Yarp.ReverseProxy.Configuration;
-using Yarp.ReverseProxy.Model;
 
 namespace Engine.Hosting;
 
@@ -26,16 +23,18 @@ public static class EngineHost
         var settings = builder.Configuration.GetSection("Engine").Get<EngineSettings>() ?? new EngineSettings();
         settings.Prepare();
 
-        builder.WebHost.UseUrls(settings.AdminUrl, settings.RouterUrl);
-        // Uploads are capped by MaxUploadBytes, other admin bodies by AdminGuard; app requests stream through the router.
+        builder.WebHost.UseUrls(settings.AdminUrl);
+        // Uploads are capped by MaxUploadBytes, other admin bodies by AdminGuard.
         builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = null);
         builder.Services.ConfigureHttpJsonOptions(o => ApiJson.Configure(o.SerializerOptions));
         builder.Services.AddSingleton(settings);
         builder.Services.AddSingleton<IContainerRuntime>(_ => new DockerRuntime(settings.DockerHost, settings.InstanceId, settings.DockerTimeout));
-        builder.Services.AddReverseProxy().LoadFromMemory([], []);
-        builder.Services.AddSingleton(sp => new RouteTable(sp.GetRequiredService<InMemoryConfigProvider>(),
-            sp.GetRequiredService<IProxyStateLookup>(), settings));
-        builder.Services.AddSingleton<DrainWatch>();
+        // The router runs its own Kestrel pipeline; the actors reach it through its route table and drain watch.
+        var router = new RouterHost(settings);
+        builder.Services.AddSingleton(_ => router); // made by a factory, so the container disposes it
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<RouterHost>());
+        builder.Services.AddSingleton(router.Table);
+        builder.Services.AddSingleton(router.Drains);
 
         builder.Services.AddAkka("engine", (akka, sp) =>
         {
@@ -71,22 +70,7 @@ public static class EngineHost
         var web = builder.Build();
         web.UseAdminGuard(settings);
         web.MapAdminApi(settings);
-        var drainWatch = web.Services.GetRequiredService<DrainWatch>();
-        web.MapReverseProxy(proxy => proxy.Use(async (context, next) =>
-        {
-            if (context.Connection.LocalPort != settings.RouterPort)
-            {
-                context.Response.StatusCode = StatusCodes.Status404NotFound; // apps are served on the router port only
-                return;
-            }
-            try { await next(); }
-            finally
-            {
-                // YARP has decremented the destination's in-flight count by now: a drain waiting on it may be over.
-                if (context.GetReverseProxyFeature().ProxiedDestination is { } destination) drainWatch.Ended(destination);
-            }
-        }));
-        web.MapRouterFallback(settings, web.Services.GetRequiredService<RouteTable>());
+        web.MapAdminFallback();
         return web;
     }
 }

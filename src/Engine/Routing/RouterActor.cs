@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Akka.Actor;
 using Akka.Event;
 using Engine.Deployments;
@@ -62,7 +63,9 @@ public sealed class RouterActor : ReceiveActor
         if (_pending is not { } next) return;
         // The versions each switch leaves, read before the publish takes their destinations out of YARP.
         var leaving = _switches.Select(s => (Switch: s, Destinations: _table.DestinationsOtherThan(s.App, s.DeploymentId))).ToList();
+        var clock = Stopwatch.StartNew();
         _table.Publish(next);
+        _log.Debug("published the routes with {0} switch(es) in {1} ms", leaving.Count, clock.ElapsedMilliseconds);
         _pending = null;
         _switches.Clear();
         foreach (var (s, destinations) in leaving)
