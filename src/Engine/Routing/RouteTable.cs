@@ -1,7 +1,9 @@
 using System.Collections.Immutable;
+using System.Net;
 using Engine.Hosting;
 using Yarp.ReverseProxy;
 using Yarp.ReverseProxy.Configuration;
+using Yarp.ReverseProxy.Forwarder;
 using Yarp.ReverseProxy.LoadBalancing;
 using Yarp.ReverseProxy.Model;
 
@@ -13,6 +15,9 @@ namespace Engine.Routing;
 public sealed class RouteTable(InMemoryConfigProvider proxyConfig, IProxyStateLookup proxyState, EngineSettings settings)
 {
     private volatile Snapshot _current = new(ImmutableDictionary<string, AppRoute>.Empty, ImmutableHashSet<string>.Empty);
+
+    private static readonly ForwarderRequestConfig Http11 =
+        new() { Version = HttpVersion.Version11, VersionPolicy = HttpVersionPolicy.RequestVersionExact };
 
     public sealed record Snapshot(ImmutableDictionary<string, AppRoute> Routes, ImmutableHashSet<string> KnownApps);
 
@@ -33,6 +38,8 @@ public sealed class RouteTable(InMemoryConfigProvider proxyConfig, IProxyStateLo
         {
             ClusterId = r.ClusterId,
             LoadBalancingPolicy = LoadBalancingPolicies.RoundRobin,
+            // Apps speak HTTP/1.1 on loopback: no HTTP/2 attempt or version negotiation per request.
+            HttpRequest = Http11,
             Destinations = r.Endpoints.Select((e, i) => (Key: r.DestinationKey(i), Value: new DestinationConfig { Address = e }))
                 .Where(d => !r.Down.Contains(d.Value.Address)).ToDictionary(d => d.Key, d => d.Value),
         }).ToList();

@@ -27,7 +27,9 @@ public sealed class RouterHost : IHostedService, IAsyncDisposable
             k.Limits.MaxRequestBodySize = null; // app requests stream through to the app
             k.AddServerHeader = false; // the app's own Server header is forwarded
         });
-        builder.Services.AddReverseProxy().LoadFromMemory([], []);
+        builder.Services.AddReverseProxy().LoadFromMemory([], [])
+            // No trace headers to propagate: this drops HttpClient's diagnostics handler from every proxied request.
+            .ConfigureHttpClient((_, handler) => handler.ActivityHeadersPropagator = null);
         _web = builder.Build();
         Table = new RouteTable(_web.Services.GetRequiredService<InMemoryConfigProvider>(),
             _web.Services.GetRequiredService<IProxyStateLookup>(), settings);

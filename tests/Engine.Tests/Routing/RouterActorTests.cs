@@ -1,4 +1,5 @@
 using System.Diagnostics.CodeAnalysis;
+using System.Net;
 using Akka.Actor;
 using Akka.TestKit.Xunit2;
 using Engine.Deployments;
@@ -84,6 +85,8 @@ public sealed class RouterActorTests : TestKit
         var cluster = config.Clusters.Single();
         Assert.Equal("cluster-a", cluster.ClusterId);
         Assert.Equal(["a-v2/web-1", "a-v2/web-2"], cluster.Destinations!.Keys.Order());
+        Assert.Equal((HttpVersion.Version11, HttpVersionPolicy.RequestVersionExact),
+            (cluster.HttpRequest!.Version, cluster.HttpRequest.VersionPolicy)); // no HTTP/2 attempt per request to an app
     }
 
     [Fact]
