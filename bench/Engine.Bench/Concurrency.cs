@@ -21,6 +21,7 @@ public static class Concurrency
             var engine = await TimeAsync(Enumerable.Range(1, n).Select(i => EngineDeployAsync(node, app, $"bench-c{batch}-{i}")));
             var cpu = Shell.CpuTime(node.Pid) - cpuBefore;
             memory.Add($"{n} apps: {ResidentMiB(node.Pid):0} MiB");
+            notes.Add($"{n} apps, engine phases from the journal (median / max s): " + await PhasesAsync(node, batch, n));
 
             progress($"concurrency: {n} apps at once, by hand");
             var ports = Containers.FreePorts.Take(n);
@@ -38,6 +39,17 @@ public static class Concurrency
         }
         notes.Add($"engine resident memory after each concurrency batch: {string.Join(", ", memory)}");
         return figures;
+    }
+
+    /// <summary>Where the engine's wall time goes when many apps deploy at once.</summary>
+    private static async Task<string> PhasesAsync(BenchNode node, string batch, int n)
+    {
+        var phases = new Dictionary<string, List<double>>();
+        for (var i = 1; i <= n; i++)
+            foreach (var (phase, seconds) in await DeployOverhead.PhasesAsync(node, $"bench-c{batch}-{i}", 1))
+                (phases.TryGetValue(phase, out var l) ? l : phases[phase] = []).Add(seconds);
+        return string.Join(", ", phases.Select(p =>
+            string.Create(CultureInfo.InvariantCulture, $"{p.Key} {Stats.Median(p.Value):0.00} / {p.Value.Max():0.00}")));
     }
 
     private static async Task<double> TimeAsync(IEnumerable<Task> work)

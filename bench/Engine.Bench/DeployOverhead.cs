@@ -87,7 +87,7 @@ public static class DeployOverhead
     }
 
     /// <summary>Seconds between the journal events that open and close each phase of one deployment.</summary>
-    private static async Task<IEnumerable<(string Phase, double Seconds)>> PhasesAsync(BenchNode node, string app, int version)
+    internal static async Task<IEnumerable<(string Phase, double Seconds)>> PhasesAsync(BenchNode node, string app, int version)
     {
         var audit = (await node.Cli("audit", app, "--json")).EnsureSuccess("engine audit");
         var at = JsonDocument.Parse(audit.Stdout).RootElement.EnumerateArray()

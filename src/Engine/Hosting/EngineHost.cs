@@ -10,9 +10,6 @@ using Engine.Deployments;
 using Engine.Routing;
 using Engine.Secrets;
 using LinqToDB;
-using Yarp.ReverseProxy;
-using Yarp.ReverseProxy.Configuration;
-using Yarp.ReverseProxy.Model;
 
 namespace Engine.Hosting;
 
@@ -26,20 +23,24 @@ public static class EngineHost
         var settings = builder.Configuration.GetSection("Engine").Get<EngineSettings>() ?? new EngineSettings();
         settings.Prepare();
 
-        builder.WebHost.UseUrls(settings.AdminUrl, settings.RouterUrl);
-        // Uploads are capped by MaxUploadBytes, other admin bodies by AdminGuard; app requests stream through the router.
+        builder.WebHost.UseUrls(settings.AdminUrl);
+        // Uploads are capped by MaxUploadBytes, other admin bodies by AdminGuard.
         builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = null);
         builder.Services.ConfigureHttpJsonOptions(o => ApiJson.Configure(o.SerializerOptions));
         builder.Services.AddSingleton(settings);
         builder.Services.AddSingleton<IContainerRuntime>(_ => new DockerRuntime(settings.DockerHost, settings.InstanceId, settings.DockerTimeout));
-        builder.Services.AddReverseProxy().LoadFromMemory([], []);
-        builder.Services.AddSingleton(sp => new RouteTable(sp.GetRequiredService<InMemoryConfigProvider>(),
-            sp.GetRequiredService<IProxyStateLookup>(), settings));
+        // The router runs its own Kestrel pipeline; the actors reach it through its route table and drain watch.
+        var router = new RouterHost(settings);
+        builder.Services.AddSingleton(_ => router); // made by a factory, so the container disposes it
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<RouterHost>());
+        builder.Services.AddSingleton(router.Table);
+        builder.Services.AddSingleton(router.Drains);
 
         builder.Services.AddAkka("engine", (akka, sp) =>
         {
             var runtime = sp.GetRequiredService<IContainerRuntime>();
             var table = sp.GetRequiredService<RouteTable>();
+            var drains = sp.GetRequiredService<DrainWatch>();
             akka.ConfigureLoggers(l => l.AddLoggerFactory())
                 // SQLite has a single writer.
                 .AddHocon("akka.persistence.journal.sql.parallelism = 1", HoconAddMode.Prepend)
@@ -51,7 +52,7 @@ public static class EngineHost
                     journalBuilder: j => j.AddEventAdapter<EnvSealingAdapter>("env-sealing", [typeof(IAppEvent)]))
                 .WithActors((system, registry) =>
                 {
-                    var router = system.ActorOf(RouterActor.Props(table, settings), "router");
+                    var router = system.ActorOf(RouterActor.Props(table, drains, settings), "router");
                     registry.Register<RouterActor>(router);
                     // Akka stops a persistent actor whose journal write failed: the backoff supervisor brings the
                     // registry back once the journal works again, and answers for it meanwhile.
@@ -69,13 +70,7 @@ public static class EngineHost
         var web = builder.Build();
         web.UseAdminGuard(settings);
         web.MapAdminApi(settings);
-        web.MapReverseProxy(proxy => proxy.Use((context, next) =>
-        {
-            if (context.Connection.LocalPort == settings.RouterPort) return next();
-            context.Response.StatusCode = StatusCodes.Status404NotFound; // apps are served on the router port only
-            return Task.CompletedTask;
-        }));
-        web.MapRouterFallback(settings, web.Services.GetRequiredService<RouteTable>());
+        web.MapAdminFallback();
         return web;
     }
 }

@@ -1,16 +1,23 @@
 using System.Collections.Immutable;
+using System.Net;
 using Engine.Hosting;
 using Yarp.ReverseProxy;
 using Yarp.ReverseProxy.Configuration;
+using Yarp.ReverseProxy.Forwarder;
 using Yarp.ReverseProxy.LoadBalancing;
 using Yarp.ReverseProxy.Model;
 
 namespace Engine.Routing;
 
-/// <summary>The router actor's window onto YARP: each change replaces the whole proxy configuration in one swap.</summary>
+/// <summary>The router actor's window onto YARP: each change replaces the whole proxy configuration in one swap.
+/// Each app has one route and one cluster whose ids never change, so a new version only changes the cluster's
+/// destinations: YARP then keeps the route's endpoint, the matcher and the cluster's pooled connections.</summary>
 public sealed class RouteTable(InMemoryConfigProvider proxyConfig, IProxyStateLookup proxyState, EngineSettings settings)
 {
     private volatile Snapshot _current = new(ImmutableDictionary<string, AppRoute>.Empty, ImmutableHashSet<string>.Empty);
+
+    private static readonly ForwarderRequestConfig Http11 =
+        new() { Version = HttpVersion.Version11, VersionPolicy = HttpVersionPolicy.RequestVersionExact };
 
     public sealed record Snapshot(ImmutableDictionary<string, AppRoute> Routes, ImmutableHashSet<string> KnownApps);
 
@@ -31,8 +38,9 @@ public sealed class RouteTable(InMemoryConfigProvider proxyConfig, IProxyStateLo
         {
             ClusterId = r.ClusterId,
             LoadBalancingPolicy = LoadBalancingPolicies.RoundRobin,
-            // Keys stay those of the full list, so a container coming back gets its old destination (and counters).
-            Destinations = r.Endpoints.Select((e, i) => (Key: $"web-{i + 1}", Value: new DestinationConfig { Address = e }))
+            // Apps speak HTTP/1.1 on loopback: no HTTP/2 attempt or version negotiation per request.
+            HttpRequest = Http11,
+            Destinations = r.Endpoints.Select((e, i) => (Key: r.DestinationKey(i), Value: new DestinationConfig { Address = e }))
                 .Where(d => !r.Down.Contains(d.Value.Address)).ToDictionary(d => d.Key, d => d.Value),
         }).ToList();
         // The fallback reads the snapshot to explain a request YARP has no route for: publish it first, so it never
@@ -51,9 +59,11 @@ public sealed class RouteTable(InMemoryConfigProvider proxyConfig, IProxyStateLo
         return name.EndsWith(suffix, StringComparison.OrdinalIgnoreCase) ? name[..^suffix.Length].ToLowerInvariant() : null;
     }
 
-    /// <summary>YARP's live destination states of a route, whose in-flight counters tell when it has drained.</summary>
-    public IReadOnlyList<DestinationState> DestinationsOf(AppRoute route) =>
-        proxyState.TryGetCluster(route.ClusterId, out var cluster)
-            ? cluster.Destinations.Values.ToList()
+    /// <summary>YARP's live destination states of an app that belong to other deployments than the given one: their
+    /// in-flight counters tell when the versions a switch leaves have drained. Read them before publishing the switch,
+    /// which takes them out of the cluster (requests in flight keep counting on these same objects).</summary>
+    public IReadOnlyList<DestinationState> DestinationsOtherThan(string app, string deploymentId) =>
+        proxyState.TryGetCluster(AppRoute.ClusterIdOf(app), out var cluster)
+            ? cluster.Destinations.Values.Where(d => !AppRoute.IsKeyOf(d.DestinationId, deploymentId)).ToList()
             : [];
 }

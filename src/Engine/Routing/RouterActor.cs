@@ -1,64 +1,94 @@
+using System.Diagnostics;
 using Akka.Actor;
 using Akka.Event;
 using Engine.Deployments;
 using Engine.Hosting;
-using Yarp.ReverseProxy.Model;
 
 namespace Engine.Routing;
 
-/// <summary>Owns the route table. Traffic moves only when a deployment, after its hook succeeded, asks for it.</summary>
+/// <summary>Owns the route table. Traffic moves only when a deployment, after its hook succeeded, asks for it.
+/// Changes are applied to a pending snapshot and published together: a Flush the actor sends itself comes after
+/// every change already in its mailbox, so many deployments switching at once cost one YARP reload.</summary>
 public sealed class RouterActor : ReceiveActor
 {
-    private static readonly TimeSpan DrainPoll = TimeSpan.FromMilliseconds(50);
     private readonly ILoggingAdapter _log = Context.GetLogger();
+    private readonly RouteTable _table;
+    private readonly DrainWatch _drains;
+    private readonly EngineSettings _settings;
+    private RouteTable.Snapshot? _pending;
+    private readonly List<SwitchRoute> _switches = [];
 
-    public static Props Props(RouteTable table, EngineSettings settings) =>
-        Akka.Actor.Props.Create(() => new RouterActor(table, settings));
+    public static Props Props(RouteTable table, DrainWatch drains, EngineSettings settings) =>
+        Akka.Actor.Props.Create(() => new RouterActor(table, drains, settings));
 
-    public RouterActor(RouteTable table, EngineSettings settings)
+    public RouterActor(RouteTable table, DrainWatch drains, EngineSettings settings)
     {
+        _table = table;
+        _drains = drains;
+        _settings = settings;
         Receive<AppKnown>(k =>
         {
-            var current = table.Current;
-            if (!current.KnownApps.Contains(k.App)) table.Publish(current with { KnownApps = current.KnownApps.Add(k.App) });
+            var current = Latest;
+            if (!current.KnownApps.Contains(k.App)) Stage(current with { KnownApps = current.KnownApps.Add(k.App) });
         });
         Receive<SwitchRoute>(s =>
         {
-            var current = table.Current;
-            var previous = current.Routes.GetValueOrDefault(s.App);
-            var inFlight = previous is null ? [] : table.DestinationsOf(previous);
-            table.Publish(current with
+            var current = Latest;
+            Stage(current with
             {
                 Routes = current.Routes.SetItem(s.App, new AppRoute(s.App, s.DeploymentId, s.Version, s.Endpoints)),
                 KnownApps = current.KnownApps.Add(s.App),
             });
-            _log.Info("{0} now routes to {1} ({2})", s.App, s.Version, string.Join(", ", s.Endpoints));
-            s.ReplyTo.Tell(new RouteSwitched(s.App, s.DeploymentId));
-            DrainAsync(inFlight, settings.StopGrace).PipeTo(s.ReplyTo,
-                success: () => new RouteDrained(s.App, s.DeploymentId));
+            _switches.Add(s);
         });
         // Only for the route that is current: a late word about an old version changes nothing.
-        Receive<EndpointDown>(d => Mark(table, d.App, d.DeploymentId, r => r with { Down = r.Down.Add(d.Endpoint) },
+        Receive<EndpointDown>(d => Mark(d.App, d.DeploymentId, r => r with { Down = r.Down.Add(d.Endpoint) },
             $"{d.App}: {d.Endpoint} is down; out of the route"));
-        Receive<EndpointUp>(u => Mark(table, u.App, u.DeploymentId, r => r with { Down = r.Down.Remove(u.Endpoint) },
+        Receive<EndpointUp>(u => Mark(u.App, u.DeploymentId, r => r with { Down = r.Down.Remove(u.Endpoint) },
             $"{u.App}: {u.Endpoint} is up again; back in the route"));
+        Receive<Flush>(_ => Publish());
     }
 
-    private void Mark(RouteTable table, string app, string deploymentId, Func<AppRoute, AppRoute> change, string what)
+    /// <summary>The newest view: the pending changes if any, else what is published.</summary>
+    private RouteTable.Snapshot Latest => _pending ?? _table.Current;
+
+    private void Stage(RouteTable.Snapshot next)
     {
-        var current = table.Current;
+        if (_pending is null) Self.Tell(Flush.Instance);
+        _pending = next;
+    }
+
+    private void Publish()
+    {
+        if (_pending is not { } next) return;
+        // The versions each switch leaves, read before the publish takes their destinations out of YARP.
+        var leaving = _switches.Select(s => (Switch: s, Destinations: _table.DestinationsOtherThan(s.App, s.DeploymentId))).ToList();
+        var clock = Stopwatch.StartNew();
+        _table.Publish(next);
+        _log.Debug("published the routes with {0} switch(es) in {1} ms", leaving.Count, clock.ElapsedMilliseconds);
+        _pending = null;
+        _switches.Clear();
+        foreach (var (s, destinations) in leaving)
+        {
+            _log.Info("{0} now routes to {1} ({2})", s.App, s.Version, string.Join(", ", s.Endpoints));
+            s.ReplyTo.Tell(new RouteSwitched(s.App, s.DeploymentId));
+            _drains.WaitAsync(destinations, _settings.StopGrace).PipeTo(s.ReplyTo,
+                success: () => new RouteDrained(s.App, s.DeploymentId));
+        }
+    }
+
+    private void Mark(string app, string deploymentId, Func<AppRoute, AppRoute> change, string what)
+    {
+        var current = Latest;
         if (current.Routes.GetValueOrDefault(app) is not { } route || route.DeploymentId != deploymentId) return;
         var next = change(route);
         if (next.Down.SetEquals(route.Down)) return;
-        table.Publish(current with { Routes = current.Routes.SetItem(app, next) });
+        Stage(current with { Routes = current.Routes.SetItem(app, next) });
         _log.Info(what);
     }
 
-    /// <summary>Waits until no request routed to the previous version is still in flight, at most the grace period.</summary>
-    private static async Task DrainAsync(IReadOnlyList<DestinationState> previous, TimeSpan grace)
+    private sealed record Flush
     {
-        var deadline = DateTime.UtcNow + grace;
-        while (previous.Any(d => d.ConcurrentRequestCount > 0) && DateTime.UtcNow < deadline)
-            await Task.Delay(DrainPoll);
+        public static readonly Flush Instance = new();
     }
 }

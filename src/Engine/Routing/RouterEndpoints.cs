@@ -4,16 +4,18 @@ namespace Engine.Routing;
 
 public static class RouterEndpoints
 {
-    /// <summary>Requests YARP has no route for: a clear 503 on the router port, a 404 on the admin port.</summary>
+    /// <summary>Admin requests no endpoint matches: a 404 that names the path.</summary>
+    public static void MapAdminFallback(this WebApplication web) =>
+        web.MapFallback(async context =>
+        {
+            context.Response.StatusCode = StatusCodes.Status404NotFound;
+            await context.Response.WriteAsJsonAsync(new { error = $"no such endpoint: {context.Request.Path}" });
+        });
+
+    /// <summary>Requests YARP has no route for: a clear 503 that says why.</summary>
     public static void MapRouterFallback(this WebApplication web, EngineSettings settings, RouteTable table) =>
         web.MapFallback(async context =>
         {
-            if (context.Connection.LocalPort != settings.RouterPort)
-            {
-                context.Response.StatusCode = StatusCodes.Status404NotFound;
-                await context.Response.WriteAsJsonAsync(new { error = $"no such endpoint: {context.Request.Path}" });
-                return;
-            }
             var host = context.Request.Host.Host;
             var app = table.AppFor(host);
             context.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;

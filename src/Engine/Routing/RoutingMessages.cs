@@ -19,7 +19,19 @@ public sealed record EndpointUp(string App, string DeploymentId, string Endpoint
 
 public sealed record AppRoute(string App, string DeploymentId, string Version, IReadOnlyList<string> Endpoints)
 {
-    public string ClusterId => $"cluster-{DeploymentId}";
+    /// <summary>One cluster per app, so a new version never changes the route.</summary>
+    public string ClusterId => ClusterIdOf(App);
+
+    public static string ClusterIdOf(string app) => $"cluster-{app}";
+
+    /// <summary>Destination keys carry the deployment, so the old version's destinations (and their in-flight
+    /// counters) stay apart from the new one's; the index is that of the full list, so a container coming back
+    /// gets its old key.</summary>
+    public string DestinationKey(int index) => $"{DeploymentId}/web-{index + 1}";
+
+    public static bool IsKeyOf(string destinationKey, string deploymentId) =>
+        destinationKey.Length > deploymentId.Length && destinationKey[deploymentId.Length] == '/'
+        && destinationKey.StartsWith(deploymentId, StringComparison.Ordinal);
 
     /// <summary>Endpoints whose container is known to be down (the keeper is restarting it).</summary>
     public ImmutableHashSet<string> Down { get; init; } = ImmutableHashSet<string>.Empty;

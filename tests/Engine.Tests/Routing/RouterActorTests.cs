@@ -1,4 +1,5 @@
 using System.Diagnostics.CodeAnalysis;
+using System.Net;
 using Akka.Actor;
 using Akka.TestKit.Xunit2;
 using Engine.Deployments;
@@ -11,20 +12,23 @@ using Yarp.ReverseProxy.Model;
 namespace Engine.Tests.Routing;
 
 /// <summary>Item 11: the router takes a dead web container out of YARP's configuration and puts it back; a word about a
-/// version that is no longer routed changes nothing.</summary>
+/// version that is no longer routed changes nothing. Issue 6: one route and cluster per app, switches published in
+/// batches, and a drain that waits on the old version's destinations only.</summary>
 public sealed class RouterActorTests : TestKit
 {
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(10);
     private const string E1 = "http://127.0.0.1:5001";
     private const string E2 = "http://127.0.0.1:5002";
     private readonly InMemoryConfigProvider _config = new([], []);
+    private readonly FakeProxyState _proxy = new();
+    private readonly DrainWatch _drains = new();
     private readonly RouteTable _table;
     private readonly IActorRef _router;
 
     public RouterActorTests()
     {
-        _table = new RouteTable(_config, new NoProxyState(), new EngineSettings());
-        _router = Sys.ActorOf(RouterActor.Props(_table, new EngineSettings { StopGrace = TimeSpan.Zero }));
+        _table = new RouteTable(_config, _proxy, new EngineSettings());
+        _router = Sys.ActorOf(RouterActor.Props(_table, _drains, new EngineSettings { StopGrace = TimeSpan.Zero }));
     }
 
     private IReadOnlyList<string> Destinations(string app) =>
@@ -63,11 +67,92 @@ public sealed class RouterActorTests : TestKit
         Assert.Equal([E1], Destinations("a"));
     }
 
-    private sealed class NoProxyState : IProxyStateLookup
+    [Fact]
+    public void A_new_version_changes_only_the_destinations_of_the_apps_one_cluster()
     {
+        _router.Tell(new SwitchRoute("a", "a-v1", "v1", [E1], TestActor));
+        ExpectMsg<RouteSwitched>(Patience);
+        ExpectMsg<RouteDrained>(Patience);
+        var before = _config.GetConfig().Routes.Single();
+
+        _router.Tell(new SwitchRoute("a", "a-v2", "v2", [E1, E2], TestActor));
+        ExpectMsg<RouteSwitched>(Patience);
+        ExpectMsg<RouteDrained>(Patience);
+
+        var config = _config.GetConfig();
+        Assert.Equal(before, config.Routes.Single()); // YARP keeps the route's endpoint and the matcher
+        Assert.Equal("cluster-a", config.Routes.Single().ClusterId);
+        var cluster = config.Clusters.Single();
+        Assert.Equal("cluster-a", cluster.ClusterId);
+        Assert.Equal(["a-v2/web-1", "a-v2/web-2"], cluster.Destinations!.Keys.Order());
+        Assert.Equal((HttpVersion.Version11, HttpVersionPolicy.RequestVersionExact),
+            (cluster.HttpRequest!.Version, cluster.HttpRequest.VersionPolicy)); // no HTTP/2 attempt per request to an app
+    }
+
+    [Fact]
+    public void Switches_waiting_in_the_mailbox_are_published_at_once_and_each_is_answered_after_it()
+    {
+        // The first publish blocks inside YARP's change callback while the other switches queue up behind it.
+        using var gate = new ManualResetEventSlim();
+        var publishes = 0;
+        void Watch(IProxyConfig config) => config.ChangeToken.RegisterChangeCallback(_ =>
+        {
+            Interlocked.Increment(ref publishes);
+            gate.Wait(Patience);
+            Watch(_config.GetConfig());
+        }, null);
+        Watch(_config.GetConfig());
+
+        var apps = Enumerable.Range(1, 20).Select(i => $"app{i}").ToList();
+        _router.Tell(new SwitchRoute(apps[0], $"{apps[0]}-v1", "v1", [E1], TestActor));
+        AwaitCondition(() => Volatile.Read(ref publishes) == 1, Patience);
+        foreach (var app in apps.Skip(1)) _router.Tell(new SwitchRoute(app, $"{app}-v1", "v1", [E2], TestActor));
+        ExpectNoMsg(TimeSpan.FromMilliseconds(300)); // nobody is told "switched" before the publish is done
+        gate.Set();
+
+        var switched = new List<string>();
+        for (var i = 0; i < apps.Count * 2; i++)
+        {
+            var reply = ExpectMsg<object>(Patience);
+            if (reply is not RouteSwitched s) continue;
+            Assert.Contains(_config.GetConfig().Routes, r => r.RouteId == $"route-{s.App}"); // published before the reply
+            switched.Add(s.App);
+        }
+        Assert.Equal(apps.Order(), switched.Order());
+        Assert.Equal(2, Volatile.Read(ref publishes)); // the first switch, then the 19 queued behind it together
+    }
+
+    [Fact]
+    public void The_drain_waits_for_the_old_versions_requests_only_and_wakes_when_the_last_one_ends()
+    {
+        var router = Sys.ActorOf(RouterActor.Props(_table, _drains, new EngineSettings { StopGrace = TimeSpan.FromMinutes(5) }));
+        var old = new DestinationState("a-v1/web-1") { ConcurrentRequestCount = 1 };
+        var busyNew = new DestinationState("a-v2/web-1") { ConcurrentRequestCount = 3 };
+        _proxy.Add("cluster-a", old, busyNew);
+
+        router.Tell(new SwitchRoute("a", "a-v2", "v2", [E1], TestActor));
+        ExpectMsg<RouteSwitched>(Patience);
+        ExpectNoMsg(TimeSpan.FromMilliseconds(500)); // a request to v1 is still in flight
+
+        old.ConcurrentRequestCount = 0;
+        _drains.Ended(old); // what the proxy pipeline reports when a request ends
+        ExpectMsg<RouteDrained>(Patience); // long before the five-minute grace, though v2 is busy
+    }
+
+    private sealed class FakeProxyState : IProxyStateLookup
+    {
+        private readonly Dictionary<string, ClusterState> _clusters = [];
+
+        public void Add(string clusterId, params DestinationState[] destinations)
+        {
+            var cluster = new ClusterState(clusterId);
+            foreach (var d in destinations) cluster.Destinations[d.DestinationId] = d;
+            _clusters[clusterId] = cluster;
+        }
+
         public bool TryGetRoute(string id, [NotNullWhen(true)] out RouteModel? route) { route = null; return false; }
         public IEnumerable<RouteModel> GetRoutes() => [];
-        public bool TryGetCluster(string id, [NotNullWhen(true)] out ClusterState? cluster) { cluster = null; return false; }
-        public IEnumerable<ClusterState> GetClusters() => [];
+        public bool TryGetCluster(string id, [NotNullWhen(true)] out ClusterState? cluster) => _clusters.TryGetValue(id, out cluster);
+        public IEnumerable<ClusterState> GetClusters() => _clusters.Values;
     }
 }

@@ -1,0 +1,55 @@
+using Engine.Hosting;
+using Yarp.ReverseProxy;
+using Yarp.ReverseProxy.Configuration;
+using Yarp.ReverseProxy.Model;
+
+namespace Engine.Routing;
+
+/// <summary>The router's own Kestrel pipeline, apart from the admin API's: its matcher holds only the apps' routes, so
+/// a route change rebuilds a small matcher, and a proxied request passes no admin middleware. It starts and stops
+/// with the engine's host.</summary>
+public sealed class RouterHost : IHostedService, IAsyncDisposable
+{
+    private readonly WebApplication _web;
+
+    public RouteTable Table { get; }
+    public DrainWatch Drains { get; } = new();
+
+    /// <summary>What the router pipeline matches requests against: the apps' routes and the fallback.</summary>
+    public IEnumerable<Endpoint> Endpoints => ((IEndpointRouteBuilder)_web).DataSources.SelectMany(d => d.Endpoints);
+
+    public RouterHost(EngineSettings settings)
+    {
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory });
+        builder.WebHost.UseUrls(settings.RouterUrl);
+        builder.WebHost.ConfigureKestrel(k =>
+        {
+            k.Limits.MaxRequestBodySize = null; // app requests stream through to the app
+            k.AddServerHeader = false; // the app's own Server header is forwarded
+        });
+        builder.Services.AddReverseProxy().LoadFromMemory([], [])
+            // No trace headers to propagate: this drops HttpClient's diagnostics handler from every proxied request.
+            .ConfigureHttpClient((_, handler) => handler.ActivityHeadersPropagator = null);
+        _web = builder.Build();
+        Table = new RouteTable(_web.Services.GetRequiredService<InMemoryConfigProvider>(),
+            _web.Services.GetRequiredService<IProxyStateLookup>(), settings);
+
+        var drains = Drains;
+        _web.MapReverseProxy(proxy => proxy.Use(async (context, next) =>
+        {
+            try { await next(); }
+            finally
+            {
+                // YARP has decremented the destination's in-flight count by now: a drain waiting on it may be over.
+                if (context.GetReverseProxyFeature().ProxiedDestination is { } destination) drains.Ended(destination);
+            }
+        }));
+        _web.MapRouterFallback(settings, Table);
+    }
+
+    public Task StartAsync(CancellationToken cancellationToken) => _web.StartAsync(cancellationToken);
+
+    public Task StopAsync(CancellationToken cancellationToken) => _web.StopAsync(cancellationToken);
+
+    public ValueTask DisposeAsync() => _web.DisposeAsync();
+}
