@@ -8,7 +8,7 @@ namespace Engine.Audit;
 public sealed record AuditEntry(long SequenceNr, string Timestamp, string PersistenceId, string? Deployment, string Type,
     string? Status, string? Variables = null);
 
-/// <summary>Reads an app's history from the event journal through Akka.Persistence.Query.</summary>
+/// <summary>Reads an app's history from the event journal, replaying each of its persistence ids.</summary>
 public static class AuditLog
 {
     private static string EnvNames(EnvChanged c) => string.Join("; ", new[]

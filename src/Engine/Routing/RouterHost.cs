@@ -35,15 +35,22 @@ public sealed class RouterHost : IHostedService, IAsyncDisposable
             _web.Services.GetRequiredService<IProxyStateLookup>(), settings);
 
         var drains = Drains;
-        _web.MapReverseProxy(proxy => proxy.Use(async (context, next) =>
+        _web.MapReverseProxy(proxy =>
         {
-            try { await next(); }
-            finally
+            proxy.Use(async (context, next) =>
             {
-                // YARP has decremented the destination's in-flight count by now: a drain waiting on it may be over.
-                if (context.GetReverseProxyFeature().ProxiedDestination is { } destination) drains.Ended(destination);
-            }
-        }));
+                try { await next(); }
+                finally
+                {
+                    // YARP has decremented the destination's in-flight count by now: a drain waiting on it may be over.
+                    if (context.GetReverseProxyFeature().ProxiedDestination is { } destination) drains.Ended(destination);
+                }
+            });
+            // A custom pipeline replaces YARP's default one: keep its steps, or the cluster's round robin is ignored.
+            proxy.UseSessionAffinity();
+            proxy.UseLoadBalancing();
+            proxy.UsePassiveHealthChecks();
+        });
         _web.MapRouterFallback(settings, Table);
     }
 
