@@ -43,7 +43,11 @@ public static class EngineHost
             var drains = sp.GetRequiredService<DrainWatch>();
             akka.ConfigureLoggers(l => l.AddLoggerFactory())
                 // SQLite has a single writer.
-                .AddHocon("akka.persistence.journal.sql.parallelism = 1", HoconAddMode.Prepend)
+                .AddHocon("""
+                    akka.persistence.journal.sql.parallelism = 1
+                    akka.persistence.journal.sql.read-isolation-level = read-uncommitted
+                    akka.persistence.query.journal.sql.read-isolation-level = read-uncommitted
+                    """, HoconAddMode.Prepend)
                 .WithSqlPersistence(
                     connectionString: $"Data Source={settings.DatabasePath};Default Timeout=30",
                     providerName: ProviderName.SQLiteMS,
