@@ -42,7 +42,8 @@ public static class EngineHost
             var table = sp.GetRequiredService<RouteTable>();
             var drains = sp.GetRequiredService<DrainWatch>();
             akka.ConfigureLoggers(l => l.AddLoggerFactory())
-                // SQLite has a single writer.
+                // SQLite has a single writer. Reads run in deferred transactions (Microsoft.Data.Sqlite opens any other
+                // level with BEGIN IMMEDIATE, so concurrent replays queue on the write lock and sleep on SQLITE_BUSY).
                 .AddHocon("""
                     akka.persistence.journal.sql.parallelism = 1
                     akka.persistence.journal.sql.read-isolation-level = read-uncommitted
