@@ -3,6 +3,8 @@ using Engine.Containers;
 using Engine.Hosting;
 using Engine.Routing;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -39,5 +41,44 @@ public sealed class RouterHostTests
             Assert.DoesNotContain("route-a", adminEndpoints);
         }
         finally { Directory.Delete(dataDir, recursive: true); }
+    }
+
+    [Fact]
+    public async Task Requests_to_an_app_with_several_web_containers_go_round_robin()
+    {
+        var ports = FreePorts.Take(3);
+        await using var one = await UpstreamAsync(ports[0], "one");
+        await using var two = await UpstreamAsync(ports[1], "two");
+        await using var router = new RouterHost(new EngineSettings { RouterUrl = $"http://127.0.0.1:{ports[2]}" });
+        await router.StartAsync(CancellationToken.None);
+        router.Table.Publish(router.Table.Current with
+        {
+            Routes = ImmutableDictionary<string, AppRoute>.Empty.Add("a",
+                new AppRoute("a", "a-v1", "v1", [$"http://127.0.0.1:{ports[0]}", $"http://127.0.0.1:{ports[1]}"])),
+        });
+
+        using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{ports[2]}") };
+        var answers = new List<string>();
+        for (var i = 0; i < 10; i++)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, "/") { Headers = { Host = "a.localhost" } };
+            using var response = await http.SendAsync(request);
+            answers.Add(await response.Content.ReadAsStringAsync());
+        }
+
+        // Round robin alternates; YARP without its load-balancing step would pick at random.
+        Assert.All(answers.Zip(answers.Skip(1)), pair => Assert.NotEqual(pair.Item1, pair.Item2));
+        Assert.Equal(5, answers.Count(a => a == "one"));
+        await router.StopAsync(CancellationToken.None);
+    }
+
+    private static async Task<WebApplication> UpstreamAsync(int port, string answer)
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.WebHost.UseUrls($"http://127.0.0.1:{port}");
+        var app = builder.Build();
+        app.MapGet("/", () => answer);
+        await app.StartAsync();
+        return app;
     }
 }
