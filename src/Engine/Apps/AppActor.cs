@@ -216,10 +216,10 @@ public sealed class AppActor : ReceivePersistentActor
 
     /// <summary>The view of an app that never had a deployment.</summary>
     public static AppView IdleView(string app, EngineSettings settings) =>
-        new(app, null, null, 0, $"http://{app}.{settings.Domain}:{settings.RouterPort}/");
+        new(app, null, null, 0, settings.AppUrl(app));
 
     private AppView View => new(_state.Name, _state.Routed is { } r ? $"v{r.Version}" : null, _state.Routed?.DeploymentId,
-        _state.Deployments.Count, $"http://{_state.Name}.{_settings.Domain}:{_settings.RouterPort}/");
+        _state.Deployments.Count, _settings.AppUrl(_state.Name));
 
     private SwitchRoute RouteFor(RoutedRelease routed) => new(_state.Name, routed.DeploymentId, $"v{routed.Version}",
         routed.Containers.Where(c => c.Port is not null).Select(c => $"http://127.0.0.1:{c.Port}").ToList(), ActorRefs.Nobody);

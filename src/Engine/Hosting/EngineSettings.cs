@@ -75,6 +75,9 @@ public sealed class EngineSettings
     public int AdminPort => new Uri(AdminUrl).Port;
     public int RouterPort => new Uri(RouterUrl).Port;
 
+    /// <summary>Where the router serves an app.</summary>
+    public string AppUrl(string app) => $"http://{app}.{Domain}:{RouterPort}/";
+
     public string LogPath(string deploymentId) => Path.Combine(LogDir, $"{deploymentId}.log");
     public string NewUploadPath() => Path.Combine(UploadDir, $"{Guid.NewGuid():N}.tar");
     public string IncomingPath(string uploadPath) => Path.Combine(IncomingDir, Path.GetFileNameWithoutExtension(uploadPath) + ".part");
