@@ -24,9 +24,10 @@ public static class DeployOverhead
             {
                 app.Revise(i);
                 progress($"deploy overhead: run {i}/{runs} engine");
-                engine.Add(await EngineRunAsync(node, app, engineApp, i));
-                foreach (var (phase, seconds) in await PhasesAsync(node, engineApp, i))
-                    (phases.TryGetValue(phase, out var l) ? l : phases[phase] = []).Add(seconds);
+                var (seconds, startedAt, servedAt) = await EngineRunAsync(node, app, engineApp, i);
+                engine.Add(seconds);
+                foreach (var (phase, s) in await PhasesAsync(node, engineApp, i, startedAt, servedAt))
+                    (phases.TryGetValue(phase, out var l) ? l : phases[phase] = []).Add(s);
 
                 progress($"deploy overhead: run {i}/{runs} by hand");
                 var port = Containers.FreePorts.Take(1)[0];
@@ -48,9 +49,12 @@ public static class DeployOverhead
         ];
     }
 
-    private static async Task<double> EngineRunAsync(BenchNode node, BenchApp app, string name, int version)
+    /// <returns>Seconds until served, and the wall-clock instants the CLI started and the new version was served.</returns>
+    private static async Task<(double Seconds, DateTimeOffset StartedAt, DateTimeOffset ServedAt)> EngineRunAsync(
+        BenchNode node, BenchApp app, string name, int version)
     {
         var expected = $"version v{version} of {name}";
+        var startedAt = DateTimeOffset.UtcNow;
         var clock = Stopwatch.StartNew();
         var deploy = node.Cli("deploy", app.Path, "--app", name);
         double? served = null;
@@ -63,8 +67,9 @@ public static class DeployOverhead
             else if (DateTime.UtcNow > deadline) throw new TimeoutException($"{expected} was not served within 2 minutes");
             else await Task.Delay(5);
         }
+        var servedAt = startedAt + TimeSpan.FromSeconds(served.Value);
         (await deploy).EnsureSuccess("engine deploy");
-        return served.Value;
+        return (served.Value, startedAt, servedAt);
     }
 
     private static async Task<double> ByHandRunAsync(string benchDir, BenchApp app, string name, int version, int port,
@@ -86,8 +91,11 @@ public static class DeployOverhead
         return served.Value;
     }
 
-    /// <summary>Seconds between the journal events that open and close each phase of one deployment.</summary>
-    internal static async Task<IEnumerable<(string Phase, double Seconds)>> PhasesAsync(BenchNode node, string app, int version)
+    /// <summary>Seconds between the journal events that open and close each phase of one deployment; with the run's
+    /// wall-clock instants, also the CLI's own share (start-up and upload, until the deployment is queued) and the
+    /// node's (from the queued upload until the new version served).</summary>
+    internal static async Task<IEnumerable<(string Phase, double Seconds)>> PhasesAsync(BenchNode node, string app, int version,
+        DateTimeOffset? startedAt = null, DateTimeOffset? servedAt = null)
     {
         var audit = (await node.Cli("audit", app, "--json")).EnsureSuccess("engine audit");
         var at = JsonDocument.Parse(audit.Stdout).RootElement.EnumerateArray()
@@ -101,7 +109,10 @@ public static class DeployOverhead
             ("hook", "HookStarted", "SwitchStarted"), ("switch", "SwitchStarted", "TrafficSwitched"),
             ("drain+remove", "TrafficSwitched", "DeploymentSucceeded"),
         };
-        return steps.Where(s => at.ContainsKey(s.Item2) && at.ContainsKey(s.Item3))
-            .Select(s => (s.Item1, (at[s.Item3] - at[s.Item2]).TotalSeconds));
+        var phases = steps.Where(s => at.ContainsKey(s.Item2) && at.ContainsKey(s.Item3))
+            .Select(s => (s.Item1, (at[s.Item3] - at[s.Item2]).TotalSeconds)).ToList();
+        if (startedAt is { } start && servedAt is { } served && at.TryGetValue("DeploymentQueued", out var queued))
+            phases.InsertRange(0, [("cli start-up+upload", (queued - start).TotalSeconds), ("node: queued to served", (served - queued).TotalSeconds)]);
+        return phases;
     }
 }
