@@ -4,4 +4,5 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/ensure-docker.sh
 bash scripts/ensure-bench-tools.sh # the benchmark smoke test runs wrk and nginx
+bash scripts/ensure-postgres.sh # the PostgreSQL journal tests start their own server
 dotnet test Engine.sln --nologo --logger "console;verbosity=normal"

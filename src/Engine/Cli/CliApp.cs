@@ -60,6 +60,8 @@ public static class CliApp
             (new("--upload-idle-timeout") { Description = "Seconds an upload may send nothing before it is given up (default 60)" }, "UploadIdleTimeout"),
             (new("--admin-token-file") { Description = "File holding the admin API's bearer token (else $ENGINE_ADMIN_TOKEN); required beyond loopback" }, "AdminTokenFile"),
             (new("--secret-key-file") { Description = "File holding the base64 key that encrypts env values in the journal (default DATA/secret.key, generated)" }, "SecretKeyFile"),
+            (new("--journal") { Description = "Journal database: sqlite (default, in --data-dir) or postgres" }, "Journal"),
+            (new("--journal-connection") { Description = "PostgreSQL connection string for --journal postgres, e.g. Host=HOST;Port=5432;Username=U;Database=D" }, "JournalConnection"),
         };
         foreach (var (option, _) in options) cmd.Add(option);
         cmd.SetAction(async (parse, ct) =>

@@ -13,7 +13,7 @@ using LinqToDB;
 
 namespace Engine.Hosting;
 
-/// <summary>The node: actor system, SQLite journal, Docker runtime, YARP router and admin API in one host.</summary>
+/// <summary>The node: actor system, SQL journal (SQLite or PostgreSQL), Docker runtime, YARP router and admin API in one host.</summary>
 public static class EngineHost
 {
     public static WebApplication Build(IDictionary<string, string?> overrides)
@@ -41,17 +41,18 @@ public static class EngineHost
             var runtime = sp.GetRequiredService<IContainerRuntime>();
             var table = sp.GetRequiredService<RouteTable>();
             var drains = sp.GetRequiredService<DrainWatch>();
-            akka.ConfigureLoggers(l => l.AddLoggerFactory())
+            akka.ConfigureLoggers(l => l.AddLoggerFactory());
+            if (settings.UsesSqlite)
                 // SQLite has a single writer. Reads run in deferred transactions (Microsoft.Data.Sqlite opens any other
                 // level with BEGIN IMMEDIATE, so concurrent replays queue on the write lock and sleep on SQLITE_BUSY).
-                .AddHocon("""
+                akka.AddHocon("""
                     akka.persistence.journal.sql.parallelism = 1
                     akka.persistence.journal.sql.read-isolation-level = read-uncommitted
                     akka.persistence.query.journal.sql.read-isolation-level = read-uncommitted
-                    """, HoconAddMode.Prepend)
-                .WithSqlPersistence(
-                    connectionString: $"Data Source={settings.DatabasePath};Default Timeout=30",
-                    providerName: ProviderName.SQLiteMS,
+                    """, HoconAddMode.Prepend);
+            akka.WithSqlPersistence(
+                    connectionString: settings.UsesSqlite ? $"Data Source={settings.DatabasePath};Default Timeout=30" : settings.JournalConnection,
+                    providerName: settings.UsesSqlite ? ProviderName.SQLiteMS : ProviderName.PostgreSQL15,
                     autoInitialize: true,
                     tagStorageMode: TagMode.TagTable,
                     journalBuilder: j => j.AddEventAdapter<EnvSealingAdapter>("env-sealing", [typeof(IAppEvent)]))

@@ -63,6 +63,15 @@ public sealed class EngineSettings
     /// <summary>Set by <see cref="Prepare"/>.</summary>
     public EnvCipher Cipher { get; private set; } = null!;
 
+    /// <summary>`sqlite` (the embedded default: `engine.db` in the data dir) or `postgres` (needs
+    /// <see cref="JournalConnection"/>; what a cluster of several nodes shares).</summary>
+    public string Journal { get; set; } = JournalKind.Sqlite;
+
+    /// <summary>The PostgreSQL connection string (Npgsql's form). Never logged: it may hold a password.</summary>
+    public string JournalConnection { get; set; } = "";
+
+    public bool UsesSqlite => Journal == JournalKind.Sqlite;
+
     private const UnixFileMode Private = UnixFileMode.UserRead | UnixFileMode.UserWrite;
     private const UnixFileMode PrivateDir = Private | UnixFileMode.UserExecute;
 
@@ -110,6 +119,7 @@ public sealed class EngineSettings
         if (AdminToken.Length == 0 && !AdminAddress.IsLoopback(AdminUrl))
             throw new ArgumentException($"the admin API would listen on {AdminUrl}, beyond loopback, without a token: "
                 + "set ENGINE_ADMIN_TOKEN, Engine:AdminToken or --admin-token-file");
+        JournalKind.Check(this);
         PrepareDataDir();
         Directory.CreateDirectory(LogDir);
         Directory.CreateDirectory(UploadDir);

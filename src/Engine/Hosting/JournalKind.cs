@@ -1,0 +1,54 @@
+using Npgsql;
+
+namespace Engine.Hosting;
+
+/// <summary>Which SQL database holds the journal, and the checks that make a wrong choice fail with one line at
+/// start rather than with the first write.</summary>
+public static class JournalKind
+{
+    public const string Sqlite = "sqlite";
+    public const string Postgres = "postgres";
+
+    private static readonly TimeSpan ReachTimeout = TimeSpan.FromSeconds(10);
+
+    public static void Check(EngineSettings settings)
+    {
+        switch (settings.Journal)
+        {
+            case Sqlite:
+                if (settings.JournalConnection.Length > 0)
+                    throw new ArgumentException("--journal-connection is for --journal postgres; the SQLite journal lives in --data-dir");
+                break;
+            case Postgres:
+                CheckPostgres(settings.JournalConnection);
+                break;
+            default:
+                throw new ArgumentException($"--journal must be '{Sqlite}' or '{Postgres}', got '{settings.Journal}'");
+        }
+    }
+
+    /// <summary>Parses the connection string and opens one connection: a typo or a server that is down is named now.</summary>
+    private static void CheckPostgres(string connection)
+    {
+        if (connection.Length == 0)
+            throw new ArgumentException("--journal postgres needs --journal-connection, e.g. 'Host=127.0.0.1;Port=5432;Username=engine;Database=engine'");
+        NpgsqlConnectionStringBuilder parsed;
+        try { parsed = new NpgsqlConnectionStringBuilder(connection); }
+        catch (Exception e) when (e is ArgumentException or FormatException or KeyNotFoundException)
+        {
+            throw new ArgumentException($"--journal-connection is not a PostgreSQL connection string: {e.Message}");
+        }
+        var where = $"{parsed.Host ?? "localhost"}:{parsed.Port}" + (parsed.Database is { } db ? $"/{db}" : "");
+        try
+        {
+            using var limit = new CancellationTokenSource(ReachTimeout);
+            using var probe = new NpgsqlConnection(connection);
+            probe.OpenAsync(limit.Token).GetAwaiter().GetResult();
+        }
+        catch (Exception e) when (e is NpgsqlException or OperationCanceledException or System.Net.Sockets.SocketException or InvalidOperationException)
+        {
+            var reason = e is OperationCanceledException ? $"no answer within {ReachTimeout.TotalSeconds:0} s" : e.Message;
+            throw new ArgumentException($"cannot reach the PostgreSQL journal at {where}: {reason}");
+        }
+    }
+}
