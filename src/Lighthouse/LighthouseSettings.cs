@@ -34,27 +34,11 @@ public sealed class LighthouseSettings
     {
         if (!ActorPath.IsValidPathElement(ActorSystem) || ActorSystem.Contains('.'))
             throw new LighthouseConfigException($"ACTORSYSTEM '{ActorSystem}' is not a valid actor system name");
-        var seeds = Seeds.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
-            .Select(Parse).ToList();
+        List<Address> seeds;
+        try { seeds = [.. ClusterSeeds.Parse(Seeds, ActorSystem, "CLUSTER_SEEDS")]; }
+        catch (FormatException e) { throw new LighthouseConfigException(e.Message); }
         if (!seeds.Contains(Self)) seeds.Add(Self);
         return seeds;
-    }
-
-    private Address Parse(string seed)
-    {
-        var expected = $"expected akka.tcp://{ActorSystem}@HOST:PORT";
-        Address address;
-        try { address = Address.Parse(seed); }
-        catch (Exception e) when (e is UriFormatException or ArgumentException or FormatException)
-        {
-            throw new LighthouseConfigException($"CLUSTER_SEEDS entry '{seed}' is not a cluster address ({expected})");
-        }
-        if (address.Protocol != "akka.tcp" || address.Host is null || address.Port is not (> 0 and <= 65535))
-            throw new LighthouseConfigException($"CLUSTER_SEEDS entry '{seed}' is not a cluster address ({expected})");
-        if (address.System != ActorSystem)
-            throw new LighthouseConfigException(
-                $"CLUSTER_SEEDS entry '{seed}' names actor system '{address.System}', but ACTORSYSTEM is '{ActorSystem}'");
-        return address;
     }
 }
 

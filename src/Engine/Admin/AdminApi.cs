@@ -3,6 +3,7 @@ using Akka.Actor;
 using Akka.Hosting;
 using Engine.Apps;
 using Engine.Audit;
+using Engine.Cluster;
 using Engine.Containers;
 using Engine.Deployments;
 using Engine.Hosting;
@@ -24,6 +25,7 @@ public static class AdminApi
                 ? next(context)
                 : ValueTask.FromResult<object?>(Error(StatusCodes.Status404NotFound, "not found")));
 
+        api.MapGet("/cluster", (ActorSystem system) => Results.Json(ClusterView.Of(system), ApiJson.Options));
         api.MapGet("/apps", (IRequiredActor<AppsRegistryActor> apps) =>
             Reply(apps, ListApps.Instance));
         api.MapGet("/apps/{app}", (string app, IRequiredActor<AppsRegistryActor> apps) =>

@@ -22,6 +22,7 @@ public static class CliApp
         root.Add(Client("ps", "List an app's containers", true, [], async (c, app, _) => await c.GetJsonAsync($"api/apps/{EngineClient.Segment(app)}/ps"),
             (json, _) => Table(json, "type", "name", "version", "state", "restarts", "deployment")));
         root.Add(Apps());
+        root.Add(ClusterGroup());
         root.Add(Client("audit", "An app's journal events, oldest first", true, [],
             async (c, app, _) => await c.GetJsonAsync($"api/apps/{EngineClient.Segment(app)}/audit"),
             (json, _) => Table(json, "sequence_nr", "timestamp", "deployment", "type", "status")));
@@ -60,6 +61,11 @@ public static class CliApp
             (new("--upload-idle-timeout") { Description = "Seconds an upload may send nothing before it is given up (default 60)" }, "UploadIdleTimeout"),
             (new("--admin-token-file") { Description = "File holding the admin API's bearer token (else $ENGINE_ADMIN_TOKEN); required beyond loopback" }, "AdminTokenFile"),
             (new("--secret-key-file") { Description = "File holding the base64 key that encrypts env values in the journal (default DATA/secret.key, generated)" }, "SecretKeyFile"),
+            (new("--cluster-host") { Description = "Address other cluster nodes reach this one at (default $CLUSTER_IP or 127.0.0.1)" }, "Cluster:Host"),
+            (new("--cluster-port") { Description = "Cluster port (default $CLUSTER_PORT or 0: any free port)" }, "Cluster:Port"),
+            (new("--seed-nodes") { Description = "Comma-separated akka.tcp://engine@HOST:PORT to join (default $CLUSTER_SEEDS; none: a one-node cluster); needs --journal postgres" }, "Cluster:Seeds"),
+            (new("--roles") { Description = "Comma-separated roles of this node: control, router, worker (default all three)" }, "Cluster:Roles"),
+            (new("--advertise-host") { Description = "Address at which routers reach this worker's containers (default 127.0.0.1)" }, "Cluster:AdvertiseHost"),
             (new("--journal") { Description = "Journal database: sqlite (default, in --data-dir) or postgres" }, "Journal"),
             (new("--journal-connection") { Description = "PostgreSQL connection string for --journal postgres, e.g. Host=HOST;Port=5432;Username=U;Database=D" }, "JournalConnection"),
         };
@@ -198,6 +204,26 @@ public static class CliApp
             async (c, app, keys) => (await c.PatchJsonAsync($"api/apps/{EngineClient.Segment(app)}/env", new EnvChange([], [.. keys]))).GetProperty("env"),
             (json, keys) => Console.WriteLine($"unset {string.Join(", ", keys)}; applies from the next deployment")));
         return env;
+    }
+
+    private static Command ClusterGroup()
+    {
+        var group = new Command("cluster", "The cluster this node belongs to");
+        group.Add(Client("show", "Members (address, roles, status, reachability, leader) and the node that owns the apps", false, [],
+            async (c, _, _) => await c.GetJsonAsync("api/cluster"),
+            (json, _) =>
+            {
+                Table(JsonSerializer.SerializeToElement(json.GetProperty("members").EnumerateArray().Select(m => new
+                {
+                    address = m.GetProperty("address").GetString(),
+                    roles = string.Join(",", m.GetProperty("roles").EnumerateArray().Select(r => r.GetString())),
+                    status = m.GetProperty("status").GetString(),
+                    reachable = m.GetProperty("reachable").GetBoolean() ? "yes" : "no",
+                    leader = m.GetProperty("leader").GetBoolean() ? "leader" : "",
+                })), "address", "roles", "status", "reachable", "leader");
+                Console.WriteLine($"apps owned by: {(json.GetProperty("apps_owner").GetString() ?? "no control node is up")}");
+            }));
+        return group;
     }
 
     private static Command Apps() => Client("apps", "List apps", false, [],

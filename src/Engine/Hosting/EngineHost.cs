@@ -1,10 +1,13 @@
+using Akka.Cluster.Hosting;
 using Akka.Hosting;
+using Akka.Remote.Hosting;
 using Akka.Pattern;
 using Akka.Persistence.Sql.Config;
 using Akka.Persistence.Sql.Hosting;
 using Engine.Admin;
 using Engine.Apps;
 using Engine.Audit;
+using Engine.Cluster;
 using Engine.Containers;
 using Engine.Deployments;
 using Engine.Routing;
@@ -19,6 +22,7 @@ public static class EngineHost
     public static WebApplication Build(IDictionary<string, string?> overrides)
     {
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory });
+        builder.Configuration.AddInMemoryCollection(LighthouseStyleEnvironment(builder.Configuration));
         builder.Configuration.AddInMemoryCollection(overrides);
         var settings = builder.Configuration.GetSection("Engine").Get<EngineSettings>() ?? new EngineSettings();
         settings.Prepare();
@@ -36,7 +40,7 @@ public static class EngineHost
         builder.Services.AddSingleton(router.Table);
         builder.Services.AddSingleton(router.Drains);
 
-        builder.Services.AddAkka("engine", (akka, sp) =>
+        builder.Services.AddAkka(ClusterSettings.SystemName, (akka, sp) =>
         {
             var runtime = sp.GetRequiredService<IContainerRuntime>();
             var table = sp.GetRequiredService<RouteTable>();
@@ -56,21 +60,29 @@ public static class EngineHost
                     autoInitialize: true,
                     tagStorageMode: TagMode.TagTable,
                     journalBuilder: j => j.AddEventAdapter<EnvSealingAdapter>("env-sealing", [typeof(IAppEvent)]))
+                .WithRemoting(new RemoteOptions { HostName = settings.Cluster.Host, Port = settings.Cluster.ParsedPort })
+                .WithClustering(new ClusterOptions
+                {
+                    Roles = [.. settings.Cluster.RoleList],
+                    SeedNodes = [.. settings.Cluster.SeedAddresses.Select(a => a.ToString())],
+                })
                 .WithActors((system, registry) =>
                 {
-                    var router = system.ActorOf(RouterActor.Props(table, drains, settings), "router");
-                    registry.Register<RouterActor>(router);
-                    // Akka stops a persistent actor whose journal write failed: the backoff supervisor brings the
-                    // registry back once the journal works again, and answers for it meanwhile.
-                    var apps = system.ActorOf(BackoffSupervisor.Props(
-                        Backoff.OnStop(AppsRegistryActor.Props(settings, runtime, router), "registry",
+                    // No seeds: this node is a cluster of its own, as the single-node engine always was.
+                    if (settings.Cluster.SeedAddresses.Count == 0) Akka.Cluster.Cluster.Get(system).Join(Akka.Cluster.Cluster.Get(system).SelfAddress);
+                    registry.Register<RouterActor>(system.ActorOf(RouterActor.Props(table, drains, settings), "router"));
+                })
+                // One registry of apps in the whole cluster, on the oldest control node: two nodes never own (and
+                // write the journal of) the same app. Akka stops a persistent actor whose journal write failed: the
+                // backoff supervisor brings the registry back once the journal works again, and answers meanwhile.
+                .WithSingleton<AppsRegistryActor>("apps", (_, registry, _) => BackoffSupervisor.Props(
+                        Backoff.OnStop(AppsRegistryActor.Props(settings, runtime, registry.Get<RouterActor>()), "registry",
                                 TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(15), 0.2, maxNrOfRetries: -1)
                             .WithReplyWhileStopped(new AppError("the engine is recovering from a journal failure; try again shortly",
-                                Unavailable: true))), "apps");
-                    registry.Register<AppsRegistryActor>(apps);
-                    registry.Register<DockerWatcherActor>(
-                        system.ActorOf(DockerWatcherActor.Props(runtime, apps, settings.DockerTimeout), "docker-watcher"));
-                });
+                                Unavailable: true))),
+                    new ClusterSingletonOptions { Role = ClusterSettings.Control })
+                .WithActors((system, registry) => registry.Register<DockerWatcherActor>(system.ActorOf(
+                    DockerWatcherActor.Props(runtime, registry.Get<AppsRegistryActor>(), settings.DockerTimeout), "docker-watcher")));
         });
 
         var web = builder.Build();
@@ -78,5 +90,16 @@ public static class EngineHost
         web.MapAdminApi(settings);
         web.MapAdminFallback();
         return web;
+    }
+
+    /// <summary>CLUSTER_IP, CLUSTER_PORT and CLUSTER_SEEDS, as petabridge/lighthouse reads them, for the keys that
+    /// configuration (`Engine__Cluster__…`) does not set; `engine serve` options override both.</summary>
+    private static Dictionary<string, string?> LighthouseStyleEnvironment(IConfiguration configuration)
+    {
+        var found = new Dictionary<string, string?>();
+        foreach (var (variable, key) in new[] { ("CLUSTER_IP", "Host"), ("CLUSTER_PORT", "Port"), ("CLUSTER_SEEDS", "Seeds") })
+            if (Environment.GetEnvironmentVariable(variable) is { Length: > 0 } value && configuration[$"Engine:Cluster:{key}"] is null)
+                found[$"Engine:Cluster:{key}"] = value;
+        return found;
     }
 }

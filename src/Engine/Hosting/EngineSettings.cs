@@ -1,5 +1,6 @@
 using Engine.Admin;
 using Engine.Build;
+using Engine.Cluster;
 using Engine.Secrets;
 
 namespace Engine.Hosting;
@@ -72,6 +73,8 @@ public sealed class EngineSettings
 
     public bool UsesSqlite => Journal == JournalKind.Sqlite;
 
+    public ClusterSettings Cluster { get; set; } = new();
+
     private const UnixFileMode Private = UnixFileMode.UserRead | UnixFileMode.UserWrite;
     private const UnixFileMode PrivateDir = Private | UnixFileMode.UserExecute;
 
@@ -120,6 +123,7 @@ public sealed class EngineSettings
             throw new ArgumentException($"the admin API would listen on {AdminUrl}, beyond loopback, without a token: "
                 + "set ENGINE_ADMIN_TOKEN, Engine:AdminToken or --admin-token-file");
         JournalKind.Check(this);
+        Cluster.Check(UsesSqlite);
         PrepareDataDir();
         Directory.CreateDirectory(LogDir);
         Directory.CreateDirectory(UploadDir);

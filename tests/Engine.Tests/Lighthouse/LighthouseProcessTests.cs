@@ -40,7 +40,7 @@ public sealed class LighthouseProcessTests
     [Theory]
     [InlineData("CLUSTER_SEEDS", "not-an-address", "CLUSTER_SEEDS entry 'not-an-address' is not a cluster address (expected akka.tcp://engine@HOST:PORT)")]
     [InlineData("CLUSTER_SEEDS", "akka.tcp://other@127.0.0.1:4053",
-        "CLUSTER_SEEDS entry 'akka.tcp://other@127.0.0.1:4053' names actor system 'other', but ACTORSYSTEM is 'engine'")]
+        "CLUSTER_SEEDS entry 'akka.tcp://other@127.0.0.1:4053' names actor system 'other', but the cluster's is 'engine'")]
     [InlineData("CLUSTER_PORT", "http", "CLUSTER_PORT 'http' is not a port number (1-65535)")]
     [InlineData("ACTORSYSTEM", "no spaces", "ACTORSYSTEM 'no spaces' is not a valid actor system name")]
     public async Task Bad_settings_get_one_clear_line_and_a_non_zero_exit(string variable, string value, string expected)

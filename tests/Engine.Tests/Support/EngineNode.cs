@@ -107,6 +107,25 @@ public sealed class EngineNode : IAsyncDisposable
 
     public static Task<CliResult> RunCli(string server, params string[] args) => RunCliWithToken(server, null, args);
 
+    /// <summary>`engine serve` on a fresh data dir with options it must refuse: asserts exit code 2 and one line on
+    /// stderr, and returns that line.</summary>
+    public static async Task<string> RefusedServeAsync(params string[] args)
+    {
+        var dataDir = Directory.CreateTempSubdirectory("engine-data-").FullName;
+        try
+        {
+            var ports = FreePorts.Take(2);
+            var result = await RunCli("http://127.0.0.1:1", ["serve", "--data-dir", dataDir,
+                "--admin-url", $"http://127.0.0.1:{ports[0]}", "--router-url", $"http://127.0.0.1:{ports[1]}", .. args]);
+            Assert.True(result.ExitCode == 2, $"{string.Join(' ', args)}: {result}");
+            return Assert.Single(result.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        }
+        finally
+        {
+            Directory.Delete(dataDir, recursive: true);
+        }
+    }
+
     public static async Task<CliResult> RunCliWithToken(string server, string? token, params string[] args)
     {
         var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };

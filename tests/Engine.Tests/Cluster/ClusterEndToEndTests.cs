@@ -1,0 +1,97 @@
+using System.Text.Json;
+using Engine.Containers;
+using Engine.Tests.Support;
+
+namespace Engine.Tests.Cluster;
+
+/// <summary>Every node is an Akka.Cluster member: alone by default (the single-node engine), or joined to a Lighthouse
+/// with other nodes on one PostgreSQL journal, where any node answers for the apps.</summary>
+public sealed class ClusterEndToEndTests
+{
+    internal static JsonElement MemberAt(JsonElement cluster, string address) =>
+        cluster.GetProperty("members").EnumerateArray().Single(m => m.GetProperty("address").GetString() == address);
+
+    internal static string[] Roles(JsonElement member) =>
+        [.. member.GetProperty("roles").EnumerateArray().Select(r => r.GetString()!)];
+
+    [Fact]
+    public async Task A_node_with_no_cluster_options_is_a_one_node_cluster_with_every_role_that_owns_the_apps()
+    {
+        await using var node = await EngineNode.StartAsync();
+        var show = await node.Cli("cluster", "show", "--json");
+        Assert.True(show.ExitCode == 0, show.ToString());
+        var self = show.Json.GetProperty("self").GetString()!;
+        Assert.StartsWith("akka.tcp://engine@127.0.0.1:", self);
+        var member = Assert.Single(show.Json.GetProperty("members").EnumerateArray());
+        Assert.Equal(self, member.GetProperty("address").GetString());
+        Assert.Equal(["control", "router", "worker"], Roles(member));
+        Assert.Equal("up", member.GetProperty("status").GetString());
+        Assert.True(member.GetProperty("reachable").GetBoolean());
+        Assert.Equal(self, show.Json.GetProperty("leader").GetString());
+        Assert.Equal(self, show.Json.GetProperty("apps_owner").GetString());
+
+        var human = await node.Cli("cluster", "show");
+        Assert.Contains($"apps owned by: {self}", human.Stdout);
+        Assert.Contains("control,router,worker", human.Stdout);
+    }
+
+    [Fact]
+    public async Task Bad_cluster_options_get_one_clear_line_and_exit_code_2()
+    {
+        var cases = new (string[] Args, string Expected)[]
+        {
+            (["--roles", "control,chef"], "--roles: unknown role 'chef' (known: control, router, worker)"),
+            (["--roles", ","], "--roles needs at least one of control, router, worker"),
+            (["--cluster-port", "70000"], "--cluster-port must be a port number (0 for any free port), got '70000'"),
+            (["--seed-nodes", "engine@somewhere"], "--seed-nodes entry 'engine@somewhere' is not a cluster address (expected akka.tcp://engine@HOST:PORT)"),
+            (["--seed-nodes", "akka.tcp://other@127.0.0.1:4053"], "--seed-nodes entry 'akka.tcp://other@127.0.0.1:4053' names actor system 'other', but the cluster's is 'engine'"),
+            (["--seed-nodes", "akka.tcp://engine@127.0.0.1:4053"],
+                "--seed-nodes joins other engine nodes, which must share one journal: use --journal postgres (the SQLite journal is one node's file)"),
+        };
+        foreach (var (args, expected) in cases)
+            Assert.Equal($"error: cannot start: {expected}", await EngineNode.RefusedServeAsync(args));
+    }
+}
+
+/// <summary>A Lighthouse and two engine nodes as separate processes on one PostgreSQL journal.</summary>
+[Collection(PostgresCollection.Name)]
+public sealed class MultiNodeClusterTests(PostgresServer postgres)
+{
+    private static readonly TimeSpan Within = TimeSpan.FromSeconds(60);
+
+    [Fact]
+    public async Task Nodes_join_through_a_Lighthouse_and_any_node_answers_for_the_apps_the_control_node_owns()
+    {
+        var journal = await postgres.NewDatabaseAsync("cluster");
+        var seedPort = FreePorts.Take(1)[0];
+        var seed = $"akka.tcp://engine@127.0.0.1:{seedPort}";
+        await using var lighthouse = LighthouseProcess.Start(new Dictionary<string, string>
+            { ["CLUSTER_IP"] = "127.0.0.1", ["CLUSTER_PORT"] = seedPort.ToString() });
+        await lighthouse.WaitForOutputAsync($"member up: {seed} (roles: lighthouse)", Within);
+
+        string[] Join(string roles) => ["--journal", "postgres", "--journal-connection", journal, "--seed-nodes", seed, "--roles", roles];
+        await using var control = await EngineNode.StartAsync([.. Join("control,router,worker"), "--start-timeout", "20"]);
+        // A node without the control role owns no app; its admin API still answers, through the owner.
+        await using var router = await EngineNode.StartAsync(Join("router"));
+
+        var app = control.NewApp("cl");
+        using var dir = new AppDir();
+        await control.DeployAsync(dir, app);
+        var apps = await router.Cli("apps", "--json");
+        Assert.True(apps.ExitCode == 0, apps.ToString());
+        Assert.Contains(apps.Json.EnumerateArray(), a => a.GetProperty("name").GetString() == app
+                                                         && a.GetProperty("routed_version").GetString() == "v1");
+
+        var show = await Eventually.Until(async () => await router.Cli("cluster", "show", "--json"),
+            r => r.ExitCode == 0 && r.Json.GetProperty("members").GetArrayLength() == 3, Within, "three members seen by the router node");
+        var controlAddress = (await control.Cli("cluster", "show", "--json")).Json.GetProperty("self").GetString()!;
+        var routerAddress = show.Json.GetProperty("self").GetString()!;
+        Assert.Equal(["lighthouse"], ClusterEndToEndTests.Roles(ClusterEndToEndTests.MemberAt(show.Json, seed)));
+        Assert.Equal(["control", "router", "worker"], ClusterEndToEndTests.Roles(ClusterEndToEndTests.MemberAt(show.Json, controlAddress)));
+        Assert.Equal(["router"], ClusterEndToEndTests.Roles(ClusterEndToEndTests.MemberAt(show.Json, routerAddress)));
+        Assert.All(show.Json.GetProperty("members").EnumerateArray(), m => Assert.Equal("up", m.GetProperty("status").GetString()));
+        Assert.Equal(controlAddress, show.Json.GetProperty("apps_owner").GetString());
+        await lighthouse.WaitForOutputAsync($"member up: {controlAddress} (roles: control,router,worker)", Within);
+        await lighthouse.WaitForOutputAsync($"member up: {routerAddress} (roles: router)", Within);
+    }
+}
