@@ -4,7 +4,7 @@ namespace Lighthouse;
 
 /// <summary>Seed node lists as operators write them (comma-separated akka.tcp://SYSTEM@HOST:PORT), shared by the
 /// Lighthouse and the engine so both accept and refuse the same strings with the same words.</summary>
-public static class ClusterSeeds
+internal static class ClusterSeeds
 {
     /// <param name="setting">How the operator named the setting (e.g. CLUSTER_SEEDS), for the error.</param>
     public static IReadOnlyList<Address> Parse(string seeds, string system, string setting) =>

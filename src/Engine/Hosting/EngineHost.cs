@@ -1,9 +1,9 @@
 using Akka.Cluster.Hosting;
 using Akka.Hosting;
-using Akka.Remote.Hosting;
 using Akka.Pattern;
 using Akka.Persistence.Sql.Config;
 using Akka.Persistence.Sql.Hosting;
+using Akka.Remote.Hosting;
 using Engine.Admin;
 using Engine.Apps;
 using Engine.Audit;
@@ -69,7 +69,8 @@ public static class EngineHost
                 .WithActors((system, registry) =>
                 {
                     // No seeds: this node is a cluster of its own, as the single-node engine always was.
-                    if (settings.Cluster.SeedAddresses.Count == 0) Akka.Cluster.Cluster.Get(system).Join(Akka.Cluster.Cluster.Get(system).SelfAddress);
+                    var cluster = Akka.Cluster.Cluster.Get(system);
+                    if (settings.Cluster.SeedAddresses.Count == 0) cluster.Join(cluster.SelfAddress);
                     registry.Register<RouterActor>(system.ActorOf(RouterActor.Props(table, drains, settings), "router"));
                 })
                 // One registry of apps in the whole cluster, on the oldest control node: two nodes never own (and
