@@ -72,10 +72,16 @@ public static class AdminApi
     }
 
     private static async Task<IResult> Upload(string app, HttpContext context, EngineSettings settings,
-        IRequiredActor<AppsRegistryActor> apps)
+        IRequiredActor<AppsRegistryActor> apps, ActorSystem system)
     {
         var request = context.Request;
         if (AppName.Validate(app) is { } invalid) return Error(StatusCodes.Status400BadRequest, invalid);
+        // The upload is stored here and built by the node that owns the apps, from its own disk.
+        if (ClusterView.Of(system) is { AppsOwner: var owner, Self: var self } && owner != self)
+            return owner is null
+                ? Error(StatusCodes.Status503ServiceUnavailable, "no control node is up in the cluster: nothing can be deployed now")
+                : Error(StatusCodes.Status421MisdirectedRequest, $"this node does not own the apps: send the deployment to the "
+                    + $"admin API of the node at {owner} (uploads do not travel between nodes yet)");
         // A browser can send text/plain across origins without a preflight; the CLI sends application/x-tar.
         if (!MediaTypeHeaderValue.TryParse(request.ContentType, out var type) || type.MediaType != UploadContentType)
             return Error(StatusCodes.Status415UnsupportedMediaType,

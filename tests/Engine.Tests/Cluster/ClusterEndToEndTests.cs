@@ -82,9 +82,15 @@ public sealed class MultiNodeClusterTests(PostgresServer postgres)
         Assert.Contains(apps.Json.EnumerateArray(), a => a.GetProperty("name").GetString() == app
                                                          && a.GetProperty("routed_version").GetString() == "v1");
 
+        // The upload would be stored on this node and built from the owner's disk: refused, naming the owner.
+        var controlAddress = (await control.Cli("cluster", "show", "--json")).Json.GetProperty("self").GetString()!;
+        var misdirected = await router.Cli("deploy", dir.Path, "--app", app);
+        Assert.True(misdirected.ExitCode == 1, misdirected.ToString());
+        Assert.Contains($"this node does not own the apps: send the deployment to the admin API of the node at {controlAddress}", misdirected.Stderr);
+        Assert.Equal(1, (await control.Cli("deployments", app, "--json")).Json.GetArrayLength());
+
         var show = await Eventually.Until(async () => await router.Cli("cluster", "show", "--json"),
             r => r.ExitCode == 0 && r.Json.GetProperty("members").GetArrayLength() == 3, Within, "three members seen by the router node");
-        var controlAddress = (await control.Cli("cluster", "show", "--json")).Json.GetProperty("self").GetString()!;
         var routerAddress = show.Json.GetProperty("self").GetString()!;
         Assert.Equal(["lighthouse"], ClusterEndToEndTests.Roles(ClusterEndToEndTests.MemberAt(show.Json, seed)));
         Assert.Equal(["control", "router", "worker"], ClusterEndToEndTests.Roles(ClusterEndToEndTests.MemberAt(show.Json, controlAddress)));
