@@ -34,10 +34,9 @@ try
 {
     await host.RunAsync();
 }
-catch (Exception e) when (e.InnerException is System.Net.Sockets.SocketException or Akka.Remote.RemoteTransportException
-                              || e is Akka.Remote.RemoteTransportException)
+catch (Exception e) when (BindFailure.Of(e) is { } socket)
 {
-    Console.Error.WriteLine($"lighthouse: cannot listen on port {settings.ParsedPort}: {(e.InnerException ?? e).Message}");
+    Console.Error.WriteLine($"lighthouse: cannot listen on port {settings.ParsedPort}: {socket.Message}");
     return 1;
 }
 return 0;

@@ -90,7 +90,12 @@ public static class CliApp
             {
                 return Fail($"cannot start: {e.Message}", 2);
             }
-            await web.RunAsync(ct);
+            var cluster = web.Services.GetRequiredService<EngineSettings>().Cluster; // the host disposes its services if it fails
+            try { await web.RunAsync(ct); }
+            catch (Exception e) when (Lighthouse.BindFailure.Of(e) is { } socket)
+            {
+                return Fail($"cannot start: cannot listen for the cluster on {cluster.Host}:{cluster.Port}: {socket.Message}", 2);
+            }
             return 0;
         });
         return cmd;

@@ -45,6 +45,8 @@ public sealed class ClusterEndToEndTests
             (["--cluster-port", "70000"], "--cluster-port must be a port number (0 for any free port), got '70000'"),
             (["--seed-nodes", "engine@somewhere"], "--seed-nodes entry 'engine@somewhere' is not a cluster address (expected akka.tcp://engine@HOST:PORT)"),
             (["--seed-nodes", "akka.tcp://other@127.0.0.1:4053"], "--seed-nodes entry 'akka.tcp://other@127.0.0.1:4053' names actor system 'other', but the cluster's is 'engine'"),
+            // 192.0.2.1 is a documentation address, never this host's: the cluster transport cannot bind it.
+            (["--cluster-host", "192.0.2.1"], "cannot listen for the cluster on 192.0.2.1:0: Cannot assign requested address"),
             (["--seed-nodes", "akka.tcp://engine@127.0.0.1:4053"],
                 "--seed-nodes joins other engine nodes, which must share one journal: use --journal postgres (the SQLite journal is one node's file)"),
         };
