@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Makes sure a Docker engine answers and a `busybox` image exists; does nothing when both hold.
+# Makes sure a Docker engine answers, Debian's docker-compose is installed and a `busybox` image exists; does nothing
+# when all three hold.
 set -euo pipefail
 
 log() { echo "[ensure-docker] $*" >&2; }
@@ -28,6 +29,11 @@ if ! docker info >/dev/null 2>&1; then
   fi
 fi
 
+if ! command -v docker-compose >/dev/null 2>&1; then
+  log "installing Debian's docker-compose"
+  apt_install docker-compose
+fi
+
 if ! docker image inspect busybox:latest >/dev/null 2>&1; then
   if ! timeout 30 docker pull -q busybox:latest >/dev/null 2>&1; then
     log "no registry reachable: importing busybox from Debian's busybox-static"
@@ -45,4 +51,4 @@ if ! docker image inspect busybox:latest >/dev/null 2>&1; then
     rm -rf "$root"
   fi
 fi
-log "docker is up and busybox:latest is present"
+log "docker is up, docker-compose is installed and busybox:latest is present"

@@ -73,15 +73,7 @@ public static class EngineHost
                     if (settings.Cluster.SeedAddresses.Count == 0) cluster.Join(cluster.SelfAddress);
                     registry.Register<RouterActor>(system.ActorOf(RouterActor.Props(table, drains, settings), "router"));
                 })
-                // One registry of apps in the whole cluster, on the oldest control node: two nodes never own (and
-                // write the journal of) the same app. Akka stops a persistent actor whose journal write failed: the
-                // backoff supervisor brings the registry back once the journal works again, and answers meanwhile.
-                .WithSingleton<AppsRegistryActor>("apps", (_, registry, _) => BackoffSupervisor.Props(
-                        Backoff.OnStop(AppsRegistryActor.Props(settings, runtime, registry.Get<RouterActor>()), "registry",
-                                TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(15), 0.2, maxNrOfRetries: -1)
-                            .WithReplyWhileStopped(new AppError("the engine is recovering from a journal failure; try again shortly",
-                                Unavailable: true))),
-                    new ClusterSingletonOptions { Role = ClusterSettings.Control })
+                .WithAppsRegistry(settings, runtime)
                 .WithActors((system, registry) => registry.Register<DockerWatcherActor>(system.ActorOf(
                     DockerWatcherActor.Props(runtime, registry.Get<AppsRegistryActor>(), settings.DockerTimeout), "docker-watcher")));
         });
@@ -91,6 +83,24 @@ public static class EngineHost
         web.MapAdminApi(settings);
         web.MapAdminFallback();
         return web;
+    }
+
+    /// <summary>One registry of apps in the whole cluster, on the oldest control node: two nodes never own (and write the
+    /// journal of) the same app. Other nodes reach it through a proxy. Akka stops a persistent actor whose journal
+    /// write failed: the backoff supervisor brings the registry back once the journal works again, and answers
+    /// meanwhile.</summary>
+    private static AkkaConfigurationBuilder WithAppsRegistry(this AkkaConfigurationBuilder akka, EngineSettings settings,
+        IContainerRuntime runtime)
+    {
+        var options = new ClusterSingletonOptions { Role = ClusterSettings.Control };
+        if (!settings.Cluster.RoleList.Contains(ClusterSettings.Control))
+            return akka.WithSingletonProxy<AppsRegistryActor>("apps", options);
+        return akka.WithSingleton<AppsRegistryActor>("apps", (_, registry, _) => BackoffSupervisor.Props(
+                Backoff.OnStop(AppsRegistryActor.Props(settings, runtime, registry.Get<RouterActor>()), "registry",
+                        TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(15), 0.2, maxNrOfRetries: -1)
+                    .WithReplyWhileStopped(new AppError("the engine is recovering from a journal failure; try again shortly",
+                        Unavailable: true))),
+            options);
     }
 
     /// <summary>CLUSTER_IP, CLUSTER_PORT and CLUSTER_SEEDS, as petabridge/lighthouse reads them, for the keys that

@@ -7,18 +7,11 @@ namespace Engine.Tests.Bench;
 [Collection(Support.DockerCollection.Name)]
 public sealed class BenchSmokeTests
 {
-    private static string BenchDir()
-    {
-        var dir = new DirectoryInfo(AppContext.BaseDirectory);
-        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Engine.sln"))) dir = dir.Parent;
-        return Path.Combine(dir?.FullName ?? throw new DirectoryNotFoundException("no Engine.sln above the test output"), "bench");
-    }
-
     [Fact]
     public async Task Every_scenario_measures_the_engine_and_its_peer()
     {
         var outDir = Directory.CreateTempSubdirectory("engine-bench-smoke-").FullName;
-        var options = new BenchOptions(Path.Combine(AppContext.BaseDirectory, "engine.dll"), BenchDir(),
+        var options = new BenchOptions(Path.Combine(AppContext.BaseDirectory, "engine.dll"), Support.Repository.Combine("bench"),
             BenchRunner.All.ToHashSet(), DeployRuns: 1, WrkDuration: TimeSpan.FromSeconds(1), WrkRounds: 1,
             Switches: 2, FailingSwitches: 1, SwitchHook: "sleep 1", SteadyLoad: TimeSpan.FromSeconds(1), OutDir: outDir,
             ConcurrencyLevels: [2], JournalApps: 5, EventsPerApp: 4, RoutedApps: 1, Queries: 5);
