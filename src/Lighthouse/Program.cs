@@ -24,6 +24,7 @@ catch (LighthouseConfigException e)
 
 builder.Services.AddAkka(settings.ActorSystem, (akka, _) => akka
     .ConfigureLoggers(l => l.AddLoggerFactory())
+    .AddHocon(ClusterTiming.Hocon, HoconAddMode.Prepend)
     .WithRemoting(new RemoteOptions { HostName = "0.0.0.0", PublicHostName = settings.PublicHost, Port = settings.ParsedPort })
     .WithClustering(new ClusterOptions { Roles = ["lighthouse"], SeedNodes = seeds.Select(s => s.ToString()).ToArray() })
     .WithActors((system, _) => system.ActorOf(Props.Create<MembershipLogger>(), "membership")));

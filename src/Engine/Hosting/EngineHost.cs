@@ -54,6 +54,7 @@ public static class EngineHost
                     akka.persistence.journal.sql.read-isolation-level = read-uncommitted
                     akka.persistence.query.journal.sql.read-isolation-level = read-uncommitted
                     """, HoconAddMode.Prepend);
+            akka.AddHocon(Lighthouse.ClusterTiming.Hocon, HoconAddMode.Prepend);
             akka.WithSqlPersistence(
                     connectionString: settings.UsesSqlite ? $"Data Source={settings.DatabasePath};Default Timeout=30" : settings.JournalConnection,
                     providerName: settings.UsesSqlite ? ProviderName.SQLiteMS : ProviderName.PostgreSQL15,

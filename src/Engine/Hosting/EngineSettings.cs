@@ -50,7 +50,8 @@ public sealed class EngineSettings
     /// <summary>How long a traffic switch may take (drain included) before its steps run again.</summary>
     public TimeSpan SwitchRetry { get; set; } = TimeSpan.FromSeconds(90);
 
-    /// <summary>Stable per data directory; labels every container so two engines on one Docker never touch each other's.</summary>
+    /// <summary>Stable per data directory, or per PostgreSQL journal (every node on it shares one); labels every container
+    /// so two engines on one Docker never touch each other's.</summary>
     public string InstanceId { get; set; } = "";
 
     /// <summary>Base64 of the 32-byte key that encrypts env values in the journal (`Engine:SecretKey`, e.g. from the
@@ -130,10 +131,11 @@ public sealed class EngineSettings
         Directory.CreateDirectory(IncomingDir);
         // Nothing is being received before the node starts: whatever is here was cut off.
         foreach (var partial in Directory.EnumerateFiles(IncomingDir, "*.part")) File.Delete(partial);
+        Cipher = LoadCipher();
         var idFile = Path.Combine(FullDataDir, "instance-id");
         if (!File.Exists(idFile)) File.WriteAllText(idFile, Guid.NewGuid().ToString("N")[..12]);
         InstanceId = File.ReadAllText(idFile).Trim();
-        Cipher = LoadCipher();
+        if (!UsesSqlite) InstanceId = JournalKind.ClaimInstance(JournalConnection, Cipher, InstanceId);
     }
 
     /// <summary>The journal holds every app's history: the data dir and the database are the engine user's alone,

@@ -1,3 +1,5 @@
+using System.Security.Cryptography;
+using Engine.Secrets;
 using Npgsql;
 
 namespace Engine.Hosting;
@@ -51,4 +53,33 @@ public static class JournalKind
             throw new ArgumentException($"cannot reach the PostgreSQL journal at {where}: {reason}");
         }
     }
+
+    /// <summary>What every node on one PostgreSQL journal shares, written by the first node to start: the instance id
+    /// that labels the apps' containers (so a node that takes over the apps finds the containers another started), and
+    /// a value sealed with the secret key (so a node whose key could not open the env the others sealed stops now).</summary>
+    public static string ClaimInstance(string connection, EnvCipher cipher, string candidateId)
+    {
+        using var db = new NpgsqlConnection(connection);
+        db.Open();
+        using var claim = new NpgsqlCommand("""
+            CREATE TABLE IF NOT EXISTS engine_instance (
+                one boolean PRIMARY KEY DEFAULT true CHECK (one), instance_id text NOT NULL, key_check text NOT NULL);
+            INSERT INTO engine_instance (instance_id, key_check) VALUES (@id, @check) ON CONFLICT DO NOTHING;
+            SELECT instance_id, key_check FROM engine_instance;
+            """, db);
+        claim.Parameters.AddWithValue("id", candidateId);
+        claim.Parameters.AddWithValue("check", cipher.Seal(KeyCheck));
+        using var row = claim.ExecuteReader();
+        row.Read();
+        var (id, check) = (row.GetString(0), row.GetString(1));
+        try
+        {
+            if (cipher.Open(check) == KeyCheck) return id;
+        }
+        catch (CryptographicException) { }
+        throw new ArgumentException("this node's secret key is not the one the other nodes on this journal seal env values "
+                                    + "with: give every node the same key (--secret-key-file or Engine__SecretKey)");
+    }
+
+    private const string KeyCheck = "engine";
 }

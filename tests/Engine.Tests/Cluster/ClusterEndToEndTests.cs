@@ -59,23 +59,13 @@ public sealed class ClusterEndToEndTests
 [Collection(PostgresCollection.Name)]
 public sealed class MultiNodeClusterTests(PostgresServer postgres)
 {
-    private static readonly TimeSpan Within = TimeSpan.FromSeconds(60);
-
     [Fact]
     public async Task Nodes_join_through_a_Lighthouse_and_any_node_answers_for_the_apps_the_control_node_owns()
     {
-        var journal = await postgres.NewDatabaseAsync("cluster");
-        var seedPort = FreePorts.Take(1)[0];
-        var seed = $"akka.tcp://engine@127.0.0.1:{seedPort}";
-        await using var lighthouse = LighthouseProcess.Start(new Dictionary<string, string>
-            { ["CLUSTER_IP"] = "127.0.0.1", ["CLUSTER_PORT"] = seedPort.ToString() });
-        await lighthouse.WaitForOutputAsync($"member up: {seed} (roles: lighthouse)", Within);
-
-        string[] Join(string roles) => ["--journal", "postgres", "--journal-connection", journal, "--seed-nodes", seed, "--roles", roles];
-        await using var control = await EngineNode.StartAsync([.. Join("control,router,worker"), "--start-timeout", "20"]);
+        await using var cluster = await TestCluster.StartAsync(postgres);
+        var control = await cluster.StartNodeAsync("control,router,worker", "--start-timeout", "20");
         // A node without the control role owns no app; its admin API still answers, through the owner.
-        await using var router = await EngineNode.StartAsync(Join("router"));
-
+        var router = await cluster.StartNodeAsync("router");
         var app = control.NewApp("cl");
         using var dir = new AppDir();
         await control.DeployAsync(dir, app);
@@ -92,14 +82,35 @@ public sealed class MultiNodeClusterTests(PostgresServer postgres)
         Assert.Equal(1, (await control.Cli("deployments", app, "--json")).Json.GetArrayLength());
 
         var show = await Eventually.Until(async () => await router.Cli("cluster", "show", "--json"),
-            r => r.ExitCode == 0 && r.Json.GetProperty("members").GetArrayLength() == 3, Within, "three members seen by the router node");
+            r => r.ExitCode == 0 && r.Json.GetProperty("members").GetArrayLength() == 3, TestCluster.Within, "three members seen by the router node");
         var routerAddress = show.Json.GetProperty("self").GetString()!;
-        Assert.Equal(["lighthouse"], ClusterEndToEndTests.Roles(ClusterEndToEndTests.MemberAt(show.Json, seed)));
+        Assert.Equal(["lighthouse"], ClusterEndToEndTests.Roles(ClusterEndToEndTests.MemberAt(show.Json, cluster.Seed)));
         Assert.Equal(["control", "router", "worker"], ClusterEndToEndTests.Roles(ClusterEndToEndTests.MemberAt(show.Json, controlAddress)));
         Assert.Equal(["router"], ClusterEndToEndTests.Roles(ClusterEndToEndTests.MemberAt(show.Json, routerAddress)));
         Assert.All(show.Json.GetProperty("members").EnumerateArray(), m => Assert.Equal("up", m.GetProperty("status").GetString()));
         Assert.Equal(controlAddress, show.Json.GetProperty("apps_owner").GetString());
-        await lighthouse.WaitForOutputAsync($"member up: {controlAddress} (roles: control,router,worker)", Within);
-        await lighthouse.WaitForOutputAsync($"member up: {routerAddress} (roles: router)", Within);
+        await cluster.Lighthouse.WaitForOutputAsync($"member up: {controlAddress} (roles: control,router,worker)", TestCluster.Within);
+        await cluster.Lighthouse.WaitForOutputAsync($"member up: {routerAddress} (roles: router)", TestCluster.Within);
+    }
+
+    [Fact]
+    public async Task A_node_whose_secret_key_differs_from_the_clusters_refuses_to_start()
+    {
+        await using var cluster = await TestCluster.StartAsync(postgres);
+        await cluster.StartNodeAsync("control,router,worker");
+        // Its own key would seal env values the other nodes could not open, and could not open theirs.
+        var keyDir = Directory.CreateTempSubdirectory("engine-key-").FullName;
+        try
+        {
+            var otherKey = Path.Combine(keyDir, "other.key");
+            await File.WriteAllTextAsync(otherKey, Engine.Secrets.EnvCipher.NewKey());
+            Assert.Equal("error: cannot start: this node's secret key is not the one the other nodes on this journal seal env "
+                         + "values with: give every node the same key (--secret-key-file or Engine__SecretKey)",
+                await EngineNode.RefusedServeAsync(cluster.JoinArgs("control", otherKey)));
+        }
+        finally
+        {
+            Directory.Delete(keyDir, recursive: true);
+        }
     }
 }

@@ -1,5 +1,6 @@
 using Engine.Bench;
 using Engine.Containers;
+using Engine.Secrets;
 using Engine.Tests.Support;
 
 namespace Engine.Tests.Cluster;
@@ -11,17 +12,24 @@ public sealed class ComposeTests(PostgresServer postgres)
 {
     private static readonly TimeSpan Within = TimeSpan.FromSeconds(90);
 
-    private static Task<ProcessResult> Compose(string project, IDictionary<string, string>? env, params string[] args) =>
+    /// <summary>The one key every node shares (the file refuses to run without it).</summary>
+    private static readonly Dictionary<string, string> Key = new() { ["ENGINE_SECRET_KEY"] = EnvCipher.NewKey() };
+
+    private static Task<ProcessResult> Compose(string project, IDictionary<string, string> env, params string[] args) =>
         Shell.RunAsync("docker-compose", ["-f", Repository.Combine("docker-compose.yml"), "-p", project, .. args],
             TimeSpan.FromMinutes(5), env);
 
     [Fact]
     public async Task Docker_compose_accepts_the_file_with_a_Lighthouse_PostgreSQL_and_two_engine_nodes()
     {
-        var services = (await Compose("engine-config", null, "config", "--services")).EnsureSuccess("docker-compose config");
+        var unkeyed = await Compose("engine-config", new Dictionary<string, string> { ["ENGINE_SECRET_KEY"] = "" }, "config");
+        Assert.NotEqual(0, unkeyed.ExitCode);
+        Assert.Contains("set ENGINE_SECRET_KEY to the same base64 key of 32 bytes for every node", unkeyed.Stderr);
+
+        var services = (await Compose("engine-config", Key, "config", "--services")).EnsureSuccess("docker-compose config");
         Assert.Equal(["control", "lighthouse", "postgres", "worker"],
             services.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Order());
-        var config = (await Compose("engine-config", null, "config")).EnsureSuccess("docker-compose config").Stdout;
+        var config = (await Compose("engine-config", Key, "config")).EnsureSuccess("docker-compose config").Stdout;
         Assert.Contains("--roles\n    - control,router\n", config);
         Assert.Contains("--roles\n    - worker\n", config);
         Assert.Contains("BASE_IMAGE: debian:bookworm-slim", config);
@@ -38,7 +46,7 @@ public sealed class ComposeTests(PostgresServer postgres)
 
         // PostgreSQL comes from the test's own server: its image is not on an offline machine.
         var project = $"engine-e2e-{Guid.NewGuid().ToString("N")[..8]}";
-        var env = new Dictionary<string, string> { ["ENGINE_JOURNAL_CONNECTION"] = await postgres.NewDatabaseAsync("compose") };
+        var env = new Dictionary<string, string>(Key) { ["ENGINE_JOURNAL_CONNECTION"] = await postgres.NewDatabaseAsync("compose") };
         var app = $"compose-{Guid.NewGuid().ToString("N")[..8]}";
         try
         {

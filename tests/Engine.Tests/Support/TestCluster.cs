@@ -1,0 +1,61 @@
+using Engine.Containers;
+using Engine.Secrets;
+
+namespace Engine.Tests.Support;
+
+/// <summary>A Lighthouse and engine nodes as separate processes on loopback, on one fresh PostgreSQL database and one
+/// shared secret key; everything is stopped on dispose, whatever the test did.</summary>
+public sealed class TestCluster : IAsyncDisposable
+{
+    public static readonly TimeSpan Within = TimeSpan.FromSeconds(60);
+    private readonly List<EngineNode> _nodes = [];
+    private readonly string _keyFile;
+
+    public LighthouseProcess Lighthouse { get; }
+    public string Seed { get; }
+    public string Journal { get; }
+
+    private TestCluster(LighthouseProcess lighthouse, string seed, string journal)
+    {
+        Lighthouse = lighthouse;
+        Seed = seed;
+        Journal = journal;
+        _keyFile = Path.Combine(Directory.CreateTempSubdirectory("engine-key-").FullName, "secret.key");
+        File.WriteAllText(_keyFile, EnvCipher.NewKey());
+    }
+
+    public static async Task<TestCluster> StartAsync(PostgresServer postgres)
+    {
+        var journal = await postgres.NewDatabaseAsync("cluster");
+        var seedPort = FreePorts.Take(1)[0];
+        var seed = $"akka.tcp://engine@127.0.0.1:{seedPort}";
+        var lighthouse = LighthouseProcess.Start(new Dictionary<string, string>
+            { ["CLUSTER_IP"] = "127.0.0.1", ["CLUSTER_PORT"] = seedPort.ToString() });
+        var cluster = new TestCluster(lighthouse, seed, journal);
+        try { await lighthouse.WaitForOutputAsync($"member up: {seed} (roles: lighthouse)", Within); }
+        catch
+        {
+            await cluster.DisposeAsync();
+            throw;
+        }
+        return cluster;
+    }
+
+    /// <summary>The arguments that join a node to this cluster with the given roles (and the cluster's key, unless given).</summary>
+    public string[] JoinArgs(string roles, string? keyFile = null) =>
+        ["--journal", "postgres", "--journal-connection", Journal, "--seed-nodes", Seed, "--roles", roles, "--secret-key-file", keyFile ?? _keyFile];
+
+    public async Task<EngineNode> StartNodeAsync(string roles, params string[] extraArgs)
+    {
+        var node = await EngineNode.StartAsync([.. JoinArgs(roles), .. extraArgs]);
+        _nodes.Add(node);
+        return node;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var node in _nodes) await node.DisposeAsync();
+        await Lighthouse.DisposeAsync();
+        Directory.Delete(Path.GetDirectoryName(_keyFile)!, recursive: true);
+    }
+}
