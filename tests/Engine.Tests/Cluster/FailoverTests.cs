@@ -13,16 +13,25 @@ public sealed class FailoverTests(PostgresServer postgres, ITestOutputHelper out
     /// <summary>What the issue asks of failover; the split-brain resolver's settings in EngineHost make it possible.</summary>
     private static readonly TimeSpan Takeover = TimeSpan.FromSeconds(30);
 
+    /// <summary>Two control+router+worker nodes behind a Lighthouse, all up; the first one started owns the apps.</summary>
+    private static async Task<(EngineNode First, EngineNode Second, string FirstAddress, string SecondAddress)> TwoControlNodesAsync(
+        TestCluster cluster)
+    {
+        var first = await cluster.StartNodeAsync("control,router,worker", "--start-timeout", "20");
+        var second = await cluster.StartNodeAsync("control,router,worker", "--start-timeout", "20");
+        var firstAddress = (await first.Cli("cluster", "show", "--json")).Json.GetProperty("self").GetString()!;
+        var show = await Eventually.Until(() => second.Cli("cluster", "show", "--json"),
+            r => r.ExitCode == 0 && r.Json.GetProperty("members").EnumerateArray().Count(m => m.GetProperty("status").GetString() == "up") == 3,
+            TestCluster.Within, "both engine nodes and the lighthouse up");
+        Assert.Equal(firstAddress, show.Json.GetProperty("apps_owner").GetString());
+        return (first, second, firstAddress, show.Json.GetProperty("self").GetString()!);
+    }
+
     [Fact]
     public async Task When_the_owner_is_killed_another_control_node_owns_and_serves_the_apps_with_their_env_and_history()
     {
         await using var cluster = await TestCluster.StartAsync(postgres);
-        var first = await cluster.StartNodeAsync("control,router,worker");
-        var second = await cluster.StartNodeAsync("control,router,worker");
-        var firstAddress = (await first.Cli("cluster", "show", "--json")).Json.GetProperty("self").GetString()!;
-        var secondAddress = (await Eventually.Until(() => second.Cli("cluster", "show", "--json"),
-            r => r.ExitCode == 0 && r.Json.GetProperty("members").EnumerateArray().Count(m => m.GetProperty("status").GetString() == "up") == 3,
-            TestCluster.Within, "both engine nodes and the lighthouse up")).Json.GetProperty("self").GetString()!;
+        var (first, second, _, secondAddress) = await TwoControlNodesAsync(cluster);
 
         var app = first.NewApp("fo");
         Assert.Equal(0, (await first.Cli("env", "set", app, "GREETING=still here")).ExitCode);
@@ -30,7 +39,6 @@ public sealed class FailoverTests(PostgresServer postgres, ITestOutputHelper out
         await first.DeployAsync(dir, app);
         var containers = (await first.Cli("ps", app, "--json")).Json;
         Assert.Equal($"version v1 of {app}", (await first.Get(app)).Body);
-        Assert.Equal(firstAddress, (await second.Cli("cluster", "show", "--json")).Json.GetProperty("apps_owner").GetString());
 
         var clock = Stopwatch.StartNew();
         await first.KillAsync();
@@ -47,6 +55,55 @@ public sealed class FailoverTests(PostgresServer postgres, ITestOutputHelper out
         Assert.Equal(["success"], deployments.EnumerateArray().Select(d => d.GetProperty("status").GetString()));
         // The same containers: the new owner found those the dead one started, and started none of its own.
         Assert.Equal(Names(containers), Names((await second.Cli("ps", app, "--json")).Json));
+    }
+
+    [Fact]
+    public async Task When_the_owner_is_killed_during_the_hook_the_new_owner_finishes_the_deployment_without_running_the_hook_again()
+    {
+        await using var cluster = await TestCluster.StartAsync(postgres);
+        var (first, second, _, _) = await TwoControlNodesAsync(cluster);
+        var app = first.NewApp("fohook");
+        using var v1 = new AppDir();
+        await first.DeployAsync(v1, app);
+
+        // The hook records each run on a counter the test serves on loopback (containers use host networking).
+        using var counter = new HttpListener();
+        var port = Engine.Containers.FreePorts.Take(1)[0];
+        counter.Prefixes.Add($"http://127.0.0.1:{port}/");
+        counter.Start();
+        var runs = 0;
+        var counting = Task.Run(async () =>
+        {
+            while (counter.IsListening)
+            {
+                var context = await counter.GetContextAsync();
+                Interlocked.Increment(ref runs);
+                context.Response.Close();
+            }
+        });
+        using var v2 = AppDir.WithHook($"wget -q -O /dev/null http://127.0.0.1:{port}/run && sleep 10");
+        var deploy = first.Cli("deploy", v2.Path, "--app", app);
+        var deployment = $"{app}-v2";
+        await first.WaitForStatus(deployment, "running-hook");
+        await Eventually.Until(() => Task.FromResult(Volatile.Read(ref runs)), n => n == 1, TestCluster.Within, "the hook to start");
+        await first.KillAsync();
+        await deploy;
+
+        Assert.Equal("success", await second.WaitForStatus(deployment, s => s is "success" or "aborted" or "hook-error", "an end on the new owner"));
+        Assert.Equal((HttpStatusCode.OK, $"version v2 of {app}"), await second.Get(app));
+        Assert.Equal(1, Volatile.Read(ref runs));
+        Assert.Contains("re-attached", (await second.Cli("deployment", "logs", deployment)).Stdout);
+        // The deployment's own events (the app's DeploymentEnded repeats the final status).
+        var statuses = (await second.Cli("audit", app, "--json")).Json.EnumerateArray()
+            .Where(e => e.GetProperty("persistence_id").GetString() != $"app-{app}" && e.TryGetProperty("deployment", out var d)
+                        && d.GetString() == deployment && e.TryGetProperty("status", out var st) && st.ValueKind == System.Text.Json.JsonValueKind.String)
+            .Select(e => e.GetProperty("status").GetString()!).ToList();
+        Assert.Equal(statuses.Distinct(), statuses);
+        Assert.Equal("success", statuses[^1]);
+        await Eventually.Until(() => DockerProbe.ContainersOf(app), c => c.All(x => x.Version == "v2" && x.Type == "web"),
+            TestCluster.Within, "only v2's web container to remain");
+        counter.Stop();
+        await Task.WhenAny(counting);
     }
 
     private static string[] Names(System.Text.Json.JsonElement ps) =>
