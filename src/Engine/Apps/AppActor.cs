@@ -146,8 +146,10 @@ public sealed class AppActor : ReceivePersistentActor
             Persist(new ContainerRestarted(_state.Name, r.Spec.DeploymentId, r.Spec.Slot, r.ExitCode, DateTimeOffset.UtcNow),
                 e => _state = _state.Apply(e));
         });
-        Command<GetContainerRestarts>(_ => Sender.Tell(new ContainerRestartsView(_state.Restarts)));
-        Command<GetAuditSources>(g => Sender.Tell(new AuditSources(_state.Name,
+        // Plain collections in answers that may cross nodes: Newtonsoft cannot rebuild immutable dictionaries.
+        Command<GetContainerRestarts>(_ => Sender.Tell(new ContainerRestartsView(new Dictionary<string, SlotRestarts>(_state.Restarts))));
+        // A List, for the same reason: nor can it rebuild the compiler's collection-expression types.
+        Command<GetAuditSources>(g => Sender.Tell(new AuditSources(_state.Name, (List<JournalRange>)
         [
             .. g.Registration is { } registered ? [registered] : Array.Empty<JournalRange>(),
             new JournalRange(PersistenceId, 1, LastSequenceNr),

@@ -53,7 +53,8 @@ public sealed record AppState(string Name)
         return Deployments.Where(d => Ended.ContainsKey(d.Id) && !kept.Contains(d.Id)).Select(d => d.Id).ToHashSet();
     }
 
-    public EnvView EnvView => new(Name, Env);
+    /// <summary>A plain dictionary: the view may cross nodes, and Newtonsoft cannot rebuild immutable ones.</summary>
+    public EnvView EnvView => new(Name, new SortedDictionary<string, string>(Env, StringComparer.Ordinal));
 
     public IAppEvent? DecideEnv(ChangeEnv change, DateTimeOffset now, out string? error)
     {

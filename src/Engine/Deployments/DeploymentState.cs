@@ -66,7 +66,7 @@ public sealed record DeploymentState
                 [Fail(S.TimeoutError, "the deployment did not finish within its time limit")],
             // A hook is re-attached instead (see AfterRestart): its work may already be done.
             (S.Building or S.Pushing or S.Starting, RecoveredInFlight) =>
-                [Fail(S.Aborted, $"the node restarted while the deployment was {Status}")],
+                [Fail(S.Aborted, $"the node that ran it stopped (a restart or a failover) while the deployment was {Status}")],
             _ => [],
         };
     }

@@ -73,6 +73,8 @@ public static class EngineHost
                     var cluster = Akka.Cluster.Cluster.Get(system);
                     if (settings.Cluster.SeedAddresses.Count == 0) cluster.Join(cluster.SelfAddress);
                     registry.Register<RouterActor>(system.ActorOf(RouterActor.Props(table, drains, settings), "router"));
+                    // The apps' actors, wherever the registry runs, send route changes to every router node through it.
+                    registry.Register<RouteBroadcastActor>(system.ActorOf(RouteBroadcastActor.Props(), "routes"));
                 })
                 .WithAppsRegistry(settings, runtime)
                 .WithActors((system, registry) => registry.Register<DockerWatcherActor>(system.ActorOf(
@@ -97,7 +99,7 @@ public static class EngineHost
         if (!settings.Cluster.RoleList.Contains(ClusterSettings.Control))
             return akka.WithSingletonProxy<AppsRegistryActor>("apps", options);
         return akka.WithSingleton<AppsRegistryActor>("apps", (_, registry, _) => BackoffSupervisor.Props(
-                Backoff.OnStop(AppsRegistryActor.Props(settings, runtime, registry.Get<RouterActor>()), "registry",
+                Backoff.OnStop(AppsRegistryActor.Props(settings, runtime, registry.Get<RouteBroadcastActor>()), "registry",
                         TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(15), 0.2, maxNrOfRetries: -1)
                     .WithReplyWhileStopped(new AppError("the engine is recovering from a journal failure; try again shortly",
                         Unavailable: true))),

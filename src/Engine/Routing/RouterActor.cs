@@ -72,7 +72,8 @@ public sealed class RouterActor : ReceiveActor
         {
             _log.Info("{0} now routes to {1} ({2})", s.App, s.Version, string.Join(", ", s.Endpoints));
             s.ReplyTo.Tell(new RouteSwitched(s.App, s.DeploymentId));
-            _drains.WaitAsync(destinations, _settings.StopGrace).PipeTo(s.ReplyTo,
+            // From this router, so that a broadcaster waiting for several routers knows which one drained.
+            _drains.WaitAsync(destinations, _settings.StopGrace).PipeTo(s.ReplyTo, Self,
                 success: () => new RouteDrained(s.App, s.DeploymentId));
         }
     }

@@ -73,6 +73,13 @@ public sealed class MultiNodeClusterTests(PostgresServer postgres)
         Assert.True(apps.ExitCode == 0, apps.ToString());
         Assert.Contains(apps.Json.EnumerateArray(), a => a.GetProperty("name").GetString() == app
                                                          && a.GetProperty("routed_version").GetString() == "v1");
+        // The route reached the router-only node before the deployment succeeded; answers cross nodes intact.
+        Assert.Equal((System.Net.HttpStatusCode.OK, $"version v1 of {app}"), await router.Get(app));
+        Assert.Equal(0, (await control.Cli("env", "set", app, "GREETING=hi")).ExitCode);
+        Assert.Equal("hi", (await router.Cli("env", app, "--json")).Json.GetProperty("GREETING").GetString());
+        var audit = await router.Cli("audit", app, "--json");
+        Assert.True(audit.ExitCode == 0, audit.ToString());
+        Assert.Contains(audit.Json.EnumerateArray(), e => e.GetProperty("type").GetString() == "EnvChanged");
 
         // The upload would be stored on this node and built from the owner's disk: refused, naming the owner.
         var controlAddress = (await control.Cli("cluster", "show", "--json")).Json.GetProperty("self").GetString()!;

@@ -109,7 +109,7 @@ public sealed class DeploymentStateTests
         var building = Through(Created(), StartDeployment.Instance);
         var aborted = Step(building, RecoveredInFlight.Instance).State;
         Assert.Equal("aborted", aborted.Status);
-        Assert.Contains("node restarted while the deployment was building", aborted.Error);
+        Assert.Contains("the node that ran it stopped (a restart or a failover) while the deployment was building", aborted.Error);
     }
 
     [Fact]

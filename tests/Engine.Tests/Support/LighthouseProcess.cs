@@ -9,6 +9,7 @@ public sealed class LighthouseProcess : IAsyncDisposable
     private static readonly string LighthouseDll = Path.Combine(AppContext.BaseDirectory, "lighthouse.dll");
     private readonly Process _process;
     private readonly StringBuilder _output = new();
+    private bool _disposed;
 
     public string Output { get { lock (_output) return _output.ToString(); } }
 
@@ -58,6 +59,8 @@ public sealed class LighthouseProcess : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        if (_disposed) return;
+        _disposed = true;
         if (!_process.HasExited)
         {
             _process.Kill(entireProcessTree: true);

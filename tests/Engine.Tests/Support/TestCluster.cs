@@ -11,7 +11,7 @@ public sealed class TestCluster : IAsyncDisposable
     private readonly List<EngineNode> _nodes = [];
     private readonly string _keyFile;
 
-    public LighthouseProcess Lighthouse { get; }
+    public LighthouseProcess Lighthouse { get; private set; }
     public string Seed { get; }
     public string Journal { get; }
 
@@ -29,8 +29,7 @@ public sealed class TestCluster : IAsyncDisposable
         var journal = await postgres.NewDatabaseAsync("cluster");
         var seedPort = FreePorts.Take(1)[0];
         var seed = $"akka.tcp://engine@127.0.0.1:{seedPort}";
-        var lighthouse = LighthouseProcess.Start(new Dictionary<string, string>
-            { ["CLUSTER_IP"] = "127.0.0.1", ["CLUSTER_PORT"] = seedPort.ToString() });
+        var lighthouse = StartLighthouse(seedPort);
         var cluster = new TestCluster(lighthouse, seed, journal);
         try { await lighthouse.WaitForOutputAsync($"member up: {seed} (roles: lighthouse)", Within); }
         catch
@@ -39,6 +38,24 @@ public sealed class TestCluster : IAsyncDisposable
             throw;
         }
         return cluster;
+    }
+
+    private static LighthouseProcess StartLighthouse(int port) =>
+        LighthouseProcess.Start(new Dictionary<string, string> { ["CLUSTER_IP"] = "127.0.0.1", ["CLUSTER_PORT"] = port.ToString() });
+
+    /// <summary>kill -9 of every process: the Lighthouse and every node.</summary>
+    public async Task KillAllAsync()
+    {
+        await Lighthouse.DisposeAsync();
+        foreach (var node in _nodes) await node.KillAsync();
+    }
+
+    /// <summary>The Lighthouse again on its address, then every node on its data dir and ports, in the order first started.</summary>
+    public async Task RestartAllAsync()
+    {
+        Lighthouse = StartLighthouse(new Uri(Seed.Replace("akka.tcp", "http")).Port);
+        await Lighthouse.WaitForOutputAsync($"member up: {Seed} (roles: lighthouse)", Within);
+        foreach (var node in _nodes) await node.RestartAsync();
     }
 
     /// <summary>The arguments that join a node to this cluster with the given roles (and the cluster's key, unless given).</summary>
