@@ -159,7 +159,7 @@ public sealed class AppActor : ReceivePersistentActor
 
     private IActorRef Keeper => Context.Child("keeper") is { } k && !k.IsNobody()
         ? k
-        : Context.ActorOf(ContainerKeeperActor.Props(_runtime, _router, _settings.StartTimeout), "keeper");
+        : Context.ActorOf(ContainerKeeperActor.Props(_runtime, _router, _settings.StartTimeout, _settings.Cluster), "keeper");
 
     /// <summary>A pending deployment whose actor stopped (e.g. a failed journal write) would block the queue for good:
     /// recover it once, which ends it as aborted; if it stops again, the app records it as ended and moves on.</summary>
@@ -224,7 +224,7 @@ public sealed class AppActor : ReceivePersistentActor
         _state.Deployments.Count, _settings.AppUrl(_state.Name));
 
     private SwitchRoute RouteFor(RoutedRelease routed) => new(_state.Name, routed.DeploymentId, $"v{routed.Version}",
-        routed.Containers.Where(c => c.Port is not null).Select(c => $"http://127.0.0.1:{c.Port}").ToList(), ActorRefs.Nobody);
+        routed.Containers.Where(c => c.Port is not null).Select(c => _settings.Cluster.WebEndpoint(c.Port!.Value)).ToList(), ActorRefs.Nobody);
 
     private void OnRecovered()
     {

@@ -1,4 +1,5 @@
 using Akka.Actor;
+using Engine.Cluster;
 using Akka.Event;
 using Engine.Routing;
 
@@ -13,6 +14,7 @@ public sealed class ContainerKeeperActor : ReceiveActor, IWithTimers
     private static readonly TimeSpan MaxDelay = TimeSpan.FromSeconds(30);
     private readonly IContainerRuntime _runtime;
     private readonly IActorRef _router;
+    private readonly ClusterSettings _cluster;
     private readonly TimeSpan _startTimeout;
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly CancellationTokenSource _stopping = new();
@@ -25,14 +27,15 @@ public sealed class ContainerKeeperActor : ReceiveActor, IWithTimers
 
     public ITimerScheduler Timers { get; set; } = null!;
 
-    public static Props Props(IContainerRuntime runtime, IActorRef router, TimeSpan startTimeout) =>
-        Akka.Actor.Props.Create(() => new ContainerKeeperActor(runtime, router, startTimeout));
+    public static Props Props(IContainerRuntime runtime, IActorRef router, TimeSpan startTimeout, ClusterSettings cluster) =>
+        Akka.Actor.Props.Create(() => new ContainerKeeperActor(runtime, router, startTimeout, cluster));
 
-    public ContainerKeeperActor(IContainerRuntime runtime, IActorRef router, TimeSpan startTimeout)
+    public ContainerKeeperActor(IContainerRuntime runtime, IActorRef router, TimeSpan startTimeout, ClusterSettings cluster)
     {
         _runtime = runtime;
         _router = router;
         _startTimeout = startTimeout;
+        _cluster = cluster;
 
         Receive<ReviveContainer>(r =>
         {
@@ -81,7 +84,7 @@ public sealed class ContainerKeeperActor : ReceiveActor, IWithTimers
 
     protected override void PostStop() => _stopping.Cancel();
 
-    private static string? Endpoint(ContainerSpec spec) => spec.Port is { } p ? $"http://127.0.0.1:{p}" : null;
+    private string? Endpoint(ContainerSpec spec) => spec.Port is { } p ? _cluster.WebEndpoint(p) : null;
 
     private async Task ReviveAsync(ReviveContainer revive, CancellationToken ct)
     {

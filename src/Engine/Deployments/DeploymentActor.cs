@@ -66,7 +66,7 @@ public sealed class DeploymentActor : ReceivePersistentActor
         {
             if (_state.MayPublishRoute(p))
                 _router.Tell(new SwitchRoute(_state.App, _state.Id, _state.VersionLabel,
-                    _state.WebContainers.Select(c => $"http://127.0.0.1:{c.Port}").ToList(), Self));
+                    _state.WebContainers.Select(c => _settings.Cluster.WebEndpoint(c.Port!.Value)).ToList(), Self));
             else _log.Warning("{0} ignores a late DeploymentPromoted for {1} while {2}", _state.Id, p.DeploymentId, _state.Status);
         });
         Command<AppError>(e => _log.Warning("{0}: the app refused: {1}", _state.Id, e.Error));

@@ -36,6 +36,19 @@ public sealed class ClusterEndToEndTests
     }
 
     [Fact]
+    public async Task Routes_reach_web_containers_at_the_advertised_host()
+    {
+        // 127.0.0.2 is loopback too. The usual test app listens on 127.0.0.1 only (the router then gets no answer: 502),
+        // so this one listens on every address.
+        await using var node = await EngineNode.StartAsync("--advertise-host", "127.0.0.2");
+        var app = node.NewApp("adv");
+        using var dir = new AppDir("web: mkdir -p /tmp/www && echo \"version $CONTAINER_VERSION of $APP\" > /tmp/www/index.html && exec httpd -f -p \"$PORT\" -h /tmp/www\n");
+        await node.DeployAsync(dir, app);
+        Assert.Equal((System.Net.HttpStatusCode.OK, $"version v1 of {app}"), await node.Get(app));
+        Assert.Matches($@"{app} now routes to v1 \(http://127\.0\.0\.2:\d+\)", node.Output);
+    }
+
+    [Fact]
     public async Task Bad_cluster_options_get_one_clear_line_and_exit_code_2()
     {
         var cases = new (string[] Args, string Expected)[]

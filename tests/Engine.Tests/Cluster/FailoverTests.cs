@@ -109,10 +109,12 @@ public sealed class FailoverTests(PostgresServer postgres, ITestOutputHelper out
         var deployment = $"{app}-v2";
         await first.WaitForStatus(deployment, "running-hook");
         await Eventually.Until(() => Task.FromResult(Volatile.Read(ref runs)), n => n == 1, TestCluster.Within, "the hook to start");
+        var clock = Stopwatch.StartNew();
         await first.KillAsync();
         await deploy;
 
         Assert.Equal("success", await second.WaitForStatus(deployment, s => s is "success" or "aborted" or "hook-error", "an end on the new owner"));
+        output.WriteLine($"failover during the hook: killed the owner; the deployment ended success on the other node after {clock.Elapsed.TotalSeconds:0.0} s");
         Assert.Equal((HttpStatusCode.OK, $"version v2 of {app}"), await second.Get(app));
         Assert.Equal(1, Volatile.Read(ref runs));
         Assert.Contains("re-attached", (await second.Cli("deployment", "logs", deployment)).Stdout);
