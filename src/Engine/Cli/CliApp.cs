@@ -91,12 +91,15 @@ public static class CliApp
                 return Fail($"cannot start: {e.Message}", 2);
             }
             var cluster = web.Services.GetRequiredService<EngineSettings>().Cluster; // the host disposes its services if it fails
+            var exit = web.Services.GetRequiredService<NodeExit>();
             try { await web.RunAsync(ct); }
             catch (Exception e) when (Lighthouse.BindFailure.Of(e) is { } socket)
             {
                 return Fail($"cannot start: cannot listen for the cluster on {cluster.Host}:{cluster.Port}: {socket.Message}", 2);
             }
-            return 0;
+            return exit.DownedByCluster
+                ? Fail("stopped: the cluster downed this node (unreachable for too long), so it does not act as a second owner; start it again to rejoin", 3)
+                : 0;
         });
         return cmd;
     }

@@ -39,6 +39,8 @@ public static class EngineHost
         builder.Services.AddHostedService(sp => sp.GetRequiredService<RouterHost>());
         builder.Services.AddSingleton(router.Table);
         builder.Services.AddSingleton(router.Drains);
+        var exit = new NodeExit();
+        builder.Services.AddSingleton(exit);
 
         builder.Services.AddAkka(ClusterSettings.SystemName, (akka, sp) =>
         {
@@ -70,6 +72,7 @@ public static class EngineHost
                 .WithActors((system, registry) =>
                 {
                     // No seeds: this node is a cluster of its own, as the single-node engine always was.
+                    exit.Watch(system);
                     var cluster = Akka.Cluster.Cluster.Get(system);
                     if (settings.Cluster.SeedAddresses.Count == 0) cluster.Join(cluster.SelfAddress);
                     registry.Register<RouterActor>(system.ActorOf(RouterActor.Props(table, drains, settings), "router"));

@@ -185,6 +185,36 @@ public sealed class FailoverTests(PostgresServer postgres, ITestOutputHelper out
         }
     }
 
+    [Fact]
+    public async Task A_frozen_owner_is_downed_and_once_resumed_shuts_itself_down_instead_of_owning_the_apps_again()
+    {
+        await using var cluster = await TestCluster.StartAsync(postgres);
+        var (first, second, _, secondAddress) = await TwoControlNodesAsync(cluster);
+        var app = first.NewApp("frozen");
+        Assert.Equal(0, (await first.Cli("env", "set", app, "A=1")).ExitCode);
+
+        await first.SignalAsync(freeze: true);
+        try
+        {
+            await Eventually.Until(() => second.Cli("env", app, "--json"), r => r.ExitCode == 0, Takeover,
+                "the other node to own and answer for the app while the first is frozen");
+            Assert.Equal(secondAddress, (await second.Cli("cluster", "show", "--json")).Json.GetProperty("apps_owner").GetString());
+        }
+        finally
+        {
+            await first.SignalAsync(freeze: false);
+        }
+
+        // Resumed, it learns it was downed and stops, with an exit code that makes a supervisor start it again.
+        Assert.Equal(3, await first.WaitForExitAsync(Takeover));
+        Assert.Contains("error: stopped: the cluster downed this node (unreachable for too long), so it does not act as a second owner", first.Output);
+        Assert.Equal(0, (await second.Cli("env", "set", app, "B=2")).ExitCode);
+        var env = (await second.Cli("env", app, "--json")).Json;
+        Assert.Equal(("1", "2"), (env.GetProperty("A").GetString(), env.GetProperty("B").GetString()));
+        var members = (await second.Cli("cluster", "show", "--json")).Json.GetProperty("members").EnumerateArray();
+        Assert.Equal(2, members.Count(m => m.GetProperty("status").GetString() == "up"));
+    }
+
     private static string[] Names(System.Text.Json.JsonElement ps) =>
         [.. ps.EnumerateArray().Select(c => c.GetProperty("name").GetString()!).Order()];
 }

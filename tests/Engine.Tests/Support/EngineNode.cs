@@ -94,6 +94,21 @@ public sealed class EngineNode : IAsyncDisposable
         return p.ExitCode;
     }
 
+    /// <summary>`kill -STOP` (freeze = true) or `kill -CONT`: a node that stops answering without dying.</summary>
+    public async Task SignalAsync(bool freeze)
+    {
+        using var kill = Process.Start("kill", [freeze ? "-STOP" : "-CONT", _process!.Id.ToString()]);
+        await kill.WaitForExitAsync();
+    }
+
+    /// <summary>Waits for the process to end by itself; returns its exit code.</summary>
+    public async Task<int> WaitForExitAsync(TimeSpan within)
+    {
+        using var limit = new CancellationTokenSource(within);
+        await _process!.WaitForExitAsync(limit.Token);
+        return _process.ExitCode;
+    }
+
     public int ProcessId => _process!.Id;
 
     public string NewApp(string prefix)
