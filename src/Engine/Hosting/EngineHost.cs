@@ -71,8 +71,8 @@ public static class EngineHost
                 })
                 .WithActors((system, registry) =>
                 {
-                    // No seeds: this node is a cluster of its own, as the single-node engine always was.
                     exit.Watch(system);
+                    // No seeds: this node is a cluster of its own, as the single-node engine always was.
                     var cluster = Akka.Cluster.Cluster.Get(system);
                     if (settings.Cluster.SeedAddresses.Count == 0) cluster.Join(cluster.SelfAddress);
                     registry.Register<RouterActor>(system.ActorOf(RouterActor.Props(table, drains, settings), "router"));
