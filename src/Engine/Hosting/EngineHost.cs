@@ -80,8 +80,14 @@ public static class EngineHost
                     registry.Register<RouteBroadcastActor>(system.ActorOf(RouteBroadcastActor.Props(), "routes"));
                 })
                 .WithAppsRegistry(settings, runtime)
-                .WithActors((system, registry) => registry.Register<DockerWatcherActor>(system.ActorOf(
-                    DockerWatcherActor.Props(runtime, registry.Get<AppsRegistryActor>(), settings.DockerTimeout), "docker-watcher")));
+                .WithActors((system, registry) =>
+                {
+                    // The apps' containers run on the control nodes' Docker for now: a node without the role has none
+                    // to watch, and needs no Docker engine to route.
+                    if (settings.Cluster.RoleList.Contains(ClusterSettings.Control))
+                        registry.Register<DockerWatcherActor>(system.ActorOf(
+                            DockerWatcherActor.Props(runtime, registry.Get<AppsRegistryActor>(), settings.DockerTimeout), "docker-watcher"));
+                });
         });
 
         var web = builder.Build();

@@ -14,6 +14,8 @@ public sealed class RouteBroadcastActor : ReceiveActor
     private readonly Akka.Cluster.Cluster _cluster = Akka.Cluster.Cluster.Get(Context.System);
     private RouteBook _book = RouteBook.Empty;
     private readonly Dictionary<string, PendingSwitch> _pending = [];
+    /// <summary>Router nodes that are up and reachable, as the membership events have said so far.</summary>
+    private readonly HashSet<Address> _routers = [];
 
     /// <summary>A switch waiting for routers: those that have not applied it yet, then those that have not drained.</summary>
     private sealed record PendingSwitch(SwitchRoute Switch, HashSet<Address> Switching, HashSet<Address> Draining, bool Answered = false);
@@ -25,36 +27,37 @@ public sealed class RouteBroadcastActor : ReceiveActor
         Receive<AppKnown>(k =>
         {
             _book = _book.Know(k.App);
-            Send(k, Routers());
+            Send(k, _routers);
         });
         Receive<SwitchRoute>(s =>
         {
             _book = _book.Switch(s);
-            var routers = Routers();
-            if (s.ReplyTo.IsNobody()) Send(s, routers);
+            if (s.ReplyTo.IsNobody()) Send(s, _routers);
             else
             {
-                _pending[s.DeploymentId] = new PendingSwitch(s, [.. routers], [.. routers]);
-                Send(s with { ReplyTo = Self }, routers);
+                _pending[s.DeploymentId] = new PendingSwitch(s, [.. _routers], [.. _routers]);
+                Send(s with { ReplyTo = Self }, _routers);
                 Answer(s.DeploymentId);
             }
         });
         Receive<EndpointDown>(d =>
         {
             _book = _book.Mark(d.App, d.DeploymentId, d.Endpoint, down: true);
-            Send(d, Routers());
+            Send(d, _routers);
         });
         Receive<EndpointUp>(u =>
         {
             _book = _book.Mark(u.App, u.DeploymentId, u.Endpoint, down: false);
-            Send(u, Routers());
+            Send(u, _routers);
         });
         Receive<RouteSwitched>(r => Heard(r.DeploymentId, p => p.Switching));
         Receive<RouteDrained>(r => Heard(r.DeploymentId, p => p.Draining));
 
-        Receive<ClusterEvent.MemberUp>(m => { if (m.Member.HasRole(ClusterSettings.Router)) SendBook(m.Member.Address); });
+        // The routers come from the same event stream as the table replays: a router not yet in the set when a change
+        // is sent gets that change in the replay its MemberUp triggers. (Cluster.State may lag these events.)
+        Receive<ClusterEvent.MemberUp>(m => Join(m.Member));
         // Changes sent while it was unreachable may be lost: it gets the whole table again.
-        Receive<ClusterEvent.ReachableMember>(m => { if (m.Member.HasRole(ClusterSettings.Router)) SendBook(m.Member.Address); });
+        Receive<ClusterEvent.ReachableMember>(m => { if (m.Member.Status == MemberStatus.Up) Join(m.Member); });
         Receive<ClusterEvent.UnreachableMember>(m => Forget(m.Member.Address));
         Receive<ClusterEvent.MemberRemoved>(m => Forget(m.Member.Address));
         Receive<ClusterEvent.IMemberEvent>(_ => { });
@@ -66,10 +69,12 @@ public sealed class RouteBroadcastActor : ReceiveActor
 
     protected override void PostStop() => _cluster.Unsubscribe(Self);
 
-    /// <summary>Router nodes that are up and reachable now.</summary>
-    private IReadOnlyList<Address> Routers() =>
-        [.. _cluster.State.Members.Where(m => m.Status == MemberStatus.Up && m.HasRole(ClusterSettings.Router)
-                                              && !_cluster.State.Unreachable.Contains(m)).Select(m => m.Address)];
+    private void Join(Member member)
+    {
+        if (!member.HasRole(ClusterSettings.Router)) return;
+        _routers.Add(member.Address);
+        SendBook(member.Address);
+    }
 
     private void Send(object message, IEnumerable<Address> routers)
     {
@@ -94,6 +99,7 @@ public sealed class RouteBroadcastActor : ReceiveActor
 
     private void Forget(Address router)
     {
+        _routers.Remove(router);
         foreach (var (id, pending) in _pending.ToList())
         {
             pending.Switching.Remove(router);

@@ -77,8 +77,9 @@ public sealed class MultiNodeClusterTests(PostgresServer postgres)
     {
         await using var cluster = await TestCluster.StartAsync(postgres);
         var control = await cluster.StartNodeAsync("control,router,worker", "--start-timeout", "20");
-        // A node without the control role owns no app; its admin API still answers, through the owner.
-        var router = await cluster.StartNodeAsync("router");
+        // A node without the control role owns no app; its admin API still answers, through the owner. It runs no
+        // container, so it needs no Docker engine.
+        var router = await cluster.StartNodeAsync("router", "--docker-host", "unix:///nonexistent/docker.sock");
         var app = control.NewApp("cl");
         using var dir = new AppDir();
         await control.DeployAsync(dir, app);
@@ -111,6 +112,7 @@ public sealed class MultiNodeClusterTests(PostgresServer postgres)
         Assert.Equal(controlAddress, show.Json.GetProperty("apps_owner").GetString());
         await cluster.Lighthouse.WaitForOutputAsync($"member up: {controlAddress} (roles: control,router,worker)", TestCluster.Within);
         await cluster.Lighthouse.WaitForOutputAsync($"member up: {routerAddress} (roles: router)", TestCluster.Within);
+        Assert.DoesNotContain("lost the Docker engine", router.Output);
     }
 
     [Fact]
