@@ -1,6 +1,6 @@
 using Akka.Actor;
-using Engine.Cluster;
 using Akka.Event;
+using Engine.Cluster;
 using Engine.Routing;
 
 namespace Engine.Containers;

@@ -59,19 +59,7 @@ public static class JournalKind
     /// a value sealed with the secret key (so a node whose key could not open the env the others sealed stops now).</summary>
     public static string ClaimInstance(string connection, EnvCipher cipher, string candidateId)
     {
-        using var db = new NpgsqlConnection(connection);
-        db.Open();
-        using var claim = new NpgsqlCommand("""
-            CREATE TABLE IF NOT EXISTS engine_instance (
-                one boolean PRIMARY KEY DEFAULT true CHECK (one), instance_id text NOT NULL, key_check text NOT NULL);
-            INSERT INTO engine_instance (instance_id, key_check) VALUES (@id, @check) ON CONFLICT DO NOTHING;
-            SELECT instance_id, key_check FROM engine_instance;
-            """, db);
-        claim.Parameters.AddWithValue("id", candidateId);
-        claim.Parameters.AddWithValue("check", cipher.Seal(KeyCheck));
-        using var row = claim.ExecuteReader();
-        row.Read();
-        var (id, check) = (row.GetString(0), row.GetString(1));
+        var (id, check) = ReadOrWriteInstance(connection, candidateId, cipher.Seal(KeyCheck));
         try
         {
             if (cipher.Open(check) == KeyCheck) return id;
@@ -79,6 +67,36 @@ public static class JournalKind
         catch (CryptographicException) { }
         throw new ArgumentException("this node's secret key is not the one the other nodes on this journal seal env values "
                                     + "with: give every node the same key (--secret-key-file or Engine__SecretKey)");
+    }
+
+    /// <summary>Nodes started together may both create the table: the one that loses that race tries again and reads
+    /// the winner's row.</summary>
+    private static (string Id, string Check) ReadOrWriteInstance(string connection, string id, string check)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                using var db = new NpgsqlConnection(connection);
+                db.Open();
+                using var claim = new NpgsqlCommand("""
+                    CREATE TABLE IF NOT EXISTS engine_instance (
+                        one boolean PRIMARY KEY DEFAULT true CHECK (one), instance_id text NOT NULL, key_check text NOT NULL);
+                    INSERT INTO engine_instance (instance_id, key_check) VALUES (@id, @check) ON CONFLICT DO NOTHING;
+                    SELECT instance_id, key_check FROM engine_instance;
+                    """, db);
+                claim.Parameters.AddWithValue("id", id);
+                claim.Parameters.AddWithValue("check", check);
+                using var row = claim.ExecuteReader();
+                row.Read();
+                return (row.GetString(0), row.GetString(1));
+            }
+            catch (PostgresException e) when (attempt < 3 && e.SqlState is PostgresErrorCodes.UniqueViolation or PostgresErrorCodes.DuplicateTable) { }
+            catch (NpgsqlException e)
+            {
+                throw new ArgumentException($"cannot record this node in the PostgreSQL journal's engine_instance table: {e.Message}");
+            }
+        }
     }
 
     private const string KeyCheck = "engine";
