@@ -125,8 +125,7 @@ public sealed class FailoverTests(PostgresServer postgres, ITestOutputHelper out
             .Select(e => e.GetProperty("status").GetString()!).ToList();
         Assert.Equal(statuses.Distinct(), statuses);
         Assert.Equal("success", statuses[^1]);
-        await Eventually.Until(() => DockerProbe.ContainersOf(app), c => c.All(x => x.Version == "v2" && x.Type == "web"),
-            TestCluster.Within, "only v2's web container to remain");
+        await OnlyRunningContainerAsync(app, "v2");
         counter.Stop();
         await Task.WhenAny(counting);
     }
@@ -151,8 +150,7 @@ public sealed class FailoverTests(PostgresServer postgres, ITestOutputHelper out
         var end = await second.WaitForStatus(deployment, s => s is "success" or "aborted", "an end on the new owner");
         var routed = end == "success" ? "v2" : "v1";
         Assert.Equal((HttpStatusCode.OK, $"version {routed} of {app}"), await second.Get(app));
-        await Eventually.Until(() => DockerProbe.ContainersOf(app), c => c.Count == 1 && c.All(x => x.Version == routed && x.State == "running"),
-            TestCluster.Within, $"only the routed {routed}'s web container to remain");
+        await OnlyRunningContainerAsync(app, routed);
     }
 
     [Fact]
@@ -175,13 +173,14 @@ public sealed class FailoverTests(PostgresServer postgres, ITestOutputHelper out
         var expected = new[] { (apps[0], "v2"), (apps[1], "v1") };
         foreach (var (app, version) in expected)
         {
-            await Eventually.Until(() => second.Get(app), r => r.Status == HttpStatusCode.OK, TestCluster.Within, $"{app} to be served");
-            Assert.Equal($"version {version} of {app}", (await second.Get(app)).Body);
-            Assert.Equal($"version {version} of {app}", (await first.Get(app)).Body);
+            foreach (var router in new[] { first, second })
+            {
+                await Eventually.Until(() => router.Get(app), r => r.Status == HttpStatusCode.OK, TestCluster.Within, $"{app} to be served");
+                Assert.Equal($"version {version} of {app}", (await router.Get(app)).Body);
+            }
             var statuses = (await first.Cli("deployments", app, "--json")).Json.EnumerateArray().Select(d => d.GetProperty("status").GetString());
             Assert.DoesNotContain(statuses, s => s is not ("success" or "hook-error"));
-            await Eventually.Until(() => DockerProbe.ContainersOf(app), c => c.Count == 1 && c.All(x => x.Version == version && x.State == "running"),
-                TestCluster.Within, $"only {app}'s {version} web container");
+            await OnlyRunningContainerAsync(app, version);
         }
     }
 
@@ -214,6 +213,11 @@ public sealed class FailoverTests(PostgresServer postgres, ITestOutputHelper out
         var members = (await second.Cli("cluster", "show", "--json")).Json.GetProperty("members").EnumerateArray();
         Assert.Equal(2, members.Count(m => m.GetProperty("status").GetString() == "up"));
     }
+
+    /// <summary>Waits until the app has exactly one container, running, of the given version: no stray one left.</summary>
+    private static Task OnlyRunningContainerAsync(string app, string version) =>
+        Eventually.Until(() => DockerProbe.ContainersOf(app), c => c.Count == 1 && c.All(x => x.Version == version && x.State == "running"),
+            TestCluster.Within, $"only {app}'s running {version} container to remain");
 
     private static string[] Names(System.Text.Json.JsonElement ps) =>
         [.. ps.EnumerateArray().Select(c => c.GetProperty("name").GetString()!).Order()];
