@@ -10,15 +10,17 @@ public sealed class TestCluster : IAsyncDisposable
     public static readonly TimeSpan Within = TimeSpan.FromSeconds(60);
     private readonly List<EngineNode> _nodes = [];
     private readonly string _keyFile;
+    private readonly int _seedPort;
 
     public LighthouseProcess Lighthouse { get; private set; }
     public string Seed { get; }
     public string Journal { get; }
 
-    private TestCluster(LighthouseProcess lighthouse, string seed, string journal)
+    private TestCluster(LighthouseProcess lighthouse, int seedPort, string journal)
     {
         Lighthouse = lighthouse;
-        Seed = seed;
+        _seedPort = seedPort;
+        Seed = $"akka.tcp://engine@127.0.0.1:{seedPort}";
         Journal = journal;
         _keyFile = Path.Combine(Directory.CreateTempSubdirectory("engine-key-").FullName, "secret.key");
         File.WriteAllText(_keyFile, EnvCipher.NewKey());
@@ -28,10 +30,9 @@ public sealed class TestCluster : IAsyncDisposable
     {
         var journal = await postgres.NewDatabaseAsync("cluster");
         var seedPort = FreePorts.Take(1)[0];
-        var seed = $"akka.tcp://engine@127.0.0.1:{seedPort}";
         var lighthouse = StartLighthouse(seedPort);
-        var cluster = new TestCluster(lighthouse, seed, journal);
-        try { await lighthouse.WaitForOutputAsync($"member up: {seed} (roles: lighthouse)", Within); }
+        var cluster = new TestCluster(lighthouse, seedPort, journal);
+        try { await lighthouse.WaitForOutputAsync($"member up: {cluster.Seed} (roles: lighthouse)", Within); }
         catch
         {
             await cluster.DisposeAsync();
@@ -53,7 +54,7 @@ public sealed class TestCluster : IAsyncDisposable
     /// <summary>The Lighthouse again on its address, then every node on its data dir and ports, in the order first started.</summary>
     public async Task RestartAllAsync()
     {
-        Lighthouse = StartLighthouse(new Uri(Seed.Replace("akka.tcp", "http")).Port);
+        Lighthouse = StartLighthouse(_seedPort);
         await Lighthouse.WaitForOutputAsync($"member up: {Seed} (roles: lighthouse)", Within);
         foreach (var node in _nodes) await node.RestartAsync();
     }
