@@ -46,21 +46,20 @@ public static class AdminApi
             Reply(apps, new GetEnv(app)));
         api.MapPatch("/apps/{app}/env", (string app, EnvChange change, IRequiredActor<AppsRegistryActor> apps) =>
             Reply(apps, new ChangeEnv(app, change.Set ?? [], change.Unset ?? [])));
-        api.MapGet("/apps/{app}/ps", async (string app, IRequiredActor<AppsRegistryActor> apps, IContainerRuntime runtime) =>
+        // The app asks its worker's Docker.
+        api.MapGet("/apps/{app}/ps", async (string app, IRequiredActor<AppsRegistryActor> apps) =>
         {
             var found = await AskRaw(apps, new GetContainerRestarts(app));
             if (found is not ContainerRestartsView restarts) return ToResult(found);
-            try
+            var listed = await AskRaw(apps, new ListContainers(app));
+            if (listed is not ContainersListed { Error: null } containers)
+                return listed is ContainersListed { Error: { } error } ? Error(StatusCodes.Status503ServiceUnavailable, error) : ToResult(listed);
+            return Results.Json(containers.Containers.OrderBy(c => c.Version).ThenBy(c => c.Slot).Select(c =>
             {
-                var containers = await runtime.ListAsync(app, CancellationToken.None);
-                return Results.Json(containers.OrderBy(c => c.Version).ThenBy(c => c.Slot).Select(c =>
-                {
-                    var r = restarts.Restarts.GetValueOrDefault(AppState.RestartKey(c.DeploymentId, c.Slot));
-                    return new ContainerView(c.Type, c.Slot, c.Version, c.State, c.DeploymentId, c.Id[..12], c.Name,
-                        r?.Count ?? 0, r?.LastExitCode);
-                }), ApiJson.Options);
-            }
-            catch (ContainerRuntimeException e) { return Error(StatusCodes.Status503ServiceUnavailable, e.Message); }
+                var r = restarts.Restarts.GetValueOrDefault(AppState.RestartKey(c.DeploymentId, c.Slot));
+                return new ContainerView(c.Type, c.Slot, c.Version, c.State, c.DeploymentId, c.Id[..12], c.Name,
+                    r?.Count ?? 0, r?.LastExitCode);
+            }), ApiJson.Options);
         });
         api.MapGet("/apps/{app}/audit", async (string app, IRequiredActor<AppsRegistryActor> apps, ActorSystem system) =>
         {

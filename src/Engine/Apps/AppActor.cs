@@ -1,15 +1,20 @@
 using Akka.Actor;
+using Akka.Cluster;
 using Akka.Event;
 using Akka.Persistence;
+using Engine.Cluster;
 using Engine.Containers;
 using Engine.Deployments;
 using Engine.Hosting;
 using Engine.Routing;
+using Engine.Workers;
+using ClusterSettings = Engine.Cluster.ClusterSettings;
 
 namespace Engine.Apps;
 
 /// <summary>One app: its environment, its deployment queue (one runs at a time) and which version holds the traffic.
-/// After a restart it restores the routed version's containers and route, and removes containers nobody owns.</summary>
+/// After a restart it restores the routed version's containers and route, and removes containers nobody owns. Its Docker
+/// work runs on the routed version's worker (see <see cref="OnWorker"/>).</summary>
 public sealed class AppActor : ReceivePersistentActor
 {
     private static readonly TimeSpan AskTimeout = TimeSpan.FromSeconds(10);
@@ -18,7 +23,7 @@ public sealed class AppActor : ReceivePersistentActor
     /// <summary>Images of this many latest successful releases stay, for rollbacks.</summary>
     private const int KeptReleases = 5;
     private readonly EngineSettings _settings;
-    private readonly IContainerRuntime _runtime;
+    private readonly IContainerRuntime? _runtime;
     private readonly IActorRef _router;
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private AppState _state;
@@ -29,13 +34,18 @@ public sealed class AppActor : ReceivePersistentActor
     private IActorRef _awaitingJournal = ActorRefs.Nobody;
     /// <summary>Finished deployments being passivated (by actor name), with what came for them meanwhile.</summary>
     private readonly Dictionary<string, List<(object Message, IActorRef Sender)>> _passivating = [];
+    /// <summary>The children doing Docker work, by role: the worker each was made for, and its name.</summary>
+    private readonly Dictionary<string, (Address? Worker, string Name)> _workerChildren = [];
+    private int _generation;
+    /// <summary>Recovered while no worker node was up: the containers are restored once one is.</summary>
+    private bool _awaitingWorker;
 
-    public static Props Props(string app, EngineSettings settings, IContainerRuntime runtime, IActorRef router) =>
+    public static Props Props(string app, EngineSettings settings, IContainerRuntime? runtime, IActorRef router) =>
         Akka.Actor.Props.Create(() => new AppActor(app, settings, runtime, router));
 
     public override string PersistenceId => $"app-{_state.Name}";
 
-    public AppActor(string app, EngineSettings settings, IContainerRuntime runtime, IActorRef router)
+    public AppActor(string app, EngineSettings settings, IContainerRuntime? runtime, IActorRef router)
     {
         _state = new AppState(app);
         _settings = settings;
@@ -94,7 +104,8 @@ public sealed class AppActor : ReceivePersistentActor
                 Sender.Tell(new AppError(refused));
             }
             else if (_state.Routed?.DeploymentId == p.DeploymentId) Sender.Tell(new DeploymentPromoted(p.DeploymentId));
-            else PersistFor(Sender, new DeploymentRouted(_state.Name, p.DeploymentId, p.Version, p.Containers.ToList(), DateTimeOffset.UtcNow), e =>
+            else PersistFor(Sender, new DeploymentRouted(_state.Name, p.DeploymentId, p.Version, p.Containers.ToList(),
+                DateTimeOffset.UtcNow, p.Worker, p.WorkerHost), e =>
             {
                 _state = _state.Apply(e);
                 Keeper.Tell(new KeepOnly(e.DeploymentId));
@@ -126,13 +137,21 @@ public sealed class AppActor : ReceivePersistentActor
         {
             _log.Error("{0}: could not restore the routed version: {1}", _state.Name, f.Error);
             if (_state.Routed is { } routed && ++_restoreAttempts < MaxRestoreAttempts)
-                Context.System.Scheduler.ScheduleTellOnce(RestoreRetryDelay, Context.Child("restore"),
+                Context.System.Scheduler.ScheduleTellOnce(RestoreRetryDelay, OnWorker("restore", () => ContainerSupervisorActor.Props(_runtime)),
                     new StartContainers(routed.Containers, _settings.StartTimeout, ReuseRunning: true), Self);
         });
         Command<ContainersRemoved>(_ => { });
         Command<DeploymentLogLine>(l => _log.Info("{0} restore: {1}", _state.Name, l.Text));
         Command<Terminated>(t => OnDeploymentStopped(t.ActorRef.Path.Name));
         Command<ReconcileContainers>(_ => Reconcile());
+        Command<ClusterEvent.MemberUp>(up =>
+        {
+            if (!_awaitingWorker || !up.Member.HasRole(ClusterSettings.Worker)) return;
+            _awaitingWorker = false;
+            Akka.Cluster.Cluster.Get(Context.System).Unsubscribe(Self, typeof(ClusterEvent.MemberUp));
+            Reconcile();
+            PruneImages();
+        });
         // Supervision after success: only the routed version's containers are kept up.
         Command<ContainerExited>(x =>
         {
@@ -148,6 +167,12 @@ public sealed class AppActor : ReceivePersistentActor
         });
         // Plain collections in answers that may cross nodes: Newtonsoft cannot rebuild immutable dictionaries.
         Command<GetContainerRestarts>(_ => Sender.Tell(new ContainerRestartsView(new Dictionary<string, SlotRestarts>(_state.Restarts))));
+        Command<ListContainers>(l =>
+        {
+            if (_runtime is null && WorkerPlacement.Up(Context.System).Count == 0)
+                Sender.Tell(new ContainersListed([], "no worker node is up to ask its Docker engine"));
+            else OnWorker("docker", () => ContainerSupervisorActor.Props(_runtime)).Forward(l);
+        });
         // A List, for the same reason: nor can it rebuild the compiler's collection-expression types.
         Command<GetAuditSources>(g => Sender.Tell(new AuditSources(_state.Name, (List<JournalRange>)
         [
@@ -157,9 +182,38 @@ public sealed class AppActor : ReceivePersistentActor
         ])));
     }
 
-    private IActorRef Keeper => Context.Child("keeper") is { } k && !k.IsNobody()
-        ? k
-        : Context.ActorOf(ContainerKeeperActor.Props(_runtime, _router, _settings.StartTimeout, _settings.Cluster), "keeper");
+    // Given a runtime (tests), the keeper runs here with this node's settings; else on the worker, with its own.
+    private IActorRef Keeper => OnWorker("keeper",
+        () => ContainerKeeperActor.Props(_runtime, _router, _settings.StartTimeout, _runtime is null ? null : _settings.Cluster));
+
+    /// <summary>True while no worker node is up (after a whole-cluster restart the control nodes may come first); the
+    /// first one to come up brings the reconciliation on.</summary>
+    private bool NoWorkerYet()
+    {
+        if (_runtime is not null || WorkerPlacement.Up(Context.System).Count > 0) return false;
+        if (!_awaitingWorker)
+        {
+            _awaitingWorker = true;
+            Akka.Cluster.Cluster.Get(Context.System).Subscribe(Self, ClusterEvent.SubscriptionInitialStateMode.InitialStateAsEvents,
+                typeof(ClusterEvent.MemberUp));
+        }
+        return true;
+    }
+
+    /// <summary>The child doing this kind of Docker work, on the routed version's worker while it is up, else on the first
+    /// up worker (given a runtime, here). Made anew, under a new name, when that worker changed.</summary>
+    private IActorRef OnWorker(string role, Func<Props> props)
+    {
+        var worker = _runtime is null ? WorkerPlacement.Pick(Context.System, _state.Routed?.Worker) : null;
+        if (_workerChildren.TryGetValue(role, out var made) && Context.Child(made.Name) is { } child && !child.IsNobody())
+        {
+            if (made.Worker == worker) return child;
+            Context.Stop(child);
+        }
+        var name = $"{role}-{++_generation}";
+        _workerChildren[role] = (worker, name);
+        return Context.ActorOf(_runtime is null ? WorkerPlacement.On(worker, props()) : props(), name);
+    }
 
     /// <summary>A pending deployment whose actor stopped (e.g. a failed journal write) would block the queue for good:
     /// recover it once, which ends it as aborted; if it stops again, the app records it as ended and moves on.</summary>
@@ -224,7 +278,9 @@ public sealed class AppActor : ReceivePersistentActor
         _state.Deployments.Count, _settings.AppUrl(_state.Name));
 
     private SwitchRoute RouteFor(RoutedRelease routed) => new(_state.Name, routed.DeploymentId, $"v{routed.Version}",
-        routed.Containers.Where(c => c.Port is not null).Select(c => _settings.Cluster.WebEndpoint(c.Port!.Value)).ToList(), ActorRefs.Nobody);
+        routed.Containers.Where(c => c.Port is not null)
+            .Select(c => ClusterSettings.WebEndpoint(routed.WorkerHost ?? _settings.Cluster.AdvertiseHost, c.Port!.Value)).ToList(),
+        ActorRefs.Nobody);
 
     private void OnRecovered()
     {
@@ -239,10 +295,9 @@ public sealed class AppActor : ReceivePersistentActor
     /// pending deployment. At recovery, and whenever Docker comes back after an outage.</summary>
     private void Reconcile()
     {
+        if (NoWorkerYet()) return;
         _restoreAttempts = 0;
-        var restore = Context.Child("restore") is { } r && !r.IsNobody()
-            ? r
-            : Context.ActorOf(ContainerSupervisorActor.Props(_runtime), "restore");
+        var restore = OnWorker("restore", () => ContainerSupervisorActor.Props(_runtime));
         var keep = _state.Pending.Select(d => d.Id).ToList();
         if (_state.Routed is { } routed)
         {
@@ -257,9 +312,8 @@ public sealed class AppActor : ReceivePersistentActor
     private void PruneImages()
     {
         var drop = _state.ImagesToDrop(KeptReleases);
-        if (drop.Count == 0) return;
-        var images = Context.Child("images") is { } c && !c.IsNobody() ? c : Context.ActorOf(ContainerSupervisorActor.Props(_runtime), "images");
-        images.Tell(new PruneImages(_state.Name, drop));
+        if (drop.Count == 0 || NoWorkerYet()) return;
+        OnWorker("images", () => ContainerSupervisorActor.Props(_runtime)).Tell(new PruneImages(_state.Name, drop));
     }
 
     /// <summary>Lets the oldest pending deployment run when none is running.</summary>

@@ -56,7 +56,8 @@ public sealed record AppError(string Error, bool NotFound = false, bool Unavaila
 public sealed record AppUnavailable(string App, string Reason);
 
 /// <summary>From a deployment whose hook succeeded: make it the routed version. Replies DeploymentPromoted.</summary>
-public sealed record PromoteDeployment(string DeploymentId, int Version, IReadOnlyList<ContainerSpec> Containers);
+public sealed record PromoteDeployment(string DeploymentId, int Version, IReadOnlyList<ContainerSpec> Containers,
+    string? Worker = null, string? WorkerHost = null);
 
 public sealed record DeploymentPromoted(string DeploymentId);
 

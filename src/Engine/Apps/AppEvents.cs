@@ -17,9 +17,10 @@ public sealed record EnvChanged(string App, IReadOnlyDictionary<string, string> 
 public sealed record DeploymentQueued(string App, string DeploymentId, int Version, string ArchivePath,
     IReadOnlyDictionary<string, string> Env, DateTimeOffset At) : IAppEvent, IAboutDeployment;
 
-/// <summary>The app's traffic belongs to this deployment from now on; its containers are restored after a restart.</summary>
+/// <summary>The app's traffic belongs to this deployment from now on; its containers are restored after a restart, on
+/// <paramref name="Worker"/> while it is up.</summary>
 public sealed record DeploymentRouted(string App, string DeploymentId, int Version, IReadOnlyList<ContainerSpec> Containers,
-    DateTimeOffset At) : IAppEvent, IAboutDeployment;
+    DateTimeOffset At, string? Worker = null, string? WorkerHost = null) : IAppEvent, IAboutDeployment;
 
 /// <summary><paramref name="Error"/> and <paramref name="FinishedAt"/> are the deployment's own, so the app answers for a
 /// finished deployment without recovering its actor; entries journaled before they existed hold no FinishedAt.</summary>

@@ -13,7 +13,10 @@ public sealed record SlotRestarts(int Count, long? LastExitCode);
 /// <summary>How a deployment ended, as the deployment itself recorded it.</summary>
 public sealed record DeploymentOutcome(string Status, string? Error, DateTimeOffset FinishedAt);
 
-public sealed record RoutedRelease(string DeploymentId, int Version, IReadOnlyList<ContainerSpec> Containers);
+/// <summary><paramref name="Worker"/> runs its containers; routers reach them at <paramref name="WorkerHost"/> (both null
+/// when journaled before workers were placed).</summary>
+public sealed record RoutedRelease(string DeploymentId, int Version, IReadOnlyList<ContainerSpec> Containers,
+    string? Worker = null, string? WorkerHost = null);
 
 /// <summary>One app: its environment, its deployments in order, which have ended, and which one holds the traffic.</summary>
 public sealed record AppState(string Name)
@@ -87,7 +90,7 @@ public sealed record AppState(string Name)
         {
             Deployments = Deployments.Add(new DeploymentRef(q.DeploymentId, q.Version, q.ArchivePath, q.Env, q.At)),
         },
-        DeploymentRouted r => this with { Routed = new RoutedRelease(r.DeploymentId, r.Version, r.Containers) },
+        DeploymentRouted r => this with { Routed = new RoutedRelease(r.DeploymentId, r.Version, r.Containers, r.Worker, r.WorkerHost) },
         DeploymentEnded x => this with
         {
             Ended = Ended.SetItem(x.DeploymentId, x.Status),

@@ -4,6 +4,7 @@ using Akka.Persistence;
 using Engine.Containers;
 using Engine.Hosting;
 using Engine.Routing;
+using Engine.Workers;
 
 namespace Engine.Apps;
 
@@ -16,7 +17,7 @@ public sealed class AppsRegistryActor : ReceivePersistentActor, IWithTimers
     private static readonly TimeSpan MinRevive = TimeSpan.FromSeconds(1);
     private static readonly TimeSpan MaxRevive = TimeSpan.FromSeconds(30);
     private readonly EngineSettings _settings;
-    private readonly IContainerRuntime _runtime;
+    private readonly IContainerRuntime? _runtime;
     private readonly IActorRef _router;
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly SortedSet<string> _apps = [];
@@ -30,14 +31,15 @@ public sealed class AppsRegistryActor : ReceivePersistentActor, IWithTimers
     private readonly Dictionary<string, string> _reasons = [];
     private IActorRef _awaitingJournal = ActorRefs.Nobody;
 
-    public static Props Props(EngineSettings settings, IContainerRuntime runtime, IActorRef router) =>
+    /// <summary>Given no runtime, the apps' Docker work runs on worker nodes.</summary>
+    public static Props Props(EngineSettings settings, IContainerRuntime? runtime, IActorRef router) =>
         Akka.Actor.Props.Create(() => new AppsRegistryActor(settings, runtime, router));
 
     public ITimerScheduler Timers { get; set; } = null!;
 
     public override string PersistenceId => "apps";
 
-    public AppsRegistryActor(EngineSettings settings, IContainerRuntime runtime, IActorRef router)
+    public AppsRegistryActor(EngineSettings settings, IContainerRuntime? runtime, IActorRef router)
     {
         _settings = settings;
         _runtime = runtime;
@@ -63,7 +65,7 @@ public sealed class AppsRegistryActor : ReceivePersistentActor, IWithTimers
             foreach (var app in _apps)
                 if (_idle.Contains(app)) _router.Tell(new AppKnown(app));
                 else App(app);
-            RemoveOrphansAsync(_apps.ToHashSet()).PipeTo(Self, failure: e => new Status.Failure(e));
+            RemoveStrangers();
         });
 
         Command<IAppMessage>(m =>
@@ -121,8 +123,12 @@ public sealed class AppsRegistryActor : ReceivePersistentActor, IWithTimers
             _log.Info("bringing app {0} back", r.App);
             App(r.App);
         });
-        Command<Status.Failure>(f => _log.Warning("could not remove orphan containers: {0}", f.Cause.Message));
-        Command<int>(n => { if (n > 0) _log.Info("removed {0} container(s) of unknown apps", n); });
+        Command<StrangersRemoved>(r =>
+        {
+            Context.Stop(Sender);
+            if (r.Error is not null) _log.Warning("could not remove the containers of unknown apps: {0}", r.Error);
+            else if (r.Count > 0) _log.Info("removed {0} container(s) of unknown apps", r.Count);
+        });
     }
 
     /// <summary>An app actor stopped (a failed journal write, an unreadable entry): answer for it, bring it back later.
@@ -167,10 +173,13 @@ public sealed class AppsRegistryActor : ReceivePersistentActor, IWithTimers
             ? child
             : Context.Watch(Context.ActorOf(AppActor.Props(app, _settings, _runtime, _router), app));
 
-    private async Task<int> RemoveOrphansAsync(IReadOnlySet<string> known)
+    /// <summary>On every worker up now (given a runtime, here), once the apps are known.</summary>
+    private void RemoveStrangers()
     {
-        var orphans = (await _runtime.ListAsync(null, CancellationToken.None)).Where(c => !known.Contains(c.App)).ToList();
-        await Task.WhenAll(orphans.Select(c => _runtime.StopAndRemoveAsync(c.Id, TimeSpan.Zero, CancellationToken.None)));
-        return orphans.Count;
+        var known = _apps.ToHashSet();
+        IEnumerable<Props> where = _runtime is not null
+            ? [ContainerSupervisorActor.Props(_runtime)]
+            : WorkerPlacement.Up(Context.System).Select(w => WorkerPlacement.On(w, ContainerSupervisorActor.Props(null)));
+        foreach (var props in where) Context.ActorOf(props).Tell(new RemoveStrangers(known));
     }
 }

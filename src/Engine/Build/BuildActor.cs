@@ -2,25 +2,71 @@ using Akka.Actor;
 using Engine.Apps;
 using Engine.Containers;
 using Engine.Deployments;
+using Engine.Workers;
 
 namespace Engine.Build;
 
-/// <summary>Checks the uploaded source, reads its Procfile and builds the image; replies BuildSucceeded or BuildFailed.</summary>
+/// <summary>Checks the uploaded source, reads its Procfile and builds the image; replies BuildSucceeded or BuildFailed.
+/// With no runtime given it runs on a worker node and uses that node's Docker (<see cref="DockerHost"/>); when that node
+/// is not its deployment's, it first copies the upload from the deployment, chunk by chunk.</summary>
 public sealed class BuildActor : ReceiveActor
 {
     private readonly CancellationTokenSource _stopping = new();
+    private string? _copy;
 
-    public static Props Props(IContainerRuntime runtime, string archivePath, ImageSpec image, ContextLimits? limits = null) =>
+    public static Props Props(IContainerRuntime? runtime, string archivePath, ImageSpec image, ContextLimits? limits = null) =>
         Akka.Actor.Props.Create(() => new BuildActor(runtime, archivePath, image, limits ?? ContextLimits.Default));
 
-    public BuildActor(IContainerRuntime runtime, string archivePath, ImageSpec image, ContextLimits limits)
+    public BuildActor(IContainerRuntime? runtime, string archivePath, ImageSpec image, ContextLimits limits)
     {
         var parent = Context.Parent;
-        BuildAsync(runtime, archivePath, image, limits, line => parent.Tell(new DeploymentLogLine(line)), _stopping.Token)
-            .PipeTo(parent, failure: e => new BuildFailed(e.Message));
+        var host = runtime is null ? DockerHost.Get(Context.System) : null;
+        void Build(string path) =>
+            BuildAsync(runtime ?? host!.Runtime, path, image, limits, line => parent.Tell(new DeploymentLogLine(line)), _stopping.Token)
+                .PipeTo(parent, success: built => built is BuildSucceeded b ? b with { WorkerHost = host?.Cluster.AdvertiseHost } : built,
+                    failure: e => new BuildFailed(e.Message));
+
+        // A parent on another node: the upload is on that node's disk, not this one's.
+        if (!parent.Path.Address.HasGlobalScope)
+        {
+            Build(archivePath);
+            return;
+        }
+        _copy = Path.Combine(Path.GetTempPath(), $"engine-source-{Guid.NewGuid():N}.tar");
+        var copy = File.Create(_copy);
+        Receive<SourceChunk>(chunk =>
+        {
+            if (chunk.Error is not null || chunk.Offset != copy.Position)
+            {
+                copy.Dispose();
+                parent.Tell(new BuildFailed(chunk.Error ?? "the upload arrived out of order"));
+                return;
+            }
+            try { copy.Write(chunk.Data); }
+            catch (IOException e)
+            {
+                copy.Dispose();
+                parent.Tell(new BuildFailed($"the worker could not store the upload: {e.Message}"));
+                return;
+            }
+            if (!chunk.Last)
+            {
+                parent.Tell(new ReadSource(copy.Position));
+                return;
+            }
+            var size = copy.Length;
+            copy.Dispose();
+            parent.Tell(new DeploymentLogLine($"copied the upload ({size} bytes) to worker {Akka.Cluster.Cluster.Get(Context.System).SelfAddress}"));
+            Build(_copy);
+        });
+        parent.Tell(new ReadSource(0));
     }
 
-    protected override void PostStop() => _stopping.Cancel();
+    protected override void PostStop()
+    {
+        _stopping.Cancel();
+        if (_copy is not null) try { File.Delete(_copy); } catch (IOException) { }
+    }
 
     private static async Task<IDeploymentCommand> BuildAsync(IContainerRuntime runtime, string archivePath, ImageSpec image,
         ContextLimits limits, Action<string> log, CancellationToken ct)

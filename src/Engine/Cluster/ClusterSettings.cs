@@ -27,7 +27,9 @@ public sealed class ClusterSettings
     public string AdvertiseHost { get; set; } = "127.0.0.1";
 
     /// <summary>How a router reaches a web container of this node that listens on the port (host networking).</summary>
-    public string WebEndpoint(int port) => $"http://{AdvertiseHost}:{port}";
+    public string WebEndpoint(int port) => WebEndpoint(AdvertiseHost, port);
+
+    public static string WebEndpoint(string host, int port) => $"http://{host}:{port}";
 
     public int ParsedPort => int.TryParse(Port, out var port) && port is >= 0 and <= 65535
         ? port : throw new ArgumentException($"--cluster-port must be a port number (0 for any free port), got '{Port}'");

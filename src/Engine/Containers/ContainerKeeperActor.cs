@@ -2,6 +2,7 @@ using Akka.Actor;
 using Akka.Event;
 using Engine.Cluster;
 using Engine.Routing;
+using Engine.Workers;
 
 namespace Engine.Containers;
 
@@ -27,15 +28,16 @@ public sealed class ContainerKeeperActor : ReceiveActor, IWithTimers
 
     public ITimerScheduler Timers { get; set; } = null!;
 
-    public static Props Props(IContainerRuntime runtime, IActorRef router, TimeSpan startTimeout, ClusterSettings cluster) =>
-        Akka.Actor.Props.Create(() => new ContainerKeeperActor(runtime, router, startTimeout, cluster));
+    /// <summary>With no runtime and cluster settings given it runs on a worker node, with that node's.</summary>
+    public static Props Props(IContainerRuntime? runtime, IActorRef router, TimeSpan startTimeout, ClusterSettings? cluster) =>
+        Akka.Actor.Props.Create(() => new ContainerKeeperActor(runtime, router, new Span(startTimeout), cluster));
 
-    public ContainerKeeperActor(IContainerRuntime runtime, IActorRef router, TimeSpan startTimeout, ClusterSettings cluster)
+    public ContainerKeeperActor(IContainerRuntime? runtime, IActorRef router, Span startTimeout, ClusterSettings? cluster)
     {
-        _runtime = runtime;
+        _runtime = runtime ?? DockerHost.Get(Context.System).Runtime;
         _router = router;
         _startTimeout = startTimeout;
-        _cluster = cluster;
+        _cluster = cluster ?? DockerHost.Get(Context.System).Cluster;
 
         Receive<ReviveContainer>(r =>
         {

@@ -7,8 +7,10 @@ public sealed record StartContainers(IReadOnlyList<ContainerSpec> Specs, TimeSpa
     TimeSpan StabilityWindow = default);
 
 /// <summary>Stop and remove the app's containers: those of <paramref name="OnlyDeployment"/> when set, else every one
-/// whose deployment is not in <paramref name="Keep"/>. Replies ContainersRemoved.</summary>
-public sealed record RemoveContainers(string App, string? OnlyDeployment, IReadOnlySet<string> Keep, TimeSpan Grace)
+/// whose deployment is not in <paramref name="Keep"/>; only those of <paramref name="OnlyType"/> when set.
+/// Replies ContainersRemoved.</summary>
+public sealed record RemoveContainers(string App, string? OnlyDeployment, IReadOnlySet<string> Keep, TimeSpan Grace,
+    string? OnlyType = null)
 {
     public static RemoveContainers Of(string app, string deploymentId, TimeSpan grace) =>
         new(app, deploymentId, new HashSet<string>(), grace);
@@ -16,9 +18,26 @@ public sealed record RemoveContainers(string App, string? OnlyDeployment, IReadO
     public static RemoveContainers AllBut(string app, IEnumerable<string> keep, TimeSpan grace) =>
         new(app, null, keep.ToHashSet(), grace);
 
+    /// <summary>The deployment's postdeploy container, once its outcome is journaled.</summary>
+    public static RemoveContainers HookOf(string app, string deploymentId) =>
+        new(app, deploymentId, new HashSet<string>(), TimeSpan.Zero, Apps.Procfile.PostDeploy);
+
     public bool Matches(ContainerSummary c) =>
-        OnlyDeployment is { } only ? c.DeploymentId == only : !Keep.Contains(c.DeploymentId);
+        (OnlyDeployment is { } only ? c.DeploymentId == only : !Keep.Contains(c.DeploymentId))
+        && (OnlyType is null || c.Type == OnlyType);
 }
+
+/// <summary>List the app's containers on the worker. Replies ContainersListed.</summary>
+public sealed record ListContainers(string App) : Apps.IAppMessage;
+
+/// <summary><paramref name="Error"/>: Docker could not be asked.</summary>
+public sealed record ContainersListed(List<ContainerSummary> Containers, string? Error = null);
+
+/// <summary>Remove this engine's containers of apps it does not know (left by an app's lost registration). Replies
+/// StrangersRemoved.</summary>
+public sealed record RemoveStrangers(IReadOnlySet<string> KnownApps);
+
+public sealed record StrangersRemoved(int Count, string? Error);
 
 /// <summary>Remove the app's images built by the given deployments. Replies ImagesPruned.</summary>
 public sealed record PruneImages(string App, IReadOnlySet<string> Deployments);

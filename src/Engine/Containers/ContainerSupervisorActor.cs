@@ -2,10 +2,12 @@ using Akka.Actor;
 using Akka.Event;
 using Engine.Apps;
 using Engine.Deployments;
+using Engine.Workers;
 
 namespace Engine.Containers;
 
-/// <summary>Starts a version's containers and watches them until they are up; stops and removes containers.</summary>
+/// <summary>Starts a version's containers and watches them until they are up; stops, removes and lists containers.
+/// With no runtime given it runs on a worker node and uses that node's Docker.</summary>
 public sealed class ContainerSupervisorActor : ReceiveActor
 {
     private static readonly TimeSpan FirstRetryPause = TimeSpan.FromMilliseconds(500);
@@ -17,12 +19,12 @@ public sealed class ContainerSupervisorActor : ReceiveActor
     private readonly CancellationTokenSource _stopping = new();
     private readonly ILoggingAdapter _log = Context.GetLogger();
 
-    public static Props Props(IContainerRuntime runtime, TimeSpan? removalRetry = null) =>
-        Akka.Actor.Props.Create(() => new ContainerSupervisorActor(runtime, removalRetry ?? TimeSpan.FromSeconds(30)));
+    public static Props Props(IContainerRuntime? runtime, TimeSpan? removalRetry = null) =>
+        Akka.Actor.Props.Create(() => new ContainerSupervisorActor(runtime, new Span(removalRetry ?? TimeSpan.FromSeconds(30))));
 
-    public ContainerSupervisorActor(IContainerRuntime runtime, TimeSpan removalRetry)
+    public ContainerSupervisorActor(IContainerRuntime? runtime, Span removalRetry)
     {
-        _runtime = runtime;
+        _runtime = runtime ?? DockerHost.Get(Context.System).Runtime;
         _removalRetry = removalRetry;
         Receive<StartContainers>(s => StartAsync(s, Sender, _stopping.Token).PipeTo(Sender,
             failure: e => new ContainersFailed(DeploymentStatus.CrashedError, e.Message)));
@@ -30,6 +32,10 @@ public sealed class ContainerSupervisorActor : ReceiveActor
             failure: e => new ContainersRemoved(0, null, e.Message)));
         Receive<PruneImages>(p => PruneAsync(p, _stopping.Token).PipeTo(Sender,
             failure: e => new ImagesPruned(p.App, [], [e.Message])));
+        Receive<ListContainers>(l => _runtime.ListAsync(l.App, _stopping.Token).PipeTo(Sender,
+            success: found => new ContainersListed(found.ToList()), failure: e => new ContainersListed([], e.Message)));
+        Receive<RemoveStrangers>(r => RemoveStrangersAsync(r.KnownApps, _stopping.Token).PipeTo(Sender,
+            failure: e => new StrangersRemoved(0, e.Message)));
     }
 
     protected override void PostStop() => _stopping.Cancel();
@@ -216,6 +222,13 @@ public sealed class ContainerSupervisorActor : ReceiveActor
         {
             return e.Message;
         }
+    }
+
+    private async Task<StrangersRemoved> RemoveStrangersAsync(IReadOnlySet<string> known, CancellationToken ct)
+    {
+        var strangers = (await _runtime.ListAsync(null, ct)).Where(c => !known.Contains(c.App)).ToList();
+        await Task.WhenAll(strangers.Select(c => _runtime.StopAndRemoveAsync(c.Id, TimeSpan.Zero, ct)));
+        return new StrangersRemoved(strangers.Count, null);
     }
 
     private async Task<ImagesPruned> PruneAsync(PruneImages prune, CancellationToken ct)

@@ -3,15 +3,19 @@ using Akka.Event;
 using Akka.Persistence;
 using Engine.Apps;
 using Engine.Build;
+using Engine.Cluster;
 using Engine.Containers;
 using Engine.Hooks;
 using Engine.Hosting;
 using Engine.Routing;
+using Engine.Workers;
 
 namespace Engine.Deployments;
 
 /// <summary>One deployment: an event-sourced state machine. It persists what happened, applies it, and talks to its
-/// children (build, containers, hook), its app and the router. All decisions live in <see cref="DeploymentState"/>.</summary>
+/// children (build, containers, hook), its app and the router. All decisions live in <see cref="DeploymentState"/>.
+/// The children run on the worker node picked when it starts (journaled), deployed there by Akka remoting; given a
+/// runtime (tests), they run here on it.</summary>
 public sealed class DeploymentActor : ReceivePersistentActor
 {
     /// <summary>A finished deployment stays this long after its last message (late log lines, queries), then asks its
@@ -19,8 +23,10 @@ public sealed class DeploymentActor : ReceivePersistentActor
     public static readonly TimeSpan IdleAfterEnd = TimeSpan.FromSeconds(2);
     private readonly DeploymentCreated _init;
     private readonly EngineSettings _settings;
-    private readonly IContainerRuntime _runtime;
+    private readonly IContainerRuntime? _runtime;
     private readonly IActorRef _router;
+    /// <summary>Where the children go: the journaled worker while it is up, else another one (null: none is).</summary>
+    private Address? _worker;
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private DeploymentState _state = new();
     private ICancelable? _timeout;
@@ -28,14 +34,14 @@ public sealed class DeploymentActor : ReceivePersistentActor
     /// nothing of the failed version is left.</summary>
     private DeploymentFailed? _failing;
 
-    public static Props Props(DeploymentCreated init, EngineSettings settings, IContainerRuntime runtime, IActorRef router) =>
+    public static Props Props(DeploymentCreated init, EngineSettings settings, IContainerRuntime? runtime, IActorRef router) =>
         Akka.Actor.Props.Create(() => new DeploymentActor(init, settings, runtime, router));
 
     public static string NameFor(string deploymentId) => $"deployment-{deploymentId}";
 
     public override string PersistenceId => NameFor(_init.DeploymentId);
 
-    public DeploymentActor(DeploymentCreated init, EngineSettings settings, IContainerRuntime runtime, IActorRef router)
+    public DeploymentActor(DeploymentCreated init, EngineSettings settings, IContainerRuntime? runtime, IActorRef router)
     {
         _init = init;
         _settings = settings;
@@ -46,6 +52,11 @@ public sealed class DeploymentActor : ReceivePersistentActor
         Recover<RecoveryCompleted>(_ => OnRecovered());
 
         Command<StartDeployment>(_ => _state.IsTerminal, _ => Sender.Tell(Finished));
+        Command<StartDeployment>(s => s.Worker is null && _runtime is null && _state.Status == DeploymentStatus.Queued, _ =>
+        {
+            _worker = WorkerPlacement.Pick(Context.System, null);
+            Handle(_worker is null ? NoWorkerUp.Instance : new StartDeployment(_worker.ToString()));
+        });
         Command<ContainersRemoved>(_ => _failing is not null, CompleteFailure);
         Command<IDeploymentCommand>(_ => _failing is not null, c => _log.Debug("{0} ignores {1} while cleaning up", _state.Id, c.GetType().Name));
         Command<SwitchStalled>(_ => _state.Status == DeploymentStatus.Switching, _ =>
@@ -66,10 +77,15 @@ public sealed class DeploymentActor : ReceivePersistentActor
         {
             if (_state.MayPublishRoute(p))
                 _router.Tell(new SwitchRoute(_state.App, _state.Id, _state.VersionLabel,
-                    _state.WebContainers.Select(c => _settings.Cluster.WebEndpoint(c.Port!.Value)).ToList(), Self));
+                    _state.WebContainers.Select(c => ClusterSettings.WebEndpoint(WorkerHost, c.Port!.Value)).ToList(), Self));
             else _log.Warning("{0} ignores a late DeploymentPromoted for {1} while {2}", _state.Id, p.DeploymentId, _state.Status);
         });
         Command<AppError>(e => _log.Warning("{0}: the app refused: {1}", _state.Id, e.Error));
+        Command<ReadSource>(r =>
+        {
+            if (_state.Status == DeploymentStatus.Building && Sender.Equals(Context.Child("build")))
+                Sender.Tell(SourceChunk.Read(_state.ArchivePath, r.Offset));
+        });
         Command<DeploymentLogLine>(l => AppendLog(l.Text));
         Command<GetDeploymentView>(_ => Sender.Tell(_state.View));
         Command<ReceiveTimeout>(_ =>
@@ -82,10 +98,15 @@ public sealed class DeploymentActor : ReceivePersistentActor
 
     private DeploymentFinished Finished => new(_state.Id, _state.Status, _state.Error, _state.FinishedAt);
 
+    private string WorkerHost => _state.WorkerHost ?? _settings.Cluster.AdvertiseHost;
+
     private IActorRef Supervisor => Child("containers", () => ContainerSupervisorActor.Props(_runtime, _settings.RemovalRetry));
 
     private IActorRef Child(string name, Func<Props> props) =>
-        Context.Child(name) is { } existing && !existing.IsNobody() ? existing : Context.ActorOf(props(), name);
+        Context.Child(name) is { } existing && !existing.IsNobody() ? existing : OnWorker(props(), name);
+
+    private IActorRef OnWorker(Props props, string name) =>
+        Context.ActorOf(_runtime is null ? WorkerPlacement.On(_worker, props) : props, name);
 
     private void OnRecovered()
     {
@@ -96,13 +117,23 @@ public sealed class DeploymentActor : ReceivePersistentActor
         }
         // Recovered on demand (a query, the app's queue after a restart): it answers, then goes again when idle.
         if (_state.IsTerminal) Context.SetReceiveTimeout(IdleAfterEnd);
+        else if (_runtime is null && _state.Status != DeploymentStatus.Queued)
+        {
+            _worker = WorkerPlacement.Pick(Context.System, _state.Worker);
+            if (_state.Worker is not null && _worker?.ToString() != _state.Worker)
+                AppendLog($"its worker {_state.Worker} is gone; going on with {_worker?.ToString() ?? "no worker"}");
+        }
         switch (_state.AfterRestart)
         {
             case RestartStep.ResumeSwitch:
                 Enter(new SwitchStarted(_state.App, _state.Id, DateTimeOffset.UtcNow));
                 break;
+            case RestartStep.AttachHook when _runtime is null && _worker is null:
+                // Waiting for a worker could take forever; whether the hook ran is unknown, so the safe end is aborted.
+                Handle(new HookLost("the node restarted during the postdeploy hook and no worker node is up to re-attach to it"));
+                break;
             case RestartStep.AttachHook:
-                Context.ActorOf(HookActor.Attach(_runtime, _state.HookSpec(), _settings.HookTimeout), "hook");
+                OnWorker(HookActor.Attach(_runtime, _state.HookSpec(), _settings.HookTimeout), "hook");
                 break;
             case RestartStep.Abort:
                 Handle(RecoveredInFlight.Instance);
@@ -118,7 +149,8 @@ public sealed class DeploymentActor : ReceivePersistentActor
             _log.Debug("{0} ignores {1} while {2}", _state.Id, command.GetType().Name, _state.Status);
             return;
         }
-        if (events is [DeploymentFailed failed])
+        // Failing before the build started (no worker up), there is nothing to remove.
+        if (events is [DeploymentFailed failed] && _state.Status != DeploymentStatus.Queued)
         {
             BeginFailure(failed);
             return;
@@ -141,14 +173,19 @@ public sealed class DeploymentActor : ReceivePersistentActor
         _timeout?.Cancel();
         AppendLog($"{failed.Status}: {failed.Error}; removing the new containers");
         foreach (var child in Context.GetChildren()) Context.Stop(child);
+        if (_runtime is null && _worker is null)
+        {
+            Self.Tell(new ContainersRemoved(0, Error: "no worker node is up to remove them"));
+            return;
+        }
         // A fresh child: the old supervisor may still be starting containers.
-        Context.ActorOf(ContainerSupervisorActor.Props(_runtime, _settings.RemovalRetry), "cleanup")
+        OnWorker(ContainerSupervisorActor.Props(_runtime, _settings.RemovalRetry), "cleanup")
             .Tell(RemoveContainers.Of(_state.App, _state.Id, TimeSpan.Zero));
     }
 
     private void CompleteFailure(ContainersRemoved removed)
     {
-        Context.Stop(Sender);
+        if (!Sender.Equals(Self)) Context.Stop(Sender);
         // The final status says what is left behind rather than claim a clean end.
         PersistEvents([removed.Confirmed ? _failing! : _failing! with { Error = $"{_failing!.Error}; {removed.Problem}" }]);
         _failing = null;
@@ -162,7 +199,7 @@ public sealed class DeploymentActor : ReceivePersistentActor
             case BuildStarted:
                 _timeout = Context.System.Scheduler.ScheduleTellOnceCancelable(_settings.DeploymentTimeout, Self,
                     DeploymentTimedOut.Instance, Self);
-                Context.ActorOf(BuildActor.Props(_runtime, _state.ArchivePath,
+                OnWorker(BuildActor.Props(_runtime, _state.ArchivePath,
                     ImageSpec.For(_settings.InstanceId, _state.App, _state.Id, _state.VersionLabel), _settings.ContextLimits), "build");
                 break;
             case ImageBuilt:
@@ -174,13 +211,13 @@ public sealed class DeploymentActor : ReceivePersistentActor
                     StabilityWindow: _settings.StabilityWindow));
                 break;
             case HookStarted:
-                Context.ActorOf(HookActor.Props(_runtime, _state.HookSpec(), _settings.HookTimeout), "hook");
+                OnWorker(HookActor.Props(_runtime, _state.HookSpec(), _settings.HookTimeout), "hook");
                 break;
             case SwitchStarted:
                 // Past the hook the deployment cannot fail any more, so instead of a deadline it gets a watchdog.
                 _timeout?.Cancel();
                 _timeout = Context.System.Scheduler.ScheduleTellOnceCancelable(_settings.SwitchRetry, Self, SwitchStalled.Instance, Self);
-                Context.Parent.Tell(new PromoteDeployment(_state.Id, _state.Version, _state.Containers));
+                Context.Parent.Tell(new PromoteDeployment(_state.Id, _state.Version, _state.Containers, _state.Worker, _state.WorkerHost));
                 RemoveHookContainer();
                 break;
             case DeploymentSucceeded or DeploymentFailed:
@@ -197,8 +234,8 @@ public sealed class DeploymentActor : ReceivePersistentActor
     {
         if (_state.HookCommand is null) return;
         if (Context.Child("hook") is { } hook && !hook.IsNobody()) Context.Stop(hook);
-        var self = Self;
-        _ = HookActor.RemoveContainersAsync(_runtime, _state.App, _state.Id, line => self.Tell(new DeploymentLogLine(line)));
+        // No reply wanted: ContainersRemoved here means the old version's containers are gone. A failure is logged there.
+        Supervisor.Tell(RemoveContainers.HookOf(_state.App, _state.Id), ActorRefs.NoSender);
     }
 
     private void AppendLog(string line)

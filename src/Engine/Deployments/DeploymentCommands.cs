@@ -5,14 +5,47 @@ namespace Engine.Deployments;
 
 public interface IDeploymentCommand;
 
-/// <summary>From the app: it is this deployment's turn.</summary>
-public sealed record StartDeployment : IDeploymentCommand
+/// <summary>From the app: it is this deployment's turn. The deployment adds the worker it picked (null: none is up).</summary>
+public sealed record StartDeployment(string? Worker = null) : IDeploymentCommand
 {
     public static readonly StartDeployment Instance = new();
 }
 
-public sealed record BuildSucceeded(string Image, IReadOnlyList<ProcessType> Processes) : IDeploymentCommand;
+/// <summary>Its turn came and no worker node is up: nothing was started, so it fails at once.</summary>
+public sealed record NoWorkerUp : IDeploymentCommand
+{
+    public static readonly NoWorkerUp Instance = new();
+    public const string Error = "no worker node is up to build and run it (start a node with the worker role)";
+}
+
+/// <summary><paramref name="WorkerHost"/>: where routers reach the containers of the worker that built it (null: this node).</summary>
+public sealed record BuildSucceeded(string Image, IReadOnlyList<ProcessType> Processes, string? WorkerHost = null) : IDeploymentCommand;
 public sealed record BuildFailed(string Error) : IDeploymentCommand;
+
+/// <summary>From a build on another node: the upload's bytes from this offset. Replied with a SourceChunk.</summary>
+public sealed record ReadSource(long Offset);
+
+/// <summary>Up to <see cref="Size"/> bytes of the upload (under Akka remoting's frame limit once in base64).</summary>
+public sealed record SourceChunk(long Offset, byte[] Data, bool Last, string? Error = null)
+{
+    public const int Size = 64 * 1024;
+
+    public static SourceChunk Read(string path, long offset)
+    {
+        try
+        {
+            using var file = File.OpenRead(path);
+            file.Position = offset;
+            var data = new byte[Math.Clamp(file.Length - offset, 0, Size)];
+            file.ReadExactly(data);
+            return new SourceChunk(offset, data, offset + data.Length >= file.Length);
+        }
+        catch (IOException e) when (e is FileNotFoundException or DirectoryNotFoundException)
+        {
+            return new SourceChunk(offset, [], true, "the uploaded source is no longer on disk");
+        }
+    }
+}
 
 /// <summary>The image is where the containers will run (a no-op on one node); carries the ports picked for web.</summary>
 public sealed record ImagePushed(IReadOnlyList<int> WebPorts) : IDeploymentCommand;

@@ -23,10 +23,13 @@ public interface IDeploymentEvent : IAppEvent, IAboutDeployment
 public sealed record DeploymentCreated(string App, string DeploymentId, int Version, string ArchivePath,
     IReadOnlyDictionary<string, string> Env, DateTimeOffset At) : IDeploymentEvent;
 
-public sealed record BuildStarted(string App, string DeploymentId, DateTimeOffset At) : IDeploymentEvent;
+/// <summary><paramref name="Worker"/>: the address of the worker node that builds and runs it (events journaled before
+/// workers were placed hold none).</summary>
+public sealed record BuildStarted(string App, string DeploymentId, DateTimeOffset At, string? Worker = null) : IDeploymentEvent;
 
+/// <summary><paramref name="WorkerHost"/>: where routers reach that worker's containers (null: the node's own setting).</summary>
 public sealed record ImageBuilt(string App, string DeploymentId, string Image, IReadOnlyList<ProcessType> Processes,
-    DateTimeOffset At) : IDeploymentEvent;
+    DateTimeOffset At, string? WorkerHost = null) : IDeploymentEvent;
 
 public sealed record ContainersStarting(string App, string DeploymentId, IReadOnlyList<ContainerSpec> Containers,
     DateTimeOffset At) : IDeploymentEvent;

@@ -15,6 +15,9 @@ public sealed record DeploymentState
     public string ArchivePath { get; init; } = "";
     public ImmutableDictionary<string, string> Env { get; init; } = ImmutableDictionary<string, string>.Empty;
     public string? Image { get; init; }
+    /// <summary>The worker node's address, and where routers reach its containers.</summary>
+    public string? Worker { get; init; }
+    public string? WorkerHost { get; init; }
     public IReadOnlyList<ProcessType> Processes { get; init; } = [];
     public IReadOnlyList<ContainerSpec> Containers { get; init; } = [];
     public bool Routed { get; init; }
@@ -50,8 +53,9 @@ public sealed record DeploymentState
 
         return (Status, command) switch
         {
-            (S.Queued, StartDeployment) => [new BuildStarted(App, Id, now)],
-            (S.Building, BuildSucceeded b) => [new ImageBuilt(App, Id, b.Image, b.Processes.ToList(), now)],
+            (S.Queued, StartDeployment s) => [new BuildStarted(App, Id, now, s.Worker)],
+            (S.Queued, NoWorkerUp) => [Fail(S.BuildError, NoWorkerUp.Error)],
+            (S.Building, BuildSucceeded b) => [new ImageBuilt(App, Id, b.Image, b.Processes.ToList(), now, b.WorkerHost)],
             (S.Building, BuildFailed f) => [Fail(S.BuildError, f.Error)],
             (S.Pushing, ImagePushed p) => [new ContainersStarting(App, Id, PlanContainers(p.WebPorts), now)],
             (S.Starting, ContainersUp) => [AfterStart()],
@@ -118,8 +122,8 @@ public sealed record DeploymentState
             Id = c.DeploymentId, App = c.App, Version = c.Version, ArchivePath = c.ArchivePath,
             Env = c.Env.ToImmutableDictionary(), Status = S.Queued, CreatedAt = c.At,
         },
-        BuildStarted => this with { Status = S.Building },
-        ImageBuilt b => this with { Status = S.Pushing, Image = b.Image, Processes = b.Processes },
+        BuildStarted b => this with { Status = S.Building, Worker = b.Worker },
+        ImageBuilt b => this with { Status = S.Pushing, Image = b.Image, Processes = b.Processes, WorkerHost = b.WorkerHost },
         ContainersStarting s => this with { Status = S.Starting, Containers = s.Containers },
         HookStarted => this with { Status = S.RunningHook },
         SwitchStarted => this with { Status = S.Switching },

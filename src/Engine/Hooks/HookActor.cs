@@ -1,49 +1,37 @@
 using Akka.Actor;
 using Engine.Containers;
 using Engine.Deployments;
+using Engine.Workers;
 
 namespace Engine.Hooks;
 
 /// <summary>Runs the postdeploy command in a one-off container from the new image, or after a restart re-attaches to
 /// the one already started (found by its labels); replies HookSucceeded, HookFailed or HookLost. It never removes the
-/// container: that waits until the deployment has journaled the outcome (<see cref="RemoveContainersAsync"/>), so a
-/// restart in between can still read the exit code. The container's files never reach the app's other containers.</summary>
+/// container: that waits until the deployment has journaled the outcome (<see cref="RemoveContainers.HookOf"/>), so a
+/// restart in between can still read the exit code. The container's files never reach the app's other containers.
+/// With no runtime given it runs on a worker node and uses that node's Docker.</summary>
 public sealed class HookActor : ReceiveActor
 {
     private static readonly TimeSpan LogFlushLimit = TimeSpan.FromSeconds(5);
     private readonly CancellationTokenSource _stopping = new();
 
-    public static Props Props(IContainerRuntime runtime, ContainerSpec spec, TimeSpan timeout) =>
-        Akka.Actor.Props.Create(() => new HookActor(runtime, spec, timeout, false));
+    public static Props Props(IContainerRuntime? runtime, ContainerSpec spec, TimeSpan timeout) =>
+        Akka.Actor.Props.Create(() => new HookActor(runtime, spec, new Span(timeout), false));
 
     /// <summary>After a restart during the hook: wait for its container if it still runs, read its exit code if not.</summary>
-    public static Props Attach(IContainerRuntime runtime, ContainerSpec spec, TimeSpan timeout) =>
-        Akka.Actor.Props.Create(() => new HookActor(runtime, spec, timeout, true));
+    public static Props Attach(IContainerRuntime? runtime, ContainerSpec spec, TimeSpan timeout) =>
+        Akka.Actor.Props.Create(() => new HookActor(runtime, spec, new Span(timeout), true));
 
-    public HookActor(IContainerRuntime runtime, ContainerSpec spec, TimeSpan timeout, bool attach)
+    public HookActor(IContainerRuntime? given, ContainerSpec spec, Span timeout, bool attach)
     {
         var parent = Context.Parent;
+        var runtime = given ?? DockerHost.Get(Context.System).Runtime;
         void Log(string line) => parent.Tell(new DeploymentLogLine(line));
         (attach ? AttachAsync(runtime, spec, timeout, Log, _stopping.Token) : RunAsync(runtime, spec, timeout, Log, _stopping.Token))
             .PipeTo(parent, failure: e => new HookFailed($"the postdeploy hook could not run: {e.Message}"));
     }
 
     protected override void PostStop() => _stopping.Cancel();
-
-    /// <summary>Removes the deployment's hook container(s); failures are only logged, they never change the outcome.</summary>
-    public static async Task RemoveContainersAsync(IContainerRuntime runtime, string app, string deploymentId, Action<string> log)
-    {
-        try
-        {
-            foreach (var c in (await runtime.ListAsync(app, CancellationToken.None))
-                     .Where(c => c.DeploymentId == deploymentId && c.Type == Apps.Procfile.PostDeploy))
-                await runtime.StopAndRemoveAsync(c.Id, TimeSpan.Zero, CancellationToken.None);
-        }
-        catch (Exception e)
-        {
-            log($"could not remove the postdeploy container of {deploymentId}: {e.Message}");
-        }
-    }
 
     private static async Task<IDeploymentCommand> RunAsync(IContainerRuntime runtime, ContainerSpec spec, TimeSpan timeout,
         Action<string> log, CancellationToken ct)

@@ -12,6 +12,7 @@ using Engine.Containers;
 using Engine.Deployments;
 using Engine.Routing;
 using Engine.Secrets;
+using Engine.Workers;
 using LinqToDB;
 
 namespace Engine.Hosting;
@@ -79,14 +80,14 @@ public static class EngineHost
                     // The apps' actors, wherever the registry runs, send route changes to every router node through it.
                     registry.Register<RouteBroadcastActor>(system.ActorOf(RouteBroadcastActor.Props(), "routes"));
                 })
-                .WithAppsRegistry(settings, runtime)
+                .WithAppsRegistry(settings)
                 .WithActors((system, registry) =>
                 {
-                    // The apps' containers run on the control nodes' Docker for now: a node without the role has none
-                    // to watch, and needs no Docker engine to route.
-                    if (settings.Cluster.RoleList.Contains(ClusterSettings.Control))
-                        registry.Register<DockerWatcherActor>(system.ActorOf(
-                            DockerWatcherActor.Props(runtime, registry.Get<AppsRegistryActor>(), settings.DockerTimeout), "docker-watcher"));
+                    // The apps' containers run on worker nodes: only they use a Docker engine.
+                    if (!settings.Cluster.RoleList.Contains(ClusterSettings.Worker)) return;
+                    DockerHost.Register(system, runtime, settings.Cluster);
+                    registry.Register<DockerWatcherActor>(system.ActorOf(
+                        DockerWatcherActor.Props(runtime, registry.Get<AppsRegistryActor>(), settings.DockerTimeout), "docker-watcher"));
                 });
         });
 
@@ -101,14 +102,13 @@ public static class EngineHost
     /// journal of) the same app. Other nodes reach it through a proxy. Akka stops a persistent actor whose journal
     /// write failed: the backoff supervisor brings the registry back once the journal works again, and answers
     /// meanwhile.</summary>
-    private static AkkaConfigurationBuilder WithAppsRegistry(this AkkaConfigurationBuilder akka, EngineSettings settings,
-        IContainerRuntime runtime)
+    private static AkkaConfigurationBuilder WithAppsRegistry(this AkkaConfigurationBuilder akka, EngineSettings settings)
     {
         var options = new ClusterSingletonOptions { Role = ClusterSettings.Control };
         if (!settings.Cluster.RoleList.Contains(ClusterSettings.Control))
             return akka.WithSingletonProxy<AppsRegistryActor>("apps", options);
         return akka.WithSingleton<AppsRegistryActor>("apps", (_, registry, _) => BackoffSupervisor.Props(
-                Backoff.OnStop(AppsRegistryActor.Props(settings, runtime, registry.Get<RouteBroadcastActor>()), "registry",
+                Backoff.OnStop(AppsRegistryActor.Props(settings, null, registry.Get<RouteBroadcastActor>()), "registry",
                         TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(15), 0.2, maxNrOfRetries: -1)
                     .WithReplyWhileStopped(new AppError("the engine is recovering from a journal failure; try again shortly",
                         Unavailable: true))),

@@ -72,23 +72,39 @@ public sealed class ClusterEndToEndTests
 [Collection(PostgresCollection.Name)]
 public sealed class MultiNodeClusterTests(PostgresServer postgres)
 {
+    private const string NoDocker = "unix:///nonexistent/docker.sock";
+
     [Fact]
-    public async Task Nodes_join_through_a_Lighthouse_and_any_node_answers_for_the_apps_the_control_node_owns()
+    public async Task Nodes_join_through_a_Lighthouse_the_worker_runs_the_deployment_and_any_node_answers_for_the_apps()
     {
         await using var cluster = await TestCluster.StartAsync(postgres);
-        var control = await cluster.StartNodeAsync("control,router,worker", "--start-timeout", "20");
-        // A node without the control role owns no app; its admin API still answers, through the owner. It runs no
-        // container, so it needs no Docker engine.
-        var router = await cluster.StartNodeAsync("router", "--docker-host", "unix:///nonexistent/docker.sock");
+        // Neither the control node nor the router-only node can reach a Docker engine: the build, the containers and
+        // the hook can only have run on the worker node, deployed there from the control node.
+        var control = await cluster.StartNodeAsync("control,router", "--docker-host", NoDocker, "--start-timeout", "20");
+        var worker = await cluster.StartNodeAsync("worker");
+        var router = await cluster.StartNodeAsync("router", "--docker-host", NoDocker);
+        var workerAddress = await SelfAsync(worker);
+        await Eventually.Until(() => control.Cli("cluster", "show", "--json"),
+            r => r.ExitCode == 0 && r.Json.GetProperty("members").EnumerateArray().Count(m => m.GetProperty("status").GetString() == "up") == 4,
+            TestCluster.Within, "the lighthouse and three engine nodes up");
+
         var app = control.NewApp("cl");
-        using var dir = new AppDir();
-        await control.DeployAsync(dir, app);
+        using var dir = AppDir.WithHook("echo hook ran on $HOSTNAME");
+        var id = (await control.DeployAsync(dir, app)).LastJson.GetProperty("id").GetString()!;
+        var log = (await control.Cli("deployment", "logs", id)).Stdout;
+        Assert.Contains($"bytes) to worker {workerAddress}", log);
+        Assert.Contains("hook ran on", log);
+        var ps = await router.Cli("ps", app, "--json");
+        Assert.True(ps.ExitCode == 0, ps.ToString());
+        var web = Assert.Single(ps.Json.EnumerateArray());
+        Assert.Equal(("web", "running"), (web.GetProperty("type").GetString(), web.GetProperty("state").GetString()));
         var apps = await router.Cli("apps", "--json");
         Assert.True(apps.ExitCode == 0, apps.ToString());
         Assert.Contains(apps.Json.EnumerateArray(), a => a.GetProperty("name").GetString() == app
                                                          && a.GetProperty("routed_version").GetString() == "v1");
-        // The route reached the router-only node before the deployment succeeded; answers cross nodes intact.
+        // The route reached every router node before the deployment succeeded; answers cross nodes intact.
         Assert.Equal((System.Net.HttpStatusCode.OK, $"version v1 of {app}"), await router.Get(app));
+        Assert.Equal((System.Net.HttpStatusCode.OK, $"version v1 of {app}"), await control.Get(app));
         Assert.Equal(0, (await control.Cli("env", "set", app, "GREETING=hi")).ExitCode);
         Assert.Equal("hi", (await router.Cli("env", app, "--json")).Json.GetProperty("GREETING").GetString());
         var audit = await router.Cli("audit", app, "--json");
@@ -96,24 +112,41 @@ public sealed class MultiNodeClusterTests(PostgresServer postgres)
         Assert.Contains(audit.Json.EnumerateArray(), e => e.GetProperty("type").GetString() == "EnvChanged");
 
         // The upload would be stored on this node and built from the owner's disk: refused, naming the owner.
-        var controlAddress = (await control.Cli("cluster", "show", "--json")).Json.GetProperty("self").GetString()!;
+        var controlAddress = await SelfAsync(control);
         var misdirected = await router.Cli("deploy", dir.Path, "--app", app);
         Assert.True(misdirected.ExitCode == 1, misdirected.ToString());
         Assert.Contains($"this node does not own the apps: send the deployment to the admin API of the node at {controlAddress}", misdirected.Stderr);
         Assert.Equal(1, (await control.Cli("deployments", app, "--json")).Json.GetArrayLength());
 
         var show = await Eventually.Until(async () => await router.Cli("cluster", "show", "--json"),
-            r => r.ExitCode == 0 && r.Json.GetProperty("members").GetArrayLength() == 3, TestCluster.Within, "three members seen by the router node");
+            r => r.ExitCode == 0 && r.Json.GetProperty("members").GetArrayLength() == 4, TestCluster.Within, "four members seen by the router node");
         var routerAddress = show.Json.GetProperty("self").GetString()!;
         Assert.Equal(["lighthouse"], ClusterEndToEndTests.Roles(ClusterEndToEndTests.MemberAt(show.Json, cluster.Seed)));
-        Assert.Equal(["control", "router", "worker"], ClusterEndToEndTests.Roles(ClusterEndToEndTests.MemberAt(show.Json, controlAddress)));
+        Assert.Equal(["control", "router"], ClusterEndToEndTests.Roles(ClusterEndToEndTests.MemberAt(show.Json, controlAddress)));
+        Assert.Equal(["worker"], ClusterEndToEndTests.Roles(ClusterEndToEndTests.MemberAt(show.Json, workerAddress)));
         Assert.Equal(["router"], ClusterEndToEndTests.Roles(ClusterEndToEndTests.MemberAt(show.Json, routerAddress)));
         Assert.All(show.Json.GetProperty("members").EnumerateArray(), m => Assert.Equal("up", m.GetProperty("status").GetString()));
         Assert.Equal(controlAddress, show.Json.GetProperty("apps_owner").GetString());
-        await cluster.Lighthouse.WaitForOutputAsync($"member up: {controlAddress} (roles: control,router,worker)", TestCluster.Within);
         await cluster.Lighthouse.WaitForOutputAsync($"member up: {routerAddress} (roles: router)", TestCluster.Within);
-        Assert.DoesNotContain("lost the Docker engine", router.Output);
+        Assert.DoesNotContain("lost the Docker engine", router.Output + control.Output);
     }
+
+    [Fact]
+    public async Task With_no_worker_node_up_a_deployment_fails_at_once_and_says_why()
+    {
+        await using var cluster = await TestCluster.StartAsync(postgres);
+        var control = await cluster.StartNodeAsync("control,router", "--docker-host", NoDocker);
+        var app = control.NewApp("nw");
+        using var dir = new AppDir();
+        var (status, error) = await control.DeployFailingAsync(dir, app);
+        Assert.Equal(("build-error", "no worker node is up to build and run it (start a node with the worker role)"), (status, error));
+        var ps = await control.Cli("ps", app);
+        Assert.True(ps.ExitCode == 1, ps.ToString());
+        Assert.Contains("no worker node is up to ask its Docker engine", ps.Stderr);
+    }
+
+    private static async Task<string> SelfAsync(EngineNode node) =>
+        (await node.Cli("cluster", "show", "--json")).Json.GetProperty("self").GetString()!;
 
     [Fact]
     public async Task A_node_whose_secret_key_differs_from_the_clusters_refuses_to_start()

@@ -62,6 +62,9 @@ public sealed class ComposeTests(PostgresServer postgres)
             using var dir = new AppDir();
             var deploy = await EngineNode.RunCli(control, "deploy", dir.Path, "--app", app);
             Assert.True(deploy.ExitCode == 0, deploy.ToString());
+            // The control node has no Docker socket: the worker, in its own container, built from a copy of the upload.
+            Assert.Contains("bytes) to worker akka.tcp://engine@127.0.0.1:4055",
+                (await EngineNode.RunCli(control, "deployment", "logs", $"{app}-v1")).Stdout);
             using var http = new HttpClient();
             using var request = new HttpRequestMessage(HttpMethod.Get, "http://127.0.0.1:8080/") { Headers = { Host = $"{app}.localhost" } };
             using var response = await http.SendAsync(request);

@@ -14,16 +14,19 @@ public sealed class FailoverTests(PostgresServer postgres, ITestOutputHelper out
     /// reports it; a loaded CI machine must not turn a slow takeover into a failed test.</summary>
     private static readonly TimeSpan Takeover = TimeSpan.FromSeconds(60);
 
-    /// <summary>Two control+router+worker nodes behind a Lighthouse, all up; the first one started owns the apps.</summary>
+    /// <summary>The test cluster: two control+router nodes with no Docker engine and one worker node behind a
+    /// Lighthouse, all up; the first one started owns the apps, the worker runs every container and hook.</summary>
     private static async Task<(EngineNode First, EngineNode Second, string FirstAddress, string SecondAddress)> TwoControlNodesAsync(
         TestCluster cluster)
     {
-        var first = await cluster.StartNodeAsync("control,router,worker", "--start-timeout", "20");
-        var second = await cluster.StartNodeAsync("control,router,worker", "--start-timeout", "20");
+        const string noDocker = "unix:///nonexistent/docker.sock";
+        var first = await cluster.StartNodeAsync("control,router", "--docker-host", noDocker, "--start-timeout", "20");
+        var second = await cluster.StartNodeAsync("control,router", "--docker-host", noDocker, "--start-timeout", "20");
+        await cluster.StartNodeAsync("worker");
         var firstAddress = (await first.Cli("cluster", "show", "--json")).Json.GetProperty("self").GetString()!;
         var show = await Eventually.Until(() => second.Cli("cluster", "show", "--json"),
-            r => r.ExitCode == 0 && r.Json.GetProperty("members").EnumerateArray().Count(m => m.GetProperty("status").GetString() == "up") == 3,
-            TestCluster.Within, "both engine nodes and the lighthouse up");
+            r => r.ExitCode == 0 && r.Json.GetProperty("members").EnumerateArray().Count(m => m.GetProperty("status").GetString() == "up") == 4,
+            TestCluster.Within, "the lighthouse, both control nodes and the worker up");
         Assert.Equal(firstAddress, show.Json.GetProperty("apps_owner").GetString());
         return (first, second, firstAddress, show.Json.GetProperty("self").GetString()!);
     }
@@ -211,7 +214,7 @@ public sealed class FailoverTests(PostgresServer postgres, ITestOutputHelper out
         var env = (await second.Cli("env", app, "--json")).Json;
         Assert.Equal(("1", "2"), (env.GetProperty("A").GetString(), env.GetProperty("B").GetString()));
         var members = (await second.Cli("cluster", "show", "--json")).Json.GetProperty("members").EnumerateArray();
-        Assert.Equal(2, members.Count(m => m.GetProperty("status").GetString() == "up"));
+        Assert.Equal(3, members.Count(m => m.GetProperty("status").GetString() == "up"));
     }
 
     /// <summary>Waits until the app has exactly one container, running, of the given version: no stray one left.</summary>

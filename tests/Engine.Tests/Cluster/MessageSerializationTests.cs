@@ -8,8 +8,8 @@ using Engine.Routing;
 namespace Engine.Tests.Cluster;
 
 /// <summary>Every message that crosses nodes survives Akka's configured serializer: admin requests and their answers
-/// through the registry's singleton proxy, the Docker watcher's word to the registry, and route changes and their
-/// replies between an app's owner and every router node.</summary>
+/// through the registry's singleton proxy, the Docker watcher's word to the registry, route changes and their replies
+/// between an app's owner and every router node, and what a deployment and its children on a worker node say.</summary>
 public sealed class MessageSerializationTests : TestKit
 {
     private static readonly DateTimeOffset At = DateTimeOffset.Parse("2026-11-29T12:00:00Z");
@@ -48,6 +48,35 @@ public sealed class MessageSerializationTests : TestKit
         yield return new EndpointUp("app", "app-v1", "http://10.0.0.7:32768");
         yield return new RouteSwitched("app", "app-v1");
         yield return new RouteDrained("app", "app-v1");
+        // A deployment or app (control node) <-> its children on the worker node, and the Docker watcher's word.
+        var spec = ContainerSpec.For("app", "app-v1", "v1", "engine-apps/app:v1", "web", 1, "sh web.sh",
+            new Dictionary<string, string> { ["A"] = "1" }, 32768);
+        yield return new ReadSource(65536);
+        yield return new SourceChunk(0, [1, 2, 3], Last: true);
+        yield return new SourceChunk(0, [], true, "the uploaded source is no longer on disk");
+        yield return new BuildSucceeded("engine-apps/app:v1", new List<ProcessType> { new("web", "sh web.sh"), new("postdeploy", null) }, "10.0.0.7");
+        yield return new BuildFailed("no Dockerfile");
+        yield return new StartContainers(new List<ContainerSpec> { spec }, TimeSpan.FromSeconds(20), false, TimeSpan.FromSeconds(3));
+        yield return new ContainersUp(new List<ContainerSpec> { spec });
+        yield return new ContainersFailed("crashed-error", "container web-1 exited with code 1");
+        yield return RemoveContainers.AllBut("app", ["app-v1"], TimeSpan.FromSeconds(10));
+        yield return RemoveContainers.HookOf("app", "app-v1");
+        yield return new ContainersRemoved(2, new List<string> { "web-1" }, "Docker still lists them");
+        yield return HookSucceeded.Instance;
+        yield return new HookFailed("the postdeploy hook exited with code 3");
+        yield return new HookLost("its container is gone");
+        yield return new DeploymentLogLine("Step 1/3 : FROM busybox");
+        yield return new PruneImages("app", new HashSet<string> { "app-v1" });
+        yield return new ImagesPruned("app", new List<string> { "engine-apps/app:v1" }, new List<string>());
+        yield return new ListContainers("app");
+        yield return new ContainersListed(new List<ContainerSummary> { new("0123456789abcdef", "n", "app", "app-v1", "v1", "web", "web-1", "running") });
+        yield return new RemoveStrangers(new HashSet<string> { "app" });
+        yield return new StrangersRemoved(1, null);
+        yield return new ReviveContainer(spec, "0123456789abcdef", 137);
+        yield return new ContainerRevived(spec, 137);
+        yield return new KeepOnly("app-v1");
+        yield return new ContainerExited("app", "app-v1", "web-1", "0123456789abcdef", 137);
+        yield return new Engine.Workers.Span(TimeSpan.FromSeconds(30));
     }
 
     [Fact]

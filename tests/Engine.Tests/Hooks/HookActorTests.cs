@@ -34,14 +34,15 @@ public sealed class HookActorTests : EngineTestKit
     }
 
     [Fact]
-    public async Task The_hook_container_stays_until_the_deployment_removes_it_after_journaling_the_outcome()
+    public void The_hook_container_stays_until_the_deployment_removes_it_after_journaling_the_outcome()
     {
         Sys.ActorOf(Props.Create(() => new Parent(HookActor.Props(Runtime, Spec, Patience), TestActor)));
         FishForMessage<HookSucceeded>(_ => true, Patience);
         ExpectNoMsg(TimeSpan.FromMilliseconds(300));
         Assert.Contains(Runtime.Live, c => c.Type == "postdeploy");
 
-        await HookActor.RemoveContainersAsync(Runtime, "app", "app-v1", _ => { });
+        Sys.ActorOf(ContainerSupervisorActor.Props(Runtime)).Tell(RemoveContainers.HookOf("app", "app-v1"), TestActor);
+        Assert.Equal(1, ExpectMsg<ContainersRemoved>(Patience).Count);
         Assert.DoesNotContain(Runtime.Live, c => c.Type == "postdeploy");
     }
 

@@ -1,0 +1,8 @@
+namespace Engine.Workers;
+
+/// <summary>A TimeSpan for a child's constructor: Akka remote deployment carries a bare TimeSpan argument as JSON and
+/// rebuilds it as a string, which no constructor takes; inside a record it keeps its type.</summary>
+public sealed record Span(TimeSpan Value)
+{
+    public static implicit operator TimeSpan(Span span) => span.Value;
+}
