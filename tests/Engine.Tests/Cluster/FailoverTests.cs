@@ -156,6 +156,38 @@ public sealed class FailoverTests(PostgresServer postgres, ITestOutputHelper out
         await OnlyRunningContainerAsync(app, routed);
     }
 
+    /// <summary>A web process whose /cgi-bin/slow answers after 15 s: a request to it holds the switch away from its
+    /// version in the drain, long enough to kill the owner there.</summary>
+    private const string SlowWeb = """
+        web: mkdir -p /tmp/www/cgi-bin && echo "version $CONTAINER_VERSION of $APP" > /tmp/www/index.html && printf '#!/bin/sh\nsleep 15\necho "Content-Type: text/plain"\necho\necho "slow answer from %s"\n' "$CONTAINER_VERSION" > /tmp/www/cgi-bin/slow && chmod +x /tmp/www/cgi-bin/slow && exec httpd -f -p "127.0.0.1:$PORT" -h /tmp/www
+
+        """;
+
+    [Fact]
+    public async Task When_the_owner_is_killed_during_the_switch_the_new_owner_completes_it_and_only_the_new_version_is_left()
+    {
+        await using var cluster = await TestCluster.StartAsync(postgres);
+        var (first, second, _, _) = await TwoControlNodesAsync(cluster);
+        var app = first.NewApp("foswitch");
+        using var version = new AppDir(SlowWeb);
+        await first.DeployAsync(version, app);
+
+        // In flight to v1 through the router that survives: the switch to v2 waits for it to drain.
+        var slow = second.Get(app, "/cgi-bin/slow");
+        File.WriteAllText(Path.Combine(version.Path, "revision"), "2");
+        var deploy = first.Cli("deploy", version.Path, "--app", app);
+        var deployment = $"{app}-v2";
+        await first.WaitForStatus(deployment, "switching");
+        await first.KillAsync();
+        await deploy;
+
+        // Past the hook the switch is committed: the new owner finishes it.
+        Assert.Equal("success", await second.WaitForStatus(deployment, s => s is "success" or "aborted", "an end on the new owner"));
+        Assert.Equal((HttpStatusCode.OK, "slow answer from v1"), await slow);
+        Assert.Equal((HttpStatusCode.OK, $"version v2 of {app}"), await second.Get(app));
+        await OnlyRunningContainerAsync(app, "v2");
+    }
+
     [Fact]
     public async Task After_every_process_of_the_cluster_is_killed_and_started_again_every_app_serves_its_last_successful_version()
     {
