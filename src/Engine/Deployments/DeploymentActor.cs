@@ -81,6 +81,17 @@ public sealed class DeploymentActor : ReceivePersistentActor
             else _log.Warning("{0} ignores a late DeploymentPromoted for {1} while {2}", _state.Id, p.DeploymentId, _state.Status);
         });
         Command<AppError>(e => _log.Warning("{0}: the app refused: {1}", _state.Id, e.Error));
+        // A child on a worker that left the cluster: before the switch the deployment cannot finish there; past it, the
+        // watchdog runs the switch's steps again on another worker.
+        Command<Terminated>(t =>
+        {
+            if (!t.AddressTerminated || _state.IsTerminal) return;
+            var lost = t.ActorRef.Path.Address;
+            if (lost == _worker) _worker = WorkerPlacement.Pick(Context.System, null);
+            if (_failing is not null && t.ActorRef.Path.Name == "cleanup")
+                Self.Tell(new ContainersRemoved(0, Error: $"its worker {lost} left the cluster before they were removed"));
+            else if (_failing is null) Handle(new WorkerLost(lost.ToString()));
+        });
         Command<ReadSource>(r =>
         {
             if (_state.Status == DeploymentStatus.Building && Sender.Equals(Context.Child("build")))
@@ -105,8 +116,9 @@ public sealed class DeploymentActor : ReceivePersistentActor
     private IActorRef Child(string name, Func<Props> props) =>
         Context.Child(name) is { } existing && !existing.IsNobody() ? existing : OnWorker(props(), name);
 
+    /// <summary>Watched, so that losing its worker's node ends what waits for it (Terminated, address terminated).</summary>
     private IActorRef OnWorker(Props props, string name) =>
-        Context.ActorOf(_runtime is null ? WorkerPlacement.On(_worker, props) : props, name);
+        _runtime is null ? Context.Watch(Context.ActorOf(WorkerPlacement.On(_worker, props), name)) : Context.ActorOf(props, name);
 
     private void OnRecovered()
     {

@@ -11,6 +11,9 @@ public sealed record StartDeployment(string? Worker = null) : IDeploymentCommand
     public static readonly StartDeployment Instance = new();
 }
 
+/// <summary>A child on this worker node stopped because the node left the cluster (killed, or downed as unreachable).</summary>
+public sealed record WorkerLost(string Worker) : IDeploymentCommand;
+
 /// <summary>Its turn came and no worker node is up: nothing was started, so it fails at once.</summary>
 public sealed record NoWorkerUp : IDeploymentCommand
 {

@@ -63,6 +63,8 @@ public sealed record DeploymentState
             (S.RunningHook, HookSucceeded) => [new SwitchStarted(App, Id, now)],
             (S.RunningHook, HookFailed f) => [Fail(S.HookError, f.Error)],
             (S.RunningHook, HookLost l) => [Fail(S.Aborted, l.Error)],
+            (S.Building or S.Pushing or S.Starting or S.RunningHook, WorkerLost w) =>
+                [Fail(S.Aborted, $"its worker {w.Worker} left the cluster while the deployment was {Status}")],
             (S.Switching, RouteSwitched r) when !Routed && r.DeploymentId == Id => [new TrafficSwitched(App, Id, now)],
             (S.Switching, ContainersRemoved { Confirmed: true }) when Routed => [new DeploymentSucceeded(App, Id, now)],
             // Once the hook succeeded the switch is committed: it finishes rather than times out or aborts.

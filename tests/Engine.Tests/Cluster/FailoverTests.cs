@@ -1,3 +1,4 @@
+using Engine.Bench;
 using System.Diagnostics;
 using System.Net;
 using Engine.Tests.Support;
@@ -247,6 +248,42 @@ public sealed class FailoverTests(PostgresServer postgres, ITestOutputHelper out
         Assert.Equal(("1", "2"), (env.GetProperty("A").GetString(), env.GetProperty("B").GetString()));
         var members = (await second.Cli("cluster", "show", "--json")).Json.GetProperty("members").EnumerateArray();
         Assert.Equal(3, members.Count(m => m.GetProperty("status").GetString() == "up"));
+    }
+
+    [Fact]
+    public async Task When_the_worker_is_killed_during_a_deployment_it_ends_aborted_and_names_the_lost_worker()
+    {
+        await using var cluster = await TestCluster.StartAsync(postgres);
+        var control = await cluster.StartNodeAsync("control,router", "--docker-host", "unix:///nonexistent/docker.sock",
+            "--start-timeout", "120");
+        var worker = await cluster.StartNodeAsync("worker");
+        var workerAddress = (await worker.Cli("cluster", "show", "--json")).Json.GetProperty("self").GetString()!;
+        await Eventually.Until(() => control.Cli("cluster", "show", "--json"),
+            r => r.ExitCode == 0 && r.Json.GetProperty("members").EnumerateArray().Count(m => m.GetProperty("status").GetString() == "up") == 3,
+            TestCluster.Within, "the lighthouse, the control node and the worker up");
+        var app = control.NewApp("foworker");
+        try
+        {
+            // Its web process listens only after a minute: the deployment waits in `starting` on the worker.
+            using var slow = new AppDir("web: sleep 60 && sh /app/web.sh\n");
+            var deploy = control.Cli("deploy", slow.Path, "--app", app);
+            var deployment = $"{app}-v1";
+            await control.WaitForStatus(deployment, "starting");
+            await worker.KillAsync();
+            var result = await deploy;
+
+            Assert.True(result.ExitCode == 1, result.ToString());
+            var view = (await control.Cli("deployment", "show", deployment, "--json")).Json;
+            Assert.Equal("aborted", view.GetProperty("status").GetString());
+            Assert.StartsWith($"its worker {workerAddress} left the cluster while the deployment was starting",
+                view.GetProperty("error").GetString());
+        }
+        finally
+        {
+            // Docker outlives the killed worker: its container of the app is left for this test to remove.
+            await Shell.RunAsync("sh", ["-c", $"docker rm -f $(docker ps -aq --filter label={Engine.Containers.ContainerLabels.App}={app}) 2>/dev/null; true"],
+                TimeSpan.FromMinutes(1));
+        }
     }
 
     /// <summary>Waits until the app has exactly one container, running, of the given version: no stray one left.</summary>
