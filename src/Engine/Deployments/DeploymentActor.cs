@@ -1,4 +1,5 @@
 using Akka.Actor;
+using Akka.Cluster;
 using Akka.Event;
 using Akka.Persistence;
 using Engine.Apps;
@@ -9,6 +10,7 @@ using Engine.Hooks;
 using Engine.Hosting;
 using Engine.Routing;
 using Engine.Workers;
+using ClusterSettings = Engine.Cluster.ClusterSettings;
 
 namespace Engine.Deployments;
 
@@ -21,6 +23,9 @@ public sealed class DeploymentActor : ReceivePersistentActor
     /// <summary>A finished deployment stays this long after its last message (late log lines, queries), then asks its
     /// app to stop it: the app answers for it from its own record, so memory does not grow with finished ones.</summary>
     public static readonly TimeSpan IdleAfterEnd = TimeSpan.FromSeconds(2);
+    /// <summary>How long its turn waits for a worker node to come up (one restarting, or the cluster starting) before it
+    /// fails rather than stay queued.</summary>
+    public static readonly TimeSpan WorkerWait = TimeSpan.FromSeconds(20);
     private readonly DeploymentCreated _init;
     private readonly EngineSettings _settings;
     private readonly IContainerRuntime? _runtime;
@@ -55,7 +60,24 @@ public sealed class DeploymentActor : ReceivePersistentActor
         Command<StartDeployment>(s => s.Worker is null && _runtime is null && _state.Status == DeploymentStatus.Queued, _ =>
         {
             _worker = WorkerPlacement.Pick(Context.System, null);
-            Handle(_worker is null ? NoWorkerUp.Instance : new StartDeployment(_worker.ToString()));
+            if (_worker is not null) Handle(new StartDeployment(_worker.ToString()));
+            else if (_timeout is null)
+            {
+                AppendLog($"waiting up to {WorkerWait.TotalSeconds:0} s for a worker node to come up");
+                Akka.Cluster.Cluster.Get(Context.System).Subscribe(Self, ClusterEvent.SubscriptionInitialStateMode.InitialStateAsEvents,
+                    typeof(ClusterEvent.MemberUp));
+                _timeout = Context.System.Scheduler.ScheduleTellOnceCancelable(WorkerWait, Self, NoWorkerUp.Instance, Self);
+            }
+        });
+        // The event's member, not Cluster.State, which may not show it up yet.
+        Command<ClusterEvent.MemberUp>(up =>
+        {
+            if (!up.Member.HasRole(ClusterSettings.Worker) || _state.Status != DeploymentStatus.Queued || _worker is not null) return;
+            Akka.Cluster.Cluster.Get(Context.System).Unsubscribe(Self, typeof(ClusterEvent.MemberUp));
+            _timeout?.Cancel();
+            _timeout = null;
+            _worker = up.Member.Address;
+            Handle(new StartDeployment(_worker.ToString()));
         });
         Command<ContainersRemoved>(_ => _failing is not null, CompleteFailure);
         Command<IDeploymentCommand>(_ => _failing is not null, c => _log.Debug("{0} ignores {1} while cleaning up", _state.Id, c.GetType().Name));
@@ -262,7 +284,11 @@ public sealed class DeploymentActor : ReceivePersistentActor
         try { File.Delete(path); } catch (IOException) { }
     }
 
-    protected override void PostStop() => _timeout?.Cancel();
+    protected override void PostStop()
+    {
+        _timeout?.Cancel();
+        Akka.Cluster.Cluster.Get(Context.System).Unsubscribe(Self);
+    }
 
     /// <summary>Akka stops the actor after this; the app brings it back (and ends it as aborted if it stops again).</summary>
     protected override void OnPersistFailure(Exception cause, object @event, long sequenceNr)

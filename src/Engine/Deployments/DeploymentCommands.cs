@@ -14,7 +14,7 @@ public sealed record StartDeployment(string? Worker = null) : IDeploymentCommand
 /// <summary>A child on this worker node stopped because the node left the cluster (killed, or downed as unreachable).</summary>
 public sealed record WorkerLost(string Worker) : IDeploymentCommand;
 
-/// <summary>Its turn came and no worker node is up: nothing was started, so it fails at once.</summary>
+/// <summary>Its turn came and no worker node came up in time: nothing was started, so it fails.</summary>
 public sealed record NoWorkerUp : IDeploymentCommand
 {
     public static readonly NoWorkerUp Instance = new();

@@ -84,9 +84,7 @@ public sealed class MultiNodeClusterTests(PostgresServer postgres)
         var worker = await cluster.StartNodeAsync("worker");
         var router = await cluster.StartNodeAsync("router", "--docker-host", NoDocker);
         var workerAddress = await SelfAsync(worker);
-        await Eventually.Until(() => control.Cli("cluster", "show", "--json"),
-            r => r.ExitCode == 0 && r.Json.GetProperty("members").EnumerateArray().Count(m => m.GetProperty("status").GetString() == "up") == 4,
-            TestCluster.Within, "the lighthouse and three engine nodes up");
+        await TestCluster.AllUpAsync(control, 4);
 
         var app = control.NewApp("cl");
         using var dir = AppDir.WithHook("echo hook ran on $HOSTNAME");
@@ -132,7 +130,7 @@ public sealed class MultiNodeClusterTests(PostgresServer postgres)
     }
 
     [Fact]
-    public async Task With_no_worker_node_up_a_deployment_fails_at_once_and_says_why()
+    public async Task A_deployment_waits_a_while_for_a_worker_node_and_fails_clearly_when_none_comes_up()
     {
         await using var cluster = await TestCluster.StartAsync(postgres);
         var control = await cluster.StartNodeAsync("control,router", "--docker-host", NoDocker);
@@ -143,6 +141,22 @@ public sealed class MultiNodeClusterTests(PostgresServer postgres)
         var ps = await control.Cli("ps", app);
         Assert.True(ps.ExitCode == 1, ps.ToString());
         Assert.Contains("no worker node is up to ask its Docker engine", ps.Stderr);
+
+        // A worker that comes up while a deployment waits for one takes it.
+        var deploy = control.Cli("deploy", dir.Path, "--app", app);
+        await Eventually.Until(() => control.Cli("deployment", "logs", $"{app}-v2"),
+            r => r.Stdout.Contains("waiting up to 20 s for a worker node to come up"), TestCluster.Within, "v2 to wait for a worker");
+        try
+        {
+            await cluster.StartNodeAsync("worker");
+            var deployed = await deploy;
+            Assert.True(deployed.ExitCode == 0, deployed.ToString());
+            Assert.Equal((System.Net.HttpStatusCode.OK, $"version v2 of {app}"), await control.Get(app));
+        }
+        finally
+        {
+            await DockerProbe.RemoveAppAsync(app);
+        }
     }
 
     private static async Task<string> SelfAsync(EngineNode node) =>

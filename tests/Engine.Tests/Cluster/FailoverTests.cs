@@ -1,4 +1,3 @@
-using Engine.Bench;
 using System.Diagnostics;
 using System.Net;
 using Engine.Tests.Support;
@@ -24,10 +23,9 @@ public sealed class FailoverTests(PostgresServer postgres, ITestOutputHelper out
         var first = await cluster.StartNodeAsync("control,router", "--docker-host", noDocker, "--start-timeout", "20");
         var second = await cluster.StartNodeAsync("control,router", "--docker-host", noDocker, "--start-timeout", "20");
         await cluster.StartNodeAsync("worker");
-        var firstAddress = (await first.Cli("cluster", "show", "--json")).Json.GetProperty("self").GetString()!;
-        var show = await Eventually.Until(() => second.Cli("cluster", "show", "--json"),
-            r => r.ExitCode == 0 && r.Json.GetProperty("members").EnumerateArray().Count(m => m.GetProperty("status").GetString() == "up") == 4,
-            TestCluster.Within, "the lighthouse, both control nodes and the worker up");
+        // Each node's view: the owner must see the worker up before it can place a deployment there.
+        var firstAddress = (await TestCluster.AllUpAsync(first, 4)).Json.GetProperty("self").GetString()!;
+        var show = await TestCluster.AllUpAsync(second, 4);
         Assert.Equal(firstAddress, show.Json.GetProperty("apps_owner").GetString());
         return (first, second, firstAddress, show.Json.GetProperty("self").GetString()!);
     }
@@ -258,9 +256,7 @@ public sealed class FailoverTests(PostgresServer postgres, ITestOutputHelper out
             "--start-timeout", "120");
         var worker = await cluster.StartNodeAsync("worker");
         var workerAddress = (await worker.Cli("cluster", "show", "--json")).Json.GetProperty("self").GetString()!;
-        await Eventually.Until(() => control.Cli("cluster", "show", "--json"),
-            r => r.ExitCode == 0 && r.Json.GetProperty("members").EnumerateArray().Count(m => m.GetProperty("status").GetString() == "up") == 3,
-            TestCluster.Within, "the lighthouse, the control node and the worker up");
+        await TestCluster.AllUpAsync(control, 3);
         var app = control.NewApp("foworker");
         try
         {
@@ -269,8 +265,10 @@ public sealed class FailoverTests(PostgresServer postgres, ITestOutputHelper out
             var deploy = control.Cli("deploy", slow.Path, "--app", app);
             var deployment = $"{app}-v1";
             await control.WaitForStatus(deployment, "starting");
+            var clock = Stopwatch.StartNew();
             await worker.KillAsync();
             var result = await deploy;
+            output.WriteLine($"worker loss: killed the worker during `starting`; the deployment ended after {clock.Elapsed.TotalSeconds:0.0} s");
 
             Assert.True(result.ExitCode == 1, result.ToString());
             var view = (await control.Cli("deployment", "show", deployment, "--json")).Json;
@@ -281,8 +279,7 @@ public sealed class FailoverTests(PostgresServer postgres, ITestOutputHelper out
         finally
         {
             // Docker outlives the killed worker: its container of the app is left for this test to remove.
-            await Shell.RunAsync("sh", ["-c", $"docker rm -f $(docker ps -aq --filter label={Engine.Containers.ContainerLabels.App}={app}) 2>/dev/null; true"],
-                TimeSpan.FromMinutes(1));
+            await DockerProbe.RemoveAppAsync(app);
         }
     }
 

@@ -70,6 +70,13 @@ public sealed class TestCluster : IAsyncDisposable
         return node;
     }
 
+    /// <summary>Waits until the node sees this many members up (the Lighthouse included): each node has its own view,
+    /// and a node places deployments only on workers it sees up.</summary>
+    public static Task<CliResult> AllUpAsync(EngineNode node, int members) =>
+        Eventually.Until(() => node.Cli("cluster", "show", "--json"),
+            r => r.ExitCode == 0 && r.Json.GetProperty("members").EnumerateArray().Count(m => m.GetProperty("status").GetString() == "up") == members,
+            Within, $"{members} members up as {node.AdminUrl} sees them");
+
     public async ValueTask DisposeAsync()
     {
         foreach (var node in _nodes) await node.DisposeAsync();
