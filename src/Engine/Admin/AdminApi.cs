@@ -75,12 +75,9 @@ public static class AdminApi
     {
         var request = context.Request;
         if (AppName.Validate(app) is { } invalid) return Error(StatusCodes.Status400BadRequest, invalid);
-        // The upload is stored here and built by the node that owns the apps, from its own disk.
-        if (ClusterView.Of(system) is { AppsOwner: var owner, Self: var self } && owner != self)
-            return owner is null
-                ? Error(StatusCodes.Status503ServiceUnavailable, "no control node is up in the cluster: nothing can be deployed now")
-                : Error(StatusCodes.Status421MisdirectedRequest, $"this node does not own the apps: send the deployment to the "
-                    + $"admin API of the node at {owner} (uploads do not travel between nodes yet)");
+        // Stored here, whichever node owns the app: its build copies it from this node (UploadsActor).
+        if (ClusterView.Of(system) is { AppsOwner: null })
+            return Error(StatusCodes.Status503ServiceUnavailable, "no control node is up in the cluster: nothing can be deployed now");
         // A browser can send text/plain across origins without a preflight; the CLI sends application/x-tar.
         if (!MediaTypeHeaderValue.TryParse(request.ContentType, out var type) || type.MediaType != UploadContentType)
             return Error(StatusCodes.Status415UnsupportedMediaType,
@@ -135,7 +132,7 @@ public static class AdminApi
             try { File.Delete(partial); } // a partial upload never stays, whatever cut it off
             catch (IOException) { } // its directory is gone: so is the file
         }
-        var reply = await AskRaw(apps, new CreateDeployment(app, path));
+        var reply = await AskRaw(apps, new CreateDeployment(app, path, Akka.Cluster.Cluster.Get(system).SelfAddress.ToString()));
         if (reply is AppError) File.Delete(path); // after a timeout the deployment may still be created and need it
         return reply is DeploymentView view
             ? Results.Json(view, ApiJson.Options, statusCode: StatusCodes.Status201Created)

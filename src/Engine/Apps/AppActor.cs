@@ -336,7 +336,8 @@ public sealed class AppActor : ReceivePersistentActor
         var name = DeploymentActor.NameFor(id);
         if (Context.Child(name) is { } child && !child.IsNobody()) return child;
         var d = _state.Find(id) ?? throw new InvalidOperationException($"unknown deployment {id}");
-        var init = new DeploymentCreated(_state.Name, d.Id, d.Version, d.ArchivePath, new Dictionary<string, string>(d.Env), d.QueuedAt);
+        var init = new DeploymentCreated(_state.Name, d.Id, d.Version, d.ArchivePath, new Dictionary<string, string>(d.Env), d.QueuedAt,
+            d.ArchiveNode);
         return Context.Watch(Context.ActorOf(DeploymentActor.Props(init, _settings, _runtime, _router), name));
     }
 }

@@ -12,7 +12,7 @@ public interface IAppMessage
 /// <summary>Creates the app when it does not exist yet.</summary>
 public interface ICreatesApp : IAppMessage;
 
-public sealed record CreateDeployment(string App, string ArchivePath) : ICreatesApp;   // -> DeploymentView
+public sealed record CreateDeployment(string App, string ArchivePath, string? ArchiveNode = null) : ICreatesApp;   // -> DeploymentView
 
 public sealed record ChangeEnv(string App, IReadOnlyDictionary<string, string> Set, IReadOnlyList<string> Unset)
     : ICreatesApp;                                                                     // -> EnvView | AppError

@@ -15,7 +15,7 @@ public sealed record EnvChanged(string App, IReadOnlyDictionary<string, string> 
     DateTimeOffset At) : IAppEvent;
 
 public sealed record DeploymentQueued(string App, string DeploymentId, int Version, string ArchivePath,
-    IReadOnlyDictionary<string, string> Env, DateTimeOffset At) : IAppEvent, IAboutDeployment;
+    IReadOnlyDictionary<string, string> Env, DateTimeOffset At, string? ArchiveNode = null) : IAppEvent, IAboutDeployment;
 
 /// <summary>The app's traffic belongs to this deployment from now on; its containers are restored after a restart, on
 /// <paramref name="Worker"/> while it is up.</summary>

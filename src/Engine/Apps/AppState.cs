@@ -5,7 +5,7 @@ using Engine.Deployments;
 namespace Engine.Apps;
 
 public sealed record DeploymentRef(string Id, int Version, string ArchivePath, IReadOnlyDictionary<string, string> Env,
-    DateTimeOffset QueuedAt);
+    DateTimeOffset QueuedAt, string? ArchiveNode = null);
 
 /// <summary>How often the engine restarted one container slot of a deployment, and the exit code it last found.</summary>
 public sealed record SlotRestarts(int Count, long? LastExitCode);
@@ -81,14 +81,14 @@ public sealed record AppState(string Name)
 
     public DeploymentQueued DecideDeployment(CreateDeployment create, DateTimeOffset now) =>
         new(Name, DeploymentState.IdFor(Name, LastVersion + 1), LastVersion + 1, create.ArchivePath,
-            new Dictionary<string, string>(Env), now);
+            new Dictionary<string, string>(Env), now, create.ArchiveNode);
 
     public AppState Apply(IAppEvent e) => e switch
     {
         EnvChanged c => this with { Env = Env.SetItems(c.Set).RemoveRange(c.Unset) },
         DeploymentQueued q => this with
         {
-            Deployments = Deployments.Add(new DeploymentRef(q.DeploymentId, q.Version, q.ArchivePath, q.Env, q.At)),
+            Deployments = Deployments.Add(new DeploymentRef(q.DeploymentId, q.Version, q.ArchivePath, q.Env, q.At, q.ArchiveNode)),
         },
         DeploymentRouted r => this with { Routed = new RoutedRelease(r.DeploymentId, r.Version, r.Containers, r.Worker, r.WorkerHost) },
         DeploymentEnded x => this with

@@ -7,17 +7,21 @@ using Engine.Workers;
 namespace Engine.Build;
 
 /// <summary>Checks the uploaded source, reads its Procfile and builds the image; replies BuildSucceeded or BuildFailed.
-/// With no runtime given it runs on a worker node and uses that node's Docker (<see cref="DockerHost"/>); when that node
-/// is not its deployment's, it first copies the upload from the deployment, chunk by chunk.</summary>
+/// With no runtime given it runs on a worker node and uses that node's Docker (<see cref="DockerHost"/>). When the
+/// upload is on another node it first copies it from there, chunk by chunk: from the node that stored it
+/// (<paramref name="archiveNode"/>), or, for deployments journaled before that was recorded, from its deployment.</summary>
 public sealed class BuildActor : ReceiveActor
 {
+    /// <summary>How long a copy waits for the next chunk before it gives up.</summary>
+    private static readonly TimeSpan ChunkTimeout = TimeSpan.FromSeconds(30);
     private readonly CancellationTokenSource _stopping = new();
     private string? _copy;
 
-    public static Props Props(IContainerRuntime? runtime, string archivePath, ImageSpec image, ContextLimits? limits = null) =>
-        Akka.Actor.Props.Create(() => new BuildActor(runtime, archivePath, image, limits ?? ContextLimits.Default));
+    public static Props Props(IContainerRuntime? runtime, string archivePath, ImageSpec image, ContextLimits? limits = null,
+        string? archiveNode = null) =>
+        Akka.Actor.Props.Create(() => new BuildActor(runtime, archivePath, image, limits ?? ContextLimits.Default, archiveNode));
 
-    public BuildActor(IContainerRuntime? runtime, string archivePath, ImageSpec image, ContextLimits limits)
+    public BuildActor(IContainerRuntime? runtime, string archivePath, ImageSpec image, ContextLimits limits, string? archiveNode)
     {
         var parent = Context.Parent;
         var host = runtime is null ? DockerHost.Get(Context.System) : null;
@@ -26,40 +30,50 @@ public sealed class BuildActor : ReceiveActor
                 .PipeTo(parent, success: built => built is BuildSucceeded b ? b with { WorkerHost = host?.Cluster.AdvertiseHost } : built,
                     failure: e => new BuildFailed(e.Message));
 
-        // A parent on another node: the upload is on that node's disk, not this one's.
-        if (!parent.Path.Address.HasGlobalScope)
+        ICanTell? source = archiveNode is null
+            ? parent.Path.Address.HasGlobalScope ? parent : null
+            : archiveNode == Akka.Cluster.Cluster.Get(Context.System).SelfAddress.ToString() ? null : UploadsActor.At(Context, archiveNode);
+        if (source is null)
         {
             Build(archivePath);
             return;
         }
         _copy = Path.Combine(Path.GetTempPath(), $"engine-source-{Guid.NewGuid():N}.tar");
         var copy = File.Create(_copy);
+        void Fail(string error)
+        {
+            Context.SetReceiveTimeout(null);
+            copy.Dispose();
+            parent.Tell(new BuildFailed(error));
+        }
         Receive<SourceChunk>(chunk =>
         {
             if (chunk.Error is not null || chunk.Offset != copy.Position)
             {
-                copy.Dispose();
-                parent.Tell(new BuildFailed(chunk.Error ?? "the upload arrived out of order"));
+                Fail(chunk.Error ?? "the upload arrived out of order");
                 return;
             }
             try { copy.Write(chunk.Data); }
             catch (IOException e)
             {
-                copy.Dispose();
-                parent.Tell(new BuildFailed($"the worker could not store the upload: {e.Message}"));
+                Fail($"the worker could not store the upload: {e.Message}");
                 return;
             }
             if (!chunk.Last)
             {
-                parent.Tell(new ReadSource(copy.Position));
+                source.Tell(new ReadSource(copy.Position, archivePath), Self);
                 return;
             }
+            Context.SetReceiveTimeout(null);
             var size = copy.Length;
             copy.Dispose();
             parent.Tell(new DeploymentLogLine($"copied the upload ({size} bytes) to worker {Akka.Cluster.Cluster.Get(Context.System).SelfAddress}"));
             Build(_copy);
         });
-        parent.Tell(new ReadSource(0));
+        Receive<ReceiveTimeout>(_ => Fail($"the upload could not be copied from {archiveNode ?? "its deployment's node"}: "
+            + $"no answer for {ChunkTimeout.TotalSeconds:0} s"));
+        Context.SetReceiveTimeout(ChunkTimeout);
+        source.Tell(new ReadSource(0, archivePath), Self);
     }
 
     protected override void PostStop()

@@ -234,7 +234,8 @@ public sealed class DeploymentActor : ReceivePersistentActor
                 _timeout = Context.System.Scheduler.ScheduleTellOnceCancelable(_settings.DeploymentTimeout, Self,
                     DeploymentTimedOut.Instance, Self);
                 OnWorker(BuildActor.Props(_runtime, _state.ArchivePath,
-                    ImageSpec.For(_settings.InstanceId, _state.App, _state.Id, _state.VersionLabel), _settings.ContextLimits), "build");
+                    ImageSpec.For(_settings.InstanceId, _state.App, _state.Id, _state.VersionLabel), _settings.ContextLimits,
+                    _state.ArchiveNode), "build");
                 break;
             case ImageBuilt:
                 // One node: the image is already where the containers run, so distribution is a no-op.
@@ -256,7 +257,7 @@ public sealed class DeploymentActor : ReceivePersistentActor
                 break;
             case DeploymentSucceeded or DeploymentFailed:
                 _timeout?.Cancel();
-                TryDelete(_state.ArchivePath);
+                DeleteUpload();
                 Context.Parent.Tell(Finished);
                 Context.SetReceiveTimeout(IdleAfterEnd);
                 break;
@@ -279,9 +280,13 @@ public sealed class DeploymentActor : ReceivePersistentActor
         Context.System.EventStream.Publish(new DeploymentChanged(_init.DeploymentId));
     }
 
-    private static void TryDelete(string path)
+    /// <summary>From this node's disk, or through the uploads actor of the node that stored it.</summary>
+    private void DeleteUpload()
     {
-        try { File.Delete(path); } catch (IOException) { }
+        if (_state.ArchiveNode is { } node && node != Akka.Cluster.Cluster.Get(Context.System).SelfAddress.ToString())
+            UploadsActor.At(Context, node).Tell(new DeleteUpload(_state.ArchivePath));
+        else
+            try { File.Delete(_state.ArchivePath); } catch (IOException) { }
     }
 
     protected override void PostStop()

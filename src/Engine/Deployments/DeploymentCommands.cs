@@ -25,8 +25,12 @@ public sealed record NoWorkerUp : IDeploymentCommand
 public sealed record BuildSucceeded(string Image, IReadOnlyList<ProcessType> Processes, string? WorkerHost = null) : IDeploymentCommand;
 public sealed record BuildFailed(string Error) : IDeploymentCommand;
 
-/// <summary>From a build on another node: the upload's bytes from this offset. Replied with a SourceChunk.</summary>
-public sealed record ReadSource(long Offset);
+/// <summary>From a build on another node: the upload's bytes from this offset (to the deployment: its own upload; to a
+/// node's uploads actor: the one at <paramref name="Path"/>). Replied with a SourceChunk.</summary>
+public sealed record ReadSource(long Offset, string? Path = null);
+
+/// <summary>To the uploads actor of the node that stored it: the deployment is over.</summary>
+public sealed record DeleteUpload(string Path);
 
 /// <summary>Up to <see cref="Size"/> bytes of the upload (under Akka remoting's frame limit once in base64).</summary>
 public sealed record SourceChunk(long Offset, byte[] Data, bool Last, string? Error = null)

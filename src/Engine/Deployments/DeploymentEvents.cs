@@ -20,8 +20,10 @@ public interface IDeploymentEvent : IAppEvent, IAboutDeployment
     DateTimeOffset At { get; }
 }
 
+/// <summary><paramref name="ArchiveNode"/>: the address of the node that stored the upload (null: journaled before any
+/// node could take uploads, so the deployment's own).</summary>
 public sealed record DeploymentCreated(string App, string DeploymentId, int Version, string ArchivePath,
-    IReadOnlyDictionary<string, string> Env, DateTimeOffset At) : IDeploymentEvent;
+    IReadOnlyDictionary<string, string> Env, DateTimeOffset At, string? ArchiveNode = null) : IDeploymentEvent;
 
 /// <summary><paramref name="Worker"/>: the address of the worker node that builds and runs it (events journaled before
 /// workers were placed hold none).</summary>

@@ -13,6 +13,7 @@ public sealed record DeploymentState
     public int Version { get; init; }
     public string Status { get; init; } = "";
     public string ArchivePath { get; init; } = "";
+    public string? ArchiveNode { get; init; }
     public ImmutableDictionary<string, string> Env { get; init; } = ImmutableDictionary<string, string>.Empty;
     public string? Image { get; init; }
     /// <summary>The worker node's address, and where routers reach its containers.</summary>
@@ -121,7 +122,7 @@ public sealed record DeploymentState
     {
         DeploymentCreated c => this with
         {
-            Id = c.DeploymentId, App = c.App, Version = c.Version, ArchivePath = c.ArchivePath,
+            Id = c.DeploymentId, App = c.App, Version = c.Version, ArchivePath = c.ArchivePath, ArchiveNode = c.ArchiveNode,
             Env = c.Env.ToImmutableDictionary(), Status = S.Queued, CreatedAt = c.At,
         },
         BuildStarted b => this with { Status = S.Building, Worker = b.Worker },

@@ -7,6 +7,7 @@ using Akka.Remote.Hosting;
 using Engine.Admin;
 using Engine.Apps;
 using Engine.Audit;
+using Engine.Build;
 using Engine.Cluster;
 using Engine.Containers;
 using Engine.Deployments;
@@ -73,19 +74,22 @@ public static class EngineHost
                 .WithActors((system, registry) =>
                 {
                     exit.Watch(system);
+                    // First: once this node is up, deployments may place their children here.
+                    if (settings.Cluster.RoleList.Contains(ClusterSettings.Worker)) DockerHost.Register(system, runtime, settings.Cluster);
                     // No seeds: this node is a cluster of its own, as the single-node engine always was.
                     var cluster = Akka.Cluster.Cluster.Get(system);
                     if (settings.Cluster.SeedAddresses.Count == 0) cluster.Join(cluster.SelfAddress);
                     registry.Register<RouterActor>(system.ActorOf(RouterActor.Props(table, drains, settings), "router"));
                     // The apps' actors, wherever the registry runs, send route changes to every router node through it.
                     registry.Register<RouteBroadcastActor>(system.ActorOf(RouteBroadcastActor.Props(), "routes"));
+                    // Any node takes uploads; builds on other nodes copy them from here.
+                    system.ActorOf(UploadsActor.Props(settings.UploadDir), UploadsActor.Name);
                 })
                 .WithAppsRegistry(settings)
                 .WithActors((system, registry) =>
                 {
                     // The apps' containers run on worker nodes: only they use a Docker engine.
                     if (!settings.Cluster.RoleList.Contains(ClusterSettings.Worker)) return;
-                    DockerHost.Register(system, runtime, settings.Cluster);
                     registry.Register<DockerWatcherActor>(system.ActorOf(
                         DockerWatcherActor.Props(runtime, registry.Get<AppsRegistryActor>(), settings.DockerTimeout), "docker-watcher"));
                 });

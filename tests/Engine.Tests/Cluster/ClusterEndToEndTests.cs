@@ -109,16 +109,19 @@ public sealed class MultiNodeClusterTests(PostgresServer postgres)
         Assert.True(audit.ExitCode == 0, audit.ToString());
         Assert.Contains(audit.Json.EnumerateArray(), e => e.GetProperty("type").GetString() == "EnvChanged");
 
-        // The upload would be stored on this node and built from the owner's disk: refused, naming the owner.
+        // Any node takes a deployment: the router-only node stores the upload, the worker copies it from there, and the
+        // upload goes once the deployment is over.
         var controlAddress = await SelfAsync(control);
-        var misdirected = await router.Cli("deploy", dir.Path, "--app", app);
-        Assert.True(misdirected.ExitCode == 1, misdirected.ToString());
-        Assert.Contains($"this node does not own the apps: send the deployment to the admin API of the node at {controlAddress}", misdirected.Stderr);
-        Assert.Equal(1, (await control.Cli("deployments", app, "--json")).Json.GetArrayLength());
+        var routerAddress = await SelfAsync(router);
+        await router.DeployAsync(dir, app);
+        Assert.Equal((System.Net.HttpStatusCode.OK, $"version v2 of {app}"), await router.Get(app));
+        Assert.Contains($"bytes) to worker {workerAddress}", (await control.Cli("deployment", "logs", $"{app}-v2")).Stdout);
+        Assert.Equal(2, (await control.Cli("deployments", app, "--json")).Json.GetArrayLength());
+        await Eventually.Until(() => Task.FromResult(Directory.GetFiles(Path.Combine(router.DataDir, "uploads"), "*.tar")),
+            files => files.Length == 0, TestCluster.Within, "the upload on the router node to be deleted");
 
         var show = await Eventually.Until(async () => await router.Cli("cluster", "show", "--json"),
             r => r.ExitCode == 0 && r.Json.GetProperty("members").GetArrayLength() == 4, TestCluster.Within, "four members seen by the router node");
-        var routerAddress = show.Json.GetProperty("self").GetString()!;
         Assert.Equal(["lighthouse"], ClusterEndToEndTests.Roles(ClusterEndToEndTests.MemberAt(show.Json, cluster.Seed)));
         Assert.Equal(["control", "router"], ClusterEndToEndTests.Roles(ClusterEndToEndTests.MemberAt(show.Json, controlAddress)));
         Assert.Equal(["worker"], ClusterEndToEndTests.Roles(ClusterEndToEndTests.MemberAt(show.Json, workerAddress)));

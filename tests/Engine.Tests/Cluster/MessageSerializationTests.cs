@@ -19,7 +19,7 @@ public sealed class MessageSerializationTests : TestKit
     private IEnumerable<object> CrossNodeMessages()
     {
         // Admin API -> registry (any node to the owner), and back.
-        yield return new CreateDeployment("app", "/data/uploads/app.tar");
+        yield return new CreateDeployment("app", "/data/uploads/app.tar", "akka.tcp://engine@10.0.0.6:4054");
         yield return new ChangeEnv("app", new Dictionary<string, string> { ["A"] = "1" }, new List<string> { "B" });
         yield return new GetEnv("app");
         yield return new GetDeployments("app");
@@ -52,6 +52,8 @@ public sealed class MessageSerializationTests : TestKit
         var spec = ContainerSpec.For("app", "app-v1", "v1", "engine-apps/app:v1", "web", 1, "sh web.sh",
             new Dictionary<string, string> { ["A"] = "1" }, 32768);
         yield return new ReadSource(65536);
+        yield return new ReadSource(0, "/data/uploads/0123.tar");
+        yield return new DeleteUpload("/data/uploads/0123.tar");
         yield return new SourceChunk(0, [1, 2, 3], Last: true);
         yield return new SourceChunk(0, [], true, "the uploaded source is no longer on disk");
         yield return new BuildSucceeded("engine-apps/app:v1", new List<ProcessType> { new("web", "sh web.sh"), new("postdeploy", null) }, "10.0.0.7");
