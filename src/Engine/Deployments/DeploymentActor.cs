@@ -61,23 +61,19 @@ public sealed class DeploymentActor : ReceivePersistentActor
         {
             _worker = WorkerPlacement.Pick(Context.System, null);
             if (_worker is not null) Handle(new StartDeployment(_worker.ToString()));
-            else if (_timeout is null)
-            {
-                AppendLog($"waiting up to {WorkerWait.TotalSeconds:0} s for a worker node to come up");
-                Akka.Cluster.Cluster.Get(Context.System).Subscribe(Self, ClusterEvent.SubscriptionInitialStateMode.InitialStateAsEvents,
-                    typeof(ClusterEvent.MemberUp));
-                _timeout = Context.System.Scheduler.ScheduleTellOnceCancelable(WorkerWait, Self, NoWorkerUp.Instance, Self);
-            }
+            else if (_timeout is null) WaitForWorker(NoWorkerUp.Instance);
         });
         // The event's member, not Cluster.State, which may not show it up yet.
         Command<ClusterEvent.MemberUp>(up =>
         {
-            if (!up.Member.HasRole(ClusterSettings.Worker) || _state.Status != DeploymentStatus.Queued || _worker is not null) return;
+            if (!up.Member.HasRole(ClusterSettings.Worker) || _worker is not null
+                || _state.Status is not (DeploymentStatus.Queued or DeploymentStatus.RunningHook)) return;
             Akka.Cluster.Cluster.Get(Context.System).Unsubscribe(Self, typeof(ClusterEvent.MemberUp));
             _timeout?.Cancel();
             _timeout = null;
             _worker = up.Member.Address;
-            Handle(new StartDeployment(_worker.ToString()));
+            if (_state.Status == DeploymentStatus.Queued) Handle(new StartDeployment(_worker.ToString()));
+            else AttachHook();
         });
         Command<ContainersRemoved>(_ => _failing is not null, CompleteFailure);
         Command<IDeploymentCommand>(_ => _failing is not null, c => _log.Debug("{0} ignores {1} while cleaning up", _state.Id, c.GetType().Name));
@@ -163,16 +159,29 @@ public sealed class DeploymentActor : ReceivePersistentActor
                 Enter(new SwitchStarted(_state.App, _state.Id, DateTimeOffset.UtcNow));
                 break;
             case RestartStep.AttachHook when _runtime is null && _worker is null:
-                // Waiting for a worker could take forever; whether the hook ran is unknown, so the safe end is aborted.
-                Handle(new HookLost("the node restarted during the postdeploy hook and no worker node is up to re-attach to it"));
+                // After a whole-cluster restart the worker may come up later than this node. If none does, whether the
+                // hook ran is unknown, so the safe end is aborted.
+                WaitForWorker(new HookLost("the node restarted during the postdeploy hook and no worker node came up to re-attach to it"));
                 break;
             case RestartStep.AttachHook:
-                OnWorker(HookActor.Attach(_runtime, _state.HookSpec(), _settings.HookTimeout), "hook");
+                AttachHook();
                 break;
             case RestartStep.Abort:
                 Handle(RecoveredInFlight.Instance);
                 break;
         }
+    }
+
+    private void AttachHook() => OnWorker(HookActor.Attach(_runtime, _state.HookSpec(), _settings.HookTimeout), "hook");
+
+    /// <summary>Until the first worker node comes up (see the MemberUp handler), at most <see cref="WorkerWait"/>; then
+    /// <paramref name="giveUp"/>.</summary>
+    private void WaitForWorker(IDeploymentCommand giveUp)
+    {
+        AppendLog($"waiting up to {WorkerWait.TotalSeconds:0} s for a worker node to come up");
+        Akka.Cluster.Cluster.Get(Context.System).Subscribe(Self, ClusterEvent.SubscriptionInitialStateMode.InitialStateAsEvents,
+            typeof(ClusterEvent.MemberUp));
+        _timeout = Context.System.Scheduler.ScheduleTellOnceCancelable(WorkerWait, Self, giveUp, Self);
     }
 
     private void Handle(IDeploymentCommand command)

@@ -91,26 +91,12 @@ public sealed class FailoverTests(PostgresServer postgres, ITestOutputHelper out
         using var v1 = new AppDir();
         await first.DeployAsync(v1, app);
 
-        // The hook records each run on a counter the test serves on loopback (containers use host networking).
-        using var counter = new HttpListener();
-        var port = Engine.Containers.FreePorts.Take(1)[0];
-        counter.Prefixes.Add($"http://127.0.0.1:{port}/");
-        counter.Start();
-        var runs = 0;
-        var counting = Task.Run(async () =>
-        {
-            while (counter.IsListening)
-            {
-                var context = await counter.GetContextAsync();
-                Interlocked.Increment(ref runs);
-                context.Response.Close();
-            }
-        });
-        using var v2 = AppDir.WithHook($"wget -q -O /dev/null http://127.0.0.1:{port}/run && sleep 10");
+        using var counter = new HookCounter();
+        using var v2 = AppDir.WithHook(counter.Hook);
         var deploy = first.Cli("deploy", v2.Path, "--app", app);
         var deployment = $"{app}-v2";
         await first.WaitForStatus(deployment, "running-hook");
-        await Eventually.Until(() => Task.FromResult(Volatile.Read(ref runs)), n => n == 1, TestCluster.Within, "the hook to start");
+        await counter.WaitForRunAsync();
         var clock = Stopwatch.StartNew();
         await first.KillAsync();
         await deploy;
@@ -118,7 +104,7 @@ public sealed class FailoverTests(PostgresServer postgres, ITestOutputHelper out
         Assert.Equal("success", await second.WaitForStatus(deployment, s => s is "success" or "aborted" or "hook-error", "an end on the new owner"));
         output.WriteLine($"failover during the hook: killed the owner; the deployment ended success on the other node after {clock.Elapsed.TotalSeconds:0.0} s");
         Assert.Equal((HttpStatusCode.OK, $"version v2 of {app}"), await second.Get(app));
-        Assert.Equal(1, Volatile.Read(ref runs));
+        Assert.Equal(1, counter.Runs);
         Assert.Contains("re-attached", (await second.Cli("deployment", "logs", deployment)).Stdout);
         // The deployment's own events (the app's DeploymentEnded repeats the final status).
         var statuses = (await second.Cli("audit", app, "--json")).Json.EnumerateArray()
@@ -128,8 +114,6 @@ public sealed class FailoverTests(PostgresServer postgres, ITestOutputHelper out
         Assert.Equal(statuses.Distinct(), statuses);
         Assert.Equal("success", statuses[^1]);
         await OnlyRunningContainerAsync(app, "v2");
-        counter.Stop();
-        await Task.WhenAny(counting);
     }
 
     [Fact]
@@ -153,6 +137,75 @@ public sealed class FailoverTests(PostgresServer postgres, ITestOutputHelper out
         var routed = end == "success" ? "v2" : "v1";
         Assert.Equal((HttpStatusCode.OK, $"version {routed} of {app}"), await second.Get(app));
         await OnlyRunningContainerAsync(app, routed);
+    }
+
+    [Fact]
+    public async Task After_a_whole_cluster_restart_during_the_hook_the_deployment_waits_for_the_worker_and_re_attaches()
+    {
+        await using var cluster = await TestCluster.StartAsync(postgres);
+        var control = await cluster.StartNodeAsync("control,router", "--docker-host", "unix:///nonexistent/docker.sock");
+        var worker = await cluster.StartNodeAsync("worker");
+        await TestCluster.AllUpAsync(control, 3);
+        var app = control.NewApp("fowait");
+        using var v1 = new AppDir();
+        await control.DeployAsync(v1, app);
+        using var counter = new HookCounter();
+        using var v2 = AppDir.WithHook(counter.Hook);
+        var deploy = control.Cli("deploy", v2.Path, "--app", app);
+        var deployment = $"{app}-v2";
+        await control.WaitForStatus(deployment, "running-hook");
+        await counter.WaitForRunAsync();
+
+        // Every process killed; the control node comes back first, the worker only once the deployment waits for it.
+        await cluster.KillAllAsync();
+        await deploy;
+        await cluster.RestartLighthouseAsync();
+        await control.RestartAsync();
+        await Eventually.Until(() => control.Cli("deployment", "logs", deployment),
+            r => r.Stdout.Contains("waiting up to 20 s for a worker node to come up"), TestCluster.Within, "the deployment to wait for a worker");
+        await worker.RestartAsync();
+
+        Assert.Equal("success", await control.WaitForStatus(deployment, s => s is "success" or "aborted" or "hook-error", "an end"));
+        Assert.Equal(1, counter.Runs);
+        Assert.Contains("re-attached", (await control.Cli("deployment", "logs", deployment)).Stdout);
+        Assert.Equal((HttpStatusCode.OK, $"version v2 of {app}"), await control.Get(app));
+        await OnlyRunningContainerAsync(app, "v2");
+    }
+
+    /// <summary>Counts the runs of a hook that calls it on loopback (containers use host networking), then sleeps 10 s.</summary>
+    private sealed class HookCounter : IDisposable
+    {
+        private readonly HttpListener _listener = new();
+        private readonly int _port = Engine.Containers.FreePorts.Take(1)[0];
+        private int _runs;
+
+        public HookCounter()
+        {
+            _listener.Prefixes.Add($"http://127.0.0.1:{_port}/");
+            _listener.Start();
+            _ = Task.Run(async () =>
+            {
+                while (_listener.IsListening)
+                {
+                    try
+                    {
+                        var context = await _listener.GetContextAsync();
+                        Interlocked.Increment(ref _runs);
+                        context.Response.Close();
+                    }
+                    catch (Exception e) when (e is HttpListenerException or ObjectDisposedException) { return; }
+                }
+            });
+        }
+
+        public string Hook => $"wget -q -O /dev/null http://127.0.0.1:{_port}/run && sleep 10";
+
+        public int Runs => Volatile.Read(ref _runs);
+
+        public Task WaitForRunAsync() =>
+            Eventually.Until(() => Task.FromResult(Runs), n => n == 1, TestCluster.Within, "the hook to start");
+
+        public void Dispose() => _listener.Close();
     }
 
     /// <summary>A web process whose /cgi-bin/slow answers after 15 s: a request to it holds the switch away from its

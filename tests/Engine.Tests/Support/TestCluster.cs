@@ -54,9 +54,15 @@ public sealed class TestCluster : IAsyncDisposable
     /// <summary>The Lighthouse again on its address, then every node on its data dir and ports, in the order first started.</summary>
     public async Task RestartAllAsync()
     {
+        await RestartLighthouseAsync();
+        foreach (var node in _nodes) await node.RestartAsync();
+    }
+
+    /// <summary>The Lighthouse again on its address (after <see cref="KillAllAsync"/>).</summary>
+    public async Task RestartLighthouseAsync()
+    {
         Lighthouse = StartLighthouse(_seedPort);
         await Lighthouse.WaitForOutputAsync($"member up: {Seed} (roles: lighthouse)", Within);
-        foreach (var node in _nodes) await node.RestartAsync();
     }
 
     /// <summary>The arguments that join a node to this cluster with the given roles (and the cluster's key, unless given).</summary>
