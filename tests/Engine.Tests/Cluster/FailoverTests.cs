@@ -88,15 +88,8 @@ public sealed class FailoverTests(PostgresServer postgres, ITestOutputHelper out
         await using var cluster = await TestCluster.StartAsync(postgres);
         var (first, second, _, _) = await TwoControlNodesAsync(cluster);
         var app = first.NewApp("fohook");
-        using var v1 = new AppDir();
-        await first.DeployAsync(v1, app);
-
         using var counter = new HookCounter();
-        using var v2 = AppDir.WithHook(counter.Hook);
-        var deploy = first.Cli("deploy", v2.Path, "--app", app);
-        var deployment = $"{app}-v2";
-        await first.WaitForStatus(deployment, "running-hook");
-        await counter.WaitForRunAsync();
+        var (deploy, deployment) = await counter.DeployUntilTheHookRunsAsync(first, app);
         var clock = Stopwatch.StartNew();
         await first.KillAsync();
         await deploy;
@@ -147,14 +140,8 @@ public sealed class FailoverTests(PostgresServer postgres, ITestOutputHelper out
         var worker = await cluster.StartNodeAsync("worker");
         await TestCluster.AllUpAsync(control, 3);
         var app = control.NewApp("fowait");
-        using var v1 = new AppDir();
-        await control.DeployAsync(v1, app);
         using var counter = new HookCounter();
-        using var v2 = AppDir.WithHook(counter.Hook);
-        var deploy = control.Cli("deploy", v2.Path, "--app", app);
-        var deployment = $"{app}-v2";
-        await control.WaitForStatus(deployment, "running-hook");
-        await counter.WaitForRunAsync();
+        var (deploy, deployment) = await counter.DeployUntilTheHookRunsAsync(control, app);
 
         // Every process killed; the control node comes back first, the worker only once the deployment waits for it.
         await cluster.KillAllAsync();
@@ -198,12 +185,21 @@ public sealed class FailoverTests(PostgresServer postgres, ITestOutputHelper out
             });
         }
 
-        public string Hook => $"wget -q -O /dev/null http://127.0.0.1:{_port}/run && sleep 10";
-
         public int Runs => Volatile.Read(ref _runs);
 
-        public Task WaitForRunAsync() =>
-            Eventually.Until(() => Task.FromResult(Runs), n => n == 1, TestCluster.Within, "the hook to start");
+        /// <summary>Deploys v1 of the app, then v2 with the counting hook; returns once that hook has run, with v2's CLI
+        /// call (it ends when the deployment does) and id.</summary>
+        public async Task<(Task<CliResult> Deploy, string Deployment)> DeployUntilTheHookRunsAsync(EngineNode node, string app)
+        {
+            using var v1 = new AppDir();
+            await node.DeployAsync(v1, app);
+            var v2 = AppDir.WithHook($"wget -q -O /dev/null http://127.0.0.1:{_port}/run && sleep 10");
+            var deploy = node.Cli("deploy", v2.Path, "--app", app);
+            var deployment = $"{app}-v2";
+            await node.WaitForStatus(deployment, "running-hook");
+            await Eventually.Until(() => Task.FromResult(Runs), n => n == 1, TestCluster.Within, "the hook to start");
+            return (deploy.ContinueWith(t => { v2.Dispose(); return t.Result; }), deployment);
+        }
 
         public void Dispose() => _listener.Close();
     }
