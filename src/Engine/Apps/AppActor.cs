@@ -2,7 +2,6 @@ using Akka.Actor;
 using Akka.Cluster;
 using Akka.Event;
 using Akka.Persistence;
-using Engine.Cluster;
 using Engine.Containers;
 using Engine.Deployments;
 using Engine.Hosting;

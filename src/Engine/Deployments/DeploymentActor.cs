@@ -4,7 +4,6 @@ using Akka.Event;
 using Akka.Persistence;
 using Engine.Apps;
 using Engine.Build;
-using Engine.Cluster;
 using Engine.Containers;
 using Engine.Hooks;
 using Engine.Hosting;
