@@ -25,7 +25,10 @@ public static class AdminApi
                 ? next(context)
                 : ValueTask.FromResult<object?>(Error(StatusCodes.Status404NotFound, "not found")));
 
-        api.MapGet("/cluster", (ActorSystem system) => Results.Json(ClusterView.Of(system), ApiJson.Options));
+        // Members as this node sees them; each app's owner from its own actor, through the registry.
+        api.MapGet("/cluster", async (ActorSystem system, IRequiredActor<AppsRegistryActor> apps) =>
+            Results.Json(ClusterView.Of(system, ClusterView.ControlUp(system) ? await AskRaw(apps, ListApps.Instance) : null),
+                ApiJson.Options));
         api.MapGet("/apps", (IRequiredActor<AppsRegistryActor> apps) =>
             Reply(apps, ListApps.Instance));
         api.MapGet("/apps/{app}", (string app, IRequiredActor<AppsRegistryActor> apps) =>
@@ -76,7 +79,7 @@ public static class AdminApi
         var request = context.Request;
         if (AppName.Validate(app) is { } invalid) return Error(StatusCodes.Status400BadRequest, invalid);
         // Stored here, whichever node owns the app: its build copies it from this node (UploadsActor).
-        if (ClusterView.Of(system) is { AppsOwner: null })
+        if (!ClusterView.ControlUp(system))
             return Error(StatusCodes.Status503ServiceUnavailable, "no control node is up in the cluster: nothing can be deployed now");
         // A browser can send text/plain across origins without a preflight; the CLI sends application/x-tar.
         if (!MediaTypeHeaderValue.TryParse(request.ContentType, out var type) || type.MediaType != UploadContentType)

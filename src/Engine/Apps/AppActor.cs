@@ -1,5 +1,6 @@
 using Akka.Actor;
 using Akka.Cluster;
+using Akka.Cluster.Sharding;
 using Akka.Event;
 using Akka.Persistence;
 using Engine.Containers;
@@ -24,6 +25,9 @@ public sealed class AppActor : ReceivePersistentActor
     private readonly EngineSettings _settings;
     private readonly IContainerRuntime? _runtime;
     private readonly IActorRef _router;
+    /// <summary>The registry, told when this app stops and when it is back. Null: the parent (given a runtime, the
+    /// registry makes apps its children; else they are sharded entities).</summary>
+    private readonly IActorRef? _directory;
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private AppState _state;
     private string? _running;
@@ -39,17 +43,19 @@ public sealed class AppActor : ReceivePersistentActor
     /// <summary>Recovered while no worker node was up: the containers are restored once one is.</summary>
     private bool _awaitingWorker;
 
-    public static Props Props(string app, EngineSettings settings, IContainerRuntime? runtime, IActorRef router) =>
-        Akka.Actor.Props.Create(() => new AppActor(app, settings, runtime, router));
+    public static Props Props(string app, EngineSettings settings, IContainerRuntime? runtime, IActorRef router,
+        IActorRef? directory = null) =>
+        Akka.Actor.Props.Create(() => new AppActor(app, settings, runtime, router, directory));
 
     public override string PersistenceId => $"app-{_state.Name}";
 
-    public AppActor(string app, EngineSettings settings, IContainerRuntime? runtime, IActorRef router)
+    public AppActor(string app, EngineSettings settings, IContainerRuntime? runtime, IActorRef router, IActorRef? directory)
     {
         _state = new AppState(app);
         _settings = settings;
         _runtime = runtime;
         _router = router;
+        _directory = directory;
 
         Recover<IAppEvent>(e => _state = _state.Apply(e));
         Recover<RecoveryCompleted>(_ => OnRecovered());
@@ -57,9 +63,19 @@ public sealed class AppActor : ReceivePersistentActor
         Command<CreateDeployment>(c => PersistFor(Sender, _state.DecideDeployment(c, DateTimeOffset.UtcNow), e =>
         {
             _state = _state.Apply(e);
+            SetReceiveTimeout(null);
             Deployment(e.DeploymentId).Forward(GetDeploymentView.Instance);
             StartNext();
         }));
+        // A sharded app that never had a deployment stops when idle: sharding then forgets it, so a restart does not
+        // recover it (it starts again on demand).
+        Command<ReceiveTimeout>(_ =>
+        {
+            SetReceiveTimeout(null);
+            if (_state.Deployments.Count > 0) return;
+            _log.Info("{0} is idle (never deployed): stopped until asked", _state.Name);
+            Context.Parent.Tell(new Passivate(PoisonPill.Instance));
+        });
         Command<ChangeEnv>(c =>
         {
             if (_state.DecideEnv(c, DateTimeOffset.UtcNow, out var error) is { } e)
@@ -248,10 +264,14 @@ public sealed class AppActor : ReceivePersistentActor
         Persist(e, x => { _awaitingJournal = ActorRefs.Nobody; then(x); });
     }
 
-    /// <summary>Akka stops the actor after this; the registry brings it back with backoff. Routes stay up meanwhile.</summary>
+    private IActorRef Directory => _directory ?? Context.Parent;
+
+    /// <summary>Akka stops the actor after this; the registry (or the shard, remembering it) brings it back after a
+    /// while. Routes stay up meanwhile.</summary>
     protected override void OnPersistFailure(Exception cause, object @event, long sequenceNr)
     {
         _awaitingJournal.Tell(AppError.JournalUnwritable(cause));
+        Directory.Tell(new AppUnavailable(_state.Name, $"app '{_state.Name}' stopped (a journal write failed)"));
         base.OnPersistFailure(cause, @event, sequenceNr);
     }
 
@@ -264,7 +284,7 @@ public sealed class AppActor : ReceivePersistentActor
     /// <summary>An unreadable entry: this app cannot run, every other one must. Akka stops the actor after this.</summary>
     protected override void OnRecoveryFailure(Exception reason, object? message = null)
     {
-        Context.Parent.Tell(new AppUnavailable(_state.Name,
+        Directory.Tell(new AppUnavailable(_state.Name,
             $"app '{_state.Name}' could not be recovered from the journal: {reason.GetBaseException().Message}"));
         base.OnRecoveryFailure(reason, message);
     }
@@ -274,7 +294,7 @@ public sealed class AppActor : ReceivePersistentActor
         new(app, null, null, 0, settings.AppUrl(app));
 
     private AppView View => new(_state.Name, _state.Routed is { } r ? $"v{r.Version}" : null, _state.Routed?.DeploymentId,
-        _state.Deployments.Count, _settings.AppUrl(_state.Name));
+        _state.Deployments.Count, _settings.AppUrl(_state.Name), ((ExtendedActorSystem)Context.System).Provider.DefaultAddress.ToString());
 
     private SwitchRoute RouteFor(RoutedRelease routed) => new(_state.Name, routed.DeploymentId, $"v{routed.Version}",
         routed.Containers.Where(c => c.Port is not null)
@@ -283,6 +303,8 @@ public sealed class AppActor : ReceivePersistentActor
 
     private void OnRecovered()
     {
+        _directory?.Tell(new AppRecovered(_state.Name));
+        if (_directory is not null && _state.Deployments.Count == 0) SetReceiveTimeout(_settings.IdleAppPassivation);
         _router.Tell(new AppKnown(_state.Name));
         // Containers only ever come from a deployment: an app without any has none to restore or remove.
         if (_state.Deployments.Count > 0) Reconcile();

@@ -42,7 +42,10 @@ public sealed record EnvView(string App, IReadOnlyDictionary<string, string> Env
 
 public sealed record ContainerRestartsView(IReadOnlyDictionary<string, SlotRestarts> Restarts);
 
-public sealed record AppView(string Name, string? RoutedVersion, string? RoutedDeployment, int Deployments, string Url);
+/// <summary><paramref name="Node"/>: the address of the node whose app actor answered (none for an idle app, which runs
+/// nowhere until asked).</summary>
+public sealed record AppView(string Name, string? RoutedVersion, string? RoutedDeployment, int Deployments, string Url,
+    string? Node = null);
 
 /// <summary>A refusal with its reason; NotFound maps to 404, Unavailable (the engine cannot do it right now, e.g. the
 /// journal cannot be written) to 503, otherwise 400.</summary>
@@ -52,8 +55,12 @@ public sealed record AppError(string Error, bool NotFound = false, bool Unavaila
         new($"the journal cannot be written: {cause.GetBaseException().Message}", Unavailable: true);
 }
 
-/// <summary>From an app actor about to stop because it could not be recovered: why, for the registry to answer with.</summary>
+/// <summary>From an app actor about to stop (it could not be recovered, or a journal write failed): why, for the registry
+/// to answer with until the app is back.</summary>
 public sealed record AppUnavailable(string App, string Reason);
+
+/// <summary>From an app actor that recovered: it answers again.</summary>
+public sealed record AppRecovered(string App);
 
 /// <summary>From a deployment whose hook succeeded: make it the routed version. Replies DeploymentPromoted.</summary>
 public sealed record PromoteDeployment(string DeploymentId, int Version, IReadOnlyList<ContainerSpec> Containers,

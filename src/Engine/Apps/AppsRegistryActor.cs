@@ -1,4 +1,5 @@
 using Akka.Actor;
+using Akka.Cluster.Sharding;
 using Akka.Event;
 using Akka.Persistence;
 using Engine.Containers;
@@ -8,9 +9,10 @@ using Engine.Workers;
 
 namespace Engine.Apps;
 
-/// <summary>Knows every app, creates an app on its first deploy or env change, and routes messages to app actors.
-/// One app that cannot run (an unreadable journal entry, a journal write that failed) never stops the others: its
-/// actor is brought back with backoff, and meanwhile its messages get an error at once.</summary>
+/// <summary>Knows every app, creates an app on its first deploy or env change, and routes messages to app actors: sharded
+/// entities on the control nodes, or (given a runtime, in tests) its own children. One app that cannot run (an
+/// unreadable journal entry, a journal write that failed) never stops the others: its actor is brought back after a
+/// while (by its shard, or here with backoff), and meanwhile its messages get an error at once.</summary>
 public sealed class AppsRegistryActor : ReceivePersistentActor, IWithTimers
 {
     private static readonly TimeSpan AskTimeout = TimeSpan.FromSeconds(10);
@@ -31,7 +33,7 @@ public sealed class AppsRegistryActor : ReceivePersistentActor, IWithTimers
     private readonly Dictionary<string, string> _reasons = [];
     private IActorRef _awaitingJournal = ActorRefs.Nobody;
 
-    /// <summary>Given no runtime, the apps' Docker work runs on worker nodes.</summary>
+    /// <summary>Given no runtime, the apps are sharded entities and their Docker work runs on worker nodes.</summary>
     public static Props Props(EngineSettings settings, IContainerRuntime? runtime, IActorRef router) =>
         Akka.Actor.Props.Create(() => new AppsRegistryActor(settings, runtime, router));
 
@@ -62,8 +64,10 @@ public sealed class AppsRegistryActor : ReceivePersistentActor, IWithTimers
         Recover<RecoveryCompleted>(_ =>
         {
             // Only apps that may have containers, routes or deployments to restore start now; idle ones on demand.
+            // Sharding restarts the apps it remembers; this starts those journaled before apps were sharded.
             foreach (var app in _apps)
                 if (_idle.Contains(app)) _router.Tell(new AppKnown(app));
+                else if (Sharded) App(app).Tell(new ShardRegion.StartEntity(app));
                 else App(app);
             RemoveStrangers();
         });
@@ -112,8 +116,14 @@ public sealed class AppsRegistryActor : ReceivePersistentActor, IWithTimers
             .PipeTo(Sender, success: views => views));
         Command<AppUnavailable>(u =>
         {
-            _reasons[u.App] = u.Reason;
-            if (_down.TryGetValue(u.App, out var down)) _down[u.App] = down with { Reason = u.Reason };
+            // A sharded app is down from now until it says it is back: its shard restarts it after a backoff.
+            if (Sharded) _down[u.App] = (u.Reason, 0, DateTime.UtcNow);
+            else if (_down.TryGetValue(u.App, out var down)) _down[u.App] = down with { Reason = u.Reason };
+            else _reasons[u.App] = u.Reason;
+        });
+        Command<AppRecovered>(r =>
+        {
+            if (Sharded && _down.Remove(r.App)) _log.Info("app {0} is back", r.App);
         });
         Command<Terminated>(t => OnAppStopped(t.ActorRef.Path.Name));
         Command<ReviveApp>(r =>
@@ -148,6 +158,12 @@ public sealed class AppsRegistryActor : ReceivePersistentActor, IWithTimers
 
     private sealed record ReviveApp(string App);
 
+    /// <summary>Sharding acknowledges each StartEntity sent at recovery (its ack type is internal).</summary>
+    protected override void Unhandled(object message)
+    {
+        if (message is not IClusterShardingSerializable) base.Unhandled(message);
+    }
+
     /// <summary>Akka stops the registry after this; its backoff supervisor brings it back.</summary>
     protected override void OnPersistFailure(Exception cause, object @event, long sequenceNr)
     {
@@ -168,10 +184,13 @@ public sealed class AppsRegistryActor : ReceivePersistentActor, IWithTimers
 
     private static string Printable(string s) => System.Text.Json.JsonSerializer.Serialize(s);
 
+    private bool Sharded => _runtime is null;
+
+    /// <summary>The shard region, which routes by app name; else the app's child actor, started when needed.</summary>
     private IActorRef App(string app) =>
-        Context.Child(app) is { } child && !child.IsNobody()
-            ? child
-            : Context.Watch(Context.ActorOf(AppActor.Props(app, _settings, _runtime, _router), app));
+        Sharded ? ClusterSharding.Get(Context.System).ShardRegion(AppMessageExtractor.RegionName)
+        : Context.Child(app) is { } child && !child.IsNobody() ? child
+        : Context.Watch(Context.ActorOf(AppActor.Props(app, _settings, _runtime, _router), app));
 
     /// <summary>On every worker up now (given a runtime, here), once the apps are known.</summary>
     private void RemoveStrangers()

@@ -217,7 +217,7 @@ public static class CliApp
     private static Command ClusterGroup()
     {
         var group = new Command("cluster", "The cluster this node belongs to");
-        group.Add(Client("show", "Members (address, roles, status, reachability, leader) and the node that owns the apps", false, [],
+        group.Add(Client("show", "Members (address, roles, status, reachability, leader) and the node that owns each app", false, [],
             async (c, _, _) => await c.GetJsonAsync("api/cluster"),
             (json, _) =>
             {
@@ -229,7 +229,15 @@ public static class CliApp
                     reachable = m.GetProperty("reachable").GetBoolean() ? "yes" : "no",
                     leader = m.GetProperty("leader").GetBoolean() ? "leader" : "",
                 })), "address", "roles", "status", "reachable", "leader");
-                Console.WriteLine($"apps owned by: {(json.GetProperty("apps_owner").GetString() ?? "no control node is up")}");
+                var apps = json.GetProperty("apps");
+                if (apps.ValueKind != JsonValueKind.Array) Console.WriteLine($"apps: unknown now ({json.GetProperty("apps_error").GetString()})");
+                else if (apps.GetArrayLength() == 0) Console.WriteLine("no apps");
+                else
+                {
+                    Console.WriteLine();
+                    // An idle app (never deployed) has no owner: it starts on demand.
+                    Table(apps, "app", "owner");
+                }
             }));
         return group;
     }

@@ -300,7 +300,8 @@ public sealed class DeploymentActor : ReceivePersistentActor
     protected override void PostStop()
     {
         _timeout?.Cancel();
-        Akka.Cluster.Cluster.Get(Context.System).Unsubscribe(Self);
+        // With an injected runtime (tests) the system may have no cluster, and the actor never subscribed.
+        if (_runtime is null) Akka.Cluster.Cluster.Get(Context.System).Unsubscribe(Self);
     }
 
     /// <summary>Akka stops the actor after this; the app brings it back (and ends it as aborted if it stops again).</summary>

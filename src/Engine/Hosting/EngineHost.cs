@@ -1,4 +1,5 @@
 using Akka.Cluster.Hosting;
+using Akka.Cluster.Sharding;
 using Akka.Hosting;
 using Akka.Pattern;
 using Akka.Persistence.Sql.Config;
@@ -102,8 +103,8 @@ public static class EngineHost
         return web;
     }
 
-    /// <summary>One registry of apps in the whole cluster, on the oldest control node: two nodes never own (and write the
-    /// journal of) the same app. Other nodes reach it through a proxy. Akka stops a persistent actor whose journal
+    /// <summary>One registry of apps (their names; the entry point of every app message) in the whole cluster, on the
+    /// oldest control node. Other nodes reach it through a proxy. Akka stops a persistent actor whose journal
     /// write failed: the backoff supervisor brings the registry back once the journal works again, and answers
     /// meanwhile.</summary>
     private static AkkaConfigurationBuilder WithAppsRegistry(this AkkaConfigurationBuilder akka, EngineSettings settings)
@@ -116,8 +117,30 @@ public static class EngineHost
                         TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(15), 0.2, maxNrOfRetries: -1)
                     .WithReplyWhileStopped(new AppError("the engine is recovering from a journal failure; try again shortly",
                         Unavailable: true))),
-            options);
+            options)
+            .WithAppShards(settings);
     }
+
+    /// <summary>The apps themselves are spread over the control nodes. Sharding remembers which ones run (in the
+    /// journal), so when a control node dies the others restart its apps at once, without waiting for a request.</summary>
+    private static AkkaConfigurationBuilder WithAppShards(this AkkaConfigurationBuilder akka, EngineSettings settings) =>
+        akka.AddHocon("""
+                # An app that stopped (a journal write failed) is brought back after this.
+                akka.cluster.sharding.entity-restart-backoff = 5s
+                # No rebalancing: moving an app to a node that joined would interrupt its deployment for nothing.
+                akka.cluster.sharding.least-shard-allocation-strategy.rebalance-threshold = 1000000
+                """, HoconAddMode.Prepend)
+            .WithShardRegion<AppActor>(AppMessageExtractor.RegionName,
+                (_, registry, _) => app => AppActor.Props(app, settings, null, registry.Get<RouteBroadcastActor>(),
+                    registry.Get<AppsRegistryActor>()),
+                new AppMessageExtractor(),
+                new ShardOptions
+                {
+                    Role = ClusterSettings.Control,
+                    RememberEntities = true,
+                    RememberEntitiesStore = RememberEntitiesStore.Eventsourced,
+                    StateStoreMode = StateStoreMode.Persistence,
+                });
 
     /// <summary>CLUSTER_IP, CLUSTER_PORT and CLUSTER_SEEDS, as petabridge/lighthouse reads them, for the keys that
     /// configuration (`Engine__Cluster__…`) does not set; `engine serve` options override both.</summary>

@@ -50,6 +50,10 @@ public sealed class EngineSettings
     /// <summary>How long a traffic switch may take (drain included) before its steps run again.</summary>
     public TimeSpan SwitchRetry { get; set; } = TimeSpan.FromSeconds(90);
 
+    /// <summary>An app that never had a deployment stops after this long without a message, and is not recovered at the
+    /// next start (it starts again on demand).</summary>
+    public TimeSpan IdleAppPassivation { get; set; } = TimeSpan.FromMinutes(1);
+
     /// <summary>Stable per data directory, or per PostgreSQL journal (every node on it shares one); labels every container
     /// so two engines on one Docker never touch each other's.</summary>
     public string InstanceId { get; set; } = "";
@@ -105,7 +109,8 @@ public sealed class EngineSettings
         if (AdminPort == RouterPort)
             throw new ArgumentException("--admin-url and --router-url must use different ports");
         foreach (var (name, value) in new[] { ("start timeout", StartTimeout), ("hook timeout", HookTimeout),
-                     ("deployment timeout", DeploymentTimeout), ("switch retry", SwitchRetry), ("docker timeout", DockerTimeout) })
+                     ("deployment timeout", DeploymentTimeout), ("switch retry", SwitchRetry), ("docker timeout", DockerTimeout),
+                     ("idle app passivation", IdleAppPassivation) })
             if (value <= TimeSpan.Zero) throw new ArgumentException($"{name} must be positive");
         if (StopGrace < TimeSpan.Zero) throw new ArgumentException("stop grace must not be negative");
         if (StabilityWindow < TimeSpan.Zero) throw new ArgumentException("stability window must not be negative");

@@ -11,6 +11,10 @@ public sealed class ClusterEndToEndTests
     internal static JsonElement MemberAt(JsonElement cluster, string address) =>
         cluster.GetProperty("members").EnumerateArray().Single(m => m.GetProperty("address").GetString() == address);
 
+    /// <summary>The node that owns the app, as `cluster show --json` says.</summary>
+    internal static string? OwnerOf(JsonElement cluster, string app) =>
+        cluster.GetProperty("apps").EnumerateArray().Single(a => a.GetProperty("app").GetString() == app).GetProperty("owner").GetString();
+
     internal static string[] Roles(JsonElement member) =>
         [.. member.GetProperty("roles").EnumerateArray().Select(r => r.GetString()!)];
 
@@ -18,6 +22,11 @@ public sealed class ClusterEndToEndTests
     public async Task A_node_with_no_cluster_options_is_a_one_node_cluster_with_every_role_that_owns_the_apps()
     {
         await using var node = await EngineNode.StartAsync();
+        var app = node.NewApp("owned");
+        var idle = node.NewApp("idle");
+        using var dir = new AppDir();
+        await node.DeployAsync(dir, app);
+        Assert.Equal(0, (await node.Cli("env", "set", idle, "A=1")).ExitCode);
         var show = await node.Cli("cluster", "show", "--json");
         Assert.True(show.ExitCode == 0, show.ToString());
         var self = show.Json.GetProperty("self").GetString()!;
@@ -28,10 +37,13 @@ public sealed class ClusterEndToEndTests
         Assert.Equal("up", member.GetProperty("status").GetString());
         Assert.True(member.GetProperty("reachable").GetBoolean());
         Assert.Equal(self, show.Json.GetProperty("leader").GetString());
-        Assert.Equal(self, show.Json.GetProperty("apps_owner").GetString());
+        Assert.Equal(self, OwnerOf(show.Json, app));
+        // Never deployed: it runs nowhere until asked.
+        Assert.Null(OwnerOf(show.Json, idle));
 
         var human = await node.Cli("cluster", "show");
-        Assert.Contains($"apps owned by: {self}", human.Stdout);
+        Assert.Matches($@"(?m)^{app}\s+{System.Text.RegularExpressions.Regex.Escape(self)}$", human.Stdout);
+        Assert.Matches($@"(?m)^{idle}\s+-$", human.Stdout);
         Assert.Contains("control,router,worker", human.Stdout);
     }
 
@@ -127,7 +139,7 @@ public sealed class MultiNodeClusterTests(PostgresServer postgres)
         Assert.Equal(["worker"], ClusterEndToEndTests.Roles(ClusterEndToEndTests.MemberAt(show.Json, workerAddress)));
         Assert.Equal(["router"], ClusterEndToEndTests.Roles(ClusterEndToEndTests.MemberAt(show.Json, routerAddress)));
         Assert.All(show.Json.GetProperty("members").EnumerateArray(), m => Assert.Equal("up", m.GetProperty("status").GetString()));
-        Assert.Equal(controlAddress, show.Json.GetProperty("apps_owner").GetString());
+        Assert.Equal(controlAddress, ClusterEndToEndTests.OwnerOf(show.Json, app));
         await cluster.Lighthouse.WaitForOutputAsync($"member up: {routerAddress} (roles: router)", TestCluster.Within);
         Assert.DoesNotContain("lost the Docker engine", router.Output + control.Output);
     }

@@ -1,12 +1,13 @@
 using System.Diagnostics;
 using System.Net;
+using Engine.Apps;
 using Engine.Tests.Support;
 using Xunit.Abstractions;
 
 namespace Engine.Tests.Cluster;
 
-/// <summary>The point of the cluster: when the node that owns the apps dies, another control node takes them over from
-/// the shared journal and serves them, with their env and history.</summary>
+/// <summary>The point of the cluster: when the control node that owns an app dies, another one takes the app over from
+/// the shared journal and serves it, with its env and history.</summary>
 [Collection(PostgresCollection.Name)]
 public sealed class FailoverTests(PostgresServer postgres, ITestOutputHelper output)
 {
@@ -15,9 +16,8 @@ public sealed class FailoverTests(PostgresServer postgres, ITestOutputHelper out
     private static readonly TimeSpan Takeover = TimeSpan.FromSeconds(60);
 
     /// <summary>The issue's test cluster: two control+router nodes with no Docker engine and one worker node behind a
-    /// Lighthouse, all up; the first one started owns the apps, the worker runs every container and hook.</summary>
-    private static async Task<(EngineNode First, EngineNode Second, string FirstAddress, string SecondAddress)> TwoControlNodesAsync(
-        TestCluster cluster)
+    /// Lighthouse, all up. Apps are sharded over both control nodes; the worker runs every container and hook.</summary>
+    private static async Task<ControlNodes> TwoControlNodesAsync(TestCluster cluster)
     {
         const string noDocker = "unix:///nonexistent/docker.sock";
         var first = await cluster.StartNodeAsync("control,router", "--docker-host", noDocker, "--start-timeout", "20");
@@ -25,73 +25,115 @@ public sealed class FailoverTests(PostgresServer postgres, ITestOutputHelper out
         await cluster.StartNodeAsync("worker");
         // Each node's view: the owner must see the worker up before it can place a deployment there.
         var firstAddress = (await TestCluster.AllUpAsync(first, 4)).Json.GetProperty("self").GetString()!;
-        var show = await TestCluster.AllUpAsync(second, 4);
-        Assert.Equal(firstAddress, show.Json.GetProperty("apps_owner").GetString());
-        return (first, second, firstAddress, show.Json.GetProperty("self").GetString()!);
+        var secondAddress = (await TestCluster.AllUpAsync(second, 4)).Json.GetProperty("self").GetString()!;
+        return new ControlNodes(first, second, firstAddress, secondAddress);
     }
 
-    [Fact]
-    public async Task When_the_owner_is_killed_another_control_node_owns_and_serves_the_apps_with_their_env_and_history()
+    private sealed record ControlNodes(EngineNode First, EngineNode Second, string FirstAddress, string SecondAddress)
+    {
+        /// <summary>The control node whose shard runs the app now, and the other one.</summary>
+        public async Task<(EngineNode Owner, EngineNode Other, string OtherAddress)> OwnerOfAsync(string app)
+        {
+            var show = await First.Cli("cluster", "show", "--json");
+            Assert.True(show.ExitCode == 0, show.ToString());
+            var owner = ClusterEndToEndTests.OwnerOf(show.Json, app);
+            if (owner == FirstAddress) return (First, Second, SecondAddress);
+            Assert.True(owner == SecondAddress, $"{app} is owned by {owner ?? "no node"}, neither control node");
+            return (Second, First, FirstAddress);
+        }
+    }
+
+    /// <summary>`cluster show --json` says the app is owned by that node (while apps move it may not list them at all).</summary>
+    private static bool Owns(CliResult show, string app, string node) =>
+        show.ExitCode == 0 && show.Json.GetProperty("apps").ValueKind == System.Text.Json.JsonValueKind.Array
+                           && ClusterEndToEndTests.OwnerOf(show.Json, app) == node;
+
+    /// <summary>Both paths: the oldest control node also runs the registry and the shard coordinator, which move with
+    /// its apps; the youngest runs only apps.</summary>
+    [Theory]
+    [InlineData("oldest")]
+    [InlineData("youngest")]
+    public async Task When_an_owner_is_killed_the_other_control_node_owns_and_serves_its_apps_with_their_env_and_history(string killed)
     {
         await using var cluster = await TestCluster.StartAsync(postgres);
-        var (first, second, _, secondAddress) = await TwoControlNodesAsync(cluster);
+        var nodes = await TwoControlNodesAsync(cluster);
 
-        var app = first.NewApp("fo");
-        Assert.Equal(0, (await first.Cli("env", "set", app, "GREETING=still here")).ExitCode);
+        // Two apps on two shards: sharding places them on different control nodes.
+        var extractor = new AppMessageExtractor();
+        var apps = new[] { nodes.First.NewApp("fo"), "" };
+        apps[1] = Enumerable.Range(0, 100).Select(_ => nodes.First.NewApp("fo"))
+            .First(a => extractor.ShardId(new GetApp(a)) != extractor.ShardId(new GetApp(apps[0])));
         using var dir = new AppDir();
-        await first.DeployAsync(dir, app);
-        var containers = (await first.Cli("ps", app, "--json")).Json;
-        Assert.Equal($"version v1 of {app}", (await first.Get(app)).Body);
+        foreach (var app in apps)
+        {
+            Assert.Equal(0, (await nodes.First.Cli("env", "set", app, "GREETING=still here")).ExitCode);
+            await nodes.First.DeployAsync(dir, app);
+        }
+        var show = (await nodes.First.Cli("cluster", "show", "--json")).Json;
+        Assert.Equal(new[] { nodes.FirstAddress, nodes.SecondAddress }.Order(), apps.Select(a => ClusterEndToEndTests.OwnerOf(show, a)).Order());
+        var (victim, victimAddress, survivor, survivorAddress) = killed == "oldest"
+            ? (nodes.First, nodes.FirstAddress, nodes.Second, nodes.SecondAddress)
+            : (nodes.Second, nodes.SecondAddress, nodes.First, nodes.FirstAddress);
+        var moved = apps.Single(a => ClusterEndToEndTests.OwnerOf(show, a) == victimAddress);
+        var containers = (await survivor.Cli("ps", moved, "--json")).Json;
 
-        // Requests through the surviving router, the whole time: it has had the route since the deployment.
+        // Requests to both apps through the surviving router, the whole time: it has had the routes since the deployments.
         using var steady = new CancellationTokenSource(TestCluster.Within * 2);
         var (served, failed) = (0, new List<string>());
         var loop = Task.Run(async () =>
         {
-            while (!steady.IsCancellationRequested)
+            for (var i = 0; !steady.IsCancellationRequested; i++)
             {
+                var app = apps[i % 2];
                 try
                 {
-                    var (status, body) = await second.Get(app);
+                    var (status, body) = await survivor.Get(app);
                     if (status == HttpStatusCode.OK && body == $"version v1 of {app}") served++;
-                    else failed.Add($"{(int)status} {body}");
+                    else failed.Add($"{app}: {(int)status} {body}");
                 }
-                catch (HttpRequestException e) { failed.Add(e.Message); }
+                catch (HttpRequestException e) { failed.Add($"{app}: {e.Message}"); }
             }
         });
 
         var clock = Stopwatch.StartNew();
-        await first.KillAsync();
-        await Eventually.Until(() => second.Cli("cluster", "show", "--json"),
-            r => r.ExitCode == 0 && r.Json.GetProperty("apps_owner").GetString() == secondAddress, Takeover, "the second node to own the apps");
+        await victim.KillAsync();
+        await Eventually.Until(() => survivor.Cli("cluster", "show", "--json"), r => Owns(r, moved, survivorAddress), Takeover,
+            "the other node to own the app");
         var owned = clock.Elapsed;
-        var env = await Eventually.Until(() => second.Cli("env", app, "--json"), r => r.ExitCode == 0, Takeover - owned,
+        var env = await Eventually.Until(() => survivor.Cli("env", moved, "--json"), r => r.ExitCode == 0, Takeover - owned,
             "the app's actor to answer on the new owner");
-        output.WriteLine($"failover: killed the owner; the other node was the oldest control node after {owned.TotalSeconds:0.0} s " +
-                         $"and its app actor answered after {clock.Elapsed.TotalSeconds:0.0} s; the surviving router served {served} requests meanwhile, {failed.Count} failed");
+        output.WriteLine($"failover: killed the {killed} control node; the other node owned its app after {owned.TotalSeconds:0.0} s " +
+                         $"and the app's actor answered there after {clock.Elapsed.TotalSeconds:0.0} s; the surviving router served " +
+                         $"{served} requests to both apps meanwhile, {failed.Count} failed");
         await steady.CancelAsync();
         await loop;
         Assert.Empty(failed);
         Assert.True(served > 0);
 
-        Assert.Equal($"version v1 of {app}", (await second.Get(app)).Body);
+        foreach (var app in apps)
+        {
+            Assert.Equal($"version v1 of {app}", (await survivor.Get(app)).Body);
+            Assert.Equal("still here", (await survivor.Cli("env", app, "--json")).Json.GetProperty("GREETING").GetString());
+            var deployments = (await survivor.Cli("deployments", app, "--json")).Json;
+            Assert.Equal(["success"], deployments.EnumerateArray().Select(d => d.GetProperty("status").GetString()));
+        }
         Assert.Equal("still here", env.Json.GetProperty("GREETING").GetString());
-        var deployments = (await second.Cli("deployments", app, "--json")).Json;
-        Assert.Equal(["success"], deployments.EnumerateArray().Select(d => d.GetProperty("status").GetString()));
         // The same containers: the new owner found those the dead one started, and started none of its own.
-        Assert.Equal(Names(containers), Names((await second.Cli("ps", app, "--json")).Json));
+        Assert.Equal(Names(containers), Names((await survivor.Cli("ps", moved, "--json")).Json));
     }
 
     [Fact]
     public async Task When_the_owner_is_killed_during_the_hook_the_new_owner_finishes_the_deployment_without_running_the_hook_again()
     {
         await using var cluster = await TestCluster.StartAsync(postgres);
-        var (first, second, _, _) = await TwoControlNodesAsync(cluster);
-        var app = first.NewApp("fohook");
+        var nodes = await TwoControlNodesAsync(cluster);
+        var app = nodes.First.NewApp("fohook");
         using var counter = new HookCounter();
-        var (deploy, deployment) = await counter.DeployUntilTheHookRunsAsync(first, app);
+        var (deploy, deployment) = await counter.DeployUntilTheHookRunsAsync(nodes.First, app);
+        var (owner, second, _) = await nodes.OwnerOfAsync(app);
         var clock = Stopwatch.StartNew();
-        await first.KillAsync();
+        await owner.KillAsync();
+        // Through the killed node it fails; through the other it ends with the deployment.
         await deploy;
 
         Assert.Equal("success", await second.WaitForStatus(deployment, s => s is "success" or "aborted" or "hook-error", "an end on the new owner"));
@@ -113,17 +155,18 @@ public sealed class FailoverTests(PostgresServer postgres, ITestOutputHelper out
     public async Task When_the_owner_is_killed_while_new_containers_start_the_deployment_ends_and_leaves_no_stray_container()
     {
         await using var cluster = await TestCluster.StartAsync(postgres);
-        var (first, second, _, _) = await TwoControlNodesAsync(cluster);
-        var app = first.NewApp("fostart");
+        var nodes = await TwoControlNodesAsync(cluster);
+        var app = nodes.First.NewApp("fostart");
         using var v1 = new AppDir();
-        await first.DeployAsync(v1, app);
+        await nodes.First.DeployAsync(v1, app);
+        var (owner, second, _) = await nodes.OwnerOfAsync(app);
 
         // v2's web container listens only after a while: the deployment is `starting` when its owner dies.
         using var v2 = new AppDir("web: sleep 6 && sh /app/web.sh\n");
-        var deploy = first.Cli("deploy", v2.Path, "--app", app);
+        var deploy = owner.Cli("deploy", v2.Path, "--app", app);
         var deployment = $"{app}-v2";
-        await first.WaitForStatus(deployment, "starting");
-        await first.KillAsync();
+        await owner.WaitForStatus(deployment, "starting");
+        await owner.KillAsync();
         await deploy;
 
         var end = await second.WaitForStatus(deployment, s => s is "success" or "aborted", "an end on the new owner");
@@ -215,18 +258,19 @@ public sealed class FailoverTests(PostgresServer postgres, ITestOutputHelper out
     public async Task When_the_owner_is_killed_during_the_switch_the_new_owner_completes_it_and_only_the_new_version_is_left()
     {
         await using var cluster = await TestCluster.StartAsync(postgres);
-        var (first, second, _, _) = await TwoControlNodesAsync(cluster);
-        var app = first.NewApp("foswitch");
+        var nodes = await TwoControlNodesAsync(cluster);
+        var app = nodes.First.NewApp("foswitch");
         using var version = new AppDir(SlowWeb);
-        await first.DeployAsync(version, app);
+        await nodes.First.DeployAsync(version, app);
+        var (owner, second, _) = await nodes.OwnerOfAsync(app);
 
         // In flight to v1 through the router that survives: the switch to v2 waits for it to drain.
         var slow = second.Get(app, "/cgi-bin/slow");
         File.WriteAllText(Path.Combine(version.Path, "revision"), "2");
-        var deploy = first.Cli("deploy", version.Path, "--app", app);
+        var deploy = owner.Cli("deploy", version.Path, "--app", app);
         var deployment = $"{app}-v2";
-        await first.WaitForStatus(deployment, "switching");
-        await first.KillAsync();
+        await owner.WaitForStatus(deployment, "switching");
+        await owner.KillAsync();
         await deploy;
 
         // Past the hook the switch is committed: the new owner finishes it.
@@ -271,16 +315,19 @@ public sealed class FailoverTests(PostgresServer postgres, ITestOutputHelper out
     public async Task A_frozen_owner_is_downed_and_once_resumed_shuts_itself_down_instead_of_owning_the_apps_again()
     {
         await using var cluster = await TestCluster.StartAsync(postgres);
-        var (first, second, _, secondAddress) = await TwoControlNodesAsync(cluster);
-        var app = first.NewApp("frozen");
-        Assert.Equal(0, (await first.Cli("env", "set", app, "A=1")).ExitCode);
+        var nodes = await TwoControlNodesAsync(cluster);
+        var app = nodes.First.NewApp("frozen");
+        Assert.Equal(0, (await nodes.First.Cli("env", "set", app, "A=1")).ExitCode);
+        using var dir = new AppDir();
+        await nodes.First.DeployAsync(dir, app);
+        var (first, second, secondAddress) = await nodes.OwnerOfAsync(app);
 
         await first.SignalAsync(freeze: true);
         try
         {
-            await Eventually.Until(() => second.Cli("env", app, "--json"), r => r.ExitCode == 0, Takeover,
-                "the other node to own and answer for the app while the first is frozen");
-            Assert.Equal(secondAddress, (await second.Cli("cluster", "show", "--json")).Json.GetProperty("apps_owner").GetString());
+            await Eventually.Until(() => second.Cli("cluster", "show", "--json"), r => Owns(r, app, secondAddress), Takeover,
+                "the other node to own the app while its owner is frozen");
+            Assert.Equal(0, (await second.Cli("env", app)).ExitCode);
         }
         finally
         {

@@ -32,12 +32,14 @@ public sealed class MessageSerializationTests : TestKit
         app = app.Apply(app.DecideEnv(new ChangeEnv("app", new Dictionary<string, string> { ["A"] = "1" }, []), At, out _)!);
         yield return app.EnvView;
         yield return new ContainerRestartsView(new Dictionary<string, SlotRestarts>(app.Restarts) { ["web-1"] = new(2, 137) });
-        yield return new AppView("app", "v1", "app-v1", 1, "http://app.localhost:8080");
+        yield return new AppView("app", "v1", "app-v1", 1, "http://app.localhost:8080", "akka.tcp://engine@10.0.0.5:4054");
         yield return new[] { new AppView("app", null, null, 0, "http://app.localhost:8080") };
         yield return new DeploymentView("app-v1", "app", "v1", "success", At, At, null);
         yield return new[] { new DeploymentView("app-v2", "app", "v2", "hook-error", At, At, "exit 3") };
         yield return new AuditSources("app", new List<JournalRange> { new("apps", 3, 3), new("app-app", 1, 9) });
         yield return new AppError("app 'x' not found", NotFound: true);
+        yield return new AppUnavailable("app", "app 'app' stopped (a journal write failed)");
+        yield return new AppRecovered("app");
         // Docker watcher (every node) -> registry.
         yield return new ReconcileContainers("app");
         // Owner -> every router node, and the routers' replies.

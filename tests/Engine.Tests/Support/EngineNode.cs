@@ -14,6 +14,8 @@ public sealed class EngineNode : IAsyncDisposable
     private Process? _process;
     private readonly HttpClient _http = new() { Timeout = TimeSpan.FromSeconds(30) };
     private readonly List<string> _apps = [];
+    /// <summary>Configuration no option sets, e.g. Engine__IdleAppPassivation.</summary>
+    private readonly Dictionary<string, string> _environment = [];
 
     public string DataDir { get; }
     /// <summary>Where tests send admin requests: always loopback, even when the node binds AdminBind.</summary>
@@ -52,6 +54,16 @@ public sealed class EngineNode : IAsyncDisposable
         return node;
     }
 
+    /// <summary>A node given extra environment variables (configuration that has no option).</summary>
+    public static async Task<EngineNode> StartWithEnvironmentAsync(IReadOnlyDictionary<string, string> environment,
+        params string[] extraArgs)
+    {
+        var node = new EngineNode(null, extraArgs);
+        foreach (var (key, value) in environment) node._environment[key] = value;
+        await node.StartProcessAsync();
+        return node;
+    }
+
     /// <summary>Starts the node process again on the same data dir and ports.</summary>
     public Task RestartAsync() => StartProcessAsync();
 
@@ -61,6 +73,7 @@ public sealed class EngineNode : IAsyncDisposable
         args.AddRange(_extraArgs);
         var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
         if (Token is not null) psi.Environment["ENGINE_ADMIN_TOKEN"] = Token;
+        foreach (var (key, value) in _environment) psi.Environment[key] = value;
         args.ForEach(psi.ArgumentList.Add);
         var process = Process.Start(psi)!;
         process.OutputDataReceived += (_, e) => { lock (this) Output += e.Data + "\n"; };

@@ -1,0 +1,13 @@
+using Akka.Cluster.Sharding;
+
+namespace Engine.Apps;
+
+/// <summary>Apps are sharded entities on control nodes: the entity is the app's name, its shard a hash of it.</summary>
+public sealed class AppMessageExtractor() : HashCodeMessageExtractor(Shards)
+{
+    public const string RegionName = "app";
+    /// <summary>Ten per control node of a large cluster: enough to spread apps, few enough to reallocate fast.</summary>
+    private const int Shards = 100;
+
+    public override string? EntityId(object message) => (message as IAppMessage)?.App;
+}

@@ -1,0 +1,30 @@
+using Engine.Tests.Support;
+
+namespace Engine.Tests.Apps;
+
+/// <summary>Apps are sharded entities: one that never deployed stops when idle, so sharding forgets it, and starts again
+/// when asked; one that deployed keeps running.</summary>
+public sealed class IdleAppsEndToEndTests
+{
+    private static readonly TimeSpan Within = TimeSpan.FromSeconds(60);
+
+    [Fact]
+    public async Task An_app_that_never_deployed_stops_when_idle_and_answers_again_when_asked()
+    {
+        await using var node = await EngineNode.StartWithEnvironmentAsync(
+            new Dictionary<string, string> { ["Engine__IdleAppPassivation"] = "00:00:01" });
+        var deployed = node.NewApp("busy");
+        var idle = node.NewApp("idle");
+        using var dir = new AppDir();
+        await node.DeployAsync(dir, deployed);
+        Assert.Equal(0, (await node.Cli("env", "set", idle, "A=1")).ExitCode);
+
+        await Eventually.Until(() => Task.FromResult(node.Output), o => o.Contains($"{idle} is idle (never deployed): stopped until asked"),
+            Within, "the idle app to stop");
+        var env = await node.Cli("env", idle, "--json");
+        Assert.True(env.ExitCode == 0, env.ToString());
+        Assert.Equal("1", env.Json.GetProperty("A").GetString());
+        Assert.DoesNotContain($"{deployed} is idle", node.Output);
+        Assert.Equal((System.Net.HttpStatusCode.OK, $"version v1 of {deployed}"), await node.Get(deployed));
+    }
+}
