@@ -39,10 +39,10 @@ public static class AdminApi
         api.MapGet("/deployments/{id}", (string id, IRequiredActor<AppsRegistryActor> apps) =>
             DeploymentAsk(apps, id, view => Results.Json(view, ApiJson.Options)));
         api.MapGet("/deployments/{id}/logs", (string id, long? offset, IRequiredActor<AppsRegistryActor> apps) =>
-            DeploymentAsk(apps, id, _ => Logs(settings, settings.LogPath(id), offset ?? 0)));
+            Logs(apps, id, offset ?? 0));
         api.MapGet("/deployments/{id}/wait", (string id, string? status, long? offset, double? timeout, HttpContext context,
                 IRequiredActor<AppsRegistryActor> apps, ActorSystem system, IHostApplicationLifetime lifetime) =>
-            WaitForChange(settings, apps, system, id, status, offset ?? 0,
+            WaitForChange(apps, system, id, status, offset ?? 0,
                 TimeSpan.FromSeconds(Math.Clamp(timeout ?? DefaultWait.TotalSeconds, 0, MaxWait.TotalSeconds)),
                 CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, lifetime.ApplicationStopping)));
         api.MapGet("/apps/{app}/env", (string app, IRequiredActor<AppsRegistryActor> apps) =>
@@ -147,14 +147,20 @@ public static class AdminApi
     private static IResult TooLarge(long size, long limit) => Error(StatusCodes.Status413PayloadTooLarge,
         $"the upload is over the size limit of {limit} bytes ({size}+ bytes sent)");
 
-    private static IResult Logs(EngineSettings settings, string path, long offset)
+    /// <summary>From the node that runs the deployment, chunk by chunk, to the end of what it has written.</summary>
+    private static async Task<IResult> Logs(IRequiredActor<AppsRegistryActor> apps, string id, long offset)
     {
-        if (!Directory.Exists(settings.LogDir))
-            return Error(StatusCodes.Status500InternalServerError,
-                $"the log directory {settings.LogDir} is gone (was the data directory removed?)");
-        var bytes = File.Exists(path) ? File.ReadAllBytes(path) : [];
-        var from = (int)Math.Clamp(offset, 0, bytes.Length);
-        return new LogChunk(bytes[from..], bytes.Length);
+        if (DeploymentId.Validate(id) is { } invalid) return Error(StatusCodes.Status400BadRequest, invalid);
+        var app = DeploymentState.ParseId(id)!.Value.App;
+        using var text = new MemoryStream();
+        for (var next = Math.Max(0, offset); ;)
+        {
+            var reply = await AskRaw(apps, new ReadDeploymentLog(app, id, next));
+            if (reply is not FileChunk chunk) return ToResult(reply);
+            text.Write(chunk.Data);
+            next += chunk.Data.Length;
+            if (chunk.Last || chunk.Data.Length == 0) return new LogChunk(text.ToArray(), next);
+        }
     }
 
     private sealed class LogChunk(byte[] data, long next) : IResult
@@ -173,16 +179,18 @@ public static class AdminApi
     /// <summary>A long poll (the CLI's wait for a deployment): answers the deployment once its status differs from
     /// <paramref name="status"/>, its log holds more than <paramref name="offset"/> bytes or it has finished, else
     /// after <paramref name="wait"/> (or when the client goes or the node stops) with its state as it is then.</summary>
-    private static async Task<IResult> WaitForChange(EngineSettings settings, IRequiredActor<AppsRegistryActor> apps,
+    private static async Task<IResult> WaitForChange(IRequiredActor<AppsRegistryActor> apps,
         ActorSystem system, string id, string? status, long offset, TimeSpan wait, CancellationTokenSource until)
     {
         using var _ = until;
         if (DeploymentId.Validate(id) is { } invalid) return Error(StatusCodes.Status400BadRequest, invalid);
         var app = DeploymentState.ParseId(id)!.Value.App;
         using var changes = DeploymentChangeWaiter.Subscribe(system, id);
+        // The deployment runs on its app's node, wherever that is: the waiter hears its changes there.
+        var watching = await AskRaw(apps, new WatchDeployment(app, id, changes.Waiter));
+        if (watching is not WatchingDeployment { LogLength: var logLength }) return ToResult(watching);
         var reply = await AskRaw(apps, new GetDeployment(app, id));
-        if (reply is DeploymentView view && view.Status == status && !DeploymentStatus.IsTerminal(view.Status)
-            && LogLength(settings.LogPath(id)) <= offset)
+        if (reply is DeploymentView view && view.Status == status && !DeploymentStatus.IsTerminal(view.Status) && logLength <= offset)
         {
             until.CancelAfter(wait);
             try { await changes.Woken.WaitAsync(until.Token); }
@@ -190,12 +198,6 @@ public static class AdminApi
             reply = await AskRaw(apps, new GetDeployment(app, id));
         }
         return reply is DeploymentView found ? Results.Json(found, ApiJson.Options) : ToResult(reply);
-    }
-
-    private static long LogLength(string path)
-    {
-        var file = new FileInfo(path);
-        return file.Exists ? file.Length : 0;
     }
 
     private static async Task<IResult> DeploymentAsk(IRequiredActor<AppsRegistryActor> apps, string id,

@@ -102,6 +102,20 @@ public sealed class AppActor : ReceivePersistentActor
             else if (_state.ViewOf(d) is { } view) Sender.Tell(view);
             else Send(g.DeploymentId, GetDeploymentView.Instance, Sender);
         });
+        // A deployment's log is a file on this node: any node's admin API reads it, and waits on it, through here.
+        Command<ReadDeploymentLog>(r => Sender.Tell(RefuseLog(r.DeploymentId)
+            ?? (object)FileChunk.Read(_settings.LogPath(r.DeploymentId), r.Offset, missing: null)));
+        Command<WatchDeployment>(w =>
+        {
+            if (RefuseLog(w.DeploymentId) is { } refused) Sender.Tell(refused);
+            else
+            {
+                // The event stream unsubscribes it once it stops, wherever it runs.
+                Context.System.EventStream.Subscribe(w.Waiter, typeof(DeploymentChanged));
+                var log = new FileInfo(_settings.LogPath(w.DeploymentId));
+                Sender.Tell(new WatchingDeployment(log.Exists ? log.Length : 0));
+            }
+        });
         Command<PassivateDeployment>(p =>
         {
             var name = DeploymentActor.NameFor(p.DeploymentId);
@@ -265,6 +279,12 @@ public sealed class AppActor : ReceivePersistentActor
     }
 
     private IActorRef Directory => _directory ?? Context.Parent;
+
+    private AppError? RefuseLog(string deploymentId) =>
+        _state.Find(deploymentId) is null ? new AppError($"deployment '{deploymentId}' not found", NotFound: true)
+        : !System.IO.Directory.Exists(_settings.LogDir)
+            ? new AppError($"the log directory {_settings.LogDir} is gone (was the data directory removed?)", Unavailable: true)
+        : null;
 
     /// <summary>Akka stops the actor after this; the registry (or the shard, remembering it) brings it back after a
     /// while. Routes stay up meanwhile.</summary>

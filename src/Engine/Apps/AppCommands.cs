@@ -1,3 +1,4 @@
+using Akka.Actor;
 using Engine.Containers;
 using Engine.Deployments;
 
@@ -22,6 +23,17 @@ public sealed record GetDeployments(string App) : IAppMessage;                  
 public sealed record GetDeployment(string App, string DeploymentId) : IAppMessage;    // -> DeploymentView | AppError
 public sealed record GetApp(string App) : IAppMessage;                                // -> AppView
 public sealed record GetContainerRestarts(string App) : IAppMessage;                  // -> ContainerRestartsView
+
+/// <summary>Bytes of a deployment's log from an offset, read on the node that runs the app, where the log is written
+/// (-> FileChunk | AppError).</summary>
+public sealed record ReadDeploymentLog(string App, string DeploymentId, long Offset) : IAppMessage;
+
+/// <summary>Subscribes a waiting request's <paramref name="Waiter"/> to the deployment's changes on the node that runs
+/// the app (-> WatchingDeployment | AppError). The subscription ends when the waiter stops.</summary>
+public sealed record WatchDeployment(string App, string DeploymentId, IActorRef Waiter) : IAppMessage;
+
+/// <summary>The length of the deployment's log when the waiter was subscribed: any later line wakes it.</summary>
+public sealed record WatchingDeployment(long LogLength);
 
 /// <summary>Where the app's history lies in the journal (-> AuditSources). The registry fills in where it journaled the
 /// app's registration.</summary>

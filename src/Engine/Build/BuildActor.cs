@@ -46,7 +46,7 @@ public sealed class BuildActor : ReceiveActor
             copy.Dispose();
             parent.Tell(new BuildFailed(error));
         }
-        Receive<SourceChunk>(chunk =>
+        Receive<FileChunk>(chunk =>
         {
             if (chunk.Error is not null || chunk.Offset != copy.Position)
             {

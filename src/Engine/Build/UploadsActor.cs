@@ -21,8 +21,8 @@ public sealed class UploadsActor : ReceiveActor
         string? Stored(string? path) => path is not null && Path.GetDirectoryName(Path.GetFullPath(path)) == dir ? path : null;
 
         Receive<ReadSource>(r => Sender.Tell(Stored(r.Path) is { } path
-            ? SourceChunk.Read(path, r.Offset)
-            : new SourceChunk(r.Offset, [], true, $"'{r.Path}' is not an upload stored on this node")));
+            ? FileChunk.Read(path, r.Offset)
+            : new FileChunk(r.Offset, [], true, $"'{r.Path}' is not an upload stored on this node")));
         Receive<DeleteUpload>(d =>
         {
             if (Stored(d.Path) is not { } path) return;

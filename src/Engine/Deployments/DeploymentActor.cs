@@ -112,7 +112,7 @@ public sealed class DeploymentActor : ReceivePersistentActor
         Command<ReadSource>(r =>
         {
             if (_state.Status == DeploymentStatus.Building && Sender.Equals(Context.Child("build")))
-                Sender.Tell(SourceChunk.Read(_state.ArchivePath, r.Offset));
+                Sender.Tell(FileChunk.Read(_state.ArchivePath, r.Offset));
         });
         Command<DeploymentLogLine>(l => AppendLog(l.Text));
         Command<GetDeploymentView>(_ => Sender.Tell(_state.View));

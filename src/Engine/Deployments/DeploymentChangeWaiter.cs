@@ -8,7 +8,8 @@ public sealed class DeploymentChangeWaiter : ReceiveActor
 {
     private readonly TaskCompletionSource _woken;
 
-    /// <summary>Subscribed before it returns: a change between this call and the caller's read of the state still wakes it.</summary>
+    /// <summary>Subscribed to this node's event stream before it returns; the caller subscribes it on the node that runs
+    /// the deployment (WatchDeployment) before it reads the state, so a change in between still wakes it.</summary>
     public static Subscription Subscribe(ActorSystem system, string deploymentId)
     {
         var woken = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);

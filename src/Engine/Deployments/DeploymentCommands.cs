@@ -26,18 +26,20 @@ public sealed record BuildSucceeded(string Image, IReadOnlyList<ProcessType> Pro
 public sealed record BuildFailed(string Error) : IDeploymentCommand;
 
 /// <summary>From a build on another node: the upload's bytes from this offset (to the deployment: its own upload; to a
-/// node's uploads actor: the one at <paramref name="Path"/>). Replied with a SourceChunk.</summary>
+/// node's uploads actor: the one at <paramref name="Path"/>). Replied with a FileChunk.</summary>
 public sealed record ReadSource(long Offset, string? Path = null);
 
 /// <summary>To the uploads actor of the node that stored it: the deployment is over.</summary>
 public sealed record DeleteUpload(string Path);
 
-/// <summary>Up to <see cref="Size"/> bytes of the upload (under Akka remoting's frame limit once in base64).</summary>
-public sealed record SourceChunk(long Offset, byte[] Data, bool Last, string? Error = null)
+/// <summary>Up to <see cref="Size"/> bytes of a file that another node reads (an upload, a deployment's log), under
+/// Akka remoting's frame limit once in base64.</summary>
+public sealed record FileChunk(long Offset, byte[] Data, bool Last, string? Error = null)
 {
     public const int Size = 64 * 1024;
 
-    public static SourceChunk Read(string path, long offset)
+    /// <param name="missing">The error when there is no such file; null: it reads as empty.</param>
+    public static FileChunk Read(string path, long offset, string? missing = "the uploaded source is no longer on disk")
     {
         try
         {
@@ -45,11 +47,11 @@ public sealed record SourceChunk(long Offset, byte[] Data, bool Last, string? Er
             file.Position = offset;
             var data = new byte[Math.Clamp(file.Length - offset, 0, Size)];
             file.ReadExactly(data);
-            return new SourceChunk(offset, data, offset + data.Length >= file.Length);
+            return new FileChunk(offset, data, offset + data.Length >= file.Length);
         }
         catch (IOException e) when (e is FileNotFoundException or DirectoryNotFoundException)
         {
-            return new SourceChunk(offset, [], true, "the uploaded source is no longer on disk");
+            return new FileChunk(offset, [], true, missing);
         }
     }
 }
@@ -104,8 +106,8 @@ public sealed record RecoveredInFlight : IDeploymentCommand
 /// <summary>A line of build, start or hook output for the deployment's log.</summary>
 public sealed record DeploymentLogLine(string Text);
 
-/// <summary>On the event stream: the deployment's log grew (every status change writes a line too); wakes the requests
-/// that wait for it.</summary>
+/// <summary>On the event stream of the node that runs the deployment: its log grew (every status change writes a line
+/// too); wakes the requests that wait for it, on any node (see <see cref="Apps.WatchDeployment"/>).</summary>
 public sealed record DeploymentChanged(string DeploymentId);
 
 public sealed record GetDeploymentView

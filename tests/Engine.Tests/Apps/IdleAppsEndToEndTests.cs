@@ -19,11 +19,13 @@ public sealed class IdleAppsEndToEndTests
         await node.DeployAsync(dir, deployed);
         Assert.Equal(0, (await node.Cli("env", "set", idle, "A=1")).ExitCode);
 
-        await Eventually.Until(() => Task.FromResult(node.Output), o => o.Contains($"{idle} is idle (never deployed): stopped until asked"),
-            Within, "the idle app to stop");
+        var stopped = $"{idle} is idle (never deployed): stopped until asked";
+        await Eventually.Until(() => Task.FromResult(node.Output), o => o.Contains(stopped), Within, "the idle app to stop");
         var env = await node.Cli("env", idle, "--json");
         Assert.True(env.ExitCode == 0, env.ToString());
         Assert.Equal("1", env.Json.GetProperty("A").GetString());
+        // Recovered for that request, it stops again: so it had stopped.
+        await Eventually.Until(() => Task.FromResult(node.Output), o => o.Split(stopped).Length - 1 == 2, Within, "the idle app to stop again");
         Assert.DoesNotContain($"{deployed} is idle", node.Output);
         Assert.Equal((System.Net.HttpStatusCode.OK, $"version v1 of {deployed}"), await node.Get(deployed));
     }

@@ -14,15 +14,15 @@ public sealed class UploadsActorTests : TestKit
     {
         var dir = Directory.CreateTempSubdirectory("engine-uploads-").FullName;
         var upload = Path.Combine(dir, "0123.tar");
-        var bytes = Enumerable.Range(0, SourceChunk.Size + 10).Select(i => (byte)i).ToArray();
+        var bytes = Enumerable.Range(0, FileChunk.Size + 10).Select(i => (byte)i).ToArray();
         File.WriteAllBytes(upload, bytes);
         var uploads = Sys.ActorOf(UploadsActor.Props(dir));
 
         uploads.Tell(new ReadSource(0, upload), TestActor);
-        var first = ExpectMsg<SourceChunk>();
-        Assert.Equal((0L, SourceChunk.Size, false, (string?)null), (first.Offset, first.Data.Length, first.Last, first.Error));
-        uploads.Tell(new ReadSource(SourceChunk.Size, upload), TestActor);
-        var last = ExpectMsg<SourceChunk>();
+        var first = ExpectMsg<FileChunk>();
+        Assert.Equal((0L, FileChunk.Size, false, (string?)null), (first.Offset, first.Data.Length, first.Last, first.Error));
+        uploads.Tell(new ReadSource(FileChunk.Size, upload), TestActor);
+        var last = ExpectMsg<FileChunk>();
         Assert.Equal(bytes, first.Data.Concat(last.Data));
         Assert.True(last.Last);
 
@@ -33,7 +33,7 @@ public sealed class UploadsActorTests : TestKit
             foreach (var path in new[] { outside, Path.Combine(dir, "..", Path.GetFileName(outside)) })
             {
                 uploads.Tell(new ReadSource(0, path), TestActor);
-                var refused = ExpectMsg<SourceChunk>();
+                var refused = ExpectMsg<FileChunk>();
                 Assert.Equal(($"'{path}' is not an upload stored on this node", 0), (refused.Error, refused.Data.Length));
                 uploads.Tell(new DeleteUpload(path));
             }

@@ -132,6 +132,23 @@ public sealed class MultiNodeClusterTests(PostgresServer postgres)
         await Eventually.Until(() => Task.FromResult(Directory.GetFiles(Path.Combine(router.DataDir, "uploads"), "*.tar")),
             files => files.Length == 0, TestCluster.Within, "the upload on the router node to be deleted");
 
+        // Followed through a node that does not run the app: the log, and the changes that wake a waiting request, come
+        // from the node that does.
+        using var gate = new HookGate();
+        using var gated = AppDir.WithHook(gate.Hook);
+        var v3 = $"{app}-v3";
+        var deploy = router.Cli("deploy", gated.Path, "--app", app);
+        await router.WaitForStatus(v3, "running-hook");
+        var (_, offset) = await Eventually.Until(() => router.Log(v3), l => l.Text.Contains("\nhook-begins\n"), TestCluster.Within,
+            "the hook's first line, read through the router node");
+        var woken = router.WaitForChange(v3, "running-hook", offset, 60);
+        gate.Open();
+        // Far below the 60 s the wait was given: it was woken by the hook's next line, not by its deadline.
+        Assert.Equal(System.Net.HttpStatusCode.OK, (await woken.WaitAsync(TimeSpan.FromSeconds(30))).Code);
+        var followed = await deploy;
+        Assert.True(followed.ExitCode == 0, followed.ToString());
+        Assert.Contains("hook-ends", followed.Stderr);
+
         var show = await Eventually.Until(async () => await router.Cli("cluster", "show", "--json"),
             r => r.ExitCode == 0 && r.Json.GetProperty("members").GetArrayLength() == 4, TestCluster.Within, "four members seen by the router node");
         Assert.Equal(["lighthouse"], ClusterEndToEndTests.Roles(ClusterEndToEndTests.MemberAt(show.Json, cluster.Seed)));

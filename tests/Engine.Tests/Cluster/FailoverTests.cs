@@ -62,7 +62,7 @@ public sealed class FailoverTests(PostgresServer postgres, ITestOutputHelper out
         var extractor = new AppMessageExtractor();
         var apps = new[] { nodes.First.NewApp("fo"), "" };
         apps[1] = Enumerable.Range(0, 100).Select(_ => nodes.First.NewApp("fo"))
-            .First(a => extractor.ShardId(new GetApp(a)) != extractor.ShardId(new GetApp(apps[0])));
+            .First(a => extractor.ShardId(a) != extractor.ShardId(apps[0]));
         using var dir = new AppDir();
         foreach (var app in apps)
         {

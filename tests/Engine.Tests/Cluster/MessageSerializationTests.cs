@@ -40,6 +40,10 @@ public sealed class MessageSerializationTests : TestKit
         yield return new AppError("app 'x' not found", NotFound: true);
         yield return new AppUnavailable("app", "app 'app' stopped (a journal write failed)");
         yield return new AppRecovered("app");
+        yield return new ReadDeploymentLog("app", "app-v1", 65536);
+        yield return new WatchDeployment("app", "app-v1", TestActor);
+        yield return new WatchingDeployment(123);
+        yield return new DeploymentChanged("app-v1");
         // Docker watcher (every node) -> registry.
         yield return new ReconcileContainers("app");
         // Owner -> every router node, and the routers' replies.
@@ -56,8 +60,8 @@ public sealed class MessageSerializationTests : TestKit
         yield return new ReadSource(65536);
         yield return new ReadSource(0, "/data/uploads/0123.tar");
         yield return new DeleteUpload("/data/uploads/0123.tar");
-        yield return new SourceChunk(0, [1, 2, 3], Last: true);
-        yield return new SourceChunk(0, [], true, "the uploaded source is no longer on disk");
+        yield return new FileChunk(0, [1, 2, 3], Last: true);
+        yield return new FileChunk(0, [], true, "the uploaded source is no longer on disk");
         yield return new BuildSucceeded("engine-apps/app:v1", new List<ProcessType> { new("web", "sh web.sh"), new("postdeploy", null) }, "10.0.0.7");
         yield return new BuildFailed("no Dockerfile");
         yield return new StartContainers(new List<ContainerSpec> { spec }, TimeSpan.FromSeconds(20), false, TimeSpan.FromSeconds(3));

@@ -133,6 +133,25 @@ public sealed class EngineNode : IAsyncDisposable
 
     public Task<CliResult> Cli(params string[] args) => RunCliWithToken(AdminUrl, Token, args);
 
+    private static readonly HttpClient LongPolls = new() { Timeout = TimeSpan.FromMinutes(2) };
+
+    /// <summary>The long poll the CLI waits on (GET /api/deployments/ID/wait): the HTTP status, and the deployment's status
+    /// (or the error body).</summary>
+    public async Task<(HttpStatusCode Code, string Status)> WaitForChange(string id, string? status, long offset, int timeout)
+    {
+        using var response = await LongPolls.GetAsync($"{AdminUrl}/api/deployments/{id}/wait?offset={offset}&timeout={timeout}"
+            + (status is null ? "" : $"&status={status}"));
+        var body = await response.Content.ReadAsStringAsync();
+        return (response.StatusCode, response.IsSuccessStatusCode ? JsonDocument.Parse(body).RootElement.GetProperty("status").GetString()! : body);
+    }
+
+    /// <summary>The deployment's log (GET /api/deployments/ID/logs), and the offset to ask from next time.</summary>
+    public async Task<(string Text, long Next)> Log(string id)
+    {
+        using var response = await LongPolls.GetAsync($"{AdminUrl}/api/deployments/{id}/logs");
+        return (await response.Content.ReadAsStringAsync(), long.Parse(response.Headers.GetValues("X-Next-Offset").First()));
+    }
+
     public static Task<CliResult> RunCli(string server, params string[] args) => RunCliWithToken(server, null, args);
 
     /// <summary>`engine serve` on a fresh data dir with options it must refuse: asserts exit code 2 and one line on
