@@ -18,6 +18,9 @@ public static partial class Procfile
     /// <summary>No Procfile: the image's own command is `web`.</summary>
     public static IReadOnlyList<ProcessType> Default { get; } = new List<ProcessType> { new(Web, null) };
 
+    /// <summary>How many web containers a release runs (each with a $PORT of its own).</summary>
+    public static int WebScale(IEnumerable<ProcessType> processes) => processes.Any(p => p.Name == Web) ? 1 : 0;
+
     public static IReadOnlyList<ProcessType> Parse(string text)
     {
         var result = new List<ProcessType>();

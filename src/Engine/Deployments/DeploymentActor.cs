@@ -245,9 +245,9 @@ public sealed class DeploymentActor : ReceivePersistentActor
                     ImageSpec.For(_settings.InstanceId, _state.App, _state.Id, _state.VersionLabel), _settings.ContextLimits,
                     _state.ArchiveNode), "build");
                 break;
-            case ImageBuilt:
-                // One node: the image is already where the containers run, so distribution is a no-op.
-                Self.Tell(new ImagePushed(FreePorts.Take(_state.WebScale)));
+            case ImageBuilt built:
+                // One worker: the image is already where the containers run, so distribution is a no-op.
+                Self.Tell(new ImagePushed(built.WebPorts ?? FreePorts.Take(_state.WebScale)));
                 break;
             case ContainersStarting:
                 Supervisor.Tell(new StartContainers(_state.Containers, _settings.StartTimeout,

@@ -22,7 +22,9 @@ public sealed record NoWorkerUp : IDeploymentCommand
 }
 
 /// <summary><paramref name="WorkerHost"/>: where routers reach the containers of the worker that built it (null: this node).</summary>
-public sealed record BuildSucceeded(string Image, IReadOnlyList<ProcessType> Processes, string? WorkerHost = null) : IDeploymentCommand;
+/// <summary><paramref name="WebPorts"/>: picked free on the worker that built it, where the containers will listen.</summary>
+public sealed record BuildSucceeded(string Image, IReadOnlyList<ProcessType> Processes, string? WorkerHost = null,
+    IReadOnlyList<int>? WebPorts = null) : IDeploymentCommand;
 public sealed record BuildFailed(string Error) : IDeploymentCommand;
 
 /// <summary>From a build on another node: the upload's bytes from this offset (to the deployment: its own upload; to a

@@ -29,9 +29,10 @@ public sealed record DeploymentCreated(string App, string DeploymentId, int Vers
 /// workers were placed hold none).</summary>
 public sealed record BuildStarted(string App, string DeploymentId, DateTimeOffset At, string? Worker = null) : IDeploymentEvent;
 
-/// <summary><paramref name="WorkerHost"/>: where routers reach that worker's containers (null: the node's own setting).</summary>
+/// <summary><paramref name="WorkerHost"/>: where routers reach that worker's containers (null: the node's own setting);
+/// <paramref name="WebPorts"/>: the $PORT of each web container, picked free on that worker (null before they were).</summary>
 public sealed record ImageBuilt(string App, string DeploymentId, string Image, IReadOnlyList<ProcessType> Processes,
-    DateTimeOffset At, string? WorkerHost = null) : IDeploymentEvent;
+    DateTimeOffset At, string? WorkerHost = null, IReadOnlyList<int>? WebPorts = null) : IDeploymentEvent;
 
 public sealed record ContainersStarting(string App, string DeploymentId, IReadOnlyList<ContainerSpec> Containers,
     DateTimeOffset At) : IDeploymentEvent;

@@ -56,7 +56,7 @@ public sealed record DeploymentState
         {
             (S.Queued, StartDeployment s) => [new BuildStarted(App, Id, now, s.Worker)],
             (S.Queued, NoWorkerUp) => [Fail(S.BuildError, NoWorkerUp.Error)],
-            (S.Building, BuildSucceeded b) => [new ImageBuilt(App, Id, b.Image, b.Processes.ToList(), now, b.WorkerHost)],
+            (S.Building, BuildSucceeded b) => [new ImageBuilt(App, Id, b.Image, b.Processes.ToList(), now, b.WorkerHost, b.WebPorts?.ToList())],
             (S.Building, BuildFailed f) => [Fail(S.BuildError, f.Error)],
             (S.Pushing, ImagePushed p) => [new ContainersStarting(App, Id, PlanContainers(p.WebPorts), now)],
             (S.Starting, ContainersUp) => [AfterStart()],
@@ -113,7 +113,7 @@ public sealed record DeploymentState
         return specs;
     }
 
-    public int WebScale => Processes.Any(p => p.Name == Procfile.Web) ? 1 : 0;
+    public int WebScale => Procfile.WebScale(Processes);
 
     public ContainerSpec HookSpec() => ContainerSpec.For(App, Id, VersionLabel,
         Image ?? throw new InvalidOperationException("no image yet"), Procfile.PostDeploy, 1, HookCommand, Env, null);

@@ -62,7 +62,8 @@ public sealed class MessageSerializationTests : TestKit
         yield return new DeleteUpload("/data/uploads/0123.tar");
         yield return new FileChunk(0, [1, 2, 3], Last: true);
         yield return new FileChunk(0, [], true, "the uploaded source is no longer on disk");
-        yield return new BuildSucceeded("engine-apps/app:v1", new List<ProcessType> { new("web", "sh web.sh"), new("postdeploy", null) }, "10.0.0.7");
+        yield return new BuildSucceeded("engine-apps/app:v1", new List<ProcessType> { new("web", "sh web.sh"), new("postdeploy", null) }, "10.0.0.7",
+            new List<int> { 32768 });
         yield return new BuildFailed("no Dockerfile");
         yield return new StartContainers(new List<ContainerSpec> { spec }, TimeSpan.FromSeconds(20), false, TimeSpan.FromSeconds(3));
         yield return new ContainersUp(new List<ContainerSpec> { spec });

@@ -28,7 +28,7 @@ public sealed class EventSerializationTests : TestKit
         yield return created;
         foreach (var c in new IDeploymentCommand[]
                  {
-                     StartDeployment.Instance, new BuildSucceeded("img", processes), new ImagePushed([1234]),
+                     StartDeployment.Instance, new BuildSucceeded("img", processes, "10.0.0.7", [1234]), new ImagePushed([1234]),
                      new ContainersUp([]), HookSucceeded.Instance, new RouteSwitched("app", "app-v1"), new ContainersRemoved(1),
                  })
             foreach (var e in s.Decide(c, At))
