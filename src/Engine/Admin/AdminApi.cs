@@ -61,7 +61,7 @@ public static class AdminApi
             {
                 var r = restarts.Restarts.GetValueOrDefault(AppState.RestartKey(c.DeploymentId, c.Slot));
                 return new ContainerView(c.Type, c.Slot, c.Version, c.State, c.DeploymentId, c.Id[..12], c.Name,
-                    r?.Count ?? 0, r?.LastExitCode);
+                    r?.Count ?? 0, r?.LastExitCode, containers.Worker);
             }), ApiJson.Options);
         });
         api.MapGet("/apps/{app}/audit", async (string app, IRequiredActor<AppsRegistryActor> apps, ActorSystem system) =>

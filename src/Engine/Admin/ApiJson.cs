@@ -28,6 +28,6 @@ public sealed record ApiError(string Error)
 public sealed record EnvChange(Dictionary<string, string>? Set, List<string>? Unset);
 
 /// <summary>Restarts: how often the engine started the container again after its deployment; LastExitCode: the exit
-/// code it found then.</summary>
+/// code it found then; Worker: the node whose Docker engine runs it.</summary>
 public sealed record ContainerView(string Type, string Name, string Version, string State, string Deployment, string Id,
-    string DockerName, int Restarts, long? LastExitCode);
+    string DockerName, int Restarts, long? LastExitCode, string? Worker);

@@ -20,7 +20,7 @@ public static class CliApp
         root.Add(DeploymentGroup());
         root.Add(Env());
         root.Add(Client("ps", "List an app's containers", true, [], async (c, app, _) => await c.GetJsonAsync($"api/apps/{EngineClient.Segment(app)}/ps"),
-            (json, _) => Table(json, "type", "name", "version", "state", "restarts", "deployment")));
+            (json, _) => Table(json, "type", "name", "version", "state", "restarts", "deployment", "worker")));
         root.Add(Apps());
         root.Add(ClusterGroup());
         root.Add(Client("audit", "An app's journal events, oldest first", true, [],

@@ -30,8 +30,9 @@ public sealed record RemoveContainers(string App, string? OnlyDeployment, IReadO
 /// <summary>List the app's containers on the worker. Replies ContainersListed.</summary>
 public sealed record ListContainers(string App) : Apps.IAppMessage;
 
-/// <summary><paramref name="Error"/>: Docker could not be asked.</summary>
-public sealed record ContainersListed(List<ContainerSummary> Containers, string? Error = null);
+/// <summary><paramref name="Error"/>: Docker could not be asked. <paramref name="Worker"/>: the node whose Docker engine
+/// was asked.</summary>
+public sealed record ContainersListed(List<ContainerSummary> Containers, string? Error = null, string? Worker = null);
 
 /// <summary>Remove this engine's containers of apps it does not know (left by an app's lost registration). Replies
 /// StrangersRemoved.</summary>

@@ -32,8 +32,9 @@ public sealed class ContainerSupervisorActor : ReceiveActor
             failure: e => new ContainersRemoved(0, null, e.Message)));
         Receive<PruneImages>(p => PruneAsync(p, _stopping.Token).PipeTo(Sender,
             failure: e => new ImagesPruned(p.App, [], [e.Message])));
+        var node = ((ExtendedActorSystem)Context.System).Provider.DefaultAddress.ToString();
         Receive<ListContainers>(l => _runtime.ListAsync(l.App, _stopping.Token).PipeTo(Sender,
-            success: found => new ContainersListed(found.ToList()), failure: e => new ContainersListed([], e.Message)));
+            success: found => new ContainersListed(found.ToList(), Worker: node), failure: e => new ContainersListed([], e.Message)));
         Receive<RemoveStrangers>(r => RemoveStrangersAsync(r.KnownApps, _stopping.Token).PipeTo(Sender,
             failure: e => new StrangersRemoved(0, e.Message)));
     }

@@ -107,7 +107,8 @@ public sealed class MultiNodeClusterTests(PostgresServer postgres)
         var ps = await router.Cli("ps", app, "--json");
         Assert.True(ps.ExitCode == 0, ps.ToString());
         var web = Assert.Single(ps.Json.EnumerateArray());
-        Assert.Equal(("web", "running"), (web.GetProperty("type").GetString(), web.GetProperty("state").GetString()));
+        Assert.Equal(("web", "running", workerAddress),
+            (web.GetProperty("type").GetString(), web.GetProperty("state").GetString(), web.GetProperty("worker").GetString()));
         var apps = await router.Cli("apps", "--json");
         Assert.True(apps.ExitCode == 0, apps.ToString());
         Assert.Contains(apps.Json.EnumerateArray(), a => a.GetProperty("name").GetString() == app

@@ -78,7 +78,8 @@ public sealed class MessageSerializationTests : TestKit
         yield return new PruneImages("app", new HashSet<string> { "app-v1" });
         yield return new ImagesPruned("app", new List<string> { "engine-apps/app:v1" }, new List<string>());
         yield return new ListContainers("app");
-        yield return new ContainersListed(new List<ContainerSummary> { new("0123456789abcdef", "n", "app", "app-v1", "v1", "web", "web-1", "running") });
+        yield return new ContainersListed(new List<ContainerSummary> { new("0123456789abcdef", "n", "app", "app-v1", "v1", "web", "web-1", "running") },
+            Worker: "akka.tcp://engine@10.0.0.7:4054");
         yield return new RemoveStrangers(new HashSet<string> { "app" });
         yield return new StrangersRemoved(1, null);
         yield return new ReviveContainer(spec, "0123456789abcdef", 137);
