@@ -21,8 +21,8 @@ public sealed record NoWorkerUp : IDeploymentCommand
     public const string Error = "no worker node is up to build and run it (start a node with the worker role)";
 }
 
-/// <summary><paramref name="WorkerHost"/>: where routers reach the containers of the worker that built it (null: this node).</summary>
-/// <summary><paramref name="WebPorts"/>: picked free on the worker that built it, where the containers will listen.</summary>
+/// <summary><paramref name="WorkerHost"/>: where routers reach the containers of the worker that built it (null: this node);
+/// <paramref name="WebPorts"/>: picked free on that worker, where the containers will listen.</summary>
 public sealed record BuildSucceeded(string Image, IReadOnlyList<ProcessType> Processes, string? WorkerHost = null,
     IReadOnlyList<int>? WebPorts = null) : IDeploymentCommand;
 public sealed record BuildFailed(string Error) : IDeploymentCommand;

@@ -81,7 +81,7 @@ public static class EngineHost
                     var cluster = Akka.Cluster.Cluster.Get(system);
                     if (settings.Cluster.SeedAddresses.Count == 0) cluster.Join(cluster.SelfAddress);
                     registry.Register<RouterActor>(system.ActorOf(RouterActor.Props(table, drains, settings), "router"));
-                    // The apps' actors, wherever the registry runs, send route changes to every router node through it.
+                    // The apps' actors on this node send route changes to every router node through it.
                     registry.Register<RouteBroadcastActor>(system.ActorOf(RouteBroadcastActor.Props(), "routes"));
                     // Any node takes uploads; builds on other nodes copy them from here.
                     system.ActorOf(UploadsActor.Props(settings.UploadDir), UploadsActor.Name);
