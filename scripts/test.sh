@@ -5,4 +5,5 @@ cd "$(dirname "$0")/.."
 bash scripts/ensure-docker.sh
 bash scripts/ensure-bench-tools.sh # the benchmark smoke test runs wrk and nginx
 bash scripts/ensure-postgres.sh # the PostgreSQL journal tests start their own server
+bash scripts/ensure-registry.sh # the multi-worker tests start their own registry
 dotnet test Engine.sln --nologo --logger "console;verbosity=normal"

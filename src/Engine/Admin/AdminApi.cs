@@ -49,7 +49,11 @@ public static class AdminApi
             Reply(apps, new GetEnv(app)));
         api.MapPatch("/apps/{app}/env", (string app, EnvChange change, IRequiredActor<AppsRegistryActor> apps) =>
             Reply(apps, new ChangeEnv(app, change.Set ?? [], change.Unset ?? [])));
-        // The app asks its worker's Docker.
+        api.MapGet("/apps/{app}/formation", (string app, IRequiredActor<AppsRegistryActor> apps) =>
+            Reply(apps, new GetFormation(app)));
+        api.MapPatch("/apps/{app}/formation", (string app, ScaleChange change, IRequiredActor<AppsRegistryActor> apps) =>
+            Reply(apps, new ScaleApp(app, change.Formation ?? [])));
+        // The app asks its workers' Docker engines.
         api.MapGet("/apps/{app}/ps", async (string app, IRequiredActor<AppsRegistryActor> apps) =>
         {
             var found = await AskRaw(apps, new GetContainerRestarts(app));
@@ -61,7 +65,7 @@ public static class AdminApi
             {
                 var r = restarts.Restarts.GetValueOrDefault(AppState.RestartKey(c.DeploymentId, c.Slot));
                 return new ContainerView(c.Type, c.Slot, c.Version, c.State, c.DeploymentId, c.Id[..12], c.Name,
-                    r?.Count ?? 0, r?.LastExitCode, containers.Worker);
+                    r?.Count ?? 0, r?.LastExitCode, c.Worker ?? containers.Worker);
             }), ApiJson.Options);
         });
         api.MapGet("/apps/{app}/audit", async (string app, IRequiredActor<AppsRegistryActor> apps, ActorSystem system) =>

@@ -27,6 +27,9 @@ public sealed record ApiError(string Error)
 
 public sealed record EnvChange(Dictionary<string, string>? Set, List<string>? Unset);
 
+/// <summary>`engine scale`: containers per process type.</summary>
+public sealed record ScaleChange(Dictionary<string, int>? Formation);
+
 /// <summary>Restarts: how often the engine started the container again after its deployment; LastExitCode: the exit
 /// code it found then; Worker: the node whose Docker engine runs it.</summary>
 public sealed record ContainerView(string Type, string Name, string Version, string State, string Deployment, string Id,

@@ -14,7 +14,7 @@ namespace Engine.Apps;
 
 /// <summary>One app: its environment, its deployment queue (one runs at a time) and which version holds the traffic.
 /// After a restart it restores the routed version's containers and route, and removes containers nobody owns. Its Docker
-/// work runs on the routed version's worker (see <see cref="OnWorker"/>).</summary>
+/// work runs on the workers of the routed version's containers (see <see cref="OnWorker"/>).</summary>
 public sealed class AppActor : ReceivePersistentActor
 {
     private static readonly TimeSpan AskTimeout = TimeSpan.FromSeconds(10);
@@ -37,11 +37,25 @@ public sealed class AppActor : ReceivePersistentActor
     private IActorRef _awaitingJournal = ActorRefs.Nobody;
     /// <summary>Finished deployments being passivated (by actor name), with what came for them meanwhile.</summary>
     private readonly Dictionary<string, List<(object Message, IActorRef Sender)>> _passivating = [];
-    /// <summary>The children doing Docker work, by role: the worker each was made for, and its name.</summary>
-    private readonly Dictionary<string, (Address? Worker, string Name)> _workerChildren = [];
-    private int _generation;
+    /// <summary>The children doing Docker work, by role and worker.</summary>
+    private readonly WorkerChildren _children;
     /// <summary>Recovered while no worker node was up: the containers are restored once one is.</summary>
     private bool _awaitingWorker;
+    /// <summary>A scale (or the start of a lost worker's containers elsewhere) under way: who waits for it, the formation
+    /// change it commits (none when moving lost containers), and the release's containers that stay.</summary>
+    private sealed record Scaling(IActorRef ReplyTo, FormationChanged? Change, IReadOnlyList<ContainerSpec> Keep, string Reason);
+    private Scaling? _scaling;
+    private static readonly TimeSpan ReplaceRetryDelay = TimeSpan.FromSeconds(5);
+    /// <summary>How long the containers of a worker that left wait for it to come back under its name (a restart keeps
+    /// them running) before they start on the other workers. Its web containers left the route already, when it became
+    /// unreachable.</summary>
+    public static readonly TimeSpan LostWorkerGrace = TimeSpan.FromSeconds(10);
+
+    /// <param name="Worker">The worker whose removal from the cluster brought it on (null: a check at recovery).</param>
+    private sealed record ReplaceLost(string? Worker = null)
+    {
+        public static readonly ReplaceLost Instance = new();
+    }
 
     public static Props Props(string app, EngineSettings settings, IContainerRuntime? runtime, IActorRef router,
         IActorRef? directory = null) =>
@@ -56,6 +70,7 @@ public sealed class AppActor : ReceivePersistentActor
         _runtime = runtime;
         _router = router;
         _directory = directory;
+        _children = new WorkerChildren(runtime is not null);
 
         Recover<IAppEvent>(e => _state = _state.Apply(e));
         Recover<RecoveryCompleted>(_ => OnRecovered());
@@ -83,6 +98,53 @@ public sealed class AppActor : ReceivePersistentActor
             else Sender.Tell(new AppError(error!));
         });
         Command<GetEnv>(_ => Sender.Tell(_state.EnvView));
+        Command<GetFormation>(_ => Sender.Tell(_state.FormationView));
+        Command<ScaleApp>(s =>
+        {
+            if (_scaling is not null) Sender.Tell(new AppError($"a scale of '{_state.Name}' is under way: try again once it has ended"));
+            else if (_state.DecideScale(s, DateTimeOffset.UtcNow, out var error) is not { } change) Sender.Tell(new AppError(error!));
+            else if (_state.Routed is not { } routed) PersistFor(Sender, change, e => { _state = _state.Apply(e); Sender.Tell(_state.FormationView); });
+            else
+            {
+                var formation = _state.Apply(change).ReleaseFormation(routed);
+                Scale(new Scaling(Sender, change, routed.Containers.Where(c => formation.Any(f => f.Type == c.Type && c.Index <= f.Count)).ToList(),
+                    $"scaled to {string.Join(" ", formation.Select(f => $"{f.Type}={f.Count}"))}"), formation);
+            }
+        });
+        Command<ContainersAdded>(a => _scaling is not null, a => CommitScale(_scaling!, a.Containers));
+        Command<ScaleFailed>(f => _scaling is not null, f =>
+        {
+            _log.Error("{0}: {1} failed: {2}", _state.Name, _scaling!.Reason, f.Error);
+            _scaling.ReplyTo.Tell(new AppError(f.Error));
+            if (_scaling.Change is null) Context.System.Scheduler.ScheduleTellOnce(ReplaceRetryDelay, Self, ReplaceLost.Instance, Self);
+            _scaling = null;
+        });
+        Command<ReplaceLost>(r =>
+        {
+            if (_state.Routed is not { } routed) return;
+            if (LostContainers(routed) is not { Count: > 0 } lost)
+            {
+                if (r.Worker is { } back && routed.Containers.Any(c => c.Worker == back))
+                    _log.Info("{0}: worker {1} is back: its containers stay there", _state.Name, back);
+                return;
+            }
+            if (_scaling is not null || _state.Pending.Any())
+                Context.System.Scheduler.ScheduleTellOnce(ReplaceRetryDelay, Self, ReplaceLost.Instance, Self);
+            else Scale(new Scaling(ActorRefs.Nobody, null, routed.Containers.Except(lost).ToList(),
+                $"started {string.Join(", ", lost.Select(c => c.Slot))} again off lost worker(s) "
+                + string.Join(", ", lost.Select(routed.WorkerOf).Distinct())), _state.ReleaseFormation(routed));
+        });
+        // A worker that cannot be reached: its web containers leave the route at once (back if it comes back); once the
+        // cluster removed it, they start on the other workers.
+        Command<ClusterEvent.UnreachableMember>(u => MarkEndpoints(u.Member, down: true));
+        Command<ClusterEvent.ReachableMember>(r => MarkEndpoints(r.Member, down: false));
+        Command<ClusterEvent.MemberRemoved>(r =>
+        {
+            if (r.Member.HasRole(ClusterSettings.Worker)) ReplaceLostLater(WorkerPlacement.NameOf(r.Member));
+        });
+        Command<RouteSwitched>(_ => { });
+        // A scale's route no longer holds the containers it removed, and no request is in flight to them: they go.
+        Command<RouteDrained>(d => { if (_state.Routed?.DeploymentId == d.DeploymentId) RemoveOffRelease(_settings.StopGrace); });
         Command<GetApp>(_ => Sender.Tell(View));
         // Finished deployments answer from the app's own record; only running ones (and ends journaled before outcomes
         // were kept) ask their actor.
@@ -134,10 +196,11 @@ public sealed class AppActor : ReceivePersistentActor
             }
             else if (_state.Routed?.DeploymentId == p.DeploymentId) Sender.Tell(new DeploymentPromoted(p.DeploymentId));
             else PersistFor(Sender, new DeploymentRouted(_state.Name, p.DeploymentId, p.Version, p.Containers.ToList(),
-                DateTimeOffset.UtcNow, p.Worker, p.WorkerHost), e =>
+                DateTimeOffset.UtcNow, p.Worker, p.WorkerHost, p.Processes?.ToList()), e =>
             {
                 _state = _state.Apply(e);
-                Keeper.Tell(new KeepOnly(e.DeploymentId));
+                foreach (var keeper in Context.GetChildren().Where(c => c.Path.Name.StartsWith(KeeperRole + "-", StringComparison.Ordinal)))
+                    keeper.Tell(new KeepOnly(e.DeploymentId));
                 Sender.Tell(new DeploymentPromoted(p.DeploymentId));
             });
         });
@@ -165,28 +228,35 @@ public sealed class AppActor : ReceivePersistentActor
         Command<ContainersFailed>(f =>
         {
             _log.Error("{0}: could not restore the routed version: {1}", _state.Name, f.Error);
-            if (_state.Routed is { } routed && ++_restoreAttempts < MaxRestoreAttempts)
-                Context.System.Scheduler.ScheduleTellOnce(RestoreRetryDelay, OnWorker("restore", () => ContainerSupervisorActor.Props(_runtime)),
-                    new StartContainers(routed.Containers, _settings.StartTimeout, ReuseRunning: true), Self);
+            if (_state.Routed is not null && ++_restoreAttempts < MaxRestoreAttempts)
+                Context.System.Scheduler.ScheduleTellOnce(RestoreRetryDelay, Self, RetryRestore.Instance, Self);
         });
+        Command<RetryRestore>(_ => Restore());
         Command<ContainersRemoved>(_ => { });
         Command<DeploymentLogLine>(l => _log.Info("{0} restore: {1}", _state.Name, l.Text));
         Command<Terminated>(t => OnDeploymentStopped(t.ActorRef.Path.Name));
         Command<ReconcileContainers>(_ => Reconcile());
         Command<ClusterEvent.MemberUp>(up =>
         {
-            if (!_awaitingWorker || !up.Member.HasRole(ClusterSettings.Worker)) return;
-            _awaitingWorker = false;
-            Akka.Cluster.Cluster.Get(Context.System).Unsubscribe(Self, typeof(ClusterEvent.MemberUp));
-            Reconcile();
-            PruneImages();
+            if (!up.Member.HasRole(ClusterSettings.Worker)) return;
+            if (_awaitingWorker)
+            {
+                _awaitingWorker = false;
+                Reconcile();
+                PruneImages();
+            }
+            // A worker back under its name (a restart; Docker kept its containers): they are found by their labels and
+            // routed again. Cluster.State may not show it up yet: a moment later.
+            else if (_state.Routed is { } routed && routed.Containers.Any(c => c.Worker == WorkerPlacement.NameOf(up.Member)))
+                Context.System.Scheduler.ScheduleTellOnce(TimeSpan.FromSeconds(2), Self, RetryRestore.Instance, Self);
         });
+        Command<ClusterEvent.CurrentClusterState>(_ => { });
         // Supervision after success: only the routed version's containers are kept up.
         Command<ContainerExited>(x =>
         {
             if (_state.Routed is { } routed && routed.DeploymentId == x.DeploymentId
                 && routed.Containers.FirstOrDefault(c => c.Slot == x.Slot) is { } spec)
-                Keeper.Tell(new ReviveContainer(spec, x.ContainerId, x.ExitCode));
+                Keeper(spec).Tell(new ReviveContainer(spec, x.ContainerId, x.ExitCode));
         });
         Command<ContainerRevived>(r =>
         {
@@ -200,7 +270,7 @@ public sealed class AppActor : ReceivePersistentActor
         {
             if (_runtime is null && WorkerPlacement.Up(Context.System).Count == 0)
                 Sender.Tell(new ContainersListed([], "no worker node is up to ask its Docker engine"));
-            else OnWorker("docker", () => ContainerSupervisorActor.Props(_runtime)).Forward(l);
+            else Context.ActorOf(FanOutActor.Props(EveryWorker("docker"), l, ListedOnAll, Sender, AskTimeout));
         });
         // A List, for the same reason: nor can it rebuild the compiler's collection-expression types.
         Command<GetAuditSources>(g => Sender.Tell(new AuditSources(_state.Name, (List<JournalRange>)
@@ -212,37 +282,46 @@ public sealed class AppActor : ReceivePersistentActor
     }
 
     // Given a runtime (tests), the keeper runs here with this node's settings; else on the worker, with its own.
-    private IActorRef Keeper => OnWorker("keeper",
+    private const string KeeperRole = "keeper";
+
+    private sealed record RetryRestore
+    {
+        public static readonly RetryRestore Instance = new();
+    }
+
+    /// <summary>The keeper on the container's worker.</summary>
+    private IActorRef Keeper(ContainerSpec spec) => OnWorker(KeeperRole, spec,
         () => ContainerKeeperActor.Props(_runtime, _router, _settings.StartTimeout, _runtime is null ? null : _settings.Cluster));
+
+    /// <summary>This kind of child on every up worker (given a runtime, the one here).</summary>
+    private IReadOnlyList<IActorRef> EveryWorker(string role) =>
+        (_runtime is null ? WorkerPlacement.Up(Context.System).Select(a => (Address?)a).ToList() : [null])
+        .Select(w => _children.Get(Context, role, w, () => ContainerSupervisorActor.Props(_runtime))).ToList();
+
+    /// <summary>Every worker's containers in one list, each with its worker; an error names the workers that did not answer.</summary>
+    private static object ListedOnAll(IReadOnlyList<(IActorRef Target, object? Reply)> replies)
+    {
+        var errors = replies.Where(r => r.Reply is not ContainersListed { Error: null })
+            .Select(r => $"worker {r.Target.Path.Address}: {(r.Reply as ContainersListed)?.Error ?? "no answer"}").ToList();
+        return new ContainersListed(replies.Select(r => r.Reply).OfType<ContainersListed>()
+            .SelectMany(l => l.Containers.Select(c => c with { Worker = c.Worker ?? l.Worker })).ToList(),
+            errors.Count > 0 ? string.Join("; ", errors) : null);
+    }
 
     /// <summary>True while no worker node is up (after a whole-cluster restart the control nodes may come first); the
     /// first one to come up brings the reconciliation on.</summary>
     private bool NoWorkerYet()
     {
         if (_runtime is not null || WorkerPlacement.Up(Context.System).Count > 0) return false;
-        if (!_awaitingWorker)
-        {
-            _awaitingWorker = true;
-            Akka.Cluster.Cluster.Get(Context.System).Subscribe(Self, ClusterEvent.SubscriptionInitialStateMode.InitialStateAsEvents,
-                typeof(ClusterEvent.MemberUp));
-        }
+        _awaitingWorker = true;
         return true;
     }
 
-    /// <summary>The child doing this kind of Docker work, on the routed version's worker while it is up, else on the first
-    /// up worker (given a runtime, here). Made anew, under a new name, when that worker changed.</summary>
-    private IActorRef OnWorker(string role, Func<Props> props)
-    {
-        var worker = _runtime is null ? WorkerPlacement.Pick(Context.System, _state.Routed?.Worker) : null;
-        if (_workerChildren.TryGetValue(role, out var made) && Context.Child(made.Name) is { } child && !child.IsNobody())
-        {
-            if (made.Worker == worker) return child;
-            Context.Stop(child);
-        }
-        var name = $"{role}-{++_generation}";
-        _workerChildren[role] = (worker, name);
-        return Context.ActorOf(_runtime is null ? WorkerPlacement.On(worker, props()) : props(), name);
-    }
+    /// <summary>The child doing this kind of Docker work on the worker of <paramref name="spec"/> (its release's for specs
+    /// journaled before containers were placed one by one) while it is up, else on the first up worker; given a runtime,
+    /// here.</summary>
+    private IActorRef OnWorker(string role, ContainerSpec? spec, Func<Props> props) => _children.Get(Context, role,
+        _runtime is null ? WorkerPlacement.Pick(Context.System, spec?.Worker ?? _state.Routed?.Worker) : null, props);
 
     /// <summary>A pending deployment whose actor stopped (e.g. a failed journal write) would block the queue for good:
     /// recover it once, which ends it as aborted; if it stops again, the app records it as ended and moves on.</summary>
@@ -316,13 +395,19 @@ public sealed class AppActor : ReceivePersistentActor
     private AppView View => new(_state.Name, _state.Routed is { } r ? $"v{r.Version}" : null, _state.Routed?.DeploymentId,
         _state.Deployments.Count, _settings.AppUrl(_state.Name), ((ExtendedActorSystem)Context.System).Provider.DefaultAddress.ToString());
 
-    private SwitchRoute RouteFor(RoutedRelease routed) => new(_state.Name, routed.DeploymentId, $"v{routed.Version}",
-        routed.Containers.Where(c => c.Port is not null)
-            .Select(c => ClusterSettings.WebEndpoint(routed.WorkerHost ?? _settings.Cluster.AdvertiseHost, c.Port!.Value)).ToList(),
-        ActorRefs.Nobody);
+    private SwitchRoute RouteFor(RoutedRelease routed, IActorRef? replyTo = null) => new(_state.Name, routed.DeploymentId,
+        $"v{routed.Version}", routed.Containers.Where(c => c.Port is not null).Select(c => Endpoint(routed, c)).ToList(),
+        replyTo ?? ActorRefs.Nobody);
+
+    private string Endpoint(RoutedRelease routed, ContainerSpec c) =>
+        ClusterSettings.WebEndpoint(c.WorkerHost ?? routed.WorkerHost ?? _settings.Cluster.AdvertiseHost, c.Port!.Value);
 
     private void OnRecovered()
     {
+        if (_runtime is null)
+            Akka.Cluster.Cluster.Get(Context.System).Subscribe(Self, ClusterEvent.SubscriptionInitialStateMode.InitialStateAsSnapshot,
+                typeof(ClusterEvent.MemberUp), typeof(ClusterEvent.UnreachableMember), typeof(ClusterEvent.ReachableMember),
+                typeof(ClusterEvent.MemberRemoved));
         _directory?.Tell(new AppRecovered(_state.Name));
         if (_directory is not null && _state.Deployments.Count == 0) SetReceiveTimeout(_settings.IdleAppPassivation);
         _router.Tell(new AppKnown(_state.Name));
@@ -338,14 +423,84 @@ public sealed class AppActor : ReceivePersistentActor
     {
         if (NoWorkerYet()) return;
         _restoreAttempts = 0;
-        var restore = OnWorker("restore", () => ContainerSupervisorActor.Props(_runtime));
+        Restore();
         var keep = _state.Pending.Select(d => d.Id).ToList();
-        if (_state.Routed is { } routed)
+        if (_state.Routed is { } routed) keep.Add(routed.DeploymentId);
+        foreach (var worker in EveryWorker("restore")) worker.Tell(RemoveContainers.AllBut(_state.Name, keep, TimeSpan.Zero));
+        RemoveOffRelease(TimeSpan.Zero);
+        ReplaceLostLater();
+    }
+
+    /// <summary>The routed version's containers, each on its own worker; those of a worker that is gone start elsewhere
+    /// (<see cref="ReplaceLost"/>).</summary>
+    private void Restore()
+    {
+        if (_state.Routed is not { } routed) return;
+        var lost = LostContainers(routed);
+        foreach (var group in routed.Containers.Except(lost).GroupBy(routed.WorkerOf))
+            OnWorker("restore", group.First(), () => ContainerSupervisorActor.Props(_runtime))
+                .Tell(new StartContainers(group.ToList(), _settings.StartTimeout, ReuseRunning: true));
+    }
+
+    /// <summary>Containers of the routed release placed on a worker that is not up (none given a runtime, or for specs
+    /// journaled before containers were placed one by one: those go wherever a worker is).</summary>
+    private IReadOnlyList<ContainerSpec> LostContainers(RoutedRelease routed)
+    {
+        if (_runtime is not null) return [];
+        return routed.Containers.Where(c => c.Worker is { } w && WorkerPlacement.Find(Context.System, w) is null).ToList();
+    }
+
+    /// <summary>On each worker, the routed release's containers that are not its own there any more (scaled away, or
+    /// started elsewhere while it was gone).</summary>
+    private void RemoveOffRelease(TimeSpan grace)
+    {
+        if (_state.Routed is not { } routed) return;
+        var workers = _runtime is null ? WorkerPlacement.Workers(Context.System) : [null];
+        foreach (var worker in workers)
+            _children.Get(Context, "restore", worker?.Address, () => ContainerSupervisorActor.Props(_runtime))
+                .Tell(RemoveContainers.OfDeploymentBut(_state.Name, routed.DeploymentId, routed.Containers
+                    .Where(c => worker is null || routed.WorkerOf(c) is not { } w || w == worker.Name || w == worker.Address.ToString())
+                    .Select(c => c.Slot), grace));
+    }
+
+    private void Scale(Scaling scaling, IReadOnlyList<(string Type, int Count)> formation)
+    {
+        _scaling = scaling;
+        var routed = _state.Routed!;
+        if (formation.All(f => scaling.Keep.Count(k => k.Type == f.Type) >= f.Count)) CommitScale(scaling, []);
+        else Context.ActorOf(ScaleActor.Props(routed, formation, scaling.Keep, _settings, _runtime));
+    }
+
+    /// <summary>Journals the new formation and containers, then routes them: added ones are up already; removed ones
+    /// leave the route first, and go once it has drained (RouteDrained).</summary>
+    private void CommitScale(Scaling scaling, IReadOnlyList<ContainerSpec> added)
+    {
+        var routed = _state.Routed!;
+        var containers = scaling.Keep.Concat(added).OrderBy(c => c.Type, StringComparer.Ordinal).ThenBy(c => c.Index).ToList();
+        IAppEvent scaled = new ReleaseScaled(_state.Name, routed.DeploymentId, containers, scaling.Reason, DateTimeOffset.UtcNow);
+        PersistAll<IAppEvent>(scaling.Change is { } change ? [change, scaled] : [scaled], e =>
         {
-            keep.Add(routed.DeploymentId);
-            restore.Tell(new StartContainers(routed.Containers, _settings.StartTimeout, ReuseRunning: true));
+            _state = _state.Apply(e);
+            if (e is not ReleaseScaled) return;
+            _log.Info("{0}: {1}", _state.Name, scaling.Reason);
+            _router.Tell(RouteFor(_state.Routed!, Self));
+            scaling.ReplyTo.Tell(_state.FormationView);
+            _scaling = null;
+        });
+    }
+
+    private void ReplaceLostLater(string? worker = null) =>
+        Context.System.Scheduler.ScheduleTellOnce(LostWorkerGrace, Self, new ReplaceLost(worker), Self);
+
+    private void MarkEndpoints(Member member, bool down)
+    {
+        if (_state.Routed is not { } routed || !member.HasRole(ClusterSettings.Worker)) return;
+        foreach (var c in routed.Containers.Where(c => c.Port is not null
+                     && (c.Worker == WorkerPlacement.NameOf(member) || c.Worker == member.Address.ToString())))
+        {
+            _router.Tell(down ? new EndpointDown(_state.Name, routed.DeploymentId, Endpoint(routed, c))
+                : new EndpointUp(_state.Name, routed.DeploymentId, Endpoint(routed, c)));
         }
-        restore.Tell(RemoveContainers.AllBut(_state.Name, keep, TimeSpan.Zero));
     }
 
     /// <summary>Failed deployments' images and releases older than the kept ones go (after their containers: Docker
@@ -354,7 +509,7 @@ public sealed class AppActor : ReceivePersistentActor
     {
         var drop = _state.ImagesToDrop(KeptReleases);
         if (drop.Count == 0 || NoWorkerYet()) return;
-        OnWorker("images", () => ContainerSupervisorActor.Props(_runtime)).Tell(new PruneImages(_state.Name, drop));
+        foreach (var worker in EveryWorker("images")) worker.Tell(new PruneImages(_state.Name, drop));
     }
 
     /// <summary>Lets the oldest pending deployment run when none is running.</summary>
@@ -362,7 +517,7 @@ public sealed class AppActor : ReceivePersistentActor
     {
         if (_running is not null && !_state.Ended.ContainsKey(_running)) return;
         _running = _state.Pending.FirstOrDefault()?.Id;
-        if (_running is not null) Send(_running, StartDeployment.Instance, Self);
+        if (_running is not null) Send(_running, new StartDeployment(Formation: new Dictionary<string, int>(_state.Formation)), Self);
     }
 
     /// <summary>To a deployment's actor, recovering it when needed; held back while it is being passivated.</summary>
@@ -370,6 +525,12 @@ public sealed class AppActor : ReceivePersistentActor
     {
         if (_passivating.TryGetValue(DeploymentActor.NameFor(deploymentId), out var meanwhile)) meanwhile.Add((message, sender));
         else Deployment(deploymentId).Tell(message, sender);
+    }
+
+    protected override void PostStop()
+    {
+        if (_runtime is null) Akka.Cluster.Cluster.Get(Context.System).Unsubscribe(Self);
+        base.PostStop();
     }
 
     private IActorRef Deployment(string id)

@@ -19,6 +19,10 @@ public sealed record ChangeEnv(string App, IReadOnlyDictionary<string, string> S
     : ICreatesApp;                                                                     // -> EnvView | AppError
 
 public sealed record GetEnv(string App) : IAppMessage;                                // -> EnvView
+public sealed record GetFormation(string App) : IAppMessage;                          // -> FormationView
+
+/// <summary>`engine scale APP TYPE=N…`: applies to the routed release at once and to later deployments.</summary>
+public sealed record ScaleApp(string App, IReadOnlyDictionary<string, int> Set) : IAppMessage;   // -> FormationView | AppError
 public sealed record GetDeployments(string App) : IAppMessage;                        // -> DeploymentView[]
 public sealed record GetDeployment(string App, string DeploymentId) : IAppMessage;    // -> DeploymentView | AppError
 public sealed record GetApp(string App) : IAppMessage;                                // -> AppView
@@ -52,6 +56,8 @@ public sealed record ListApps                                                   
 
 public sealed record EnvView(string App, IReadOnlyDictionary<string, string> Env);
 
+public sealed record FormationView(string App, IReadOnlyDictionary<string, int> Formation);
+
 public sealed record ContainerRestartsView(IReadOnlyDictionary<string, SlotRestarts> Restarts);
 
 /// <summary><paramref name="Node"/>: the address of the node whose app actor answered (none for an idle app, which runs
@@ -76,7 +82,7 @@ public sealed record AppRecovered(string App);
 
 /// <summary>From a deployment whose hook succeeded: make it the routed version. Replies DeploymentPromoted.</summary>
 public sealed record PromoteDeployment(string DeploymentId, int Version, IReadOnlyList<ContainerSpec> Containers,
-    string? Worker = null, string? WorkerHost = null);
+    string? Worker = null, string? WorkerHost = null, IReadOnlyList<ProcessType>? Processes = null);
 
 public sealed record DeploymentPromoted(string DeploymentId);
 

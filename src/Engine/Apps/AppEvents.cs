@@ -17,10 +17,21 @@ public sealed record EnvChanged(string App, IReadOnlyDictionary<string, string> 
 public sealed record DeploymentQueued(string App, string DeploymentId, int Version, string ArchivePath,
     IReadOnlyDictionary<string, string> Env, DateTimeOffset At, string? ArchiveNode = null) : IAppEvent, IAboutDeployment;
 
-/// <summary>The app's traffic belongs to this deployment from now on; its containers are restored after a restart, on
-/// <paramref name="Worker"/> while it is up.</summary>
+/// <summary>The app's traffic belongs to this deployment from now on; its containers are restored after a restart, each
+/// on its worker (<paramref name="Worker"/> for specs journaled before containers were placed one by one).
+/// <paramref name="Processes"/>: the release's Procfile, which a scale starts more containers of (null in entries
+/// journaled before).</summary>
 public sealed record DeploymentRouted(string App, string DeploymentId, int Version, IReadOnlyList<ContainerSpec> Containers,
-    DateTimeOffset At, string? Worker = null, string? WorkerHost = null) : IAppEvent, IAboutDeployment;
+    DateTimeOffset At, string? Worker = null, string? WorkerHost = null, IReadOnlyList<ProcessType>? Processes = null)
+    : IAppEvent, IAboutDeployment;
+
+/// <summary>`engine scale`: containers per process type from now on, for the routed release and later deployments.</summary>
+public sealed record FormationChanged(string App, IReadOnlyDictionary<string, int> Set, DateTimeOffset At) : IAppEvent;
+
+/// <summary>The routed release runs these containers from now on: after a scale, or with those of a lost worker started
+/// on others (<paramref name="Reason"/>).</summary>
+public sealed record ReleaseScaled(string App, string DeploymentId, IReadOnlyList<ContainerSpec> Containers, string Reason,
+    DateTimeOffset At) : IAppEvent, IAboutDeployment;
 
 /// <summary><paramref name="Error"/> and <paramref name="FinishedAt"/> are the deployment's own, so the app answers for a
 /// finished deployment without recovering its actor; entries journaled before they existed hold no FinishedAt.</summary>

@@ -13,10 +13,20 @@ public sealed record SlotRestarts(int Count, long? LastExitCode);
 /// <summary>How a deployment ended, as the deployment itself recorded it.</summary>
 public sealed record DeploymentOutcome(string Status, string? Error, DateTimeOffset FinishedAt);
 
-/// <summary><paramref name="Worker"/> runs its containers; routers reach them at <paramref name="WorkerHost"/> (both null
-/// when journaled before workers were placed).</summary>
+/// <summary><paramref name="Worker"/> built it and ran its hook; its containers name their own worker (journaled before:
+/// they ran on this one, and routers reach them at <paramref name="WorkerHost"/>; both null when journaled before workers
+/// were placed).</summary>
 public sealed record RoutedRelease(string DeploymentId, int Version, IReadOnlyList<ContainerSpec> Containers,
-    string? Worker = null, string? WorkerHost = null);
+    string? Worker = null, string? WorkerHost = null, IReadOnlyList<ProcessType>? Processes = null)
+{
+    /// <summary>The worker a container runs on.</summary>
+    public string? WorkerOf(ContainerSpec c) => c.Worker ?? Worker;
+
+    /// <summary>The release's long-running process types with their commands (from its containers when journaled
+    /// before the Procfile was kept).</summary>
+    public IReadOnlyList<ProcessType> Types => Processes?.Where(p => p.Name != Procfile.PostDeploy).ToList()
+        ?? Containers.DistinctBy(c => c.Type).Select(c => new ProcessType(c.Type, c.Command)).ToList();
+}
 
 /// <summary>One app: its environment, its deployments in order, which have ended, and which one holds the traffic.</summary>
 public sealed record AppState(string Name)
@@ -27,6 +37,11 @@ public sealed record AppState(string Name)
     /// <summary>Of ended deployments whose end carried the deployment's own error and time.</summary>
     public ImmutableDictionary<string, DeploymentOutcome> Outcomes { get; init; } = ImmutableDictionary<string, DeploymentOutcome>.Empty;
     public RoutedRelease? Routed { get; init; }
+    /// <summary>Containers per process type set by `engine scale`; a type not in it runs one.</summary>
+    public ImmutableSortedDictionary<string, int> Formation { get; init; } = ImmutableSortedDictionary<string, int>.Empty;
+
+    /// <summary>Most containers of one process type.</summary>
+    public const int MaxScale = 100;
 
     /// <summary>By `DEPLOYMENT/SLOT`.</summary>
     public ImmutableDictionary<string, SlotRestarts> Restarts { get; init; } = ImmutableDictionary<string, SlotRestarts>.Empty;
@@ -79,6 +94,33 @@ public sealed record AppState(string Name)
         : Pending.First().Id != deploymentId ? $"deployment '{deploymentId}' is not the one running"
         : null;
 
+    /// <summary>The formation as the routed release runs it (or as set, before any release).</summary>
+    public FormationView FormationView => new(Name, Routed is { } routed
+        ? routed.Types.ToDictionary(t => t.Name, t => Formation.GetValueOrDefault(t.Name, 1))
+        : new Dictionary<string, int>(Formation));
+
+    /// <summary>Containers per type of the routed release under the formation.</summary>
+    public IReadOnlyList<(string Type, int Count)> ReleaseFormation(RoutedRelease routed) =>
+        routed.Types.Select(t => (t.Name, Formation.GetValueOrDefault(t.Name, 1))).ToList();
+
+    public FormationChanged? DecideScale(ScaleApp scale, DateTimeOffset now, out string? error)
+    {
+        var known = Routed?.Types.Select(t => t.Name).ToList();
+        error = scale.Set.Count == 0 ? "nothing to scale: give TYPE=N, e.g. web=2"
+            : scale.Set.Select(p => p.Key == Procfile.PostDeploy ? "postdeploy is the hook: it runs once per deployment and cannot be scaled"
+                : !Procfile.IsValidName(p.Key) ? $"invalid process type '{p.Key}' (use letters, digits, '-' or '_')"
+                : known is not null && !known.Contains(p.Key)
+                    ? $"unknown process type '{p.Key}': the routed release (v{Routed!.Version}) runs {string.Join(", ", known)}"
+                : p.Value < 0 ? $"{p.Key}={p.Value}: a count cannot be negative"
+                : p.Value > MaxScale ? $"{p.Key}={p.Value}: at most {MaxScale} containers per process type"
+                : p.Key == Procfile.Web && p.Value == 0 ? "web=0 would leave the router nothing to serve: web runs at least one container"
+                : null).FirstOrDefault(e => e is not null)
+            ?? (Pending.FirstOrDefault() is { } running
+                ? $"deployment {running.Id} is in progress: scale once it has ended (it starts the formation it was given)"
+                : null);
+        return error is null ? new FormationChanged(Name, new Dictionary<string, int>(scale.Set), now) : null;
+    }
+
     public DeploymentQueued DecideDeployment(CreateDeployment create, DateTimeOffset now) =>
         new(Name, DeploymentState.IdFor(Name, LastVersion + 1), LastVersion + 1, create.ArchivePath,
             new Dictionary<string, string>(Env), now, create.ArchiveNode);
@@ -90,7 +132,9 @@ public sealed record AppState(string Name)
         {
             Deployments = Deployments.Add(new DeploymentRef(q.DeploymentId, q.Version, q.ArchivePath, q.Env, q.At, q.ArchiveNode)),
         },
-        DeploymentRouted r => this with { Routed = new RoutedRelease(r.DeploymentId, r.Version, r.Containers, r.Worker, r.WorkerHost) },
+        DeploymentRouted r => this with { Routed = new RoutedRelease(r.DeploymentId, r.Version, r.Containers, r.Worker, r.WorkerHost, r.Processes) },
+        FormationChanged f => this with { Formation = Formation.SetItems(f.Set) },
+        ReleaseScaled r when Routed?.DeploymentId == r.DeploymentId => this with { Routed = Routed with { Containers = r.Containers } },
         DeploymentEnded x => this with
         {
             Ended = Ended.SetItem(x.DeploymentId, x.Status),

@@ -15,11 +15,10 @@ public static partial class Procfile
     [GeneratedRegex("^[A-Za-z0-9_-]{1,30}$")]
     private static partial Regex NamePattern();
 
+    public static bool IsValidName(string name) => NamePattern().IsMatch(name);
+
     /// <summary>No Procfile: the image's own command is `web`.</summary>
     public static IReadOnlyList<ProcessType> Default { get; } = new List<ProcessType> { new(Web, null) };
-
-    /// <summary>How many web containers a release runs (each with a $PORT of its own).</summary>
-    public static int WebScale(IEnumerable<ProcessType> processes) => processes.Any(p => p.Name == Web) ? 1 : 0;
 
     public static IReadOnlyList<ProcessType> Parse(string text)
     {

@@ -28,10 +28,7 @@ public sealed class BuildActor : ReceiveActor
         var host = runtime is null ? DockerHost.Get(Context.System) : null;
         void Build(string path) =>
             BuildAsync(runtime ?? host!.Runtime, path, image, limits, line => parent.Tell(new DeploymentLogLine(line)), _stopping.Token)
-                .PipeTo(parent, success: built => built is BuildSucceeded b
-                        // Ports free here, on the worker where the containers will listen (host networking).
-                        ? b with { WorkerHost = host?.Cluster.AdvertiseHost, WebPorts = FreePorts.Take(Procfile.WebScale(b.Processes)).ToList() }
-                        : built,
+                .PipeTo(parent, success: built => built is BuildSucceeded b ? b with { WorkerHost = host?.Cluster.AdvertiseHost } : built,
                     failure: e => new BuildFailed(e.Message), sender: self);
 
         ICanTell? source = archiveNode is null

@@ -19,6 +19,7 @@ public static class CliApp
         root.Add(Deployments());
         root.Add(DeploymentGroup());
         root.Add(Env());
+        root.Add(Scale());
         root.Add(Client("ps", "List an app's containers", true, [], async (c, app, _) => await c.GetJsonAsync($"api/apps/{EngineClient.Segment(app)}/ps"),
             (json, _) => Table(json, "type", "name", "version", "state", "restarts", "deployment", "worker")));
         root.Add(Apps());
@@ -66,6 +67,10 @@ public static class CliApp
             (new("--seed-nodes") { Description = "Comma-separated akka.tcp://engine@HOST:PORT to join (default $CLUSTER_SEEDS; none: a one-node cluster); needs --journal postgres" }, "Cluster:Seeds"),
             (new("--roles") { Description = "Comma-separated roles of this node: control, router, worker (default all three)" }, "Cluster:Roles"),
             (new("--advertise-host") { Description = "Address at which routers reach this worker's containers (default 127.0.0.1)" }, "Cluster:AdvertiseHost"),
+            (new("--registry") { Description = "HOST:PORT of the Docker registry that carries images between workers (needed once there is more than one)" }, "Registry"),
+            (new("--port-range") { Description = "FROM-TO: the ports this worker hands out as $PORT (default 20000-29999)" }, "Cluster:PortRange"),
+            (new("--worker-name") { Description = "This worker's name, kept across restarts (default: generated once per data directory)" }, "Cluster:WorkerName"),
+            (new("--capacity") { Description = "Most containers this worker runs (default 0: no limit)" }, "Cluster:Capacity"),
             (new("--journal") { Description = "Journal database: sqlite (default, in --data-dir) or postgres" }, "Journal"),
             (new("--journal-connection") { Description = "PostgreSQL connection string for --journal postgres, e.g. Host=HOST;Port=5432;Username=U;Database=D" }, "JournalConnection"),
         };
@@ -228,7 +233,8 @@ public static class CliApp
                     status = m.GetProperty("status").GetString(),
                     reachable = m.GetProperty("reachable").GetBoolean() ? "yes" : "no",
                     leader = m.GetProperty("leader").GetBoolean() ? "leader" : "",
-                })), "address", "roles", "status", "reachable", "leader");
+                    worker = m.GetProperty("worker").GetString() ?? "",
+                })), "address", "roles", "status", "reachable", "leader", "worker");
                 var apps = json.GetProperty("apps");
                 if (apps.ValueKind != JsonValueKind.Array) Console.WriteLine($"apps: unknown now ({json.GetProperty("apps_error").GetString()})");
                 else if (apps.GetArrayLength() == 0) Console.WriteLine("no apps");
@@ -242,16 +248,38 @@ public static class CliApp
         return group;
     }
 
+    private static Command Scale() => Client("scale", "Show the app's formation, or set containers per process type (TYPE=N...): "
+            + "applies to the routed release at once and to later deployments", true, ["TYPE=N"],
+        async (c, app, pairs) =>
+        {
+            var path = $"api/apps/{EngineClient.Segment(app)}/formation";
+            if (pairs.Length == 0) return (await c.GetJsonAsync(path)).GetProperty("formation");
+            var set = new Dictionary<string, int>();
+            foreach (var pair in pairs)
+            {
+                var eq = pair.IndexOf('=');
+                if (eq <= 0 || !int.TryParse(pair[(eq + 1)..], NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var count))
+                    throw new CliException($"expected TYPE=N with a whole number N, got '{pair}'", 2);
+                set[pair[..eq]] = count;
+            }
+            return (await c.PatchJsonAsync(path, new ScaleChange(set))).GetProperty("formation");
+        },
+        (json, _) => { foreach (var p in json.EnumerateObject()) Console.WriteLine($"{p.Name}={p.Value.GetInt32()}"); },
+        restOptional: true);
+
     private static Command Apps() => Client("apps", "List apps", false, [],
         async (c, _, _) => await c.GetJsonAsync("api/apps"),
         (json, _) => Table(json, "name", "routed_version", "deployments", "url"));
 
     /// <summary>A client command: optional APP argument, optional extra arguments, --json and --server.</summary>
     private static Command Client(string name, string description, bool takesApp, string[] rest,
-        Func<EngineClient, string, string[], Task<JsonElement>> run, Action<JsonElement, string[]> human)
+        Func<EngineClient, string, string[], Task<JsonElement>> run, Action<JsonElement, string[]> human, bool restOptional = false)
     {
         var app = new Argument<string>("app") { Description = "App name" };
-        var extra = new Argument<string[]>(rest.FirstOrDefault() ?? "args") { Arity = ArgumentArity.OneOrMore };
+        var extra = new Argument<string[]>(rest.FirstOrDefault() ?? "args")
+        {
+            Arity = restOptional ? ArgumentArity.ZeroOrMore : ArgumentArity.OneOrMore,
+        };
         var json = JsonOption();
         var server = ServerOption();
         var token = TokenOption();

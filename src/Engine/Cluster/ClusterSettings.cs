@@ -26,6 +26,23 @@ public sealed class ClusterSettings
     /// <summary>Where routers reach this worker's containers.</summary>
     public string AdvertiseHost { get; set; } = "127.0.0.1";
 
+    /// <summary>`FROM-TO`: the ports this worker hands out as web containers' $PORT. The default lies below Linux's
+    /// ephemeral range, so outgoing connections never hold one.</summary>
+    public string PortRange { get; set; } = "20000-29999";
+
+    /// <summary>A worker's name, the same across its restarts: containers are recorded by it. Default: generated once per
+    /// data directory (`worker-name` in it).</summary>
+    public string WorkerName { get; set; } = "";
+
+    /// <summary>How many containers this worker runs at most (0: no limit).</summary>
+    public int Capacity { get; set; }
+
+    public (int From, int To) ParsedPortRange =>
+        PortRange.Split('-', StringSplitOptions.TrimEntries) is [var a, var b] && int.TryParse(a, out var from)
+        && int.TryParse(b, out var to) && from is >= 1024 and <= 65535 && to is >= 1024 and <= 65535 && from <= to
+            ? (from, to)
+            : throw new ArgumentException($"--port-range must be FROM-TO with 1024 <= FROM <= TO <= 65535, got '{PortRange}'");
+
     /// <summary>How a router reaches a web container of this node that listens on the port (host networking).</summary>
     public string WebEndpoint(int port) => WebEndpoint(AdvertiseHost, port);
 
@@ -52,6 +69,10 @@ public sealed class ClusterSettings
         if (Host.Trim().Length == 0) throw new ArgumentException("--cluster-host must not be empty");
         if (AdvertiseHost.Trim().Length == 0) throw new ArgumentException("--advertise-host must not be empty");
         _ = ParsedPort;
+        _ = ParsedPortRange;
+        if (WorkerName.Length > 0 && !System.Text.RegularExpressions.Regex.IsMatch(WorkerName, "^[a-z0-9][a-z0-9-]{0,62}$"))
+            throw new ArgumentException($"--worker-name must be lowercase letters, digits and '-' (up to 63), got '{WorkerName}'");
+        if (Capacity < 0) throw new ArgumentException($"--capacity must be 0 (no limit) or more, got {Capacity}");
         var roles = RoleList;
         if (roles.Count == 0) throw new ArgumentException($"--roles needs at least one of {string.Join(", ", KnownRoles)}");
         if (roles.FirstOrDefault(r => !KnownRoles.Contains(r)) is { } unknown)

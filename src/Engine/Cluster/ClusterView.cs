@@ -1,10 +1,13 @@
 using Akka.Actor;
 using Akka.Cluster;
 using Engine.Apps;
+using Engine.Workers;
 
 namespace Engine.Cluster;
 
-public sealed record MemberView(string Address, IReadOnlyList<string> Roles, string Status, bool Reachable, bool Leader, bool Self);
+/// <param name="Worker">A worker node's name (what `engine ps` shows).</param>
+public sealed record MemberView(string Address, IReadOnlyList<string> Roles, string Status, bool Reachable, bool Leader, bool Self,
+    string? Worker);
 
 /// <summary>An app and the control node whose shard runs its actor; none for an idle app, which runs nowhere until asked.</summary>
 public sealed record AppOwner(string App, string? Owner);
@@ -33,8 +36,9 @@ public sealed record ClusterView(string Self, string? Leader, IReadOnlyList<Memb
         };
         return new ClusterView(cluster.SelfAddress.ToString(), state.Leader?.ToString(),
             state.Members.OrderBy(m => m.Address.ToString(), StringComparer.Ordinal).Select(m => new MemberView(
-                m.Address.ToString(), [.. m.Roles.Order()], m.Status.ToString().ToLowerInvariant(),
-                !state.Unreachable.Contains(m), m.Address == state.Leader, m.Address == cluster.SelfAddress)).ToList(),
+                m.Address.ToString(), [.. m.Roles.Where(r => !r.StartsWith(WorkerPlacement.NameRolePrefix, StringComparison.Ordinal)).Order()],
+                m.Status.ToString().ToLowerInvariant(), !state.Unreachable.Contains(m), m.Address == state.Leader,
+                m.Address == cluster.SelfAddress, m.HasRole(ClusterSettings.Worker) ? WorkerPlacement.NameOf(m) : null)).ToList(),
             owners, error);
     }
 }

@@ -7,11 +7,15 @@ public sealed record StartContainers(IReadOnlyList<ContainerSpec> Specs, TimeSpa
     TimeSpan StabilityWindow = default);
 
 /// <summary>Stop and remove the app's containers: those of <paramref name="OnlyDeployment"/> when set, else every one
-/// whose deployment is not in <paramref name="Keep"/>; only those of <paramref name="OnlyType"/> when set.
-/// Replies ContainersRemoved.</summary>
+/// whose deployment is not in <paramref name="Keep"/>; only those of <paramref name="OnlyType"/> when set; never those
+/// whose slot is in <paramref name="KeepSlots"/>. Replies ContainersRemoved.</summary>
 public sealed record RemoveContainers(string App, string? OnlyDeployment, IReadOnlySet<string> Keep, TimeSpan Grace,
-    string? OnlyType = null)
+    string? OnlyType = null, IReadOnlySet<string>? KeepSlots = null)
 {
+    /// <summary>The deployment's containers but those of the given slots (scaled away, or now on another worker).</summary>
+    public static RemoveContainers OfDeploymentBut(string app, string deploymentId, IEnumerable<string> keepSlots, TimeSpan grace) =>
+        new(app, deploymentId, new HashSet<string>(), grace, KeepSlots: keepSlots.ToHashSet());
+
     public static RemoveContainers Of(string app, string deploymentId, TimeSpan grace) =>
         new(app, deploymentId, new HashSet<string>(), grace);
 
@@ -24,7 +28,7 @@ public sealed record RemoveContainers(string App, string? OnlyDeployment, IReadO
 
     public bool Matches(ContainerSummary c) =>
         (OnlyDeployment is { } only ? c.DeploymentId == only : !Keep.Contains(c.DeploymentId))
-        && (OnlyType is null || c.Type == OnlyType);
+        && (OnlyType is null || c.Type == OnlyType) && KeepSlots?.Contains(c.Slot) != true;
 }
 
 /// <summary>List the app's containers on the worker. Replies ContainersListed.</summary>

@@ -1,6 +1,8 @@
 namespace Engine.Containers;
 
-/// <summary>Everything needed to (re)create one container of an app version.</summary>
+/// <summary>Everything needed to (re)create one container of an app version. <paramref name="Worker"/>: the address of the
+/// worker node that runs it, and <paramref name="WorkerHost"/> where routers reach it (null in specs journaled before
+/// containers were placed one by one: then the deployment's worker).</summary>
 public sealed record ContainerSpec(
     string Name,
     string App,
@@ -11,10 +13,18 @@ public sealed record ContainerSpec(
     string Image,
     string? Command,
     IReadOnlyDictionary<string, string> Env,
-    int? Port)
+    int? Port,
+    string? Worker = null,
+    string? WorkerHost = null)
 {
     /// <summary>The CONTAINER value: `web-1`, `worker-1`, `postdeploy-1`.</summary>
     public string Slot => $"{Type}-{Index}";
+
+    /// <summary>Another container of the same release (a scale), with the same app environment.</summary>
+    public ContainerSpec Sibling(string type, int index, string? command, int? port) =>
+        For(App, DeploymentId, Version, Image, type, index, command,
+            Env.Where(kv => kv.Key is not ("APP" or "CONTAINER" or "CONTAINER_VERSION" or "DEPLOYMENT_ID")
+                            && !(kv.Key == "PORT" && Port is not null)).ToDictionary(kv => kv.Key, kv => kv.Value), port);
 
     public static ContainerSpec For(string app, string deploymentId, string version, string image,
         string type, int index, string? command, IReadOnlyDictionary<string, string> appEnv, int? port)
@@ -42,6 +52,9 @@ public sealed record ImageSpec(string Tag, string App, string DeploymentId)
     public static ImageSpec For(string instanceId, string app, string deploymentId, string version) =>
         new($"{Repository}/{app}:{version}-{instanceId}", app, deploymentId);
 
+    /// <summary>The same image in a registry (`HOST:PORT/engine-apps/APP:vN-INSTANCE`), how other workers pull it.</summary>
+    public string In(string registry) => $"{registry}/{Tag}";
+
     /// <summary>Docker's `reference` filter for this instance's images of the app.</summary>
     public static string ReferenceFilter(string instanceId, string app) => $"{Repository}/{app}:*-{instanceId}";
 
@@ -58,8 +71,9 @@ public sealed record ImageSpec(string Tag, string App, string DeploymentId)
 
 public sealed record ImageSummary(string Id, IReadOnlyList<string> Tags, string DeploymentId);
 
+/// <param name="Worker">The node whose Docker engine listed it (set when lists of several workers are merged).</param>
 public sealed record ContainerSummary(string Id, string Name, string App, string DeploymentId, string Version,
-    string Type, string Slot, string State);
+    string Type, string Slot, string State, int? Port = null, string? Worker = null);
 
 /// <summary>A Docker event about one of this engine's containers; ExitCode is set for `die`.</summary>
 public sealed record ContainerEvent(string Action, string ContainerId, string App, string DeploymentId, string Slot,
@@ -75,6 +89,8 @@ public static class ContainerLabels
     public const string Version = "engine.version";
     public const string Type = "engine.type";
     public const string Slot = "engine.container";
+    /// <summary>A web container's $PORT: its worker does not hand it out again while the container exists.</summary>
+    public const string Port = "engine.port";
 }
 
 public sealed class ContainerRuntimeException(string message, Exception? inner = null) : Exception(message, inner);

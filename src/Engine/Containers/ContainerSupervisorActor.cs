@@ -26,16 +26,18 @@ public sealed class ContainerSupervisorActor : ReceiveActor
     {
         _runtime = runtime ?? DockerHost.Get(Context.System).Runtime;
         _removalRetry = removalRetry;
-        Receive<StartContainers>(s => StartAsync(s, Sender, _stopping.Token).PipeTo(Sender,
+        Receive<StartContainers>(s => StartAsync(s, Sender, _stopping.Token).PipeTo(Sender, Self,
             failure: e => new ContainersFailed(DeploymentStatus.CrashedError, e.Message)));
-        Receive<RemoveContainers>(r => RemoveAsync(r, _stopping.Token).PipeTo(Sender,
+        Receive<RemoveContainers>(r => RemoveAsync(r, _stopping.Token).PipeTo(Sender, Self,
             failure: e => new ContainersRemoved(0, null, e.Message)));
-        Receive<PruneImages>(p => PruneAsync(p, _stopping.Token).PipeTo(Sender,
+        Receive<PruneImages>(p => PruneAsync(p, _stopping.Token).PipeTo(Sender, Self,
             failure: e => new ImagesPruned(p.App, [], [e.Message])));
-        var node = ((ExtendedActorSystem)Context.System).Provider.DefaultAddress.ToString();
-        Receive<ListContainers>(l => _runtime.ListAsync(l.App, _stopping.Token).PipeTo(Sender,
+        // The worker's name; given a runtime (tests), the node's address.
+        var node = runtime is null ? DockerHost.Get(Context.System).Cluster.WorkerName
+            : ((ExtendedActorSystem)Context.System).Provider.DefaultAddress.ToString();
+        Receive<ListContainers>(l => _runtime.ListAsync(l.App, _stopping.Token).PipeTo(Sender, Self,
             success: found => new ContainersListed(found.ToList(), Worker: node), failure: e => new ContainersListed([], e.Message)));
-        Receive<RemoveStrangers>(r => RemoveStrangersAsync(r.KnownApps, _stopping.Token).PipeTo(Sender,
+        Receive<RemoveStrangers>(r => RemoveStrangersAsync(r.KnownApps, _stopping.Token).PipeTo(Sender, Self,
             failure: e => new StrangersRemoved(0, e.Message)));
     }
 

@@ -38,6 +38,57 @@ public sealed class DockerRuntime(string dockerHost, string instanceId, TimeSpan
             throw new ContainerRuntimeException($"docker build failed: {error ?? "no image was produced"}");
     }
 
+    public async Task PushImageAsync(string local, string remote, Action<string> output, CancellationToken ct)
+    {
+        var (repository, tag) = SplitReference(remote);
+        await Call($"tag {local} as {remote}", ct, t => _client.Images.TagImageAsync(local,
+            new ImageTagParameters { RepositoryName = repository, Tag = tag, Force = true }, t));
+        try
+        {
+            await Transfer($"push {remote}", ct, (progress, t) => _client.Images.PushImageAsync(remote,
+                new ImagePushParameters { Tag = tag }, new AuthConfig(), progress, t), output);
+        }
+        finally
+        {
+            await RemoveImageAsync(remote, CancellationToken.None);
+        }
+    }
+
+    public async Task PullImageAsync(string remote, string local, Action<string> output, CancellationToken ct)
+    {
+        var (repository, tag) = SplitReference(remote);
+        await Transfer($"pull {remote}", ct, (progress, t) => _client.Images.CreateImageAsync(
+            new ImagesCreateParameters { FromImage = repository, Tag = tag }, new AuthConfig(), progress, t), output);
+        var (localRepository, localTag) = SplitReference(local);
+        await Call($"tag {remote} as {local}", ct, t => _client.Images.TagImageAsync(remote,
+            new ImageTagParameters { RepositoryName = localRepository, Tag = localTag, Force = true }, t));
+        await RemoveImageAsync(remote, ct);
+    }
+
+    /// <summary>A push or pull: Docker reports its errors in the progress stream, not as a failed call.</summary>
+    private async Task Transfer(string what, CancellationToken ct, Func<IProgress<JSONMessage>, CancellationToken, Task> call,
+        Action<string> output)
+    {
+        string? error = null;
+        var progress = new InlineProgress<JSONMessage>(m =>
+        {
+            if (m.Error is { Message: { Length: > 0 } msg }) error = msg;
+            else if (!string.IsNullOrEmpty(m.ErrorMessage)) error = m.ErrorMessage;
+            // Layer progress bars would flood the log; statuses without an id say what happened.
+            else if (string.IsNullOrEmpty(m.ID) && !string.IsNullOrEmpty(m.Status)) output(m.Status);
+        });
+        try { await Call(what, ct, Timeout.InfiniteTimeSpan, t => call(progress, t)); }
+        catch (DockerApiException e) { error ??= e.ResponseBody is { Length: > 0 } body ? body.Trim() : e.Message; }
+        if (error is not null) throw new ContainerRuntimeException($"docker could not {what}: {error}");
+    }
+
+    /// <summary>`HOST:PORT/REPO:TAG` into repository and tag (the port's colon comes before the last slash).</summary>
+    private static (string Repository, string Tag) SplitReference(string reference)
+    {
+        var colon = reference.LastIndexOf(':');
+        return colon > reference.LastIndexOf('/') ? (reference[..colon], reference[(colon + 1)..]) : (reference, "latest");
+    }
+
     private sealed class InlineProgress<T>(Action<T> onMessage) : IProgress<T>
     {
         public void Report(T value) => onMessage(value);
@@ -69,6 +120,7 @@ public sealed class DockerRuntime(string dockerHost, string instanceId, TimeSpan
                 },
             },
         };
+        if (spec.Port is { } port) parameters.Labels[ContainerLabels.Port] = port.ToString();
         if (spec.Command is { } command)
         {
             parameters.Entrypoint = ["/bin/sh", "-c"];
@@ -157,7 +209,8 @@ public sealed class DockerRuntime(string dockerHost, string instanceId, TimeSpan
             return (IReadOnlyList<ContainerSummary>)list.Select(c => new ContainerSummary(
                 c.ID, c.Names.FirstOrDefault()?.TrimStart('/') ?? c.ID,
                 Label(c, ContainerLabels.App), Label(c, ContainerLabels.Deployment), Label(c, ContainerLabels.Version),
-                Label(c, ContainerLabels.Type), Label(c, ContainerLabels.Slot), c.State)).ToList();
+                Label(c, ContainerLabels.Type), Label(c, ContainerLabels.Slot), c.State,
+                int.TryParse(Label(c, ContainerLabels.Port), out var port) ? port : null)).ToList();
         });
 
     public Task StopAndRemoveAsync(string id, TimeSpan grace, CancellationToken ct) =>

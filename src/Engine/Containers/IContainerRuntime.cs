@@ -7,6 +7,13 @@ public interface IContainerRuntime
     /// <see cref="ContainerRuntimeException"/> with the builder's error.</summary>
     Task BuildImageAsync(Stream context, ImageSpec image, Action<string> output, CancellationToken ct);
 
+    /// <summary>Pushes a local image to a registry under <paramref name="remote"/>; the extra tag is dropped after.</summary>
+    Task PushImageAsync(string local, string remote, Action<string> output, CancellationToken ct);
+
+    /// <summary>Pulls <paramref name="remote"/> from its registry and tags it <paramref name="local"/> (the registry's tag
+    /// is dropped), so containers and pruning see the same name on every worker.</summary>
+    Task PullImageAsync(string remote, string local, Action<string> output, CancellationToken ct);
+
     /// <summary>This engine's images of the app.</summary>
     Task<IReadOnlyList<ImageSummary>> ListImagesAsync(string app, CancellationToken ct);
 

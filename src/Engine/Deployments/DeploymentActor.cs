@@ -37,6 +37,15 @@ public sealed class DeploymentActor : ReceivePersistentActor
     /// <summary>A failure already decided, journaled only once the new containers are gone: a final status means
     /// nothing of the failed version is left.</summary>
     private DeploymentFailed? _failing;
+    private readonly WorkerChildren _children;
+    /// <summary>The StartDeployment that waits for a worker to come up.</summary>
+    private StartDeployment _start = StartDeployment.Instance;
+    private int _startsPending;
+    private readonly List<ContainerSpec> _upSoFar = [];
+    /// <summary>The workers the release's containers were started on.</summary>
+    private readonly HashSet<Address> _placedOn = [];
+    /// <summary>How long gathering every worker's answer may take before the missing ones count as lost.</summary>
+    private static readonly TimeSpan FanOutLimit = TimeSpan.FromMinutes(2);
 
     public static Props Props(DeploymentCreated init, EngineSettings settings, IContainerRuntime? runtime, IActorRef router) =>
         Akka.Actor.Props.Create(() => new DeploymentActor(init, settings, runtime, router));
@@ -51,15 +60,19 @@ public sealed class DeploymentActor : ReceivePersistentActor
         _settings = settings;
         _runtime = runtime;
         _router = router;
+        _children = new WorkerChildren(runtime is not null);
 
         Recover<IDeploymentEvent>(e => _state = _state.Apply(e));
         Recover<RecoveryCompleted>(_ => OnRecovered());
 
         Command<StartDeployment>(_ => _state.IsTerminal, _ => Sender.Tell(Finished));
-        Command<StartDeployment>(s => s.Worker is null && _runtime is null && _state.Status == DeploymentStatus.Queued, _ =>
+        Command<StartDeployment>(s => s.Worker is null && _runtime is null && _state.Status == DeploymentStatus.Queued, s =>
         {
-            _worker = WorkerPlacement.Pick(Context.System, null);
-            if (_worker is not null) Handle(new StartDeployment(_worker.ToString()));
+            _start = s;
+            var up = WorkerPlacement.Up(Context.System);
+            _worker = up.FirstOrDefault();
+            if (up.Count > 1 && _settings.Registry.Length == 0) Handle(new NoRegistry(up.Count));
+            else if (_worker is not null) Handle(s with { Worker = _worker.ToString() });
             else if (_timeout is null) WaitForWorker(NoWorkerUp.Instance);
         });
         // The event's member, not Cluster.State, which may not show it up yet.
@@ -71,7 +84,7 @@ public sealed class DeploymentActor : ReceivePersistentActor
             _timeout?.Cancel();
             _timeout = null;
             _worker = up.Member.Address;
-            if (_state.Status == DeploymentStatus.Queued) Handle(new StartDeployment(_worker.ToString()));
+            if (_state.Status == DeploymentStatus.Queued) Handle(_start with { Worker = _worker.ToString() });
             else AttachHook();
         });
         Command<ContainersRemoved>(_ => _failing is not null, CompleteFailure);
@@ -83,18 +96,30 @@ public sealed class DeploymentActor : ReceivePersistentActor
         });
         Command<RouteDrained>(d =>
         {
-            if (_state.MayRemoveOthers(d)) Supervisor.Tell(RemoveContainers.AllBut(_state.App, [_state.Id], _settings.StopGrace));
+            if (_state.MayRemoveOthers(d)) OnEveryWorker("containers", RemoveContainers.AllBut(_state.App, [_state.Id], _settings.StopGrace));
             else _log.Warning("{0} ignores a late RouteDrained for {1} while {2}", _state.Id, d.DeploymentId, _state.Status);
         });
         // Old containers Docker would not remove: no success yet; the switch watchdog runs the steps (removal too) again.
         Command<ContainersRemoved>(r => !r.Confirmed && _state.Status == DeploymentStatus.Switching,
             r => AppendLog($"old containers remain: {r.Problem}"));
+        // One answer per worker the release starts on: the deployment goes on once all are up, and fails at the first
+        // that is not.
+        Command<ContainersUp>(up => _state.Status == DeploymentStatus.Starting && _startsPending > 1, up =>
+        {
+            _startsPending--;
+            _upSoFar.AddRange(up.Containers);
+        });
+        Command<ContainersUp>(up => _state.Status == DeploymentStatus.Starting && _startsPending == 1, up =>
+        {
+            _startsPending = 0;
+            Handle(new ContainersUp([.. _upSoFar, .. up.Containers]));
+        });
         Command<IDeploymentCommand>(Handle);
         Command<DeploymentPromoted>(p =>
         {
             if (_state.MayPublishRoute(p))
                 _router.Tell(new SwitchRoute(_state.App, _state.Id, _state.VersionLabel,
-                    _state.WebContainers.Select(c => ClusterSettings.WebEndpoint(WorkerHost, c.Port!.Value)).ToList(), Self));
+                    _state.WebContainers.Select(c => ClusterSettings.WebEndpoint(c.WorkerHost ?? WorkerHost, c.Port!.Value)).ToList(), Self));
             else _log.Warning("{0} ignores a late DeploymentPromoted for {1} while {2}", _state.Id, p.DeploymentId, _state.Status);
         });
         Command<AppError>(e => _log.Warning("{0}: the app refused: {1}", _state.Id, e.Error));
@@ -104,10 +129,12 @@ public sealed class DeploymentActor : ReceivePersistentActor
         {
             if (!t.AddressTerminated || _state.IsTerminal) return;
             var lost = t.ActorRef.Path.Address;
-            if (lost == _worker) _worker = WorkerPlacement.Pick(Context.System, null);
-            if (_failing is not null && t.ActorRef.Path.Name == "cleanup")
-                Self.Tell(new ContainersRemoved(0, Error: $"its worker {lost} left the cluster before they were removed"));
-            else if (_failing is null) Handle(new WorkerLost(lost.ToString()));
+            var builder = lost == _worker;
+            if (builder) _worker = WorkerPlacement.Pick(Context.System, null);
+            // A worker that runs none of the release (one only asked to remove old containers) is no loss to it.
+            if (_failing is null && (builder || _state.Containers.Count == 0
+                    || _placedOn.Contains(lost)))
+                Handle(new WorkerLost(lost.ToString()));
         });
         Command<ReadSource>(r =>
         {
@@ -128,10 +155,28 @@ public sealed class DeploymentActor : ReceivePersistentActor
 
     private string WorkerHost => _state.WorkerHost ?? _settings.Cluster.AdvertiseHost;
 
-    private IActorRef Supervisor => Child("containers", () => ContainerSupervisorActor.Props(_runtime, _settings.RemovalRetry));
+    /// <summary>The containers' supervisor on a worker (null: the deployment's own), watched so that losing its node ends
+    /// what waits for it (Terminated, address terminated).</summary>
+    private IActorRef Supervisor(string role, Address? worker = null) => _children.Get(Context, role, worker ?? _worker,
+        () => ContainerSupervisorActor.Props(_runtime, _settings.RemovalRetry));
 
-    private IActorRef Child(string name, Func<Props> props) =>
-        Context.Child(name) is { } existing && !existing.IsNobody() ? existing : OnWorker(props(), name);
+    /// <summary>Every up worker may hold containers of the app (the old version's, or this one's); given a runtime, the
+    /// one here does. Their answers come back as one.</summary>
+    private void OnEveryWorker(string role, RemoveContainers remove)
+    {
+        var workers = _runtime is null ? WorkerPlacement.Up(Context.System).Select(a => (Address?)a).ToList() : [null];
+        Context.ActorOf(FanOutActor.Props(workers.Select(w => Supervisor(role, w)).ToList(), remove, ContainersRemovedOnAll, Self,
+            FanOutLimit));
+    }
+
+    private static object ContainersRemovedOnAll(IReadOnlyList<(IActorRef Target, object? Reply)> replies)
+    {
+        var removed = replies.Select(r => r.Reply as ContainersRemoved
+            ?? new ContainersRemoved(0, Error: $"worker {r.Target.Path.Address} left or did not answer before they were removed")).ToList();
+        var errors = removed.Where(r => r.Error is not null).Select(r => r.Error!).ToList();
+        return new ContainersRemoved(removed.Sum(r => r.Count), removed.SelectMany(r => r.Leftover ?? []).ToList(),
+            errors.Count > 0 ? string.Join("; ", errors) : null);
+    }
 
     /// <summary>Watched, so that losing its worker's node ends what waits for it (Terminated, address terminated).</summary>
     private IActorRef OnWorker(Props props, string name) =>
@@ -220,14 +265,12 @@ public sealed class DeploymentActor : ReceivePersistentActor
             Self.Tell(new ContainersRemoved(0, Error: "no worker node is up to remove them"));
             return;
         }
-        // A fresh child: the old supervisor may still be starting containers.
-        OnWorker(ContainerSupervisorActor.Props(_runtime, _settings.RemovalRetry), "cleanup")
-            .Tell(RemoveContainers.Of(_state.App, _state.Id, TimeSpan.Zero));
+        // Fresh children: the old supervisors may still be starting containers.
+        OnEveryWorker("cleanup", RemoveContainers.Of(_state.App, _state.Id, TimeSpan.Zero));
     }
 
     private void CompleteFailure(ContainersRemoved removed)
     {
-        if (!Sender.Equals(Self)) Context.Stop(Sender);
         // The final status says what is left behind rather than claim a clean end.
         PersistEvents([removed.Confirmed ? _failing! : _failing! with { Error = $"{_failing!.Error}; {removed.Problem}" }]);
         _failing = null;
@@ -245,13 +288,33 @@ public sealed class DeploymentActor : ReceivePersistentActor
                     ImageSpec.For(_settings.InstanceId, _state.App, _state.Id, _state.VersionLabel), _settings.ContextLimits,
                     _state.ArchiveNode), "build");
                 break;
+            case ImageBuilt when _runtime is not null:
+                // Given a runtime (tests) it is one worker, here: the image is already where the containers run.
+                var ports = new Queue<int>(FreePorts.Take(_state.PlannedFormation.Where(f => f.Type == Procfile.Web).Sum(f => f.Count)));
+                Self.Tell(new ImagePushed(_state.PlannedFormation.SelectMany(f => Enumerable.Range(1, f.Count)
+                    .Select(i => new PlacedContainer(f.Type, i, "", "", f.Type == Procfile.Web ? ports.Dequeue() : null))).ToList()));
+                break;
             case ImageBuilt built:
-                // One worker: the image is already where the containers run, so distribution is a no-op.
-                Self.Tell(new ImagePushed(built.WebPorts ?? FreePorts.Take(_state.WebScale)));
+                Context.ActorOf(PlacementActor.Props(new PlacementActor.Request(_state.App, built.Image, _state.PlannedFormation,
+                    [_state.Worker ?? ""], _settings.Registry, _settings.DeploymentTimeout)), "placement");
                 break;
             case ContainersStarting:
-                Supervisor.Tell(new StartContainers(_state.Containers, _settings.StartTimeout,
-                    StabilityWindow: _settings.StabilityWindow));
+                var groups = _state.Containers.GroupBy(c => c.Worker).ToList();
+                _startsPending = groups.Count;
+                _upSoFar.Clear();
+                foreach (var group in groups)
+                {
+                    var worker = group.Key is { } name ? WorkerPlacement.Find(Context.System, name) : null;
+                    if (group.Key is not null && worker is null)
+                    {
+                        Handle(new WorkerLost(group.Key));
+                        return;
+                    }
+                    if (worker is not null) _placedOn.Add(worker);
+                    Supervisor("containers", worker).Tell(new StartContainers(group.ToList(), _settings.StartTimeout,
+                        StabilityWindow: _settings.StabilityWindow));
+                }
+                if (groups.Count == 0) Self.Tell(new ContainersUp([]));
                 break;
             case HookStarted:
                 OnWorker(HookActor.Props(_runtime, _state.HookSpec(), _settings.HookTimeout), "hook");
@@ -260,7 +323,8 @@ public sealed class DeploymentActor : ReceivePersistentActor
                 // Past the hook the deployment cannot fail any more, so instead of a deadline it gets a watchdog.
                 _timeout?.Cancel();
                 _timeout = Context.System.Scheduler.ScheduleTellOnceCancelable(_settings.SwitchRetry, Self, SwitchStalled.Instance, Self);
-                Context.Parent.Tell(new PromoteDeployment(_state.Id, _state.Version, _state.Containers, _state.Worker, _state.WorkerHost));
+                Context.Parent.Tell(new PromoteDeployment(_state.Id, _state.Version, _state.Containers, _state.Worker, _state.WorkerHost,
+                    _state.Processes.ToList()));
                 RemoveHookContainer();
                 break;
             case DeploymentSucceeded or DeploymentFailed:
@@ -278,7 +342,7 @@ public sealed class DeploymentActor : ReceivePersistentActor
         if (_state.HookCommand is null) return;
         if (Context.Child("hook") is { } hook && !hook.IsNobody()) Context.Stop(hook);
         // No reply wanted: ContainersRemoved here means the old version's containers are gone. A failure is logged there.
-        Supervisor.Tell(RemoveContainers.HookOf(_state.App, _state.Id), ActorRefs.NoSender);
+        Supervisor("containers").Tell(RemoveContainers.HookOf(_state.App, _state.Id), ActorRefs.NoSender);
     }
 
     private void AppendLog(string line)

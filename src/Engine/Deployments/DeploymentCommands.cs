@@ -1,14 +1,25 @@
 using Engine.Apps;
 using Engine.Containers;
+using Engine.Workers;
 
 namespace Engine.Deployments;
 
 public interface IDeploymentCommand;
 
-/// <summary>From the app: it is this deployment's turn. The deployment adds the worker it picked (null: none is up).</summary>
-public sealed record StartDeployment(string? Worker = null) : IDeploymentCommand
+/// <summary>From the app: it is this deployment's turn, with the app's formation (containers per process type; a type
+/// not in it runs one). The deployment adds the worker it picked to build (null: none is up).</summary>
+public sealed record StartDeployment(string? Worker = null, IReadOnlyDictionary<string, int>? Formation = null) : IDeploymentCommand
 {
     public static readonly StartDeployment Instance = new();
+}
+
+/// <summary>Its turn came while more than one worker is up and no registry is configured: the image could not reach the
+/// other workers, so nothing starts.</summary>
+public sealed record NoRegistry(int Workers) : IDeploymentCommand
+{
+    public static string Error(int workers) =>
+        $"{workers} worker nodes are up and no registry is configured: images travel between workers through one "
+        + "(start every node with --registry HOST:PORT)";
 }
 
 /// <summary>A child on this worker node stopped because the node left the cluster (killed, or downed as unreachable).</summary>
@@ -21,10 +32,8 @@ public sealed record NoWorkerUp : IDeploymentCommand
     public const string Error = "no worker node is up to build and run it (start a node with the worker role)";
 }
 
-/// <summary><paramref name="WorkerHost"/>: where routers reach the containers of the worker that built it (null: this node);
-/// <paramref name="WebPorts"/>: picked free on that worker, where the containers will listen.</summary>
-public sealed record BuildSucceeded(string Image, IReadOnlyList<ProcessType> Processes, string? WorkerHost = null,
-    IReadOnlyList<int>? WebPorts = null) : IDeploymentCommand;
+/// <summary><paramref name="WorkerHost"/>: where routers reach the containers of the worker that built it (null: this node).</summary>
+public sealed record BuildSucceeded(string Image, IReadOnlyList<ProcessType> Processes, string? WorkerHost = null) : IDeploymentCommand;
 public sealed record BuildFailed(string Error) : IDeploymentCommand;
 
 /// <summary>From a build on another node: the upload's bytes from this offset (to the deployment: its own upload; to a
@@ -58,8 +67,12 @@ public sealed record FileChunk(long Offset, byte[] Data, bool Last, string? Erro
     }
 }
 
-/// <summary>The image is where the containers will run (a no-op on one node); carries the ports picked for web.</summary>
-public sealed record ImagePushed(IReadOnlyList<int> WebPorts) : IDeploymentCommand;
+/// <summary>The image is on every worker that will run the release (a no-op on one worker): each container placed, web
+/// ones with the $PORT their worker handed out.</summary>
+public sealed record ImagePushed(IReadOnlyList<PlacedContainer> Placed) : IDeploymentCommand;
+
+/// <summary>The release could not be placed or its image not distributed; nothing was started.</summary>
+public sealed record PlacementFailed(string Status, string Error) : IDeploymentCommand;
 
 public sealed record ContainersUp(IReadOnlyList<ContainerSpec> Containers) : IDeploymentCommand;
 public sealed record ContainersFailed(string Status, string Error) : IDeploymentCommand;

@@ -25,14 +25,15 @@ public interface IDeploymentEvent : IAppEvent, IAboutDeployment
 public sealed record DeploymentCreated(string App, string DeploymentId, int Version, string ArchivePath,
     IReadOnlyDictionary<string, string> Env, DateTimeOffset At, string? ArchiveNode = null) : IDeploymentEvent;
 
-/// <summary><paramref name="Worker"/>: the address of the worker node that builds and runs it (events journaled before
-/// workers were placed hold none).</summary>
-public sealed record BuildStarted(string App, string DeploymentId, DateTimeOffset At, string? Worker = null) : IDeploymentEvent;
+/// <summary><paramref name="Worker"/>: the address of the worker node that builds it and runs its hook (events journaled
+/// before workers were placed hold none); <paramref name="Formation"/>: the app's formation then (null: one of each).</summary>
+public sealed record BuildStarted(string App, string DeploymentId, DateTimeOffset At, string? Worker = null,
+    IReadOnlyDictionary<string, int>? Formation = null) : IDeploymentEvent;
 
-/// <summary><paramref name="WorkerHost"/>: where routers reach that worker's containers (null: the node's own setting);
-/// <paramref name="WebPorts"/>: the $PORT of each web container, picked free on that worker (null before they were).</summary>
+/// <summary><paramref name="WorkerHost"/>: where routers reach the building worker's containers (null: the node's own
+/// setting).</summary>
 public sealed record ImageBuilt(string App, string DeploymentId, string Image, IReadOnlyList<ProcessType> Processes,
-    DateTimeOffset At, string? WorkerHost = null, IReadOnlyList<int>? WebPorts = null) : IDeploymentEvent;
+    DateTimeOffset At, string? WorkerHost = null) : IDeploymentEvent;
 
 public sealed record ContainersStarting(string App, string DeploymentId, IReadOnlyList<ContainerSpec> Containers,
     DateTimeOffset At) : IDeploymentEvent;

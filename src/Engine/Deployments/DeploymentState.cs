@@ -1,6 +1,7 @@
 using System.Collections.Immutable;
 using Engine.Apps;
 using Engine.Containers;
+using Engine.Workers;
 using S = Engine.Deployments.DeploymentStatus;
 
 namespace Engine.Deployments;
@@ -21,6 +22,8 @@ public sealed record DeploymentState
     public string? WorkerHost { get; init; }
     public IReadOnlyList<ProcessType> Processes { get; init; } = [];
     public IReadOnlyList<ContainerSpec> Containers { get; init; } = [];
+    /// <summary>Containers per process type, as the app's formation was when the build started (a type not in it runs one).</summary>
+    public IReadOnlyDictionary<string, int>? Formation { get; init; }
     public bool Routed { get; init; }
     public DateTimeOffset CreatedAt { get; init; }
     public DateTimeOffset? FinishedAt { get; init; }
@@ -54,11 +57,14 @@ public sealed record DeploymentState
 
         return (Status, command) switch
         {
-            (S.Queued, StartDeployment s) => [new BuildStarted(App, Id, now, s.Worker)],
+            (S.Queued, StartDeployment s) => [new BuildStarted(App, Id, now, s.Worker,
+                s.Formation is null ? null : new Dictionary<string, int>(s.Formation))],
             (S.Queued, NoWorkerUp) => [Fail(S.BuildError, NoWorkerUp.Error)],
-            (S.Building, BuildSucceeded b) => [new ImageBuilt(App, Id, b.Image, b.Processes.ToList(), now, b.WorkerHost, b.WebPorts?.ToList())],
+            (S.Queued, NoRegistry n) => [Fail(S.PlacementError, NoRegistry.Error(n.Workers))],
+            (S.Building, BuildSucceeded b) => [new ImageBuilt(App, Id, b.Image, b.Processes.ToList(), now, b.WorkerHost)],
             (S.Building, BuildFailed f) => [Fail(S.BuildError, f.Error)],
-            (S.Pushing, ImagePushed p) => [new ContainersStarting(App, Id, PlanContainers(p.WebPorts), now)],
+            (S.Pushing, ImagePushed p) => [new ContainersStarting(App, Id, PlanContainers(p.Placed), now)],
+            (S.Pushing, PlacementFailed f) => [Fail(f.Status, f.Error)],
             (S.Starting, ContainersUp) => [AfterStart()],
             (S.Starting, ContainersFailed f) => [Fail(f.Status, f.Error)],
             (S.RunningHook, HookSucceeded) => [new SwitchStarted(App, Id, now)],
@@ -97,23 +103,21 @@ public sealed record DeploymentState
     public bool MayRemoveOthers(RouteDrained drained) =>
         Status == S.Switching && Routed && drained.DeploymentId == Id && drained.App == App;
 
-    /// <summary>One web container per port, one container of every other long-running process type.</summary>
-    private IReadOnlyList<ContainerSpec> PlanContainers(IReadOnlyList<int> webPorts)
+    /// <summary>One spec per placed container, on its worker (an empty worker: the deployment's own, in tests).</summary>
+    private IReadOnlyList<ContainerSpec> PlanContainers(IReadOnlyList<PlacedContainer> placed)
     {
         var image = Image ?? throw new InvalidOperationException("no image yet");
-        var specs = new List<ContainerSpec>();
-        foreach (var p in Processes.Where(p => p.Name != Procfile.PostDeploy))
-        {
-            if (p.Name == Procfile.Web)
-                specs.AddRange(webPorts.Select((port, i) =>
-                    ContainerSpec.For(App, Id, VersionLabel, image, p.Name, i + 1, p.Command, Env, port)));
-            else
-                specs.Add(ContainerSpec.For(App, Id, VersionLabel, image, p.Name, 1, p.Command, Env, null));
-        }
-        return specs;
+        return placed.Select(p => ContainerSpec.For(App, Id, VersionLabel, image, p.Type, p.Index,
+                Processes.First(t => t.Name == p.Type).Command, Env, p.Port) with
+            {
+                Worker = p.Worker.Length > 0 ? p.Worker : null,
+                WorkerHost = p.Worker.Length > 0 ? p.WorkerHost : null,
+            }).ToList();
     }
 
-    public int WebScale => Procfile.WebScale(Processes);
+    /// <summary>The release's long-running process types (the Procfile's order) and how many containers of each.</summary>
+    public IReadOnlyList<(string Type, int Count)> PlannedFormation => Processes.Where(p => p.Name != Procfile.PostDeploy)
+        .Select(p => (p.Name, Formation?.GetValueOrDefault(p.Name, 1) ?? 1)).ToList();
 
     public ContainerSpec HookSpec() => ContainerSpec.For(App, Id, VersionLabel,
         Image ?? throw new InvalidOperationException("no image yet"), Procfile.PostDeploy, 1, HookCommand, Env, null);
@@ -125,7 +129,7 @@ public sealed record DeploymentState
             Id = c.DeploymentId, App = c.App, Version = c.Version, ArchivePath = c.ArchivePath, ArchiveNode = c.ArchiveNode,
             Env = c.Env.ToImmutableDictionary(), Status = S.Queued, CreatedAt = c.At,
         },
-        BuildStarted b => this with { Status = S.Building, Worker = b.Worker },
+        BuildStarted b => this with { Status = S.Building, Worker = b.Worker, Formation = b.Formation },
         ImageBuilt b => this with { Status = S.Pushing, Image = b.Image, Processes = b.Processes, WorkerHost = b.WorkerHost },
         ContainersStarting s => this with { Status = S.Starting, Containers = s.Containers },
         HookStarted => this with { Status = S.RunningHook },

@@ -15,7 +15,9 @@ public static class DeploymentStatus
     public const string CrashedError = "crashed-error";
     public const string TimeoutError = "timeout-error";
     public const string HookError = "hook-error";
+    /// <summary>The release fits on no worker (capacity, ports), or needs a registry that is not configured.</summary>
+    public const string PlacementError = "placement-error";
 
     public static bool IsTerminal(string status) =>
-        status is Success or Aborted or BuildError or CrashedError or TimeoutError or HookError;
+        status is Success or Aborted or BuildError or CrashedError or TimeoutError or HookError or PlacementError;
 }

@@ -69,14 +69,20 @@ public static class EngineHost
                 .WithRemoting(new RemoteOptions { HostName = settings.Cluster.Host, Port = settings.Cluster.ParsedPort })
                 .WithClustering(new ClusterOptions
                 {
-                    Roles = [.. settings.Cluster.RoleList],
+                    // A worker's name rides along as a role, so every node reads it from the membership.
+                    Roles = [.. settings.Cluster.RoleList, .. settings.Cluster.RoleList.Contains(ClusterSettings.Worker)
+                        ? [WorkerPlacement.NameRolePrefix + settings.Cluster.WorkerName] : Array.Empty<string>()],
                     SeedNodes = [.. settings.Cluster.SeedAddresses.Select(a => a.ToString())],
                 })
                 .WithActors((system, registry) =>
                 {
                     exit.Watch(system);
                     // First: once this node is up, deployments may place their children here.
-                    if (settings.Cluster.RoleList.Contains(ClusterSettings.Worker)) DockerHost.Register(system, runtime, settings.Cluster);
+                    if (settings.Cluster.RoleList.Contains(ClusterSettings.Worker))
+                    {
+                        DockerHost.Register(system, runtime, settings.Cluster);
+                        system.ActorOf(WorkerActor.Props(runtime, settings.Cluster), WorkerActor.Name);
+                    }
                     // No seeds: this node is a cluster of its own, as the single-node engine always was.
                     var cluster = Akka.Cluster.Cluster.Get(system);
                     if (settings.Cluster.SeedAddresses.Count == 0) cluster.Join(cluster.SelfAddress);

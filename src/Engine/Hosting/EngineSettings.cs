@@ -80,6 +80,10 @@ public sealed class EngineSettings
 
     public ClusterSettings Cluster { get; set; } = new();
 
+    /// <summary>`HOST:PORT` of the Docker registry that carries images from the worker that built them to the others.
+    /// Empty: none, which is only allowed while the cluster has one worker.</summary>
+    public string Registry { get; set; } = "";
+
     private const UnixFileMode Private = UnixFileMode.UserRead | UnixFileMode.UserWrite;
     private const UnixFileMode PrivateDir = Private | UnixFileMode.UserExecute;
 
@@ -128,6 +132,8 @@ public sealed class EngineSettings
         if (AdminToken.Length == 0 && !AdminAddress.IsLoopback(AdminUrl))
             throw new ArgumentException($"the admin API would listen on {AdminUrl}, beyond loopback, without a token: "
                 + "set ENGINE_ADMIN_TOKEN, Engine:AdminToken or --admin-token-file");
+        if (Registry.Length > 0 && !System.Text.RegularExpressions.Regex.IsMatch(Registry, @"^[A-Za-z0-9.-]+(:[0-9]{1,5})?$"))
+            throw new ArgumentException($"--registry must be HOST:PORT (no scheme, no path), got '{Registry}'");
         JournalKind.Check(this);
         Cluster.Check(UsesSqlite);
         PrepareDataDir();
@@ -140,6 +146,12 @@ public sealed class EngineSettings
         var idFile = Path.Combine(FullDataDir, "instance-id");
         if (!File.Exists(idFile)) File.WriteAllText(idFile, Guid.NewGuid().ToString("N")[..12]);
         InstanceId = File.ReadAllText(idFile).Trim();
+        var workerNameFile = Path.Combine(FullDataDir, "worker-name");
+        if (Cluster.WorkerName.Length == 0)
+        {
+            if (!File.Exists(workerNameFile)) File.WriteAllText(workerNameFile, $"worker-{Guid.NewGuid():N}"[..15]);
+            Cluster.WorkerName = File.ReadAllText(workerNameFile).Trim();
+        }
         if (!UsesSqlite) InstanceId = JournalKind.ClaimInstance(JournalConnection, Cipher, InstanceId);
     }
 

@@ -59,11 +59,12 @@ public sealed class RouteTable(InMemoryConfigProvider proxyConfig, IProxyStateLo
         return name.EndsWith(suffix, StringComparison.OrdinalIgnoreCase) ? name[..^suffix.Length].ToLowerInvariant() : null;
     }
 
-    /// <summary>YARP's live destination states of an app that belong to other deployments than the given one: their
-    /// in-flight counters tell when the versions a switch leaves have drained. Read them before publishing the switch,
-    /// which takes them out of the cluster (requests in flight keep counting on these same objects).</summary>
-    public IReadOnlyList<DestinationState> DestinationsOtherThan(string app, string deploymentId) =>
-        proxyState.TryGetCluster(AppRoute.ClusterIdOf(app), out var cluster)
-            ? cluster.Destinations.Values.Where(d => !AppRoute.IsKeyOf(d.DestinationId, deploymentId)).ToList()
+    /// <summary>YARP's live destination states of an app that the route about to be published no longer holds (those of
+    /// the version a switch leaves, or of containers scaled away): their in-flight counters tell when they have
+    /// drained. Read them before publishing, which takes them out of the cluster (requests in flight keep counting on
+    /// these same objects).</summary>
+    public IReadOnlyList<DestinationState> DestinationsLeaving(AppRoute next) =>
+        proxyState.TryGetCluster(next.ClusterId, out var cluster)
+            ? cluster.Destinations.Values.Where(d => !next.Holds(d.DestinationId, d.Model.Config.Address)).ToList()
             : [];
 }

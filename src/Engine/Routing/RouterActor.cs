@@ -62,7 +62,7 @@ public sealed class RouterActor : ReceiveActor
     {
         if (_pending is not { } next) return;
         // The versions each switch leaves, read before the publish takes their destinations out of YARP.
-        var leaving = _switches.Select(s => (Switch: s, Destinations: _table.DestinationsOtherThan(s.App, s.DeploymentId))).ToList();
+        var leaving = _switches.Select(s => (Switch: s, Destinations: _table.DestinationsLeaving(next.Routes[s.App]))).ToList();
         var clock = Stopwatch.StartNew();
         _table.Publish(next);
         _log.Debug("published the routes with {0} switch(es) in {1} ms", leaving.Count, clock.ElapsedMilliseconds);

@@ -29,9 +29,9 @@ public sealed record AppRoute(string App, string DeploymentId, string Version, I
     /// gets its old key.</summary>
     public string DestinationKey(int index) => $"{DeploymentId}/web-{index + 1}";
 
-    public static bool IsKeyOf(string destinationKey, string deploymentId) =>
-        destinationKey.Length > deploymentId.Length && destinationKey[deploymentId.Length] == '/'
-        && destinationKey.StartsWith(deploymentId, StringComparison.Ordinal);
+    /// <summary>Whether the route keeps this destination (same key, same address).</summary>
+    public bool Holds(string destinationKey, string address) =>
+        Endpoints.Select((e, i) => (Key: DestinationKey(i), Address: e)).Any(d => d.Key == destinationKey && d.Address == address);
 
     /// <summary>Endpoints whose container is known to be down (the keeper is restarting it).</summary>
     public ImmutableHashSet<string> Down { get; init; } = ImmutableHashSet<string>.Empty;

@@ -36,6 +36,7 @@ public sealed class EnvSealingAdapter : IEventAdapter
         DeploymentCreated c => c with { Env = env(c.Env) },
         ContainersStarting s => s with { Containers = s.Containers.Select(c => c with { Env = env(c.Env) }).ToList() },
         DeploymentRouted r => r with { Containers = r.Containers.Select(c => c with { Env = env(c.Env) }).ToList() },
+        ReleaseScaled r => r with { Containers = r.Containers.Select(c => c with { Env = env(c.Env) }).ToList() },
         _ => evt,
     };
 }

@@ -107,7 +107,7 @@ public sealed class MultiNodeClusterTests(PostgresServer postgres)
         var ps = await router.Cli("ps", app, "--json");
         Assert.True(ps.ExitCode == 0, ps.ToString());
         var web = Assert.Single(ps.Json.EnumerateArray());
-        Assert.Equal(("web", "running", workerAddress),
+        Assert.Equal(("web", "running", await WorkerNameAsync(worker)),
             (web.GetProperty("type").GetString(), web.GetProperty("state").GetString(), web.GetProperty("worker").GetString()));
         var apps = await router.Cli("apps", "--json");
         Assert.True(apps.ExitCode == 0, apps.ToString());
@@ -194,6 +194,11 @@ public sealed class MultiNodeClusterTests(PostgresServer postgres)
 
     private static async Task<string> SelfAsync(EngineNode node) =>
         (await node.Cli("cluster", "show", "--json")).Json.GetProperty("self").GetString()!;
+
+    /// <summary>What the node calls itself as a worker (`engine ps` shows it).</summary>
+    internal static async Task<string> WorkerNameAsync(EngineNode node) =>
+        (await node.Cli("cluster", "show", "--json")).Json.GetProperty("members").EnumerateArray()
+        .Single(m => m.GetProperty("self").GetBoolean()).GetProperty("worker").GetString()!;
 
     [Fact]
     public async Task A_node_whose_secret_key_differs_from_the_clusters_refuses_to_start()

@@ -62,8 +62,7 @@ public sealed class MessageSerializationTests : TestKit
         yield return new DeleteUpload("/data/uploads/0123.tar");
         yield return new FileChunk(0, [1, 2, 3], Last: true);
         yield return new FileChunk(0, [], true, "the uploaded source is no longer on disk");
-        yield return new BuildSucceeded("engine-apps/app:v1", new List<ProcessType> { new("web", "sh web.sh"), new("postdeploy", null) }, "10.0.0.7",
-            new List<int> { 32768 });
+        yield return new BuildSucceeded("engine-apps/app:v1", new List<ProcessType> { new("web", "sh web.sh"), new("postdeploy", null) }, "10.0.0.7");
         yield return new BuildFailed("no Dockerfile");
         yield return new StartContainers(new List<ContainerSpec> { spec }, TimeSpan.FromSeconds(20), false, TimeSpan.FromSeconds(3));
         yield return new ContainersUp(new List<ContainerSpec> { spec });
@@ -78,8 +77,24 @@ public sealed class MessageSerializationTests : TestKit
         yield return new PruneImages("app", new HashSet<string> { "app-v1" });
         yield return new ImagesPruned("app", new List<string> { "engine-apps/app:v1" }, new List<string>());
         yield return new ListContainers("app");
-        yield return new ContainersListed(new List<ContainerSummary> { new("0123456789abcdef", "n", "app", "app-v1", "v1", "web", "web-1", "running") },
+        yield return new ContainersListed(new List<ContainerSummary> { new("0123456789abcdef", "n", "app", "app-v1", "v1", "web", "web-1", "running", 20001) },
             Worker: "akka.tcp://engine@10.0.0.7:4054");
+        yield return RemoveContainers.OfDeploymentBut("app", "app-v1", ["web-1"], TimeSpan.FromSeconds(30));
+        yield return spec with { Worker = "akka.tcp://engine@10.0.0.7:4054", WorkerHost = "10.0.0.7" };
+        // Scale, through the registry to the app's owner.
+        yield return new ScaleApp("app", new Dictionary<string, int> { ["web"] = 2 });
+        yield return new GetFormation("app");
+        yield return new FormationView("app", new Dictionary<string, int> { ["web"] = 2, ["worker"] = 0 });
+        // A placement (control node) <-> the worker actor on each worker node.
+        yield return new Engine.Workers.DescribeWorker("app");
+        yield return new Engine.Workers.DescribeWorker(null);
+        yield return new Engine.Workers.WorkerInfo("akka.tcp://engine@10.0.0.7:4054", "worker-a", "10.0.0.7", 0, 3);
+        yield return new Engine.Workers.ReservePorts(2);
+        yield return new Engine.Workers.PortsReserved(new List<int> { 20001, 20002 });
+        yield return new Engine.Workers.PortsReserved(new List<int>(), "no free port");
+        yield return new Engine.Workers.PushImage("engine-apps/app:v1-x", "127.0.0.1:5000/engine-apps/app:v1-x", TestActor);
+        yield return new Engine.Workers.PullImage("127.0.0.1:5000/engine-apps/app:v1-x", "engine-apps/app:v1-x", TestActor);
+        yield return new Engine.Workers.ImageDistributed("akka.tcp://engine@10.0.0.7:4054", null);
         yield return new RemoveStrangers(new HashSet<string> { "app" });
         yield return new StrangersRemoved(1, null);
         yield return new ReviveContainer(spec, "0123456789abcdef", 137);

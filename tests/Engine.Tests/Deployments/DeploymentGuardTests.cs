@@ -1,5 +1,6 @@
 using Engine.Apps;
 using Engine.Deployments;
+using Engine.Workers;
 
 namespace Engine.Tests.Deployments;
 
@@ -13,7 +14,7 @@ public sealed class DeploymentGuardTests
         (s, c) => s.Decide(c, Now).Aggregate(s, (st, e) => st.Apply(e)));
 
     private static readonly IDeploymentCommand[] ToHook =
-        [StartDeployment.Instance, new BuildSucceeded("img", [new("web", "serve"), new("postdeploy", "migrate")]), new ImagePushed([1]), new ContainersUp([])];
+        [StartDeployment.Instance, new BuildSucceeded("img", [new("web", "serve"), new("postdeploy", "migrate")]), new ImagePushed([new("web", 1, "", "", 1)]), new ContainersUp([])];
 
     private static readonly IDeploymentCommand[] ToSwitching = [.. ToHook, HookSucceeded.Instance];
 

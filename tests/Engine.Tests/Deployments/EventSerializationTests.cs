@@ -1,6 +1,7 @@
 using Akka.TestKit.Xunit2;
 using Engine.Apps;
 using Engine.Deployments;
+using Engine.Workers;
 
 namespace Engine.Tests.Deployments;
 
@@ -28,7 +29,8 @@ public sealed class EventSerializationTests : TestKit
         yield return created;
         foreach (var c in new IDeploymentCommand[]
                  {
-                     StartDeployment.Instance, new BuildSucceeded("img", processes, "10.0.0.7", [1234]), new ImagePushed([1234]),
+                     new StartDeployment(Formation: new Dictionary<string, int> { ["web"] = 2 }), new BuildSucceeded("img", processes, "10.0.0.7"),
+                     new ImagePushed([new("web", 1, "akka.tcp://engine@10.0.0.7:4054", "10.0.0.7", 1234), new("web", 2, "", "", 1235)]),
                      new ContainersUp([]), HookSucceeded.Instance, new RouteSwitched("app", "app-v1"), new ContainersRemoved(1),
                  })
             foreach (var e in s.Decide(c, At))
@@ -37,6 +39,10 @@ public sealed class EventSerializationTests : TestKit
                 yield return e;
             }
         yield return new DeploymentRouted("app", s.Id, s.Version, s.Containers, At);
+        yield return new DeploymentRouted("app", s.Id, s.Version, s.Containers, At, "akka.tcp://engine@10.0.0.7:4054", "10.0.0.7",
+            processes.ToList());
+        yield return new FormationChanged("app", new Dictionary<string, int> { ["web"] = 3 }, At);
+        yield return new ReleaseScaled("app", s.Id, s.Containers, "scaled to web=3", At);
         yield return new ContainerRestarted("app", s.Id, "web-1", 137, At);
         yield return new DeploymentFailed("app", s.Id, "hook-error", "exit 3", At);
         yield return new DeploymentEnded("app", s.Id, s.Status, At);

@@ -126,8 +126,8 @@ public sealed class RouterActorTests : TestKit
     public void The_drain_waits_for_the_old_versions_requests_only_and_wakes_when_the_last_one_ends()
     {
         var router = Sys.ActorOf(RouterActor.Props(_table, _drains, new EngineSettings { StopGrace = TimeSpan.FromMinutes(5) }));
-        var old = new DestinationState("a-v1/web-1") { ConcurrentRequestCount = 1 };
-        var busyNew = new DestinationState("a-v2/web-1") { ConcurrentRequestCount = 3 };
+        var old = Destination("a-v1/web-1", E2, inFlight: 1);
+        var busyNew = Destination("a-v2/web-1", E1, inFlight: 3);
         _proxy.Add("cluster-a", old, busyNew);
 
         router.Tell(new SwitchRoute("a", "a-v2", "v2", [E1], TestActor));
@@ -138,6 +138,27 @@ public sealed class RouterActorTests : TestKit
         _drains.Ended(old); // what the proxy pipeline reports when a request ends
         ExpectMsg<RouteDrained>(Patience); // long before the five-minute grace, though v2 is busy
     }
+
+    [Fact]
+    public void A_scale_down_drains_only_the_destinations_it_takes_out_of_the_route()
+    {
+        var router = Sys.ActorOf(RouterActor.Props(_table, _drains, new EngineSettings { StopGrace = TimeSpan.FromMinutes(5) }));
+        var staying = Destination("a-v2/web-1", E1, inFlight: 3);
+        var leaving = Destination("a-v2/web-2", E2, inFlight: 1);
+        _proxy.Add("cluster-a", staying, leaving);
+
+        router.Tell(new SwitchRoute("a", "a-v2", "v2", [E1], TestActor));
+        ExpectMsg<RouteSwitched>(Patience);
+        ExpectNoMsg(TimeSpan.FromMilliseconds(500)); // a request to web-2 is still in flight
+
+        leaving.ConcurrentRequestCount = 0;
+        _drains.Ended(leaving);
+        ExpectMsg<RouteDrained>(Patience); // web-1 stays busy: it is still in the route
+    }
+
+    /// <summary>A destination as YARP holds it: its key, its address, its requests in flight.</summary>
+    private static DestinationState Destination(string key, string address, int inFlight) =>
+        new(key, new DestinationModel(new DestinationConfig { Address = address })) { ConcurrentRequestCount = inFlight };
 
     private sealed class FakeProxyState : IProxyStateLookup
     {

@@ -40,6 +40,12 @@ public sealed class FakeContainerRuntime : IContainerRuntime
         return Task.CompletedTask;
     }
 
+    public Task PushImageAsync(string local, string remote, Action<string> output, CancellationToken ct) =>
+        throw new NotSupportedException("the fake runtime is one worker: nothing to push");
+
+    public Task PullImageAsync(string remote, string local, Action<string> output, CancellationToken ct) =>
+        throw new NotSupportedException("the fake runtime is one worker: nothing to pull");
+
     public Task<IReadOnlyList<ImageSummary>> ListImagesAsync(string app, CancellationToken ct) =>
         Task.FromResult<IReadOnlyList<ImageSummary>>(_images.Values.Where(i => i.App == app)
             .Select(i => new ImageSummary(i.Tag, [i.Tag], i.DeploymentId)).ToList());

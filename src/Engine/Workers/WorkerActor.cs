@@ -1,0 +1,95 @@
+using System.Net;
+using System.Net.Sockets;
+using Akka.Actor;
+using Engine.Apps;
+using Engine.Cluster;
+using Engine.Containers;
+using Engine.Deployments;
+
+namespace Engine.Workers;
+
+/// <summary>A worker node's own answers for placement: its load and capacity, the $PORTs it hands out from its range, and
+/// moving images through the registry. One per worker node, at <see cref="Name"/>.</summary>
+public sealed class WorkerActor : ReceiveActor
+{
+    public const string Name = "worker";
+    /// <summary>A port handed out is not handed out again for this long, even before its container exists (a pull or a
+    /// slow start may come in between); once the container exists its label keeps it taken.</summary>
+    private static readonly TimeSpan Held = TimeSpan.FromMinutes(10);
+    private readonly IContainerRuntime _runtime;
+    private readonly ClusterSettings _cluster;
+    private readonly string _address;
+    private readonly Dictionary<int, DateTime> _handedOut = [];
+
+    /// <summary>Ports of existing containers, listed before a reservation is decided here, one at a time.</summary>
+    private sealed record InUse(ReservePorts Request, IActorRef ReplyTo, IReadOnlySet<int> Ports, string? Error);
+
+    public static Props Props(IContainerRuntime runtime, ClusterSettings cluster) =>
+        Akka.Actor.Props.Create(() => new WorkerActor(runtime, cluster));
+
+    public static ActorSelection At(IActorRefFactory factory, string address) => factory.ActorSelection($"{address}/user/{Name}");
+
+    public WorkerActor(IContainerRuntime runtime, ClusterSettings cluster)
+    {
+        _runtime = runtime;
+        _cluster = cluster;
+        _address = Akka.Cluster.Cluster.Get(Context.System).SelfAddress.ToString();
+        Receive<DescribeWorker>(d => _runtime.ListAsync(null, CancellationToken.None).PipeTo(Sender, Self, found =>
+            new WorkerInfo(_address, _cluster.WorkerName, _cluster.AdvertiseHost, _cluster.Capacity,
+                found.Count(c => c.App != d.ExceptApp && c.Type != Procfile.PostDeploy))));
+        Receive<ReservePorts>(r =>
+        {
+            var replyTo = Sender;
+            _runtime.ListAsync(null, CancellationToken.None).PipeTo(Self, Self,
+                found => new InUse(r, replyTo, found.Where(c => c.Port is not null).Select(c => c.Port!.Value).ToHashSet(), null),
+                e => new InUse(r, replyTo, new HashSet<int>(), e.Message));
+        });
+        Receive<InUse>(u => u.ReplyTo.Tell(u.Error is { } error
+            ? new PortsReserved([], $"worker {_cluster.WorkerName} could not list its containers: {error}")
+            : Reserve(u.Request.Count, u.Ports)));
+        Receive<PushImage>(p => Distribute(_runtime.PushImageAsync(p.Local, p.Remote, Log(p.Log), CancellationToken.None)));
+        Receive<PullImage>(p => Distribute(_runtime.PullImageAsync(p.Remote, p.Local, Log(p.Log), CancellationToken.None)));
+    }
+
+    private Action<string> Log(IActorRef log) => line => log.Tell(new DeploymentLogLine($"{_cluster.WorkerName}: {line}"));
+
+    private void Distribute(Task transfer) => transfer.PipeTo(Sender, Self, () => new ImageDistributed(_cluster.WorkerName, null),
+        e => new ImageDistributed(_cluster.WorkerName, e.Message));
+
+    /// <summary>Random ports of the range, so that two workers sharing a host rarely try the same one, skipping those
+    /// taken by containers, held, or bound by anything else on the host.</summary>
+    private PortsReserved Reserve(int count, IReadOnlySet<int> taken)
+    {
+        var now = DateTime.UtcNow;
+        foreach (var expired in _handedOut.Where(h => h.Value < now).Select(h => h.Key).ToList()) _handedOut.Remove(expired);
+        var (from, to) = _cluster.ParsedPortRange;
+        var ports = new List<int>();
+        var size = to - from + 1;
+        var start = Random.Shared.Next(size);
+        for (var i = 0; i < size && ports.Count < count; i++)
+        {
+            var port = from + (start + i) % size;
+            if (taken.Contains(port) || _handedOut.ContainsKey(port) || !Bindable(port)) continue;
+            ports.Add(port);
+            _handedOut[port] = now + Held;
+        }
+        if (ports.Count == count) return new PortsReserved(ports);
+        foreach (var port in ports) _handedOut.Remove(port);
+        return new PortsReserved([], $"worker {_cluster.WorkerName} has no {count} free port(s) left in its range {_cluster.PortRange}");
+    }
+
+    private static bool Bindable(int port)
+    {
+        try
+        {
+            var listener = new TcpListener(IPAddress.Any, port);
+            listener.Start();
+            listener.Stop();
+            return true;
+        }
+        catch (SocketException)
+        {
+            return false;
+        }
+    }
+}

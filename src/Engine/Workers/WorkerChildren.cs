@@ -1,0 +1,27 @@
+using Akka.Actor;
+
+namespace Engine.Workers;
+
+/// <summary>An actor's children doing one kind of Docker work on each worker: made on first use (deployed there by Akka
+/// remoting; here when <paramref name="local"/>, i.e. given a runtime in tests), watched, and made anew under a new name
+/// once the one before stopped.</summary>
+public sealed class WorkerChildren(bool local)
+{
+    private readonly Dictionary<string, string> _names = [];
+    private int _generation;
+
+    public IActorRef Get(IActorContext context, string role, Address? worker, Func<Props> props)
+    {
+        var key = $"{role}@{worker}";
+        if (_names.TryGetValue(key, out var name) && context.Child(name) is { } child && !child.IsNobody()) return child;
+        name = $"{role}-{++_generation}";
+        _names[key] = name;
+        return context.Watch(context.ActorOf(local ? props() : WorkerPlacement.On(worker, props()), name));
+    }
+
+    /// <summary>Where the next ones of the role go to a fresh child (e.g. the old one may still be busy).</summary>
+    public void Forget(string role)
+    {
+        foreach (var key in _names.Keys.Where(k => k.StartsWith(role + "@", StringComparison.Ordinal)).ToList()) _names.Remove(key);
+    }
+}
