@@ -33,7 +33,7 @@ public sealed class WorkerActor : ReceiveActor
     {
         _runtime = runtime;
         _cluster = cluster;
-        _address = Akka.Cluster.Cluster.Get(Context.System).SelfAddress.ToString();
+        _address = ((ExtendedActorSystem)Context.System).Provider.DefaultAddress.ToString();
         Receive<DescribeWorker>(d => _runtime.ListAsync(null, CancellationToken.None).PipeTo(Sender, Self, found =>
             new WorkerInfo(_address, _cluster.WorkerName, _cluster.AdvertiseHost, _cluster.Capacity,
                 found.Count(c => c.App != d.ExceptApp && c.Type != Procfile.PostDeploy))));

@@ -100,7 +100,7 @@ public sealed class FakeContainerRuntime : IContainerRuntime
         Task.FromResult<IReadOnlyList<ContainerSummary>>(_containers
             .Where(c => app is null || c.Value.Spec.App == app)
             .Select(c => new ContainerSummary(c.Key, c.Value.Spec.Name, c.Value.Spec.App, c.Value.Spec.DeploymentId,
-                c.Value.Spec.Version, c.Value.Spec.Type, c.Value.Spec.Slot, "running")).ToList());
+                c.Value.Spec.Version, c.Value.Spec.Type, c.Value.Spec.Slot, "running", c.Value.Spec.Port)).ToList());
 
     /// <summary>Containers that vanish behind the engine's back, like a `docker rm -f`.</summary>
     public void RemoveWhere(Func<ContainerSpec, bool> match)
