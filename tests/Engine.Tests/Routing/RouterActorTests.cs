@@ -122,38 +122,24 @@ public sealed class RouterActorTests : TestKit
         Assert.Equal(2, Volatile.Read(ref publishes)); // the first switch, then the 19 queued behind it together
     }
 
-    [Fact]
-    public void The_drain_waits_for_the_old_versions_requests_only_and_wakes_when_the_last_one_ends()
+    /// <summary>The switch to v2's web-1 leaves either v1's web-1 (a new version) or v2's web-2 (a scale down).</summary>
+    [Theory]
+    [InlineData("a-v1/web-1")]
+    [InlineData("a-v2/web-2")]
+    public void The_drain_waits_only_for_the_destinations_the_route_leaves_and_wakes_when_their_last_request_ends(string leavingKey)
     {
         var router = Sys.ActorOf(RouterActor.Props(_table, _drains, new EngineSettings { StopGrace = TimeSpan.FromMinutes(5) }));
-        var old = Destination("a-v1/web-1", E2, inFlight: 1);
-        var busyNew = Destination("a-v2/web-1", E1, inFlight: 3);
-        _proxy.Add("cluster-a", old, busyNew);
-
-        router.Tell(new SwitchRoute("a", "a-v2", "v2", [E1], TestActor));
-        ExpectMsg<RouteSwitched>(Patience);
-        ExpectNoMsg(TimeSpan.FromMilliseconds(500)); // a request to v1 is still in flight
-
-        old.ConcurrentRequestCount = 0;
-        _drains.Ended(old); // what the proxy pipeline reports when a request ends
-        ExpectMsg<RouteDrained>(Patience); // long before the five-minute grace, though v2 is busy
-    }
-
-    [Fact]
-    public void A_scale_down_drains_only_the_destinations_it_takes_out_of_the_route()
-    {
-        var router = Sys.ActorOf(RouterActor.Props(_table, _drains, new EngineSettings { StopGrace = TimeSpan.FromMinutes(5) }));
+        var leaving = Destination(leavingKey, E2, inFlight: 1);
         var staying = Destination("a-v2/web-1", E1, inFlight: 3);
-        var leaving = Destination("a-v2/web-2", E2, inFlight: 1);
-        _proxy.Add("cluster-a", staying, leaving);
+        _proxy.Add("cluster-a", leaving, staying);
 
         router.Tell(new SwitchRoute("a", "a-v2", "v2", [E1], TestActor));
         ExpectMsg<RouteSwitched>(Patience);
-        ExpectNoMsg(TimeSpan.FromMilliseconds(500)); // a request to web-2 is still in flight
+        ExpectNoMsg(TimeSpan.FromMilliseconds(500)); // a request to the leaving destination is still in flight
 
         leaving.ConcurrentRequestCount = 0;
-        _drains.Ended(leaving);
-        ExpectMsg<RouteDrained>(Patience); // web-1 stays busy: it is still in the route
+        _drains.Ended(leaving); // what the proxy pipeline reports when a request ends
+        ExpectMsg<RouteDrained>(Patience); // long before the five-minute grace, though the one that stays is busy
     }
 
     /// <summary>A destination as YARP holds it: its key, its address, its requests in flight.</summary>

@@ -47,8 +47,9 @@ public sealed class TwoWorkerCluster : IAsyncDisposable
     }
 
     /// <param name="registry">Whether the control node knows the registry (the one that places deployments).</param>
+    /// <param name="registryAddress">Another registry address for the control node (default: the fixture's).</param>
     public static async Task<TwoWorkerCluster> StartAsync(PostgresServer postgres, TwoWorkersFixture docker, bool registry = true,
-        params string[] workerArgs)
+        string? registryAddress = null, params string[] workerArgs)
     {
         var cluster = await TestCluster.StartAsync(postgres);
         try
@@ -56,7 +57,7 @@ public sealed class TwoWorkerCluster : IAsyncDisposable
             string[] withRegistry = ["--registry", docker.Registry.Address];
             var control = await cluster.StartNodeAsync("control,router", [
                 "--docker-host", "unix:///nonexistent/docker.sock", "--start-timeout", "30", "--stop-grace", "5",
-                .. registry ? withRegistry : []]);
+                .. registry ? ["--registry", registryAddress ?? docker.Registry.Address] : Array.Empty<string>()]);
             var a = await cluster.StartNodeAsync("worker", [
                 "--docker-host", docker.DockerA.Host, "--worker-name", NameA, "--port-range", "21000-21999", .. withRegistry, .. workerArgs]);
             var b = await cluster.StartNodeAsync("worker,router", [

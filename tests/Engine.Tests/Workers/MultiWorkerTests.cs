@@ -77,7 +77,7 @@ public sealed class MultiWorkerTests(PostgresServer postgres, TwoWorkersFixture 
     [Fact]
     public async Task Capacity_is_honoured_and_a_formation_that_fits_nowhere_is_refused_before_anything_starts()
     {
-        await using var nodes = await TwoWorkerCluster.StartAsync(postgres, docker, registry: true, "--capacity", "1");
+        await using var nodes = await TwoWorkerCluster.StartAsync(postgres, docker, workerArgs: ["--capacity", "1"]);
         var app = nodes.Control.NewApp("cap");
         using var dir = TwoWorkerCluster.App();
         await nodes.Control.DeployAsync(dir, app);
@@ -118,13 +118,26 @@ public sealed class MultiWorkerTests(PostgresServer postgres, TwoWorkersFixture 
     }
 
     [Fact]
+    public async Task A_push_that_fails_ends_the_deployment_naming_the_worker_and_the_image_and_starts_nothing()
+    {
+        // Nothing listens where the control node thinks the registry is.
+        var dead = $"127.0.0.1:{Engine.Containers.FreePorts.Take(1)[0]}";
+        await using var nodes = await TwoWorkerCluster.StartAsync(postgres, docker, registryAddress: dead);
+        var app = nodes.Control.NewApp("push");
+        Assert.Equal(0, (await nodes.Control.Cli("env", "set", app, "A=1")).ExitCode);
+        Assert.Equal(0, (await nodes.Control.Cli("scale", app, "web=2")).ExitCode); // before any release: for the first one
+        using var dir = TwoWorkerCluster.App();
+        var (status, error) = await nodes.Control.DeployFailingAsync(dir, app);
+        Assert.Equal("build-error", status);
+        Assert.Matches($"^worker worker-[ab] could not push {dead}/engine-apps/{app}:v1-[0-9a-f]+: ", error);
+        Assert.Empty(await nodes.PsAsync(app));
+    }
+
+    [Fact]
     public async Task A_worker_lost_during_a_deployment_ends_it_naming_the_worker_and_its_other_containers_go()
     {
-        await using var nodes = await TwoWorkerCluster.StartAsync(postgres, docker);
-        var app = nodes.Control.NewApp("lostd");
-        using var dir = TwoWorkerCluster.App();
-        await nodes.Control.DeployAsync(dir, app);
-        Assert.Equal(0, (await nodes.Control.Cli("scale", app, "web=2")).ExitCode);
+        var (nodes, app) = await SpreadAppAsync("lostd");
+        await using var _ = nodes;
 
         // v2's hook waits: its containers run on both workers meanwhile.
         using var slow = TwoWorkerCluster.App("web: sh /app/web.sh\npostdeploy: sleep 300\n");
@@ -150,11 +163,8 @@ public sealed class MultiWorkerTests(PostgresServer postgres, TwoWorkersFixture 
     [Fact]
     public async Task After_a_worker_is_lost_its_containers_start_on_the_other_and_requests_fail_only_until_it_is_detected()
     {
-        await using var nodes = await TwoWorkerCluster.StartAsync(postgres, docker);
-        var app = nodes.Control.NewApp("losta");
-        using var dir = TwoWorkerCluster.App();
-        await nodes.Control.DeployAsync(dir, app);
-        Assert.Equal(0, (await nodes.Control.Cli("scale", app, "web=2")).ExitCode);
+        var (nodes, app) = await SpreadAppAsync("losta");
+        await using var _ = nodes;
         var onB = (await nodes.PsAsync(app)).Single(c => c.Worker == B).Name;
 
         await using var loop = new RequestLoop(nodes.Control, app);
@@ -186,11 +196,8 @@ public sealed class MultiWorkerTests(PostgresServer postgres, TwoWorkersFixture 
     [Fact]
     public async Task A_worker_process_that_restarts_while_its_Docker_runs_re_attaches_to_its_containers_and_starts_none_twice()
     {
-        await using var nodes = await TwoWorkerCluster.StartAsync(postgres, docker);
-        var app = nodes.Control.NewApp("reatt");
-        using var dir = TwoWorkerCluster.App();
-        await nodes.Control.DeployAsync(dir, app);
-        Assert.Equal(0, (await nodes.Control.Cli("scale", app, "web=2")).ExitCode);
+        var (nodes, app) = await SpreadAppAsync("reatt");
+        await using var _ = nodes;
         var before = await IdsOf(app);
         Assert.Equal(2, before.Count);
 
@@ -207,6 +214,26 @@ public sealed class MultiWorkerTests(PostgresServer postgres, TwoWorkersFixture 
             for (var i = 0; i < 10; i++) bodies.Add((await nodes.Control.Get(app)).Body);
             return bodies;
         }, b => b.SetEquals(["v1 web-1", "v1 web-2"]), TestCluster.Within, "both containers to be routed again");
+    }
+
+    /// <summary>A cluster with an app deployed and scaled to web=2: one web container per worker.</summary>
+    private async Task<(TwoWorkerCluster Nodes, string App)> SpreadAppAsync(string prefix)
+    {
+        var nodes = await TwoWorkerCluster.StartAsync(postgres, docker);
+        try
+        {
+            var app = nodes.Control.NewApp(prefix);
+            using var dir = TwoWorkerCluster.App();
+            await nodes.Control.DeployAsync(dir, app);
+            var scaled = await nodes.Control.Cli("scale", app, "web=2");
+            Assert.True(scaled.ExitCode == 0, scaled.ToString());
+            return (nodes, app);
+        }
+        catch
+        {
+            await nodes.DisposeAsync();
+            throw;
+        }
     }
 
     /// <summary>The app's containers on both daemons: id and state.</summary>
