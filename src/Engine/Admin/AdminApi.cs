@@ -51,8 +51,9 @@ public static class AdminApi
             Reply(apps, new ChangeEnv(app, change.Set ?? [], change.Unset ?? [])));
         api.MapGet("/apps/{app}/formation", (string app, IRequiredActor<AppsRegistryActor> apps) =>
             Reply(apps, new GetFormation(app)));
+        // A scale answers once its new containers are up (an image pull may come first): as long as the scale may take.
         api.MapPatch("/apps/{app}/formation", (string app, ScaleChange change, IRequiredActor<AppsRegistryActor> apps) =>
-            Reply(apps, new ScaleApp(app, change.Formation ?? [])));
+            Reply(apps, new ScaleApp(app, change.Formation ?? []), settings.DeploymentTimeout));
         // The app asks its workers' Docker engines.
         api.MapGet("/apps/{app}/ps", async (string app, IRequiredActor<AppsRegistryActor> apps) =>
         {
@@ -213,14 +214,14 @@ public static class AdminApi
         return reply is DeploymentView view ? onFound(view) : ToResult(reply);
     }
 
-    private static async Task<IResult> Reply(IRequiredActor<AppsRegistryActor> apps, object message) =>
-        ToResult(await AskRaw(apps, message));
+    private static async Task<IResult> Reply(IRequiredActor<AppsRegistryActor> apps, object message, TimeSpan? timeout = null) =>
+        ToResult(await AskRaw(apps, message, timeout));
 
-    private static async Task<object> AskRaw(IRequiredActor<AppsRegistryActor> apps, object message)
+    private static async Task<object> AskRaw(IRequiredActor<AppsRegistryActor> apps, object message, TimeSpan? timeout = null)
     {
         try
         {
-            return await (await apps.GetAsync()).Ask<object>(message, AskTimeout);
+            return await (await apps.GetAsync()).Ask<object>(message, timeout ?? AskTimeout);
         }
         catch (AskTimeoutException e)
         {
