@@ -239,18 +239,32 @@ public sealed class AppActor : ReceivePersistentActor
         Command<ClusterEvent.MemberUp>(up =>
         {
             if (!up.Member.HasRole(ClusterSettings.Worker)) return;
-            if (_awaitingWorker)
-            {
-                _awaitingWorker = false;
-                Reconcile();
-                PruneImages();
-            }
+            if (_awaitingWorker) Self.Tell(new WorkerCameUp(0));
             // A worker back under its name (a restart; Docker kept its containers): they are found by their labels and
             // routed again. Cluster.State may not show it up yet: a moment later.
             else if (_state.Routed is { } routed && routed.Containers.Any(c => c.Worker == WorkerPlacement.NameOf(up.Member)))
                 Context.System.Scheduler.ScheduleTellOnce(TimeSpan.FromSeconds(2), Self, RetryRestore.Instance, Self);
         });
-        Command<ClusterEvent.CurrentClusterState>(_ => { });
+        // Subscribed after recovery: a worker already up then is in this snapshot, not in a MemberUp.
+        Command<ClusterEvent.CurrentClusterState>(s =>
+        {
+            if (_awaitingWorker && s.Members.Any(m => m.Status == MemberStatus.Up && m.HasRole(ClusterSettings.Worker)))
+                Self.Tell(new WorkerCameUp(0));
+        });
+        // Cluster.State, which placement reads, follows the events a moment later: until it shows the worker, a few
+        // short retries.
+        Command<WorkerCameUp>(w =>
+        {
+            if (!_awaitingWorker) return;
+            if (WorkerPlacement.Up(Context.System).Count == 0)
+            {
+                if (w.Tries < 20) Context.System.Scheduler.ScheduleTellOnce(TimeSpan.FromMilliseconds(500), Self, new WorkerCameUp(w.Tries + 1), Self);
+                return;
+            }
+            _awaitingWorker = false;
+            Reconcile();
+            PruneImages();
+        });
         // Supervision after success: only the routed version's containers are kept up.
         Command<ContainerExited>(x =>
         {
@@ -283,6 +297,8 @@ public sealed class AppActor : ReceivePersistentActor
 
     // Given a runtime (tests), the keeper runs here with this node's settings; else on the worker, with its own.
     private const string KeeperRole = "keeper";
+
+    private sealed record WorkerCameUp(int Tries);
 
     private sealed record RetryRestore
     {
