@@ -29,7 +29,7 @@ public sealed class EngineNode : IAsyncDisposable
     {
         _ownsDataDir = dataDir is null;
         DataDir = dataDir ?? Directory.CreateTempSubdirectory("engine-data-").FullName;
-        var ports = FreePorts.Take(2);
+        var ports = TestPorts.Take(2);
         AdminUrl = $"http://127.0.0.1:{ports[0]}";
         RouterUrl = $"http://127.0.0.1:{ports[1]}";
         _extraArgs = extraArgs;

@@ -29,7 +29,7 @@ public sealed class TestCluster : IAsyncDisposable
     public static async Task<TestCluster> StartAsync(PostgresServer postgres)
     {
         var journal = await postgres.NewDatabaseAsync("cluster");
-        var seedPort = FreePorts.Take(1)[0];
+        var seedPort = TestPorts.Take(1)[0];
         var lighthouse = StartLighthouse(seedPort);
         var cluster = new TestCluster(lighthouse, seedPort, journal);
         try { await lighthouse.WaitForOutputAsync($"member up: {cluster.Seed} (roles: lighthouse)", Within); }
