@@ -26,7 +26,6 @@ public sealed class ScaleActor : ReceiveActor
     private readonly IActorRef _parent;
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private IReadOnlyList<ContainerSpec> _adding = [];
-    private readonly List<ContainerSpec> _up = [];
     private int _pending;
     private bool _failed;
 
@@ -46,9 +45,8 @@ public sealed class ScaleActor : ReceiveActor
         Receive<ImagePushed>(Start);
         Receive<PlacementFailed>(f => Fail(f.Error));
         Receive<WorkerLost>(l => Fail($"worker {l.Worker} left the cluster while the containers were placed"));
-        Receive<ContainersUp>(up =>
+        Receive<ContainersUp>(_ =>
         {
-            _up.AddRange(up.Containers);
             if (--_pending == 0)
             {
                 _parent.Tell(new ContainersAdded(_adding));

@@ -19,6 +19,22 @@ public static class FreePorts
         return ports;
     }
 
+    /// <summary>Whether nothing on the host holds the port now (a web container binds it with host networking).</summary>
+    public static bool Bindable(int port)
+    {
+        try
+        {
+            var listener = new TcpListener(IPAddress.Any, port);
+            listener.Start();
+            listener.Stop();
+            return true;
+        }
+        catch (SocketException)
+        {
+            return false;
+        }
+    }
+
     public static async Task<bool> AcceptsAsync(int port, CancellationToken ct)
     {
         using var client = new TcpClient();

@@ -1,5 +1,3 @@
-using System.Net;
-using System.Net.Sockets;
 using Akka.Actor;
 using Engine.Apps;
 using Engine.Cluster;
@@ -69,27 +67,12 @@ public sealed class WorkerActor : ReceiveActor
         for (var i = 0; i < size && ports.Count < count; i++)
         {
             var port = from + (start + i) % size;
-            if (taken.Contains(port) || _handedOut.ContainsKey(port) || !Bindable(port)) continue;
+            if (taken.Contains(port) || _handedOut.ContainsKey(port) || !FreePorts.Bindable(port)) continue;
             ports.Add(port);
             _handedOut[port] = now + Held;
         }
         if (ports.Count == count) return new PortsReserved(ports);
         foreach (var port in ports) _handedOut.Remove(port);
         return new PortsReserved([], $"worker {_cluster.WorkerName} has no {count} free port(s) left in its range {_cluster.PortRange}");
-    }
-
-    private static bool Bindable(int port)
-    {
-        try
-        {
-            var listener = new TcpListener(IPAddress.Any, port);
-            listener.Start();
-            listener.Stop();
-            return true;
-        }
-        catch (SocketException)
-        {
-            return false;
-        }
     }
 }

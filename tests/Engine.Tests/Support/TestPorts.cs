@@ -1,5 +1,4 @@
-using System.Net;
-using System.Net.Sockets;
+using Engine.Containers;
 
 namespace Engine.Tests.Support;
 
@@ -22,26 +21,11 @@ public static class TestPorts
             for (var i = 0; i <= To - From && ports.Count < count; i++)
             {
                 var port = From + (start + i) % (To - From + 1);
-                if (!Given.Contains(port) && Bindable(port)) ports.Add(port);
+                if (!Given.Contains(port) && FreePorts.Bindable(port)) ports.Add(port);
             }
             if (ports.Count < count) throw new InvalidOperationException($"no {count} free test port(s) left in {From}-{To}");
             Given.UnionWith(ports);
             return ports;
-        }
-    }
-
-    private static bool Bindable(int port)
-    {
-        try
-        {
-            var listener = new TcpListener(IPAddress.Any, port);
-            listener.Start();
-            listener.Stop();
-            return true;
-        }
-        catch (SocketException)
-        {
-            return false;
         }
     }
 }
