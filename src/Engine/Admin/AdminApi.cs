@@ -7,6 +7,7 @@ using Engine.Cluster;
 using Engine.Containers;
 using Engine.Deployments;
 using Engine.Hosting;
+using Engine.Palettes;
 using Microsoft.AspNetCore.Server.Kestrel.Core.Features;
 
 namespace Engine.Admin;
@@ -14,7 +15,7 @@ namespace Engine.Admin;
 /// <summary>The node's admin HTTP API, served on --admin-url only; the CLI is its client.</summary>
 public static class AdminApi
 {
-    private static readonly TimeSpan AskTimeout = TimeSpan.FromSeconds(15);
+    internal static readonly TimeSpan AskTimeout = TimeSpan.FromSeconds(15);
 
     public static void MapAdminApi(this WebApplication web, EngineSettings settings)
     {
@@ -33,6 +34,7 @@ public static class AdminApi
             Reply(apps, ListApps.Instance));
         api.MapGet("/apps/{app}", (string app, IRequiredActor<AppsRegistryActor> apps) =>
             Reply(apps, new GetApp(app)));
+        api.MapPalettes(settings);
         api.MapPost("/apps/{app}/deployments", Upload).WithMetadata(UploadEndpoint.Instance);
         api.MapGet("/apps/{app}/deployments", (string app, IRequiredActor<AppsRegistryActor> apps) =>
             Reply(apps, new GetDeployments(app)));
@@ -47,13 +49,13 @@ public static class AdminApi
                 CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, lifetime.ApplicationStopping)));
         api.MapGet("/apps/{app}/env", (string app, IRequiredActor<AppsRegistryActor> apps) =>
             Reply(apps, new GetEnv(app)));
-        api.MapPatch("/apps/{app}/env", (string app, EnvChange change, IRequiredActor<AppsRegistryActor> apps) =>
-            Reply(apps, new ChangeEnv(app, change.Set ?? [], change.Unset ?? [])));
+        api.MapPatch("/apps/{app}/env", (string app, EnvChange change, HttpContext context, IRequiredActor<AppsRegistryActor> apps) =>
+            Reply(apps, new ChangeEnv(app, change.Set ?? [], change.Unset ?? [], Caller.Of(context, settings))));
         api.MapGet("/apps/{app}/formation", (string app, IRequiredActor<AppsRegistryActor> apps) =>
             Reply(apps, new GetFormation(app)));
         // A scale answers once its new containers are up (an image pull may come first): as long as the scale may take.
-        api.MapPatch("/apps/{app}/formation", (string app, ScaleChange change, IRequiredActor<AppsRegistryActor> apps) =>
-            Reply(apps, new ScaleApp(app, change.Formation ?? []), settings.DeploymentTimeout));
+        api.MapPatch("/apps/{app}/formation", (string app, ScaleChange change, HttpContext context, IRequiredActor<AppsRegistryActor> apps) =>
+            Reply(apps, new ScaleApp(app, change.Formation ?? [], Caller.Of(context, settings)), settings.DeploymentTimeout));
         // The app asks its workers' Docker engines.
         api.MapGet("/apps/{app}/ps", async (string app, IRequiredActor<AppsRegistryActor> apps) =>
         {
@@ -140,7 +142,8 @@ public static class AdminApi
             try { File.Delete(partial); } // a partial upload never stays, whatever cut it off
             catch (IOException) { } // its directory is gone: so is the file
         }
-        var reply = await AskRaw(apps, new CreateDeployment(app, path, Akka.Cluster.Cluster.Get(system).SelfAddress.ToString()));
+        var reply = await AskRaw(apps, new CreateDeployment(app, path, Akka.Cluster.Cluster.Get(system).SelfAddress.ToString(),
+            Caller.Of(context, settings)));
         if (reply is AppError) File.Delete(path); // after a timeout the deployment may still be created and need it
         return reply is DeploymentView view
             ? Results.Json(view, ApiJson.Options, statusCode: StatusCodes.Status201Created)
@@ -153,7 +156,7 @@ public static class AdminApi
         $"the upload is over the size limit of {limit} bytes ({size}+ bytes sent)");
 
     /// <summary>From the node that runs the deployment, chunk by chunk, to the end of what it has written.</summary>
-    private static async Task<IResult> Logs(IRequiredActor<AppsRegistryActor> apps, string id, long offset)
+    internal static async Task<IResult> Logs(IRequiredActor<AppsRegistryActor> apps, string id, long offset)
     {
         if (DeploymentId.Validate(id) is { } invalid) return Error(StatusCodes.Status400BadRequest, invalid);
         var app = DeploymentState.ParseId(id)!.Value.App;
@@ -214,10 +217,10 @@ public static class AdminApi
         return reply is DeploymentView view ? onFound(view) : ToResult(reply);
     }
 
-    private static async Task<IResult> Reply(IRequiredActor<AppsRegistryActor> apps, object message, TimeSpan? timeout = null) =>
+    internal static async Task<IResult> Reply(IRequiredActor<AppsRegistryActor> apps, object message, TimeSpan? timeout = null) =>
         ToResult(await AskRaw(apps, message, timeout));
 
-    private static async Task<object> AskRaw(IRequiredActor<AppsRegistryActor> apps, object message, TimeSpan? timeout = null)
+    internal static async Task<object> AskRaw<TActor>(IRequiredActor<TActor> apps, object message, TimeSpan? timeout = null)
     {
         try
         {
@@ -229,15 +232,16 @@ public static class AdminApi
         }
     }
 
-    private static IResult ToResult(object reply) => reply switch
+    internal static IResult ToResult(object reply) => reply switch
     {
         AppError { NotFound: true } e => Error(StatusCodes.Status404NotFound, e.Error),
         AppError { Unavailable: true } e => Error(StatusCodes.Status503ServiceUnavailable, e.Error),
+        AppError { Conflict: true } e => Error(StatusCodes.Status409Conflict, e.Error),
         AppError e => Error(StatusCodes.Status400BadRequest, e.Error),
         Status.Failure { Cause: AskTimeoutException } => Error(StatusCodes.Status503ServiceUnavailable, "the engine did not answer in time"),
         Status.Failure f => Error(StatusCodes.Status500InternalServerError, ErrorText.Of(f.Cause)),
         _ => Results.Json(reply, ApiJson.Options),
     };
 
-    private static IResult Error(int status, string message) => ApiError.Response(status, message);
+    internal static IResult Error(int status, string message) => ApiError.Response(status, message);
 }

@@ -178,6 +178,13 @@ public sealed class AppActor : ReceivePersistentActor
                 Sender.Tell(new WatchingDeployment(log.Exists ? log.Length : 0));
             }
         });
+        Command<CancelDeployment>(c =>
+        {
+            if (_state.Find(c.DeploymentId) is not { } d) Sender.Tell(new AppError($"deployment '{c.DeploymentId}' not found", NotFound: true));
+            else if (_state.Ended.TryGetValue(d.Id, out var status))
+                Sender.Tell(new AppError($"deployment {d.Id} cannot be canceled: it already ended as {status}", Conflict: true));
+            else Send(d.Id, new CancelRequested(c.By), Sender);
+        });
         Command<PassivateDeployment>(p =>
         {
             var name = DeploymentActor.NameFor(p.DeploymentId);
@@ -555,7 +562,7 @@ public sealed class AppActor : ReceivePersistentActor
         if (Context.Child(name) is { } child && !child.IsNobody()) return child;
         var d = _state.Find(id) ?? throw new InvalidOperationException($"unknown deployment {id}");
         var init = new DeploymentCreated(_state.Name, d.Id, d.Version, d.ArchivePath, new Dictionary<string, string>(d.Env), d.QueuedAt,
-            d.ArchiveNode);
+            d.ArchiveNode, d.By);
         return Context.Watch(Context.ActorOf(DeploymentActor.Props(init, _settings, _runtime, _router), name));
     }
 }

@@ -13,19 +13,24 @@ public interface IAppMessage
 /// <summary>Creates the app when it does not exist yet.</summary>
 public interface ICreatesApp : IAppMessage;
 
-public sealed record CreateDeployment(string App, string ArchivePath, string? ArchiveNode = null) : ICreatesApp;   // -> DeploymentView
+/// <param name="By">Who asked (see <see cref="Palettes.Caller"/>), journaled with what it changes; so for ChangeEnv, ScaleApp.</param>
+public sealed record CreateDeployment(string App, string ArchivePath, string? ArchiveNode = null, string? By = null) : ICreatesApp;   // -> DeploymentView
 
-public sealed record ChangeEnv(string App, IReadOnlyDictionary<string, string> Set, IReadOnlyList<string> Unset)
+public sealed record ChangeEnv(string App, IReadOnlyDictionary<string, string> Set, IReadOnlyList<string> Unset, string? By = null)
     : ICreatesApp;                                                                     // -> EnvView | AppError
 
 public sealed record GetEnv(string App) : IAppMessage;                                // -> EnvView
 public sealed record GetFormation(string App) : IAppMessage;                          // -> FormationView
 
 /// <summary>`engine scale APP TYPE=N…`: applies to the routed release at once and to later deployments.</summary>
-public sealed record ScaleApp(string App, IReadOnlyDictionary<string, int> Set) : IAppMessage;   // -> FormationView | AppError
+public sealed record ScaleApp(string App, IReadOnlyDictionary<string, int> Set, string? By = null) : IAppMessage;   // -> FormationView | AppError
 public sealed record GetDeployments(string App) : IAppMessage;                        // -> DeploymentView[]
 public sealed record GetDeployment(string App, string DeploymentId) : IAppMessage;    // -> DeploymentView | AppError
-public sealed record GetApp(string App) : IAppMessage;                                // -> AppView
+public sealed record GetApp(string App) : IAppMessage;
+
+/// <summary>`engine deployments cancel ID`: ends the deployment as aborted before its traffic switch (-> DeploymentView
+/// once it has ended | AppError, Conflict once the switch is committed).</summary>
+public sealed record CancelDeployment(string App, string DeploymentId, string By) : IAppMessage;                                // -> AppView
 public sealed record GetContainerRestarts(string App) : IAppMessage;                  // -> ContainerRestartsView
 
 /// <summary>Bytes of a deployment's log from an offset, read on the node that runs the app, where the log is written
@@ -66,8 +71,9 @@ public sealed record AppView(string Name, string? RoutedVersion, string? RoutedD
     string? Node = null);
 
 /// <summary>A refusal with its reason; NotFound maps to 404, Unavailable (the engine cannot do it right now, e.g. the
-/// journal cannot be written) to 503, otherwise 400.</summary>
-public sealed record AppError(string Error, bool NotFound = false, bool Unavailable = false)
+/// journal cannot be written) to 503, Conflict (a well-formed request the entity's state refuses, e.g. a cancel after
+/// the hook succeeded) to 409, otherwise 400.</summary>
+public sealed record AppError(string Error, bool NotFound = false, bool Unavailable = false, bool Conflict = false)
 {
     public static AppError JournalUnwritable(Exception cause) =>
         new($"the journal cannot be written: {cause.GetBaseException().Message}", Unavailable: true);

@@ -11,11 +11,12 @@ public sealed record AppRegistered(string App, DateTimeOffset At, bool? Idle = n
 /// <summary>The registry's note that an idle app got its first deployment: from now on it is started at boot.</summary>
 public sealed record AppDeploying(string App, DateTimeOffset At);
 
+/// <param name="By">Who asked, in this and every event an operator's command makes (null: journaled before it was kept).</param>
 public sealed record EnvChanged(string App, IReadOnlyDictionary<string, string> Set, IReadOnlyList<string> Unset,
-    DateTimeOffset At) : IAppEvent;
+    DateTimeOffset At, string? By = null) : IAppEvent;
 
 public sealed record DeploymentQueued(string App, string DeploymentId, int Version, string ArchivePath,
-    IReadOnlyDictionary<string, string> Env, DateTimeOffset At, string? ArchiveNode = null) : IAppEvent, IAboutDeployment;
+    IReadOnlyDictionary<string, string> Env, DateTimeOffset At, string? ArchiveNode = null, string? By = null) : IAppEvent, IAboutDeployment;
 
 /// <summary>The app's traffic belongs to this deployment from now on; its containers are restored after a restart, each
 /// on its worker (<paramref name="Worker"/> for specs journaled before containers were placed one by one).
@@ -26,7 +27,7 @@ public sealed record DeploymentRouted(string App, string DeploymentId, int Versi
     : IAppEvent, IAboutDeployment;
 
 /// <summary>`engine scale`: containers per process type from now on, for the routed release and later deployments.</summary>
-public sealed record FormationChanged(string App, IReadOnlyDictionary<string, int> Set, DateTimeOffset At) : IAppEvent;
+public sealed record FormationChanged(string App, IReadOnlyDictionary<string, int> Set, DateTimeOffset At, string? By = null) : IAppEvent;
 
 /// <summary>The routed release runs these containers from now on: after a scale, or with those of a lost worker started
 /// on others (<paramref name="Reason"/>).</summary>

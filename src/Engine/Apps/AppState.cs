@@ -5,7 +5,7 @@ using Engine.Deployments;
 namespace Engine.Apps;
 
 public sealed record DeploymentRef(string Id, int Version, string ArchivePath, IReadOnlyDictionary<string, string> Env,
-    DateTimeOffset QueuedAt, string? ArchiveNode = null);
+    DateTimeOffset QueuedAt, string? ArchiveNode = null, string? By = null);
 
 /// <summary>How often the engine restarted one container slot of a deployment, and the exit code it last found.</summary>
 public sealed record SlotRestarts(int Count, long? LastExitCode);
@@ -83,7 +83,7 @@ public sealed record AppState(string Name)
             && total > EnvKey.MaxTotalBytes)
             error = $"the environment would be {total} bytes, over the {EnvKey.MaxTotalBytes} byte limit for all variables together";
         // Events hold plain collections: the journal's JSON serializer cannot rebuild compiler-made or immutable ones.
-        return error is null ? new EnvChanged(Name, new Dictionary<string, string>(change.Set), change.Unset.ToList(), now) : null;
+        return error is null ? new EnvChanged(Name, new Dictionary<string, string>(change.Set), change.Unset.ToList(), now, change.By) : null;
     }
 
     /// <summary>Only the deployment that runs now (the queue's head) may take the traffic: a late or stray promote must
@@ -118,19 +118,19 @@ public sealed record AppState(string Name)
             ?? (Pending.FirstOrDefault() is { } running
                 ? $"deployment {running.Id} is in progress: scale once it has ended (it starts the formation it was given)"
                 : null);
-        return error is null ? new FormationChanged(Name, new Dictionary<string, int>(scale.Set), now) : null;
+        return error is null ? new FormationChanged(Name, new Dictionary<string, int>(scale.Set), now, scale.By) : null;
     }
 
     public DeploymentQueued DecideDeployment(CreateDeployment create, DateTimeOffset now) =>
         new(Name, DeploymentState.IdFor(Name, LastVersion + 1), LastVersion + 1, create.ArchivePath,
-            new Dictionary<string, string>(Env), now, create.ArchiveNode);
+            new Dictionary<string, string>(Env), now, create.ArchiveNode, create.By);
 
     public AppState Apply(IAppEvent e) => e switch
     {
         EnvChanged c => this with { Env = Env.SetItems(c.Set).RemoveRange(c.Unset) },
         DeploymentQueued q => this with
         {
-            Deployments = Deployments.Add(new DeploymentRef(q.DeploymentId, q.Version, q.ArchivePath, q.Env, q.At, q.ArchiveNode)),
+            Deployments = Deployments.Add(new DeploymentRef(q.DeploymentId, q.Version, q.ArchivePath, q.Env, q.At, q.ArchiveNode, q.By)),
         },
         DeploymentRouted r => this with { Routed = new RoutedRelease(r.DeploymentId, r.Version, r.Containers, r.Worker, r.WorkerHost, r.Processes) },
         FormationChanged f => this with { Formation = Formation.SetItems(f.Set) },

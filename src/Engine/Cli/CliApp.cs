@@ -5,15 +5,40 @@ using Engine.Admin;
 using Engine.Apps;
 using Engine.Deployments;
 using Engine.Hosting;
+using Engine.Palettes;
+using System.CommandLine.Invocation;
 
 namespace Engine.Cli;
 
 /// <summary>`engine serve` runs a node; every other command is a client of a node's admin API.</summary>
 public static class CliApp
 {
-    public static async Task<int> RunAsync(string[] args)
+    /// <param name="interactive">False for a line of the prompt: no prompt opens from inside one.</param>
+    public static async Task<int> RunAsync(string[] args, bool interactive = true, CancellationToken ct = default)
     {
-        var root = new RootCommand("engine: a self-hosted deployment engine (Dockerfile + Procfile, postdeploy hook, router)");
+        // `engine` alone (or with only --server/--token) opens the prompt.
+        if (interactive && Prompt.Connection(args) is { } connection) return await Prompt.RunAsync(connection.Server, connection.Token);
+        var parsed = Root(PaletteCatalog.All).Parse(args);
+        // A command this CLI does not know may be one a newer node describes.
+        if (parsed.Errors.Count > 0 && args.Length > 0 && !args[0].StartsWith('-') && await ServerPalettes(args) is { } served)
+        {
+            var retried = Root(served).Parse(args);
+            if (retried.Errors.Count == 0) parsed = retried;
+        }
+        if (parsed.Errors.Count > 0)
+        {
+            foreach (var error in parsed.Errors) Console.Error.WriteLine($"error: {error.Message}");
+            Console.Error.WriteLine("run 'engine --help' for usage");
+            return 2;
+        }
+        // SIGTERM is the host's to handle (graceful stop, exit 0); System.CommandLine's own handler raced with it.
+        return await parsed.InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = null }, ct);
+    }
+
+    private static RootCommand Root(IReadOnlyList<Palette> palettes)
+    {
+        var root = new RootCommand("engine: a self-hosted deployment engine (Dockerfile + Procfile, postdeploy hook, router). "
+            + "Without a command: an interactive prompt against the node.");
         root.Add(Serve());
         root.Add(Deploy());
         root.Add(Deployments());
@@ -24,19 +49,50 @@ public static class CliApp
             (json, _) => Table(json, "type", "name", "version", "state", "restarts", "deployment", "worker")));
         root.Add(Apps());
         root.Add(ClusterGroup());
-        root.Add(Client("audit", "An app's journal events, oldest first", true, [],
-            async (c, app, _) => await c.GetJsonAsync($"api/apps/{EngineClient.Segment(app)}/audit"),
-            (json, _) => Table(json, "sequence_nr", "timestamp", "deployment", "type", "status")));
+        if (palettes.FirstOrDefault(p => p.Name == "audit")?.Commands.FirstOrDefault(c => c.Name.Length == 0) is { } audit)
+            root.Add(Audit(audit));
+        PaletteCli.AddTo(root, palettes);
+        return root;
+    }
 
-        var parsed = root.Parse(args);
-        if (parsed.Errors.Count > 0)
+    /// <summary>The palettes of the node the arguments name (--server, --token, else the environment); null when it
+    /// cannot be asked.</summary>
+    private static async Task<IReadOnlyList<Palette>?> ServerPalettes(string[] args)
+    {
+        var (server, token) = Prompt.Connection(args, anyCommand: true)!.Value;
+        try
         {
-            foreach (var error in parsed.Errors) Console.Error.WriteLine($"error: {error.Message}");
-            Console.Error.WriteLine("run 'engine --help' for usage");
-            return 2;
+            using var client = new EngineClient(EngineClient.ResolveServer(server), EngineClient.ResolveToken(token));
+            return (await client.GetJsonAsync("api/palettes")).Deserialize<List<Palette>>(ApiJson.Options);
         }
-        // SIGTERM is the host's to handle (graceful stop, exit 0); System.CommandLine's own handler raced with it.
-        return await parsed.InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = null });
+        catch (CliException) { return null; }
+    }
+
+    /// <summary>`engine audit APP` as it always was (the app's events by persistence id); with a filter, --csv or no app,
+    /// the journal-wide trail.</summary>
+    private static Command Audit(PaletteCommand described)
+    {
+        var cmd = PaletteCli.Define(new Command("audit", described.Description), described);
+        var trail = (AsynchronousCommandLineAction)cmd.Action!;
+        var app = (Argument<string>)cmd.Arguments[0];
+        var filters = cmd.Options.Where(o => o.Name == "--csv" || described.Options.Any(d => "--" + d.Name == o.Name)).ToList();
+        var json = (Option<bool>)cmd.Options.First(o => o.Name == "--json");
+        var server = (Option<string>)cmd.Options.First(o => o.Name == "--server");
+        var token = (Option<string>)cmd.Options.First(o => o.Name == "--token");
+        cmd.SetAction((parse, ct) =>
+        {
+            if (parse.GetValue(app) is not { } name || filters.Any(f => parse.GetResult(f) is { Implicit: false })) return trail.InvokeAsync(parse, ct);
+            return Guard(async () =>
+            {
+                if (AppName.Validate(name) is { } invalid) throw new CliException(invalid, 2);
+                using var client = Connect(parse, server, token);
+                var events = await client.GetJsonAsync($"api/apps/{EngineClient.Segment(name)}/audit");
+                if (parse.GetValue(json)) Print(events);
+                else Table(events, "sequence_nr", "timestamp", "deployment", "type", "status");
+                return 0;
+            });
+        });
+        return cmd;
     }
 
     private static Command Serve()
@@ -300,31 +356,31 @@ public static class CliApp
         return cmd;
     }
 
-    private static Option<bool> JsonOption() => new("--json") { Description = "Print JSON" };
+    internal static Option<bool> JsonOption() => new("--json") { Description = "Print JSON" };
 
-    private static Option<string> ServerOption() =>
+    internal static Option<string> ServerOption() =>
         new("--server") { Description = "Admin API of the node (default $ENGINE_SERVER or http://127.0.0.1:4000)" };
 
-    private static Option<string> TokenOption() =>
+    internal static Option<string> TokenOption() =>
         new("--token") { Description = "Bearer token of the node's admin API (default $ENGINE_TOKEN)" };
 
-    private static EngineClient Connect(ParseResult parse, Option<string> server, Option<string> token) =>
+    internal static EngineClient Connect(ParseResult parse, Option<string> server, Option<string> token) =>
         new(EngineClient.ResolveServer(parse.GetValue(server)), EngineClient.ResolveToken(parse.GetValue(token)));
 
-    private static async Task<int> Guard(Func<Task<int>> action)
+    internal static async Task<int> Guard(Func<Task<int>> action)
     {
         try { return await action(); }
         catch (CliException e) { return Fail(e.Message, e.ExitCode); }
     }
 
-    private static int Fail(string message, int code)
+    internal static int Fail(string message, int code)
     {
         Console.Error.WriteLine($"error: {message}");
         return code;
     }
 
     /// <summary>As the API writes it (indented, relaxed escaping), without the serializer's start-up cost.</summary>
-    private static void Print(JsonElement json)
+    internal static void Print(JsonElement json)
     {
         var buffer = new MemoryStream();
         using (var writer = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = true, Encoder = ApiJson.Options.Encoder }))

@@ -26,6 +26,8 @@ public sealed class EngineClient : IDisposable
             throw new CliException($"invalid server URL '{server}': expected http://HOST:PORT", 2);
         _http = new HttpClient { BaseAddress = uri, Timeout = TimeSpan.FromMinutes(30) };
         if (token is { Length: > 0 }) _http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        // Who asks, for the journal; without a token the node takes the OS user's word for it (loopback only).
+        _http.DefaultRequestHeaders.TryAddWithoutValidation(Palettes.Caller.Header, Environment.UserName);
     }
 
     public static string ResolveServer(string? option) =>
@@ -38,6 +40,29 @@ public sealed class EngineClient : IDisposable
     public static string Segment(string value) => Uri.EscapeDataString(value);
 
     public Task<JsonElement> GetJsonAsync(string path) => SendAsync(() => new HttpRequestMessage(HttpMethod.Get, path));
+
+    public Task<JsonElement> SendJsonAsync(HttpMethod method, string path) => SendAsync(() => new HttpRequestMessage(method, path));
+
+    /// <summary>A streamed answer, line by line as it arrives, until the node ends it or <paramref name="ct"/> is cancelled.</summary>
+    public async Task StreamLinesAsync(HttpMethod method, string path, Action<string> line, CancellationToken ct)
+    {
+        HttpResponseMessage response;
+        try { response = await _http.SendAsync(new HttpRequestMessage(method, path), HttpCompletionOption.ResponseHeadersRead, ct); }
+        catch (HttpRequestException e) { throw Unreachable(e); }
+        using (response)
+        {
+            await EnsureSuccess(response);
+            using var reader = new StreamReader(await response.Content.ReadAsStreamAsync(ct));
+            try
+            {
+                while (await reader.ReadLineAsync(ct) is { } next) line(next);
+            }
+            catch (IOException e) when (!ct.IsCancellationRequested)
+            {
+                throw new CliException($"the engine at {_http.BaseAddress} closed the stream: {e.Message}", 1);
+            }
+        }
+    }
 
     public Task<JsonElement> PatchJsonAsync(string path, object body) => SendAsync(() =>
         new HttpRequestMessage(HttpMethod.Patch, path) { Content = JsonContent.Create(body, options: ApiJson.Options) });
@@ -99,13 +124,15 @@ public sealed class EngineClient : IDisposable
         }
         catch (HttpRequestException e)
         {
-            throw new CliException($"cannot reach the engine at {_http.BaseAddress}: {e.Message}", 2);
+            throw Unreachable(e);
         }
         catch (TaskCanceledException)
         {
             throw new CliException($"the engine at {_http.BaseAddress} did not answer within {_http.Timeout.TotalMinutes} minutes", 2);
         }
     }
+
+    private CliException Unreachable(HttpRequestException e) => new($"cannot reach the engine at {_http.BaseAddress}: {e.Message}", 2);
 
     private static async Task EnsureSuccess(HttpResponseMessage response)
     {

@@ -21,6 +21,10 @@ public sealed record ClusterView(string Self, string? Leader, IReadOnlyList<Memb
     public static bool ControlUp(ActorSystem system) =>
         Akka.Cluster.Cluster.Get(system).State.Members.Any(m => m.Status == MemberStatus.Up && m.HasRole(ClusterSettings.Control));
 
+    /// <summary>A member's roles as operators know them (the worker-name role is shown as the worker's name).</summary>
+    public static IReadOnlyList<string> RolesOf(Member m) =>
+        [.. m.Roles.Where(r => !r.StartsWith(WorkerPlacement.NameRolePrefix, StringComparison.Ordinal)).Order()];
+
     /// <param name="apps">The registry's answer to <see cref="ListApps"/>, or null when it was not asked.</param>
     public static ClusterView Of(ActorSystem system, object? apps)
     {
@@ -36,7 +40,7 @@ public sealed record ClusterView(string Self, string? Leader, IReadOnlyList<Memb
         };
         return new ClusterView(cluster.SelfAddress.ToString(), state.Leader?.ToString(),
             state.Members.OrderBy(m => m.Address.ToString(), StringComparer.Ordinal).Select(m => new MemberView(
-                m.Address.ToString(), [.. m.Roles.Where(r => !r.StartsWith(WorkerPlacement.NameRolePrefix, StringComparison.Ordinal)).Order()],
+                m.Address.ToString(), RolesOf(m),
                 m.Status.ToString().ToLowerInvariant(), !state.Unreachable.Contains(m), m.Address == state.Leader,
                 m.Address == cluster.SelfAddress, m.HasRole(ClusterSettings.Worker) ? WorkerPlacement.NameOf(m) : null)).ToList(),
             owners, error);

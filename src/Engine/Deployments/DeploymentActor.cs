@@ -42,6 +42,8 @@ public sealed class DeploymentActor : ReceivePersistentActor
     private StartDeployment _start = StartDeployment.Instance;
     private int _startsPending;
     private readonly List<ContainerSpec> _upSoFar = [];
+    /// <summary>Who canceled it: told once the deployment has ended.</summary>
+    private IActorRef? _canceledBy;
     /// <summary>The workers the release's containers were started on.</summary>
     private readonly HashSet<Address> _placedOn = [];
     /// <summary>How long gathering every worker's answer may take before the missing ones count as lost.</summary>
@@ -86,6 +88,16 @@ public sealed class DeploymentActor : ReceivePersistentActor
             _worker = up.Member.Address;
             if (_state.Status == DeploymentStatus.Queued) Handle(_start with { Worker = _worker.ToString() });
             else AttachHook();
+        });
+        Command<CancelRequested>(c =>
+        {
+            if (_failing is not null) Sender.Tell(new AppError($"deployment {_state.Id} is already ending as {_failing.Status}", Conflict: true));
+            else if (_state.Decide(c, DateTimeOffset.UtcNow).Count == 0) Sender.Tell(new AppError(_state.RefuseCancel, Conflict: true));
+            else
+            {
+                _canceledBy = Sender;
+                Handle(c);
+            }
         });
         Command<ContainersRemoved>(_ => _failing is not null, CompleteFailure);
         Command<IDeploymentCommand>(_ => _failing is not null, c => _log.Debug("{0} ignores {1} while cleaning up", _state.Id, c.GetType().Name));
@@ -329,6 +341,7 @@ public sealed class DeploymentActor : ReceivePersistentActor
                 break;
             case DeploymentSucceeded or DeploymentFailed:
                 _timeout?.Cancel();
+                _canceledBy?.Tell(_state.View);
                 DeleteUpload();
                 Context.Parent.Tell(Finished);
                 Context.SetReceiveTimeout(IdleAfterEnd);

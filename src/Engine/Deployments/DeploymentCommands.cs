@@ -101,6 +101,9 @@ public sealed record ContainersRemoved(int Count, IReadOnlyList<string>? Leftove
         : $"the removal of containers could not be confirmed: {Error}";
 }
 
+/// <summary>An operator's cancel (<paramref name="By"/>: who asked): aborted from any phase before the switch.</summary>
+public sealed record CancelRequested(string By) : IDeploymentCommand;
+
 public sealed record DeploymentTimedOut : IDeploymentCommand
 {
     public static readonly DeploymentTimedOut Instance = new();

@@ -23,7 +23,7 @@ public interface IDeploymentEvent : IAppEvent, IAboutDeployment
 /// <summary><paramref name="ArchiveNode"/>: the address of the node that stored the upload (null: journaled before any
 /// node could take uploads, so the deployment's own).</summary>
 public sealed record DeploymentCreated(string App, string DeploymentId, int Version, string ArchivePath,
-    IReadOnlyDictionary<string, string> Env, DateTimeOffset At, string? ArchiveNode = null) : IDeploymentEvent;
+    IReadOnlyDictionary<string, string> Env, DateTimeOffset At, string? ArchiveNode = null, string? By = null) : IDeploymentEvent;
 
 /// <summary><paramref name="Worker"/>: the address of the worker node that builds it and runs its hook (events journaled
 /// before workers were placed hold none); <paramref name="Formation"/>: the app's formation then (null: one of each).</summary>
@@ -47,5 +47,6 @@ public sealed record TrafficSwitched(string App, string DeploymentId, DateTimeOf
 
 public sealed record DeploymentSucceeded(string App, string DeploymentId, DateTimeOffset At) : IDeploymentEvent;
 
-public sealed record DeploymentFailed(string App, string DeploymentId, string Status, string Error, DateTimeOffset At)
-    : IDeploymentEvent;
+/// <param name="By">Who ended it, when an operator did (a cancel).</param>
+public sealed record DeploymentFailed(string App, string DeploymentId, string Status, string Error, DateTimeOffset At,
+    string? By = null) : IDeploymentEvent;

@@ -75,6 +75,8 @@ public sealed record DeploymentState
             (S.Switching, RouteSwitched r) when !Routed && r.DeploymentId == Id => [new TrafficSwitched(App, Id, now)],
             (S.Switching, ContainersRemoved { Confirmed: true }) when Routed => [new DeploymentSucceeded(App, Id, now)],
             // Once the hook succeeded the switch is committed: it finishes rather than times out or aborts.
+            (S.Queued or S.Building or S.Pushing or S.Starting or S.RunningHook, CancelRequested c) =>
+                [Fail(S.Aborted, $"canceled by {c.By} while {Status}") with { By = c.By }],
             (S.Building or S.Pushing or S.Starting or S.RunningHook, DeploymentTimedOut) =>
                 [Fail(S.TimeoutError, "the deployment did not finish within its time limit")],
             // A hook is re-attached instead (see AfterRestart): its work may already be done.
@@ -83,6 +85,13 @@ public sealed record DeploymentState
             _ => [],
         };
     }
+
+    /// <summary>Why a cancel is refused now: once the hook succeeded the switch is committed and runs to its end.</summary>
+    public string RefuseCancel => Status switch
+    {
+        S.Switching => $"deployment {Id} cannot be canceled: its hook succeeded and its traffic switch is committed",
+        _ => $"deployment {Id} cannot be canceled: it already ended as {Status}",
+    };
 
     /// <summary>What a deployment found mid-flight at recovery does: the switch is committed and runs again; a hook's
     /// container is looked for and re-attached; building, pushing and starting cannot be resumed and abort.</summary>

@@ -1,3 +1,4 @@
+using Akka.Actor;
 using Akka.Cluster.Hosting;
 using Akka.Cluster.Sharding;
 using Akka.Hosting;
@@ -12,6 +13,7 @@ using Engine.Build;
 using Engine.Cluster;
 using Engine.Containers;
 using Engine.Deployments;
+using Engine.Palettes;
 using Engine.Routing;
 using Engine.Secrets;
 using Engine.Workers;
@@ -91,6 +93,10 @@ public static class EngineHost
                     registry.Register<RouteBroadcastActor>(system.ActorOf(RouteBroadcastActor.Props(), "routes"));
                     // Any node takes uploads; builds on other nodes copy them from here.
                     system.ActorOf(UploadsActor.Props(settings.UploadDir), UploadsActor.Name);
+                    // Operators' palettes: cluster commands are journaled here; another node's admin API reads this
+                    // node's actor tree through the second.
+                    registry.Register<OperatorLogActor>(system.ActorOf(OperatorLogActor.Props(settings.Cluster.WorkerName), OperatorLogActor.Name));
+                    system.ActorOf(Props.Create<ActorTreeActor>(), ActorTreeActor.Name);
                 })
                 .WithAppsRegistry(settings)
                 .WithActors((system, registry) =>

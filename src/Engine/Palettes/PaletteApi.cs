@@ -1,0 +1,211 @@
+using System.Text.Json;
+using System.Threading.Channels;
+using Akka.Actor;
+using Akka.Cluster;
+using Akka.Hosting;
+using Engine.Admin;
+using Engine.Apps;
+using Engine.Audit;
+using Engine.Deployments;
+using Engine.Hosting;
+using static Engine.Admin.AdminApi;
+
+namespace Engine.Palettes;
+
+/// <summary>What `engine cluster leave|down|join|down-unreachable` did, journaled as <see cref="OperatorCommandRun"/>.</summary>
+public sealed record ClusterCommandDone(string Command, IReadOnlyList<string> Members, string By, string Node, string Message);
+
+/// <summary>The admin API's palette endpoints (see <see cref="PaletteCatalog"/>); any node answers them.</summary>
+public static class PaletteApi
+{
+    /// <summary>A cancel answers once the deployment has ended: its new containers removed on every worker.</summary>
+    private static readonly TimeSpan CancelTimeout = TimeSpan.FromMinutes(3);
+    private static readonly TimeSpan FollowWake = TimeSpan.FromSeconds(20);
+
+    public static void MapPalettes(this RouteGroupBuilder api, EngineSettings settings)
+    {
+        api.MapGet("/palettes", () => Results.Json(PaletteCatalog.All, ApiJson.Options));
+        api.MapPost("/cluster/{command}", (string command, string? address, HttpContext context, ActorSystem system,
+            IRequiredActor<OperatorLogActor> log) => ClusterCommand(command, address, Caller.Of(context, settings), system, log));
+        api.MapGet("/cluster/tail", Tail);
+        api.MapGet("/actors", Actors);
+        api.MapGet("/deployments", ListDeployments);
+        api.MapGet("/deployments/{id}/log", FollowLog);
+        api.MapPost("/deployments/{id}/cancel", async (string id, HttpContext context, IRequiredActor<AppsRegistryActor> apps) =>
+            DeploymentId.Validate(id) is { } invalid
+                ? Error(StatusCodes.Status400BadRequest, invalid)
+                : await Reply(apps, new CancelDeployment(DeploymentState.ParseId(id)!.Value.App, id, Caller.Of(context, settings)),
+                    CancelTimeout));
+    }
+
+    private static async Task<IResult> ClusterCommand(string command, string? address, string by, ActorSystem system,
+        IRequiredActor<OperatorLogActor> log)
+    {
+        var cluster = Akka.Cluster.Cluster.Get(system);
+        var state = cluster.State;
+        IReadOnlyList<Address> targets;
+        switch (command)
+        {
+            case "leave" or "down" or "join":
+                if (string.IsNullOrWhiteSpace(address))
+                    return Error(StatusCodes.Status400BadRequest, $"cluster {command} needs a member address, e.g. akka.tcp://engine@10.0.0.2:4053");
+                Address target;
+                try { target = Address.Parse(address); }
+                catch (Exception e) when (e is UriFormatException or ArgumentException or FormatException)
+                {
+                    return Error(StatusCodes.Status400BadRequest, $"'{address}' is not a member address: expected akka.tcp://engine@HOST:PORT");
+                }
+                if (command == "join" && cluster.SelfMember.Status is MemberStatus.Up or MemberStatus.WeaklyUp)
+                    return Error(StatusCodes.Status409Conflict, $"this node ({cluster.SelfAddress}) is already up in a cluster of "
+                        + $"{state.Members.Count} member(s): a node joins another cluster only after it left this one and restarted");
+                if (command != "join" && state.Members.All(m => m.Address != target))
+                    return Error(StatusCodes.Status404NotFound, $"no member at {address}: 'engine cluster show' lists them");
+                targets = [target];
+                break;
+            case "down-unreachable":
+                targets = [.. state.Unreachable.Select(m => m.Address)];
+                if (targets.Count == 0)
+                    return Results.Json(new ClusterCommandDone(command, [], by, cluster.SelfAddress.ToString(), "no member is unreachable: nothing to do"),
+                        ApiJson.Options);
+                break;
+            default:
+                return Error(StatusCodes.Status404NotFound, $"no cluster command '{command}' (leave, down, down-unreachable, join)");
+        }
+        // Journaled first: nothing changes that the audit would not show.
+        var recorded = await AskRaw(log, new RecordOperatorCommand(command, string.Join(",", targets), by));
+        if (recorded is not OperatorCommandRun run) return ToResult(recorded);
+        foreach (var target in targets)
+        {
+            if (command == "leave") cluster.Leave(target);
+            else if (command == "join") cluster.Join(target);
+            else cluster.Down(target);
+        }
+        var members = targets.Select(t => t.ToString()).ToList();
+        return Results.Json(new ClusterCommandDone(command, members, by, run.Node, command switch
+        {
+            "leave" => $"{members[0]} is leaving the cluster",
+            "join" => $"this node is joining the cluster of {members[0]}",
+            _ => $"marked down: {string.Join(", ", members)}",
+        }), ApiJson.Options);
+    }
+
+    /// <summary>Newline-delimited JSON, one line per event, until the client goes or the node stops.</summary>
+    private static async Task Tail(HttpContext context, ActorSystem system, IHostApplicationLifetime lifetime)
+    {
+        var lines = Channel.CreateUnbounded<ClusterEventLine>(new UnboundedChannelOptions { SingleReader = true });
+        var listener = system.ActorOf(ClusterTailActor.Props(lines.Writer));
+        using var until = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, lifetime.ApplicationStopping);
+        try
+        {
+            context.Response.ContentType = "application/x-ndjson";
+            await context.Response.StartAsync(until.Token);
+            await foreach (var line in lines.Reader.ReadAllAsync(until.Token))
+            {
+                await context.Response.WriteAsync(JsonSerializer.Serialize(line, Compact) + "\n", until.Token);
+                await context.Response.Body.FlushAsync(until.Token);
+            }
+        }
+        catch (OperationCanceledException) { } // the client went, or the node stops: the stream ends
+        finally
+        {
+            system.Stop(listener);
+        }
+    }
+
+    private static readonly JsonSerializerOptions Compact = new(ApiJson.Options) { WriteIndented = false };
+
+    private static async Task<IResult> Actors(int? depth, string? path, string? node, ActorSystem system)
+    {
+        var levels = depth ?? 3;
+        var from = path ?? "/user";
+        if (levels is < 0 or > ActorTree.MaxDepth)
+            return Error(StatusCodes.Status400BadRequest, $"--depth must be between 0 and {ActorTree.MaxDepth}, got {levels}");
+        if (!from.StartsWith('/')) return Error(StatusCodes.Status400BadRequest, $"--path must start with '/', e.g. /user, got '{from}'");
+        var self = Akka.Cluster.Cluster.Get(system).SelfAddress;
+        if (node is null || node == self.ToString())
+            return ActorTree.Walk(system, from, levels) is { } tree
+                ? Results.Json(tree, ApiJson.Options)
+                : Error(StatusCodes.Status404NotFound, $"no actor at {from}");
+        Address at;
+        try { at = Address.Parse(node); }
+        catch (Exception e) when (e is UriFormatException or ArgumentException or FormatException)
+        {
+            return Error(StatusCodes.Status400BadRequest, $"--node '{node}' is not a member address: expected akka.tcp://engine@HOST:PORT");
+        }
+        if (Akka.Cluster.Cluster.Get(system).State.Members.All(m => m.Address != at))
+            return Error(StatusCodes.Status404NotFound, $"no member at {node}: 'engine cluster show' lists them");
+        try
+        {
+            return ToResult(await system.ActorSelection(new RootActorPath(at) / "user" / ActorTreeActor.Name)
+                .Ask<object>(new GetActorTree(from, levels), AskTimeout));
+        }
+        catch (AskTimeoutException)
+        {
+            return Error(StatusCodes.Status503ServiceUnavailable, $"{node} did not answer within {AskTimeout.TotalSeconds:0} s");
+        }
+    }
+
+    private static async Task<IResult> ListDeployments(string? app, IRequiredActor<AppsRegistryActor> apps)
+    {
+        if (app is not null && AppName.Validate(app) is { } invalid) return Error(StatusCodes.Status400BadRequest, invalid);
+        var names = new List<string>();
+        if (app is not null) names.Add(app);
+        else if (await AskRaw(apps, ListApps.Instance) is AppView[] all) names.AddRange(all.Select(a => a.Name).Order(StringComparer.Ordinal));
+        else return Error(StatusCodes.Status503ServiceUnavailable, "the apps did not answer in time");
+        var rows = new List<DeploymentView>();
+        foreach (var name in names)
+        {
+            var reply = await AskRaw(apps, new GetDeployments(name));
+            if (reply is not DeploymentView[] views) return ToResult(reply);
+            rows.AddRange(views);
+        }
+        return Results.Json(new { deployments = rows }, ApiJson.Options);
+    }
+
+    /// <summary>The log as it is (`--offset` to resume), or with --follow as it grows, until the deployment has ended.</summary>
+    private static async Task FollowLog(string id, long? offset, bool? follow, HttpContext context, ActorSystem system,
+        IRequiredActor<AppsRegistryActor> apps, IHostApplicationLifetime lifetime)
+    {
+        if (follow != true)
+        {
+            await Logs(apps, id, offset ?? 0).ContinueWith(t => t.Result.ExecuteAsync(context)).Unwrap();
+            return;
+        }
+        if (DeploymentId.Validate(id) is { } invalid)
+        {
+            await Error(StatusCodes.Status400BadRequest, invalid).ExecuteAsync(context);
+            return;
+        }
+        var app = DeploymentState.ParseId(id)!.Value.App;
+        using var until = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, lifetime.ApplicationStopping);
+        var next = Math.Max(0, offset ?? 0);
+        try
+        {
+            while (true)
+            {
+                // Subscribed before reading, so a line written in between still wakes the wait below.
+                using var changes = DeploymentChangeWaiter.Subscribe(system, id);
+                var watching = await AskRaw(apps, new WatchDeployment(app, id, changes.Waiter));
+                if (watching is not WatchingDeployment)
+                {
+                    if (!context.Response.HasStarted) await ToResult(watching).ExecuteAsync(context);
+                    return;
+                }
+                var view = await AskRaw(apps, new GetDeployment(app, id));
+                while (await AskRaw(apps, new ReadDeploymentLog(app, id, next)) is FileChunk { Data.Length: > 0 } chunk)
+                {
+                    if (!context.Response.HasStarted) context.Response.ContentType = "text/plain; charset=utf-8";
+                    await context.Response.Body.WriteAsync(chunk.Data, until.Token);
+                    next += chunk.Data.Length;
+                    if (chunk.Last) break;
+                }
+                await context.Response.Body.FlushAsync(until.Token);
+                // Its end was read before the log: every line it wrote is out.
+                if (view is DeploymentView { Status: var status } && DeploymentStatus.IsTerminal(status)) return;
+                await changes.Woken.WaitAsync(FollowWake, until.Token).ContinueWith(_ => { }, TaskScheduler.Default);
+                until.Token.ThrowIfCancellationRequested();
+            }
+        }
+        catch (OperationCanceledException) { } // the client went, or the node stops
+    }
+}
