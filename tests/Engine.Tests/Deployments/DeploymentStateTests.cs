@@ -154,4 +154,32 @@ public sealed class DeploymentStateTests
     [InlineData("hello-v0")]
     [InlineData("hello-vx")]
     public void Other_strings_are_not_deployment_ids(string id) => Assert.Null(DeploymentState.ParseId(id));
+
+    [Fact]
+    public void A_cancel_aborts_every_phase_before_the_switch_with_who_asked_and_is_refused_from_the_switch_on()
+    {
+        var phases = new List<DeploymentState> { Created() };
+        foreach (var c in new IDeploymentCommand[]
+                 {
+                     StartDeployment.Instance, new BuildSucceeded("img:v2", WithHook), new ImagePushed([new("web", 1, "", "", 4242)]),
+                     new ContainersUp([]),
+                 })
+            phases.Add(Step(phases[^1], c).State);
+        Assert.Equal(["queued", "building", "pushing", "starting", "running-hook"], phases.Select(p => p.Status));
+        foreach (var phase in phases)
+        {
+            var failed = Assert.IsType<DeploymentFailed>(Assert.Single(phase.Decide(new CancelRequested("alice"), Now)));
+            Assert.Equal(("aborted", "alice", $"canceled by alice while {phase.Status}"), (failed.Status, failed.By, failed.Error));
+        }
+
+        var switching = Step(phases[^1], HookSucceeded.Instance).State;
+        var succeeded = Through(switching, new RouteSwitched("app", "app-v2"), new ContainersRemoved(1));
+        var hookFailed = Step(phases[^1], new HookFailed("exit 1")).State;
+        foreach (var (state, why) in new[] { (switching, "its traffic switch is committed"), (succeeded, "already ended as success"),
+                     (hookFailed, "already ended as hook-error") })
+        {
+            Assert.Empty(state.Decide(new CancelRequested("alice"), Now));
+            Assert.Contains(why, state.RefuseCancel);
+        }
+    }
 }

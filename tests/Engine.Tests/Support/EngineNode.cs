@@ -173,16 +173,37 @@ public sealed class EngineNode : IAsyncDisposable
         }
     }
 
-    public static async Task<CliResult> RunCliWithToken(string server, string? token, params string[] args)
+    public static Task<CliResult> RunCliWithToken(string server, string? token, params string[] args) =>
+        RunCliWithInput(server, token, null, args);
+
+    /// <summary>The CLI with <paramref name="input"/> on its standard input (the interactive prompt), closed after it.</summary>
+    public Task<CliResult> CliWithInput(string input, params string[] args) => RunCliWithInput(AdminUrl, Token, input, args);
+
+    /// <summary>A CLI process that streams (`cluster tail`, `deployments logs --follow`), read line by line as it runs.</summary>
+    public StreamingCli StartCli(params string[] args) => new(CliStart(AdminUrl, Token, args));
+
+    private static ProcessStartInfo CliStart(string server, string? token, string[] args)
     {
         var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
         psi.ArgumentList.Add(EngineDll);
         foreach (var a in args) psi.ArgumentList.Add(a);
         psi.Environment["ENGINE_SERVER"] = server;
         if (token is not null) psi.Environment["ENGINE_TOKEN"] = token;
+        return psi;
+    }
+
+    private static async Task<CliResult> RunCliWithInput(string server, string? token, string? input, string[] args)
+    {
+        var psi = CliStart(server, token, args);
+        psi.RedirectStandardInput = input is not null;
         using var process = Process.Start(psi)!;
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
+        if (input is not null)
+        {
+            await process.StandardInput.WriteAsync(input);
+            process.StandardInput.Close();
+        }
         using var limit = new CancellationTokenSource(TimeSpan.FromMinutes(5));
         await process.WaitForExitAsync(limit.Token);
         return new CliResult(process.ExitCode, await stdout, await stderr);
