@@ -45,6 +45,12 @@ public sealed class AppActor : ReceivePersistentActor
     /// change it commits (none when moving lost containers), and the release's containers that stay.</summary>
     private sealed record Scaling(IActorRef ReplyTo, FormationChanged? Change, IReadOnlyList<ContainerSpec> Keep, string Reason);
     private Scaling? _scaling;
+    /// <summary>A restart under way: who waits for it, who asked, and the slots whose exits are its own.</summary>
+    private sealed record Restarting(IActorRef ReplyTo, string By, string DeploymentId)
+    {
+        public HashSet<string> Slots { get; } = [];
+    }
+    private Restarting? _restarting;
     private static readonly TimeSpan ReplaceRetryDelay = TimeSpan.FromSeconds(5);
     /// <summary>How long the containers of a worker that left wait for it to come back under its name (a restart keeps
     /// them running) before they start on the other workers. Its web containers left the route already, when it became
@@ -112,6 +118,40 @@ public sealed class AppActor : ReceivePersistentActor
             }
         });
         Command<ContainersAdded>(a => _scaling is not null, a => CommitScale(_scaling!, a.Containers));
+        Command<RestartApp>(r =>
+        {
+            if (_state.Routed is not { } routed)
+                Sender.Tell(new AppError($"app '{_state.Name}' has no routed release to restart: deploy it first", Conflict: true));
+            else if (_scaling is not null || _restarting is not null || _state.Pending.Any())
+                Sender.Tell(new AppError($"a deployment, scale or restart of '{_state.Name}' is under way: restart once it has ended", Conflict: true));
+            else
+            {
+                _restarting = new Restarting(Sender, r.By, routed.DeploymentId);
+                Context.ActorOf(RestartActor.Props(routed.Containers.OrderBy(c => c.Type != Procfile.Web).ThenBy(c => c.Type, StringComparer.Ordinal)
+                    .ThenBy(c => c.Index).Select(c => (c with { Worker = routed.WorkerOf(c) }, c.Port is null ? null : Endpoint(routed, c))).ToList(),
+                    _router, _settings, _runtime));
+            }
+        });
+        Command<RestartingSlot>(s => _restarting?.Slots.Add(s.Slot));
+        Command<ContainersRestarted>(_ => _restarting is not null, r =>
+        {
+            var restarting = _restarting!;
+            var restarted = new AppRestarted(_state.Name, restarting.DeploymentId, r.Containers.Select(c => c.Slot).ToList(), restarting.By,
+                DateTimeOffset.UtcNow, r.Error);
+            PersistFor(restarting.ReplyTo, restarted, e =>
+            {
+                _restarting = null;
+                if (e.Error is null)
+                {
+                    restarting.ReplyTo.Tell(r.Containers.Select(c => new RestartedContainer(c.Type, c.Slot, c.Worker)).ToArray());
+                    return;
+                }
+                _log.Error("{0}: the restart stopped: {1}", _state.Name, e.Error);
+                restarting.ReplyTo.Tell(new AppError($"the restart stopped after {r.Containers.Count} container(s): {e.Error}"));
+                // Whatever it left stopped comes back.
+                Reconcile();
+            });
+        });
         Command<ScaleFailed>(f => _scaling is not null, f =>
         {
             _log.Error("{0}: {1} failed: {2}", _state.Name, _scaling!.Reason, f.Error);
@@ -275,6 +315,7 @@ public sealed class AppActor : ReceivePersistentActor
         // Supervision after success: only the routed version's containers are kept up.
         Command<ContainerExited>(x =>
         {
+            if (_restarting is { } restarting && restarting.DeploymentId == x.DeploymentId && restarting.Slots.Contains(x.Slot)) return;
             if (_state.Routed is { } routed && routed.DeploymentId == x.DeploymentId
                 && routed.Containers.FirstOrDefault(c => c.Slot == x.Slot) is { } spec)
                 Keeper(spec).Tell(new ReviveContainer(spec, x.ContainerId, x.ExitCode));

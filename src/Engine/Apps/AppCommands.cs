@@ -28,6 +28,12 @@ public sealed record GetDeployments(string App) : IAppMessage;                  
 public sealed record GetDeployment(string App, string DeploymentId) : IAppMessage;    // -> DeploymentView | AppError
 public sealed record GetApp(string App) : IAppMessage;
 
+/// <summary>`engine apps restart APP`: the routed release's containers, one at a time (-> RestartedContainer[] | AppError).</summary>
+public sealed record RestartApp(string App, string By) : IAppMessage;
+
+/// <summary>One container a restart replaced.</summary>
+public sealed record RestartedContainer(string Type, string Name, string? Worker);
+
 /// <summary>`engine deployments cancel ID`: ends the deployment as aborted before its traffic switch (-> DeploymentView
 /// once it has ended | AppError, Conflict once the switch is committed).</summary>
 public sealed record CancelDeployment(string App, string DeploymentId, string By) : IAppMessage;                                // -> AppView

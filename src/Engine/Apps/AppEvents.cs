@@ -39,6 +39,11 @@ public sealed record ReleaseScaled(string App, string DeploymentId, IReadOnlyLis
 public sealed record DeploymentEnded(string App, string DeploymentId, string Status, DateTimeOffset At,
     string? Error = null, DateTimeOffset? FinishedAt = null) : IAppEvent, IAboutDeployment;
 
+/// <summary>`engine apps restart`: these containers of the routed release were replaced by fresh ones (all of them unless
+/// <paramref name="Error"/> says why it stopped).</summary>
+public sealed record AppRestarted(string App, string DeploymentId, IReadOnlyList<string> Slots, string By, DateTimeOffset At,
+    string? Error = null) : IAppEvent, IAboutDeployment;
+
 /// <summary>A routed container exited after its deployment was over and the engine started it again.</summary>
 public sealed record ContainerRestarted(string App, string DeploymentId, string Slot, long? ExitCode, DateTimeOffset At)
     : IAppEvent, IAboutDeployment;

@@ -28,6 +28,9 @@ public static class PaletteApi
         api.MapPost("/cluster/{command}", (string command, string? address, HttpContext context, ActorSystem system,
             IRequiredActor<OperatorLogActor> log) => ClusterCommand(command, address, Caller.Of(context, settings), system, log));
         api.MapGet("/cluster/tail", Tail);
+        // As long as a deployment may take: every container stops (with the stop grace) and comes back in turn.
+        api.MapPost("/apps/{app}/restart", (string app, HttpContext context, IRequiredActor<AppsRegistryActor> apps) =>
+            Reply(apps, new RestartApp(app, Caller.Of(context, settings)), settings.DeploymentTimeout));
         api.MapGet("/actors", Actors);
         api.MapGet("/deployments", ListDeployments);
         api.MapGet("/deployments/{id}/log", FollowLog);

@@ -43,7 +43,14 @@ public sealed class RouteBroadcastActor : ReceiveActor
         Receive<EndpointDown>(d =>
         {
             _book = _book.Mark(d.App, d.DeploymentId, d.Endpoint, down: true);
-            Send(d, _routers);
+            if (d.ReplyTo is not { } replyTo) Send(d, _routers);
+            else
+            {
+                // Answered like a switch, once every router has taken it out and drained it.
+                _pending[d.DeploymentId] = new PendingSwitch(new SwitchRoute(d.App, d.DeploymentId, "", [], replyTo), [.. _routers], [.. _routers]);
+                Send(d with { ReplyTo = Self }, _routers);
+                Answer(d.DeploymentId);
+            }
         });
         Receive<EndpointUp>(u =>
         {

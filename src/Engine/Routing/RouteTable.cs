@@ -65,6 +65,7 @@ public sealed class RouteTable(InMemoryConfigProvider proxyConfig, IProxyStateLo
     /// these same objects).</summary>
     public IReadOnlyList<DestinationState> DestinationsLeaving(AppRoute next) =>
         proxyState.TryGetCluster(next.ClusterId, out var cluster)
-            ? cluster.Destinations.Values.Where(d => !next.Holds(d.DestinationId, d.Model.Config.Address)).ToList()
+            ? cluster.Destinations.Values.Where(d => !next.Holds(d.DestinationId, d.Model.Config.Address)
+                || next.Down.Contains(d.Model.Config.Address)).ToList()
             : [];
 }

@@ -42,8 +42,22 @@ public sealed class RouterActor : ReceiveActor
             _switches.Add(s);
         });
         // Only for the route that is current: a late word about an old version changes nothing.
-        Receive<EndpointDown>(d => Mark(d.App, d.DeploymentId, r => r with { Down = r.Down.Add(d.Endpoint) },
-            $"{d.App}: {d.Endpoint} is down; out of the route"));
+        Receive<EndpointDown>(d =>
+        {
+            Mark(d.App, d.DeploymentId, r => r with { Down = r.Down.Add(d.Endpoint) }, $"{d.App}: {d.Endpoint} is down; out of the route");
+            if (d.ReplyTo is not { } replyTo) return;
+            // Answered with the next publish (one is staged even when the endpoint was down already), as a switch is.
+            if (Latest.Routes.GetValueOrDefault(d.App) is { } route && route.DeploymentId == d.DeploymentId)
+            {
+                _switches.Add(new SwitchRoute(d.App, d.DeploymentId, route.Version, route.Endpoints.Where(e => !route.Down.Contains(e) && e != d.Endpoint).ToList(), replyTo));
+                if (_pending is null) Stage(Latest);
+            }
+            else
+            {
+                replyTo.Tell(new RouteSwitched(d.App, d.DeploymentId));
+                replyTo.Tell(new RouteDrained(d.App, d.DeploymentId));
+            }
+        });
         Receive<EndpointUp>(u => Mark(u.App, u.DeploymentId, r => r with { Down = r.Down.Remove(u.Endpoint) },
             $"{u.App}: {u.Endpoint} is up again; back in the route"));
         Receive<Flush>(_ => Publish());

@@ -11,8 +11,10 @@ public sealed record SwitchRoute(string App, string DeploymentId, string Version
 /// <summary>The app exists, so an unrouted request to it gets "no routed version" rather than "unknown app".</summary>
 public sealed record AppKnown(string App);
 
-/// <summary>A routed web container stopped: no request goes to it until <see cref="EndpointUp"/>.</summary>
-public sealed record EndpointDown(string App, string DeploymentId, string Endpoint);
+/// <summary>A routed web container stopped (or is about to): no request goes to it until <see cref="EndpointUp"/>. With
+/// <paramref name="ReplyTo"/>, the router answers as for a switch: RouteSwitched once no new request goes there,
+/// RouteDrained once none is in flight to it (a restart stops the container only then).</summary>
+public sealed record EndpointDown(string App, string DeploymentId, string Endpoint, IActorRef? ReplyTo = null);
 
 /// <summary>A routed web container accepts connections again.</summary>
 public sealed record EndpointUp(string App, string DeploymentId, string Endpoint);

@@ -32,6 +32,17 @@ public static class DockerProbe
             c.Labels["engine.type"], c.State)).OrderBy(c => c.Name).ToList();
     }
 
+    /// <summary>The app's containers by Docker name, with their ids: a replaced container keeps its name, not its id.</summary>
+    public static async Task<IReadOnlyDictionary<string, string>> ContainerIdsOf(string app)
+    {
+        var list = await Client.Containers.ListContainersAsync(new ContainersListParameters
+        {
+            All = true,
+            Filters = new Dictionary<string, IDictionary<string, bool>> { ["label"] = new Dictionary<string, bool> { [$"engine.app={app}"] = true } },
+        });
+        return list.ToDictionary(c => c.Names[0].TrimStart('/'), c => c.ID);
+    }
+
     /// <summary>A running container that carries the engine's labels but belongs to no deployment the engine knows.</summary>
     public static async Task StartStrayAsync(string instanceId, string app, string deploymentId)
     {
