@@ -1,21 +1,22 @@
 using Akka;
 using Akka.Actor;
-using Akka.Persistence.Query;
-using Akka.Persistence.Sql.Query;
 using Akka.Streams;
 using Akka.Streams.Dsl;
+using Akka.Util;
 using Engine.Hosting;
 
 namespace Engine.Projections;
 
 /// <summary>Keeps <see cref="DeploymentsTable"/> up to date from the journal's events, in journal order from the stored
-/// offset. Batches are applied in one transaction each, offset included, and applying an event twice changes nothing:
-/// a stream that fails starts again (with backoff) from the stored offset and loses or doubles nothing.</summary>
+/// offset (read by <see cref="JournalReader"/>, not the plugin's slow AllEvents). Each batch is applied in one
+/// transaction, offset included, and applying an event twice changes nothing: a stream that fails starts again (with
+/// backoff) from the stored offset and loses or doubles nothing.</summary>
 public sealed class DeploymentsProjectionActor : ReceiveActor
 {
     /// <summary>Up to this many events per transaction: a catch-up of many events writes few transactions.</summary>
     private const int BatchSize = 1000;
-    private static readonly TimeSpan BatchWindow = TimeSpan.FromMilliseconds(200);
+    /// <summary>How often an idle journal is read again.</summary>
+    private static readonly TimeSpan Poll = TimeSpan.FromMilliseconds(500);
     private static readonly RestartSettings Backoff = RestartSettings.Create(TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(30), 0.2);
 
     private readonly EngineSettings _settings;
@@ -27,21 +28,21 @@ public sealed class DeploymentsProjectionActor : ReceiveActor
     /// <summary>The stream runs on this actor's materializer, so it stops with the actor.</summary>
     protected override void PreStart()
     {
-        var system = Context.System;
+        var journal = new JournalReader(Context.System, _settings);
         RestartSource.OnFailuresWithBackoff(() => Source.FromTask(DeploymentsTable.StartAsync(_settings, CancellationToken.None))
-                // Asked for here, not once: the read journal fails to start while the write journal is not up yet.
-                .ConcatMany(offset => PersistenceQuery.Get(system).ReadJournalFor<SqlReadJournal>(SqlReadJournal.Identifier)
-                    .AllEvents(Offset.Sequence(offset)))
-                .GroupedWithin(BatchSize, BatchWindow)
+                .ConcatMany(offset => Source.UnfoldAsync(offset, async after =>
+                {
+                    var batch = await journal.AfterAsync(after, BatchSize, CancellationToken.None);
+                    if (batch.Count == 0) await Task.Delay(Poll);
+                    return Option<(long, IReadOnlyList<JournalEntry>)>.Create((batch.Count == 0 ? after : batch[^1].Ordering, batch));
+                }))
+                .Where(batch => batch.Count > 0)
                 .SelectAsync(1, async batch =>
                 {
-                    var events = batch.ToList();
-                    var changes = events.Select(e => DeploymentChange.Of(e.Event, Ordering(e))).OfType<DeploymentChange>().ToList();
-                    await DeploymentsTable.ApplyAsync(_settings, changes, Ordering(events[^1]), CancellationToken.None);
+                    var changes = batch.Select(e => DeploymentChange.Of(e.Event, e.Ordering)).OfType<DeploymentChange>().ToList();
+                    await DeploymentsTable.ApplyAsync(_settings, changes, batch[^1].Ordering, CancellationToken.None);
                     return NotUsed.Instance;
                 }), Backoff)
             .RunWith(Sink.Ignore<NotUsed>(), Context.Materializer());
     }
-
-    private static long Ordering(EventEnvelope e) => ((Sequence)e.Offset).Value;
 }

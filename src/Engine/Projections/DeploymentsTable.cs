@@ -102,7 +102,7 @@ public static class DeploymentsTable
         return new ProjectionProgress(offset, await head.ExecuteScalarAsync(ct) is { } max and not DBNull ? Convert.ToInt64(max) : 0);
     }
 
-    private static async Task<DbConnection> OpenAsync(EngineSettings settings, CancellationToken ct)
+    internal static async Task<DbConnection> OpenAsync(EngineSettings settings, CancellationToken ct)
     {
         DbConnection db = settings.UsesSqlite
             ? new SqliteConnection(EngineHost.JournalConnectionString(settings))
@@ -111,7 +111,7 @@ public static class DeploymentsTable
         return db;
     }
 
-    private static DbCommand Command(DbConnection db, DbTransaction? tx, string sql, params (string Name, DbType Type, object? Value)[] parameters)
+    internal static DbCommand Command(DbConnection db, DbTransaction? tx, string sql, params (string Name, DbType Type, object? Value)[] parameters)
     {
         var command = db.CreateCommand();
         command.Transaction = tx;

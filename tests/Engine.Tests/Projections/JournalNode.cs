@@ -44,10 +44,11 @@ internal sealed class JournalNode : IAsyncDisposable
         return new JournalNode(host);
     }
 
-    /// <summary>Writes through the journal actor, as persistent actors do (event adapters applied), a batch at a time.</summary>
+    /// <summary>Writes through the journal actor, as persistent actors do (event adapters applied), a batch at a time (small
+    /// enough for the journal's call timeout on PostgreSQL).</summary>
     public async Task WriteAsync(IEnumerable<AtomicWrite> writes)
     {
-        foreach (var batch in writes.Chunk(1000))
+        foreach (var batch in writes.Chunk(200))
         {
             var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
             var events = batch.Sum(w => ((IReadOnlyCollection<IPersistentRepresentation>)w.Payload).Count);
