@@ -14,6 +14,7 @@ using Engine.Cluster;
 using Engine.Containers;
 using Engine.Deployments;
 using Engine.Palettes;
+using Engine.Projections;
 using Engine.Routing;
 using Engine.Secrets;
 using Engine.Workers;
@@ -53,21 +54,8 @@ public static class EngineHost
             var table = sp.GetRequiredService<RouteTable>();
             var drains = sp.GetRequiredService<DrainWatch>();
             akka.ConfigureLoggers(l => l.AddLoggerFactory());
-            if (settings.UsesSqlite)
-                // SQLite has a single writer. Reads run in deferred transactions (Microsoft.Data.Sqlite opens any other
-                // level with BEGIN IMMEDIATE, so concurrent replays queue on the write lock and sleep on SQLITE_BUSY).
-                akka.AddHocon("""
-                    akka.persistence.journal.sql.parallelism = 1
-                    akka.persistence.journal.sql.read-isolation-level = read-uncommitted
-                    akka.persistence.query.journal.sql.read-isolation-level = read-uncommitted
-                    """, HoconAddMode.Prepend);
             akka.AddHocon(Lighthouse.ClusterTiming.Hocon, HoconAddMode.Prepend);
-            akka.WithSqlPersistence(
-                    connectionString: settings.UsesSqlite ? $"Data Source={settings.DatabasePath};Default Timeout=30" : settings.JournalConnection,
-                    providerName: settings.UsesSqlite ? ProviderName.SQLiteMS : ProviderName.PostgreSQL15,
-                    autoInitialize: true,
-                    tagStorageMode: TagMode.TagTable,
-                    journalBuilder: j => j.AddEventAdapter<EnvSealingAdapter>("env-sealing", [typeof(IAppEvent)]))
+            akka.WithEngineJournal(settings)
                 .WithRemoting(new RemoteOptions { HostName = settings.Cluster.Host, Port = settings.Cluster.ParsedPort })
                 .WithClustering(new ClusterOptions
                 {
@@ -99,6 +87,7 @@ public static class EngineHost
                     system.ActorOf(Props.Create<ActorTreeActor>(), ActorTreeActor.Name);
                 })
                 .WithAppsRegistry(settings)
+                .WithDeploymentsProjection(settings)
                 .WithActors((system, registry) =>
                 {
                     // The apps' containers run on worker nodes: only they use a Docker engine.
@@ -114,6 +103,29 @@ public static class EngineHost
         web.MapAdminFallback();
         return web;
     }
+
+    /// <summary>The SQL journal (SQLite in the data dir, or PostgreSQL), its tags in a table, and the adapter that seals env
+    /// values and tags app events: the node's and the tests' actor systems journal the same way.</summary>
+    public static AkkaConfigurationBuilder WithEngineJournal(this AkkaConfigurationBuilder akka, EngineSettings settings)
+    {
+        if (settings.UsesSqlite)
+            // SQLite has a single writer. Reads run in deferred transactions (Microsoft.Data.Sqlite opens any other
+            // level with BEGIN IMMEDIATE, so concurrent replays queue on the write lock and sleep on SQLITE_BUSY).
+            akka.AddHocon("""
+                akka.persistence.journal.sql.parallelism = 1
+                akka.persistence.journal.sql.read-isolation-level = read-uncommitted
+                akka.persistence.query.journal.sql.read-isolation-level = read-uncommitted
+                """, HoconAddMode.Prepend);
+        return akka.WithSqlPersistence(
+            connectionString: JournalConnectionString(settings),
+            providerName: settings.UsesSqlite ? ProviderName.SQLiteMS : ProviderName.PostgreSQL15,
+            autoInitialize: true,
+            tagStorageMode: TagMode.TagTable,
+            journalBuilder: j => j.AddEventAdapter<EnvSealingAdapter>("env-sealing", [typeof(IAppEvent)]));
+    }
+
+    public static string JournalConnectionString(EngineSettings settings) =>
+        settings.UsesSqlite ? $"Data Source={settings.DatabasePath};Default Timeout=30" : settings.JournalConnection;
 
     /// <summary>One registry of apps (their names; the entry point of every app message) in the whole cluster, on the
     /// oldest control node. Other nodes reach it through a proxy. Akka stops a persistent actor whose journal

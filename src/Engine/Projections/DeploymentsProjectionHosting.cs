@@ -1,0 +1,17 @@
+using Akka.Cluster.Hosting;
+using Akka.Hosting;
+using Engine.Cluster;
+using Engine.Hosting;
+
+namespace Engine.Projections;
+
+public static class DeploymentsProjectionHosting
+{
+    /// <summary>One projection in the whole cluster, on the oldest control node: two would only write the same rows
+    /// twice. Nothing messages it (readers read the table), so no node needs a proxy.</summary>
+    public static AkkaConfigurationBuilder WithDeploymentsProjection(this AkkaConfigurationBuilder akka, EngineSettings settings) =>
+        settings.Cluster.RoleList.Contains(ClusterSettings.Control)
+            ? akka.WithSingleton<DeploymentsProjectionActor>("deployments-projection", DeploymentsProjectionActor.Props(settings),
+                new ClusterSingletonOptions { Role = ClusterSettings.Control }, createProxyToo: false)
+            : akka;
+}
