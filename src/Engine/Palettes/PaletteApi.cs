@@ -8,12 +8,20 @@ using Engine.Apps;
 using Engine.Audit;
 using Engine.Deployments;
 using Engine.Hosting;
+using Engine.Projections;
 using static Engine.Admin.AdminApi;
 
 namespace Engine.Palettes;
 
 /// <summary>What `engine cluster leave|down|join|down-unreachable` did, journaled as <see cref="OperatorCommandRun"/>.</summary>
 public sealed record ClusterCommandDone(string Command, IReadOnlyList<string> Members, string By, string Node, string Message);
+
+/// <summary>`engine deployments list`: the projection's rows, and how many journal events it has yet to apply.</summary>
+public sealed record DeploymentListing(IReadOnlyList<DeploymentListing.Row> Deployments, long Behind, string? Message)
+{
+    public sealed record Row(string Id, string App, string Version, string Status, DateTimeOffset CreatedAt, DateTimeOffset? FinishedAt,
+        string? By, string? Error);
+}
 
 /// <summary>The admin API's palette endpoints (see <see cref="PaletteCatalog"/>); any node answers them.</summary>
 public static class PaletteApi
@@ -148,22 +156,27 @@ public static class PaletteApi
         }
     }
 
-    private static async Task<IResult> ListDeployments(string? app, IRequiredActor<AppsRegistryActor> apps)
+    /// <summary>From the projection's table: no deployment (nor app) actor is asked, however many there are. A request
+    /// waits briefly for the projection to reach the journal's end as it was, so a change just made is listed.</summary>
+    private static async Task<IResult> ListDeployments(string? app, EngineSettings settings, HttpContext context)
     {
         if (app is not null && AppName.Validate(app) is { } invalid) return Error(StatusCodes.Status400BadRequest, invalid);
-        var names = new List<string>();
-        if (app is not null) names.Add(app);
-        else if (await AskRaw(apps, ListApps.Instance) is AppView[] all) names.AddRange(all.Select(a => a.Name).Order(StringComparer.Ordinal));
-        else return Error(StatusCodes.Status503ServiceUnavailable, "the apps did not answer in time");
-        var rows = new List<DeploymentView>();
-        foreach (var name in names)
+        var ct = context.RequestAborted;
+        var progress = await DeploymentsTable.ProgressAsync(settings, ct);
+        for (var deadline = DateTime.UtcNow + ProjectionCatchUp; progress.Behind > 0 && DateTime.UtcNow < deadline;)
         {
-            var reply = await AskRaw(apps, new GetDeployments(name));
-            if (reply is not DeploymentView[] views) return ToResult(reply);
-            rows.AddRange(views);
+            await Task.Delay(ProjectionPoll, ct);
+            progress = progress with { Offset = (await DeploymentsTable.ProgressAsync(settings, ct)).Offset };
         }
-        return Results.Json(new { deployments = rows }, ApiJson.Options);
+        var rows = await DeploymentsTable.ListAsync(settings, app, ct);
+        return Results.Json(new DeploymentListing(rows.Select(r => new DeploymentListing.Row(r.Id, r.App, $"v{r.Version}", r.Status,
+                r.CreatedAt, r.FinishedAt, r.By, r.Error)).ToList(), progress.Behind,
+            progress.Behind > 0 ? $"the listing is {progress.Behind} journal event(s) behind: the newest changes show in a moment" : null),
+            ApiJson.Options);
     }
+
+    private static readonly TimeSpan ProjectionCatchUp = TimeSpan.FromSeconds(3);
+    private static readonly TimeSpan ProjectionPoll = TimeSpan.FromMilliseconds(100);
 
     /// <summary>The log as it is (`--offset` to resume), or with --follow as it grows, until the deployment has ended.</summary>
     private static async Task FollowLog(string id, long? offset, bool? follow, HttpContext context, ActorSystem system,

@@ -13,8 +13,8 @@ public abstract record DeploymentChange(string Id, long Ordering)
     {
         // The app's queue entry comes first: a deployment waiting behind another (or stopped before its actor journaled
         // anything) is listed too.
-        DeploymentQueued q => new DeploymentOpened(q.App, q.DeploymentId, q.Version, q.At, ordering),
-        DeploymentCreated c => new DeploymentOpened(c.App, c.DeploymentId, c.Version, c.At, ordering),
+        DeploymentQueued q => new DeploymentOpened(q.App, q.DeploymentId, q.Version, q.At, ordering, q.By),
+        DeploymentCreated c => new DeploymentOpened(c.App, c.DeploymentId, c.Version, c.At, ordering, c.By),
         DeploymentEnded e => new StatusChanged(e.DeploymentId, e.Status, e.Error, e.FinishedAt, ordering),
         IDeploymentEvent d when new DeploymentState().Apply(d) is { Status.Length: > 0 } s =>
             new StatusChanged(d.DeploymentId, s.Status, s.Error, s.FinishedAt, ordering),
@@ -23,7 +23,7 @@ public abstract record DeploymentChange(string Id, long Ordering)
 }
 
 /// <summary>Inserts the row (queued) unless it exists.</summary>
-public sealed record DeploymentOpened(string App, string Id, int Version, DateTimeOffset CreatedAt, long Ordering)
+public sealed record DeploymentOpened(string App, string Id, int Version, DateTimeOffset CreatedAt, long Ordering, string? By = null)
     : DeploymentChange(Id, Ordering);
 
 /// <summary>Null error or finish time: keep the row's.</summary>

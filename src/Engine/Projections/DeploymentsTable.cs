@@ -16,15 +16,15 @@ public static class DeploymentsTable
     private const string Schema = """
         CREATE TABLE IF NOT EXISTS engine_deployments (
             id TEXT PRIMARY KEY, app TEXT NOT NULL, version INTEGER NOT NULL, status TEXT NOT NULL,
-            created_at BIGINT NOT NULL, finished_at BIGINT, error TEXT,
+            created_at BIGINT NOT NULL, finished_at BIGINT, error TEXT, created_by TEXT,
             status_ordering BIGINT NOT NULL);
         CREATE INDEX IF NOT EXISTS engine_deployments_app_idx ON engine_deployments (app, version);
         CREATE TABLE IF NOT EXISTS engine_projections (name TEXT PRIMARY KEY, last_ordering BIGINT NOT NULL);
         """;
 
     private const string OpenSql = """
-        INSERT INTO engine_deployments (id, app, version, status, created_at, status_ordering)
-        VALUES (@id, @app, @version, @status, @created, @ordering) ON CONFLICT (id) DO NOTHING
+        INSERT INTO engine_deployments (id, app, version, status, created_at, created_by, status_ordering)
+        VALUES (@id, @app, @version, @status, @created, @by, @ordering) ON CONFLICT (id) DO NOTHING
         """;
 
     private const string StatusSql = """
@@ -60,7 +60,7 @@ public static class DeploymentsTable
             {
                 DeploymentOpened o => Command(db, tx, OpenSql, ("@id", DbType.String, o.Id), ("@app", DbType.String, o.App),
                     ("@version", DbType.Int32, o.Version), ("@status", DbType.String, DeploymentStatus.Queued),
-                    ("@created", DbType.Int64, o.CreatedAt.UtcTicks), ("@ordering", DbType.Int64, o.Ordering)),
+                    ("@created", DbType.Int64, o.CreatedAt.UtcTicks), ("@by", DbType.String, o.By), ("@ordering", DbType.Int64, o.Ordering)),
                 StatusChanged s => Command(db, tx, StatusSql, ("@id", DbType.String, s.Id), ("@status", DbType.String, s.Status),
                     ("@error", DbType.String, s.Error), ("@finished", DbType.Int64, s.FinishedAt?.UtcTicks),
                     ("@ordering", DbType.Int64, s.Ordering)),
@@ -79,7 +79,7 @@ public static class DeploymentsTable
     {
         await StartAsync(settings, ct);
         await using var db = await OpenAsync(settings, ct);
-        const string select = "SELECT app, id, version, status, created_at, finished_at, error FROM engine_deployments";
+        const string select = "SELECT app, id, version, status, created_at, finished_at, error, created_by FROM engine_deployments";
         await using var query = app is null
             ? Command(db, null, select)
             : Command(db, null, select + " WHERE app = @app", ("@app", DbType.String, app));
@@ -88,7 +88,7 @@ public static class DeploymentsTable
         while (await reader.ReadAsync(ct))
             rows.Add(new DeploymentRow(reader.GetString(0), reader.GetString(1), reader.GetInt32(2), reader.GetString(3),
                 Utc(reader.GetInt64(4)), reader.IsDBNull(5) ? null : Utc(reader.GetInt64(5)),
-                reader.IsDBNull(6) ? null : reader.GetString(6)));
+                reader.IsDBNull(6) ? null : reader.GetString(6), reader.IsDBNull(7) ? null : reader.GetString(7)));
         // Ordinal in memory: the databases' collations differ.
         return rows.OrderBy(r => r.App, StringComparer.Ordinal).ThenBy(r => r.Version).ToList();
     }
