@@ -10,7 +10,9 @@ namespace Engine.Audit;
 public static class JournalReader
 {
     /// <summary>Every event written so far, in the journal's global order, with the journal's event adapters applied
-    /// (env values come back opened).</summary>
+    /// (env values come back opened). Slow on a large SQLite journal: the plugin (1.5.73, tag table) fetches each row's
+    /// tags as GROUP_CONCAT(CASE WHEN ordering_id = row THEN tag END) over the whole tags table, with no WHERE an index
+    /// could serve, so the read grows with rows x tags (10,000 events: about 14 s).</summary>
     public static async Task<IReadOnlyList<JournalEvent>> AllAsync(ActorSystem system, CancellationToken ct)
     {
         var journal = PersistenceQuery.Get(system).ReadJournalFor<SqlReadJournal>(SqlReadJournal.Identifier);
