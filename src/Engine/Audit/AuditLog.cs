@@ -11,7 +11,7 @@ public sealed record AuditEntry(long SequenceNr, string Timestamp, string Persis
 /// <summary>Reads an app's history from the event journal, replaying each of its persistence ids.</summary>
 public static class AuditLog
 {
-    private static string EnvNames(EnvChanged c) => string.Join("; ", new[]
+    internal static string EnvNames(EnvChanged c) => string.Join("; ", new[]
     {
         c.Set.Count > 0 ? "set " + string.Join(", ", c.Set.Keys.Order()) : null,
         c.Unset.Count > 0 ? "unset " + string.Join(", ", c.Unset.Order()) : null,

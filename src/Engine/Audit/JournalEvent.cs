@@ -2,5 +2,6 @@ namespace Engine.Audit;
 
 /// <summary>One event as the journal holds it, for the audit's readers and checks: where it sits (persistence id and
 /// sequence number, <paramref name="Ordering"/> across the whole journal), when it was written, and the event itself
-/// (event adapters applied).</summary>
-public sealed record JournalEvent(string PersistenceId, long SequenceNr, DateTimeOffset Timestamp, object Event, long Ordering = 0);
+/// (event adapters applied). <paramref name="Node"/>: the node that wrote it (from its `node:` tag; none before it was kept).</summary>
+public sealed record JournalEvent(string PersistenceId, long SequenceNr, DateTimeOffset Timestamp, object Event, long Ordering = 0,
+    string? Node = null);

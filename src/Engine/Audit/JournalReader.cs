@@ -1,28 +1,78 @@
+using System.Data;
+using System.Data.Common;
 using Akka.Actor;
-using Akka.Persistence.Query;
-using Akka.Persistence.Sql.Query;
-using Akka.Streams;
-using Akka.Streams.Dsl;
+using Akka.Persistence;
+using Akka.Persistence.Journal;
+using Engine.Hosting;
 
 namespace Engine.Audit;
 
-/// <summary>The whole SQL journal through the read journal, for checks that need every persistence id at once.</summary>
-public static class JournalReader
+/// <summary>The journal's events in its global order, read from its table, for the projection and the audit. Not the
+/// plugin's queries: in tag-table mode they look up each row's tags with `GROUP_CONCAT(CASE WHEN t.ordering_id =
+/// x.ordering ...) FROM tags` (linq2db 6.5 turns the correlated WHERE into a CASE), which reads the whole tag table for
+/// every row: about 100 events a second at 77,000 events, and no index helps. Payloads are read as the plugin stores
+/// them (serializer id and manifest per row) and pass the journal's event adapters, as in a replay.</summary>
+public sealed class JournalReader(ActorSystem system, EngineSettings settings)
 {
-    /// <summary>Every event written so far, in the journal's global order, with the journal's event adapters applied
-    /// (env values come back opened). Slow on a large SQLite journal: the plugin (1.5.73, tag table) fetches each row's
-    /// tags as GROUP_CONCAT(CASE WHEN ordering_id = row THEN tag END) over the whole tags table, with no WHERE an index
-    /// could serve, so the read grows with rows x tags (10,000 events: about 14 s).</summary>
-    public static async Task<IReadOnlyList<JournalEvent>> AllAsync(ActorSystem system, CancellationToken ct)
+    /// <summary>A gap in the orderings this recent may be a transaction still in flight (PostgreSQL with several
+    /// writers): a projection reads up to it and comes back. Older gaps are rolled-back writes (or deleted rows); SQLite,
+    /// one writer, has no gap in flight.</summary>
+    private static readonly TimeSpan InFlight = TimeSpan.FromSeconds(10);
+    private const int Batch = 1000;
+
+    private readonly EventAdapters _adapters = Persistence.Instance.Apply(system).AdaptersFor("akka.persistence.journal.sql");
+
+    /// <summary>Up to <paramref name="max"/> rows after the ordering <paramref name="ordering"/> (an adapter may make a
+    /// row into several events; they share its place); with <paramref name="stopAtGapInFlight"/>, only up to a gap that
+    /// may still fill.</summary>
+    public async Task<IReadOnlyList<JournalEvent>> AfterAsync(long ordering, int max, CancellationToken ct, bool stopAtGapInFlight = true)
     {
-        var journal = PersistenceQuery.Get(system).ReadJournalFor<SqlReadJournal>(SqlReadJournal.Identifier);
-        var (kill, all) = journal.CurrentAllEvents(Offset.NoOffset())
-            .Select(e => new JournalEvent(e.PersistenceId, e.SequenceNr, new DateTimeOffset(e.Timestamp, TimeSpan.Zero), e.Event,
-                ((Sequence)e.Offset).Value))
-            .ViaMaterialized(KillSwitches.Single<JournalEvent>(), Keep.Right)
-            .ToMaterialized(Sink.Seq<JournalEvent>(), Keep.Both)
-            .Run(system.Materializer());
-        await using var cancel = ct.Register(() => kill.Abort(new OperationCanceledException(ct)));
-        return await all;
+        stopAtGapInFlight &= !settings.UsesSqlite;
+        await using var db = await JournalDatabase.OpenAsync(settings, ct);
+        await using var query = JournalDatabase.Command(db, null, """
+            SELECT ordering, created, message, identifier, manifest, persistence_id, sequence_number FROM journal
+            WHERE ordering > @after AND deleted = @deleted ORDER BY ordering LIMIT @max
+            """, ("@after", DbType.Int64, ordering), ("@deleted", DbType.Boolean, false), ("@max", DbType.Int32, max));
+        await using var reader = await query.ExecuteReaderAsync(ct);
+        var entries = new List<JournalEvent>();
+        var nodes = new Dictionary<long, string>();
+        var previous = ordering;
+        var settled = DateTime.UtcNow.Ticks - InFlight.Ticks;
+        while (await reader.ReadAsync(ct))
+        {
+            var at = reader.GetInt64(0);
+            var created = reader.GetInt64(1);
+            if (stopAtGapInFlight && at != previous + 1 && created > settled) break;
+            previous = at;
+            var manifest = reader.IsDBNull(4) ? "" : reader.GetString(4);
+            var payload = system.Serialization.Deserialize((byte[])reader.GetValue(2), reader.GetInt32(3), manifest);
+            var (id, sequenceNr) = (reader.GetString(5), reader.GetInt64(6));
+            entries.AddRange(_adapters.Get(payload.GetType()).FromJournal(payload, manifest).Events
+                .Select(e => new JournalEvent(id, sequenceNr, new DateTimeOffset(created, TimeSpan.Zero), e, at)));
+        }
+        await reader.CloseAsync();
+        if (entries.Count == 0) return entries;
+        // The writers' node tags, one query per batch (the tag table's key leads with ordering_id).
+        await using (var tags = JournalDatabase.Command(db, null,
+                         "SELECT ordering_id, tag FROM tags WHERE ordering_id > @after AND ordering_id <= @last AND tag LIKE @prefix",
+                         ("@after", DbType.Int64, ordering), ("@last", DbType.Int64, entries[^1].Ordering),
+                         ("@prefix", DbType.String, AppEventTagger.NodePrefix + "%")))
+        await using (var tagged = await tags.ExecuteReaderAsync(ct))
+            while (await tagged.ReadAsync(ct)) nodes[tagged.GetInt64(0)] = tagged.GetString(1)[AppEventTagger.NodePrefix.Length..];
+        return nodes.Count == 0 ? entries : entries.Select(e => nodes.TryGetValue(e.Ordering, out var node) ? e with { Node = node } : e).ToList();
+    }
+
+    /// <summary>Every event committed so far, oldest first (none before the journal's first write made its table).</summary>
+    public async Task<IReadOnlyList<JournalEvent>> AllAsync(CancellationToken ct)
+    {
+        var all = new List<JournalEvent>();
+        try
+        {
+            for (var batch = await AfterAsync(0, Batch, ct, false); batch.Count > 0; batch = await AfterAsync(batch[^1].Ordering, Batch, ct, false))
+                all.AddRange(batch);
+        }
+        catch (DbException e) when (all.Count == 0 && e is Microsoft.Data.Sqlite.SqliteException { SqliteErrorCode: 1 } s && s.Message.Contains("no such table")
+                                        or Npgsql.PostgresException { SqlState: Npgsql.PostgresErrorCodes.UndefinedTable }) { }
+        return all;
     }
 }

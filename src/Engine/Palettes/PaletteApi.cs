@@ -41,6 +41,15 @@ public static class PaletteApi
             Reply(apps, new RestartApp(app, Caller.Of(context, settings)), settings.DeploymentTimeout));
         api.MapGet("/actors", Actors);
         api.MapGet("/deployments", ListDeployments);
+        api.MapGet("/audit", Trail);
+        api.MapGet("/audit/routes/{app}", async (string app, string? at, ActorSystem system, HttpContext context) =>
+        {
+            if (AppName.Validate(app) is { } invalid) return Error(StatusCodes.Status400BadRequest, invalid);
+            if (Time(at, "--at") is { Error: { } bad }) return bad;
+            var events = await new JournalReader(system, settings).AllAsync(context.RequestAborted);
+            return Results.Json(RouteHistory.At(events, app, Time(at, "--at").Value ?? DateTimeOffset.UtcNow), ApiJson.Options);
+        });
+        api.MapGet("/audit/verify", Verify);
         api.MapGet("/deployments/{id}/log", FollowLog);
         api.MapPost("/deployments/{id}/cancel", async (string id, HttpContext context, IRequiredActor<AppsRegistryActor> apps) =>
             DeploymentId.Validate(id) is { } invalid
@@ -154,6 +163,53 @@ public static class PaletteApi
         {
             return Error(StatusCodes.Status503ServiceUnavailable, $"{node} did not answer within {AskTimeout.TotalSeconds:0} s");
         }
+    }
+
+    /// <summary>An ISO 8601 time from the query (null when not given), or the error that says it is not one.</summary>
+    private static (DateTimeOffset? Value, IResult? Error) Time(string? value, string option) =>
+        value is null ? (null, null)
+        : DateTimeOffset.TryParse(value, System.Globalization.CultureInfo.InvariantCulture,
+            System.Globalization.DateTimeStyles.AssumeUniversal, out var t) ? (t, null)
+        : (null, Error(StatusCodes.Status400BadRequest, $"{option} expects a time such as 2026-11-29T14:00:00Z, got '{value}'"));
+
+    private static async Task<IResult> Trail(string? app, string? deployment, string? since, string? until, string? type,
+        EngineSettings settings, ActorSystem system, HttpContext context)
+    {
+        if (app is not null && AppName.Validate(app) is { } invalidApp) return Error(StatusCodes.Status400BadRequest, invalidApp);
+        if (deployment is not null && DeploymentId.Validate(deployment) is { } invalidId) return Error(StatusCodes.Status400BadRequest, invalidId);
+        var (from, fromError) = Time(since, "--since");
+        var (to, toError) = Time(until, "--until");
+        if ((fromError ?? toError) is { } badTime) return badTime;
+        var types = type?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToHashSet();
+        if (types?.FirstOrDefault(t => !AuditTrail.Types.Contains(t)) is { } unknown)
+            return Error(StatusCodes.Status400BadRequest, $"unknown event type '{unknown}'; the types are {string.Join(", ", AuditTrail.Types.Order())}");
+        var events = await new JournalReader(system, settings).AllAsync(context.RequestAborted);
+        return Results.Json(new { events = AuditTrail.Rows(events, new AuditFilter(app, deployment, from, to, types)) }, ApiJson.Options);
+    }
+
+    /// <summary>The whole journal against the state machines, and the deployments live app actors hold in flight.</summary>
+    private static async Task<IResult> Verify(EngineSettings settings, ActorSystem system, HttpContext context,
+        IRequiredActor<AppsRegistryActor> apps)
+    {
+        var events = await new JournalReader(system, settings).AllAsync(context.RequestAborted);
+        HashSet<string>? running = null;
+        if (await AskRaw(apps, ListApps.Instance) is AppView[] all)
+        {
+            running = [];
+            foreach (var app in all.Where(a => a.Deployments > 0))
+                if (await AskRaw(apps, new GetDeployments(app.Name)) is DeploymentView[] views)
+                    running.UnionWith(views.Where(v => !DeploymentStatus.IsTerminal(v.Status)).Select(v => v.Id));
+                else running = null;
+        }
+        var findings = JournalVerifier.Verify(events, running);
+        var ids = events.Select(e => e.PersistenceId).Distinct().Count();
+        return Results.Json(new
+        {
+            findings,
+            failed = findings.Count > 0,
+            message = (findings.Count == 0 ? "no finding" : $"{findings.Count} finding(s)") + $" in {events.Count} events of {ids} persistence ids"
+                + (running is null ? " (the apps did not all answer: in-flight deployments were not checked against them)" : ""),
+        }, ApiJson.Options);
     }
 
     /// <summary>From the projection's table: no deployment (nor app) actor is asked, however many there are. A request

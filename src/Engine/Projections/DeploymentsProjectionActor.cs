@@ -3,6 +3,7 @@ using Akka.Actor;
 using Akka.Streams;
 using Akka.Streams.Dsl;
 using Akka.Util;
+using Engine.Audit;
 using Engine.Hosting;
 
 namespace Engine.Projections;
@@ -34,7 +35,7 @@ public sealed class DeploymentsProjectionActor : ReceiveActor
                 {
                     var batch = await journal.AfterAsync(after, BatchSize, CancellationToken.None);
                     if (batch.Count == 0) await Task.Delay(Poll);
-                    return Option<(long, IReadOnlyList<JournalEntry>)>.Create((batch.Count == 0 ? after : batch[^1].Ordering, batch));
+                    return Option<(long, IReadOnlyList<JournalEvent>)>.Create((batch.Count == 0 ? after : batch[^1].Ordering, batch));
                 }))
                 .Where(batch => batch.Count > 0)
                 .SelectAsync(1, async batch =>

@@ -2,8 +2,6 @@ using System.Data;
 using System.Data.Common;
 using Engine.Deployments;
 using Engine.Hosting;
-using Microsoft.Data.Sqlite;
-using Npgsql;
 
 namespace Engine.Projections;
 
@@ -41,9 +39,9 @@ public static class DeploymentsTable
     /// <summary>Creates the tables if missing and returns the stored offset (0: from the journal's start).</summary>
     public static async Task<long> StartAsync(EngineSettings settings, CancellationToken ct)
     {
-        await using var db = await OpenAsync(settings, ct);
-        await using (var create = Command(db, null, Schema)) await create.ExecuteNonQueryAsync(ct);
-        await using var read = Command(db, null, "SELECT last_ordering FROM engine_projections WHERE name = @name",
+        await using var db = await JournalDatabase.OpenAsync(settings, ct);
+        await using (var create = JournalDatabase.Command(db, null, Schema)) await create.ExecuteNonQueryAsync(ct);
+        await using var read = JournalDatabase.Command(db, null, "SELECT last_ordering FROM engine_projections WHERE name = @name",
             ("@name", DbType.String, Projection));
         return await read.ExecuteScalarAsync(ct) is { } offset and not DBNull ? Convert.ToInt64(offset) : 0;
     }
@@ -52,23 +50,23 @@ public static class DeploymentsTable
     public static async Task ApplyAsync(EngineSettings settings, IReadOnlyList<DeploymentChange> changes, long offset,
         CancellationToken ct)
     {
-        await using var db = await OpenAsync(settings, ct);
+        await using var db = await JournalDatabase.OpenAsync(settings, ct);
         await using var tx = await db.BeginTransactionAsync(ct);
         foreach (var change in changes)
         {
             await using var apply = change switch
             {
-                DeploymentOpened o => Command(db, tx, OpenSql, ("@id", DbType.String, o.Id), ("@app", DbType.String, o.App),
+                DeploymentOpened o => JournalDatabase.Command(db, tx, OpenSql, ("@id", DbType.String, o.Id), ("@app", DbType.String, o.App),
                     ("@version", DbType.Int32, o.Version), ("@status", DbType.String, DeploymentStatus.Queued),
                     ("@created", DbType.Int64, o.CreatedAt.UtcTicks), ("@by", DbType.String, o.By), ("@ordering", DbType.Int64, o.Ordering)),
-                StatusChanged s => Command(db, tx, StatusSql, ("@id", DbType.String, s.Id), ("@status", DbType.String, s.Status),
+                StatusChanged s => JournalDatabase.Command(db, tx, StatusSql, ("@id", DbType.String, s.Id), ("@status", DbType.String, s.Status),
                     ("@error", DbType.String, s.Error), ("@finished", DbType.Int64, s.FinishedAt?.UtcTicks),
                     ("@ordering", DbType.Int64, s.Ordering)),
                 _ => throw new ArgumentOutOfRangeException(nameof(changes), change, "unknown change"),
             };
             await apply.ExecuteNonQueryAsync(ct);
         }
-        await using (var move = Command(db, tx, OffsetSql, ("@name", DbType.String, Projection), ("@ordering", DbType.Int64, offset)))
+        await using (var move = JournalDatabase.Command(db, tx, OffsetSql, ("@name", DbType.String, Projection), ("@ordering", DbType.Int64, offset)))
             await move.ExecuteNonQueryAsync(ct);
         await tx.CommitAsync(ct);
     }
@@ -78,11 +76,11 @@ public static class DeploymentsTable
     public static async Task<IReadOnlyList<DeploymentRow>> ListAsync(EngineSettings settings, string? app, CancellationToken ct)
     {
         await StartAsync(settings, ct);
-        await using var db = await OpenAsync(settings, ct);
+        await using var db = await JournalDatabase.OpenAsync(settings, ct);
         const string select = "SELECT app, id, version, status, created_at, finished_at, error, created_by FROM engine_deployments";
         await using var query = app is null
-            ? Command(db, null, select)
-            : Command(db, null, select + " WHERE app = @app", ("@app", DbType.String, app));
+            ? JournalDatabase.Command(db, null, select)
+            : JournalDatabase.Command(db, null, select + " WHERE app = @app", ("@app", DbType.String, app));
         await using var reader = await query.ExecuteReaderAsync(ct);
         var rows = new List<DeploymentRow>();
         while (await reader.ReadAsync(ct))
@@ -97,34 +95,9 @@ public static class DeploymentsTable
     public static async Task<ProjectionProgress> ProgressAsync(EngineSettings settings, CancellationToken ct)
     {
         var offset = await StartAsync(settings, ct);
-        await using var db = await OpenAsync(settings, ct);
-        await using var head = Command(db, null, "SELECT MAX(ordering) FROM journal");
+        await using var db = await JournalDatabase.OpenAsync(settings, ct);
+        await using var head = JournalDatabase.Command(db, null, "SELECT MAX(ordering) FROM journal");
         return new ProjectionProgress(offset, await head.ExecuteScalarAsync(ct) is { } max and not DBNull ? Convert.ToInt64(max) : 0);
-    }
-
-    internal static async Task<DbConnection> OpenAsync(EngineSettings settings, CancellationToken ct)
-    {
-        DbConnection db = settings.UsesSqlite
-            ? new SqliteConnection(EngineHost.JournalConnectionString(settings))
-            : new NpgsqlConnection(EngineHost.JournalConnectionString(settings));
-        await db.OpenAsync(ct);
-        return db;
-    }
-
-    internal static DbCommand Command(DbConnection db, DbTransaction? tx, string sql, params (string Name, DbType Type, object? Value)[] parameters)
-    {
-        var command = db.CreateCommand();
-        command.Transaction = tx;
-        command.CommandText = sql;
-        foreach (var (name, type, value) in parameters)
-        {
-            var p = command.CreateParameter();
-            p.ParameterName = name;
-            p.DbType = type;
-            p.Value = value ?? DBNull.Value;
-            command.Parameters.Add(p);
-        }
-        return command;
     }
 
     private static DateTimeOffset Utc(long ticks) => new(ticks, TimeSpan.Zero);

@@ -13,18 +13,23 @@ namespace Engine.Secrets;
 /// sealed value and the journal never holds a plain one. Also tags every app event for the audit.</summary>
 public sealed class EnvSealingAdapter : IEventAdapter
 {
-    private static readonly AppEventTagger Tagger = new();
+    private readonly AppEventTagger _tagger;
     private readonly EnvCipher _cipher;
 
-    /// <summary>Akka creates adapters with the actor system; the key comes from the host's settings.</summary>
+    /// <summary>Akka creates adapters with the actor system; the key comes from the host's settings. The node's address is
+    /// read at each write: remoting may not have bound it yet when the adapter is made.</summary>
     public EnvSealingAdapter(ExtendedActorSystem system)
-        : this(DependencyResolver.For(system).Resolver.GetService<EngineSettings>().Cipher) { }
+        : this(DependencyResolver.For(system).Resolver.GetService<EngineSettings>().Cipher, () => system.Provider.DefaultAddress.ToString()) { }
 
-    public EnvSealingAdapter(EnvCipher cipher) => _cipher = cipher;
+    public EnvSealingAdapter(EnvCipher cipher, Func<string>? node = null)
+    {
+        _cipher = cipher;
+        _tagger = new AppEventTagger(node);
+    }
 
     public string Manifest(object evt) => string.Empty;
 
-    public object ToJournal(object evt) => Tagger.ToJournal(Map(evt, _cipher.Seal));
+    public object ToJournal(object evt) => _tagger.ToJournal(Map(evt, _cipher.Seal));
 
     public IEventSequence FromJournal(object evt, string manifest) => EventSequence.Single(Map(evt, _cipher.Open));
 

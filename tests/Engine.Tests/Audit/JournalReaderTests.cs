@@ -1,14 +1,10 @@
 using Akka.Actor;
 using Akka.Hosting;
 using Akka.Persistence;
-using Akka.Persistence.Sql.Config;
-using Akka.Persistence.Sql.Hosting;
 using Engine.Apps;
 using Engine.Audit;
 using Engine.Deployments;
 using Engine.Hosting;
-using Engine.Secrets;
-using LinqToDB;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -28,19 +24,7 @@ public sealed class JournalReaderTests : IAsyncLifetime
         _settings.Prepare();
         _host = new HostBuilder().ConfigureServices(services => services
                 .AddSingleton(_settings)
-                .AddAkka("journal-reader", akka => akka
-                    // As EngineHost sets them for SQLite: one writer, deferred read transactions.
-                    .AddHocon("""
-                        akka.persistence.journal.sql.parallelism = 1
-                        akka.persistence.journal.sql.read-isolation-level = read-uncommitted
-                        akka.persistence.query.journal.sql.read-isolation-level = read-uncommitted
-                        """, HoconAddMode.Prepend)
-                    .WithSqlPersistence(
-                        connectionString: $"Data Source={_settings.DatabasePath};Default Timeout=30",
-                        providerName: ProviderName.SQLiteMS,
-                        autoInitialize: true,
-                        tagStorageMode: TagMode.TagTable,
-                        journalBuilder: j => j.AddEventAdapter<EnvSealingAdapter>("env-sealing", [typeof(IAppEvent)]))))
+                .AddAkka("journal-reader", akka => akka.WithEngineJournal(_settings)))
             .Build();
     }
 
@@ -88,7 +72,7 @@ public sealed class JournalReaderTests : IAsyncLifetime
         }
 
         using var deadline = new CancellationTokenSource(Patience);
-        var all = await JournalReader.AllAsync(system, deadline.Token);
+        var all = await new JournalReader(system, _settings).AllAsync(deadline.Token);
 
         Assert.Equal(written.Select(w => (w.Id, w.Seq)), all.Select(e => (e.PersistenceId, e.SequenceNr)));
         Assert.Equal([1L, 1, 2, 3, 2], all.Select(e => e.SequenceNr));
@@ -109,6 +93,6 @@ public sealed class JournalReaderTests : IAsyncLifetime
     public async Task An_empty_journal_reads_as_no_event()
     {
         using var deadline = new CancellationTokenSource(Patience);
-        Assert.Empty(await JournalReader.AllAsync(_host.Services.GetRequiredService<ActorSystem>(), deadline.Token));
+        Assert.Empty(await new JournalReader(_host.Services.GetRequiredService<ActorSystem>(), _settings).AllAsync(deadline.Token));
     }
 }

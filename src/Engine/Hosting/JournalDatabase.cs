@@ -1,0 +1,36 @@
+using System.Data;
+using System.Data.Common;
+using Microsoft.Data.Sqlite;
+using Npgsql;
+
+namespace Engine.Hosting;
+
+/// <summary>Plain SQL on the journal's own database (SQLite or PostgreSQL), for what reads or writes beside the plugin:
+/// the journal reader and the projection's tables.</summary>
+public static class JournalDatabase
+{
+    public static async Task<DbConnection> OpenAsync(EngineSettings settings, CancellationToken ct)
+    {
+        DbConnection db = settings.UsesSqlite
+            ? new SqliteConnection(EngineHost.JournalConnectionString(settings))
+            : new NpgsqlConnection(EngineHost.JournalConnectionString(settings));
+        await db.OpenAsync(ct);
+        return db;
+    }
+
+    public static DbCommand Command(DbConnection db, DbTransaction? tx, string sql, params (string Name, DbType Type, object? Value)[] parameters)
+    {
+        var command = db.CreateCommand();
+        command.Transaction = tx;
+        command.CommandText = sql;
+        foreach (var (name, type, value) in parameters)
+        {
+            var p = command.CreateParameter();
+            p.ParameterName = name;
+            p.DbType = type;
+            p.Value = value ?? DBNull.Value;
+            command.Parameters.Add(p);
+        }
+        return command;
+    }
+}
