@@ -71,8 +71,11 @@ public sealed class JournalReader(ActorSystem system, EngineSettings settings)
             for (var batch = await AfterAsync(0, Batch, ct, false); batch.Count > 0; batch = await AfterAsync(batch[^1].Ordering, Batch, ct, false))
                 all.AddRange(batch);
         }
-        catch (DbException e) when (all.Count == 0 && e is Microsoft.Data.Sqlite.SqliteException { SqliteErrorCode: 1 } s && s.Message.Contains("no such table")
-                                        or Npgsql.PostgresException { SqlState: Npgsql.PostgresErrorCodes.UndefinedTable }) { }
+        catch (DbException e) when (all.Count == 0 && NoTable(e)) { }
         return all;
     }
+
+    private static bool NoTable(DbException e) => e is Microsoft.Data.Sqlite.SqliteException { SqliteErrorCode: 1 } s
+        ? s.Message.Contains("no such table", StringComparison.Ordinal)
+        : e is Npgsql.PostgresException { SqlState: Npgsql.PostgresErrorCodes.UndefinedTable };
 }
