@@ -67,6 +67,10 @@ public static class AuditTrail
         _ => null,
     };
 
+    /// <summary>Docker's short ids (12 characters, as `docker ps` shows them) by slot.</summary>
+    private static string Containers(IReadOnlyDictionary<string, string>? ids) => ids is null or { Count: 0 } ? ""
+        : "; containers " + string.Join(", ", ids.OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => $"{p.Key} {p.Value[..Math.Min(12, p.Value.Length)]}"));
+
     private static string? Detail(object evt) => evt switch
     {
         DeploymentFailed f => f.Error,
@@ -74,10 +78,11 @@ public static class AuditTrail
         EnvChanged c => AuditLog.EnvNames(c),
         FormationChanged f => string.Join(" ", f.Set.OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => $"{p.Key}={p.Value}")),
         BuildStarted { Worker: { } worker } => $"built on {worker}",
-        ImageBuilt i => $"image {i.Image}",
+        ImageBuilt i => $"image {i.Image}" + (i.ImageId is { } id ? $" ({id})" : ""),
         ContainersStarting s => string.Join(", ", s.Containers.Select(c => $"{c.Slot} on {c.Worker ?? "the builder"}"
                                                                             + (c.Port is { } p ? $":{p}" : ""))),
-        HookStarted h => $"hook: {h.Command}",
+        HookStarted h => $"hook: {h.Command}" + Containers(h.ContainerIds),
+        SwitchStarted s => s.HookExitCode is { } code ? $"hook exited with code {code}" : Containers(s.ContainerIds).TrimStart(';', ' ') is { Length: > 0 } c ? c : null,
         DeploymentRouted r => $"routed {r.Containers.Count} container(s)",
         ReleaseScaled r => r.Reason,
         AppRestarted r => r.Error is { } error ? $"stopped: {error}" : $"restarted {string.Join(", ", r.Slots)}",

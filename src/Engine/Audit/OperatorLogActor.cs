@@ -4,7 +4,8 @@ using Engine.Apps;
 
 namespace Engine.Audit;
 
-/// <summary>An operator's change to the cluster itself (leave, down, join), journaled before it is made.</summary>
+/// <summary>An operator's change to the cluster itself (leave, down, join), journaled before it is made.
+/// <paramref name="Node"/>: the address of the node that took the command.</summary>
 public sealed record OperatorCommandRun(string Command, string? Target, string By, string Node, DateTimeOffset At);
 
 /// <summary>Journal this (-> the OperatorCommandRun once written | AppError).</summary>
@@ -28,7 +29,8 @@ public sealed class OperatorLogActor : ReceivePersistentActor
         Command<RecordOperatorCommand>(r =>
         {
             var sender = Sender;
-            Persist(new OperatorCommandRun(r.Command, r.Target, r.By, _node, DateTimeOffset.UtcNow), e => sender.Tell(e));
+            Persist(new OperatorCommandRun(r.Command, r.Target, r.By, ((ExtendedActorSystem)Context.System).Provider.DefaultAddress.ToString(),
+                DateTimeOffset.UtcNow), e => sender.Tell(e));
         });
     }
 

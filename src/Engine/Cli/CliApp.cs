@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.CommandLine.Invocation;
 using System.Globalization;
 using System.Text.Json;
 using Engine.Admin;
@@ -6,7 +7,6 @@ using Engine.Apps;
 using Engine.Deployments;
 using Engine.Hosting;
 using Engine.Palettes;
-using System.CommandLine.Invocation;
 
 namespace Engine.Cli;
 

@@ -121,7 +121,7 @@ public sealed class ContainerSupervisorActor : ReceiveActor
                 if (waiting.Count == 0 && stable.IsCompleted)
                 {
                     log($"{ids.Count} container(s) up");
-                    return new ContainersUp(ids.Keys.ToList());
+                    return new ContainersUp(ids.Keys.ToList(), ids.ToDictionary(p => p.Key.Slot, p => p.Value.Id));
                 }
                 if (waiting.Count > 0 && DateTime.UtcNow > deadline)
                     return new ContainersFailed(DeploymentStatus.TimeoutError,

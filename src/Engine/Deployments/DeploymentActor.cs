@@ -42,6 +42,7 @@ public sealed class DeploymentActor : ReceivePersistentActor
     private StartDeployment _start = StartDeployment.Instance;
     private int _startsPending;
     private readonly List<ContainerSpec> _upSoFar = [];
+    private readonly Dictionary<string, string> _idsSoFar = [];
     /// <summary>Who canceled it: told once the deployment has ended.</summary>
     private IActorRef? _canceledBy;
     /// <summary>The workers the release's containers were started on.</summary>
@@ -120,11 +121,13 @@ public sealed class DeploymentActor : ReceivePersistentActor
         {
             _startsPending--;
             _upSoFar.AddRange(up.Containers);
+            foreach (var (slot, id) in up.Ids ?? new Dictionary<string, string>()) _idsSoFar[slot] = id;
         });
         Command<ContainersUp>(up => _state.Status == DeploymentStatus.Starting && _startsPending == 1, up =>
         {
             _startsPending = 0;
-            Handle(new ContainersUp([.. _upSoFar, .. up.Containers]));
+            foreach (var (slot, id) in up.Ids ?? new Dictionary<string, string>()) _idsSoFar[slot] = id;
+            Handle(new ContainersUp([.. _upSoFar, .. up.Containers], new Dictionary<string, string>(_idsSoFar)));
         });
         Command<IDeploymentCommand>(Handle);
         Command<DeploymentPromoted>(p =>
@@ -314,6 +317,7 @@ public sealed class DeploymentActor : ReceivePersistentActor
                 var groups = _state.Containers.GroupBy(c => c.Worker).ToList();
                 _startsPending = groups.Count;
                 _upSoFar.Clear();
+                _idsSoFar.Clear();
                 foreach (var group in groups)
                 {
                     var worker = group.Key is { } name ? WorkerPlacement.Find(Context.System, name) : null;

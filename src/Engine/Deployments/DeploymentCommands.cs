@@ -32,8 +32,10 @@ public sealed record NoWorkerUp : IDeploymentCommand
     public const string Error = "no worker node is up to build and run it (start a node with the worker role)";
 }
 
-/// <summary><paramref name="WorkerHost"/>: where routers reach the containers of the worker that built it (null: this node).</summary>
-public sealed record BuildSucceeded(string Image, IReadOnlyList<ProcessType> Processes, string? WorkerHost = null) : IDeploymentCommand;
+/// <summary><paramref name="WorkerHost"/>: where routers reach the containers of the worker that built it (null: this node);
+/// <paramref name="ImageId"/>: Docker's id of the image built (null when it could not be read).</summary>
+public sealed record BuildSucceeded(string Image, IReadOnlyList<ProcessType> Processes, string? WorkerHost = null, string? ImageId = null)
+    : IDeploymentCommand;
 public sealed record BuildFailed(string Error) : IDeploymentCommand;
 
 /// <summary>From a build on another node: the upload's bytes from this offset (to the deployment: its own upload; to a
@@ -74,7 +76,9 @@ public sealed record ImagePushed(IReadOnlyList<PlacedContainer> Placed) : IDeplo
 /// <summary>The release could not be placed or its image not distributed; nothing was started.</summary>
 public sealed record PlacementFailed(string Status, string Error) : IDeploymentCommand;
 
-public sealed record ContainersUp(IReadOnlyList<ContainerSpec> Containers) : IDeploymentCommand;
+/// <summary><paramref name="Ids"/>: Docker's container id by slot (web-1, …), for the audit.</summary>
+public sealed record ContainersUp(IReadOnlyList<ContainerSpec> Containers, IReadOnlyDictionary<string, string>? Ids = null)
+    : IDeploymentCommand;
 public sealed record ContainersFailed(string Status, string Error) : IDeploymentCommand;
 
 public sealed record HookSucceeded : IDeploymentCommand

@@ -33,15 +33,20 @@ public sealed record BuildStarted(string App, string DeploymentId, DateTimeOffse
 /// <summary><paramref name="WorkerHost"/>: where routers reach the building worker's containers (null: the node's own
 /// setting).</summary>
 public sealed record ImageBuilt(string App, string DeploymentId, string Image, IReadOnlyList<ProcessType> Processes,
-    DateTimeOffset At, string? WorkerHost = null) : IDeploymentEvent;
+    DateTimeOffset At, string? WorkerHost = null, string? ImageId = null) : IDeploymentEvent;
 
 public sealed record ContainersStarting(string App, string DeploymentId, IReadOnlyList<ContainerSpec> Containers,
     DateTimeOffset At) : IDeploymentEvent;
 
-public sealed record HookStarted(string App, string DeploymentId, string Command, DateTimeOffset At) : IDeploymentEvent;
+/// <param name="ContainerIds">Docker's ids of the release's containers, up, by slot (for the audit; null in entries
+/// journaled before).</param>
+public sealed record HookStarted(string App, string DeploymentId, string Command, DateTimeOffset At,
+    IReadOnlyDictionary<string, string>? ContainerIds = null) : IDeploymentEvent;
 
-/// <summary>The new containers are up and the hook (if any) succeeded: traffic may now move.</summary>
-public sealed record SwitchStarted(string App, string DeploymentId, DateTimeOffset At) : IDeploymentEvent;
+/// <summary>The new containers are up and the hook (if any) succeeded: traffic may now move. <paramref name="ContainerIds"/>
+/// as for <see cref="HookStarted"/> when there is no hook; <paramref name="HookExitCode"/> when there was one.</summary>
+public sealed record SwitchStarted(string App, string DeploymentId, DateTimeOffset At, IReadOnlyDictionary<string, string>? ContainerIds = null,
+    long? HookExitCode = null) : IDeploymentEvent;
 
 public sealed record TrafficSwitched(string App, string DeploymentId, DateTimeOffset At) : IDeploymentEvent;
 

@@ -51,9 +51,12 @@ public sealed record DeploymentState
     public IReadOnlyList<IDeploymentEvent> Decide(IDeploymentCommand command, DateTimeOffset now)
     {
         DeploymentFailed Fail(string status, string error) => new(App, Id, status, error, now);
-        IDeploymentEvent AfterStart() => HookCommand is { } hook
-            ? new HookStarted(App, Id, hook, now)
-            : new SwitchStarted(App, Id, now);
+        // Plain dictionaries: the journal's serializer cannot rebuild other kinds.
+        IDeploymentEvent AfterStart(ContainersUp up)
+        {
+            var ids = up.Ids is null ? null : new Dictionary<string, string>(up.Ids);
+            return HookCommand is { } hook ? new HookStarted(App, Id, hook, now, ids) : new SwitchStarted(App, Id, now, ids);
+        }
 
         return (Status, command) switch
         {
@@ -61,13 +64,13 @@ public sealed record DeploymentState
                 s.Formation is null ? null : new Dictionary<string, int>(s.Formation))],
             (S.Queued, NoWorkerUp) => [Fail(S.BuildError, NoWorkerUp.Error)],
             (S.Queued, NoRegistry n) => [Fail(S.PlacementError, NoRegistry.Error(n.Workers))],
-            (S.Building, BuildSucceeded b) => [new ImageBuilt(App, Id, b.Image, b.Processes.ToList(), now, b.WorkerHost)],
+            (S.Building, BuildSucceeded b) => [new ImageBuilt(App, Id, b.Image, b.Processes.ToList(), now, b.WorkerHost, b.ImageId)],
             (S.Building, BuildFailed f) => [Fail(S.BuildError, f.Error)],
             (S.Pushing, ImagePushed p) => [new ContainersStarting(App, Id, PlanContainers(p.Placed), now)],
             (S.Pushing, PlacementFailed f) => [Fail(f.Status, f.Error)],
-            (S.Starting, ContainersUp) => [AfterStart()],
+            (S.Starting, ContainersUp up) => [AfterStart(up)],
             (S.Starting, ContainersFailed f) => [Fail(f.Status, f.Error)],
-            (S.RunningHook, HookSucceeded) => [new SwitchStarted(App, Id, now)],
+            (S.RunningHook, HookSucceeded) => [new SwitchStarted(App, Id, now, HookExitCode: 0)],
             (S.RunningHook, HookFailed f) => [Fail(S.HookError, f.Error)],
             (S.RunningHook, HookLost l) => [Fail(S.Aborted, l.Error)],
             (S.Building or S.Pushing or S.Starting or S.RunningHook, WorkerLost w) =>

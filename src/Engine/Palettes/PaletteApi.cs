@@ -240,7 +240,7 @@ public static class PaletteApi
     {
         if (follow != true)
         {
-            await Logs(apps, id, offset ?? 0).ContinueWith(t => t.Result.ExecuteAsync(context)).Unwrap();
+            await (await Logs(apps, id, offset ?? 0)).ExecuteAsync(context);
             return;
         }
         if (DeploymentId.Validate(id) is { } invalid)

@@ -39,7 +39,13 @@ public sealed class AuditTrailEndToEndTests
         var failed = trail.Single(e => Text(e, "type") == "DeploymentFailed");
         Assert.Equal("hook-error", Text(failed, "status"));
         Assert.Matches(@"exit(ed with)? code 3.*; hook ran \d+\.\d s$", Text(failed, "detail")!);
-        Assert.StartsWith("image engine-apps/", Text(trail.Single(e => Text(e, "type") == "ImageBuilt"), "detail"));
+        Assert.Matches(@"^image engine-apps/\S+ \(sha256:[0-9a-f]{64}\)$", Text(trail.Single(e => Text(e, "type") == "ImageBuilt"), "detail"));
+
+        // The routed release's containers, as Docker knows them, and its hook's exit code.
+        var v3 = Events(await node.Cli("audit", app, "--deployment", $"{app}-v3", "--json"));
+        var webId = (await DockerProbe.ContainerIdsOf(app))[node.ContainerName($"{app}-v3-web-1")];
+        Assert.EndsWith($"; containers web-1 {webId[..12]}", Text(v3.Single(e => Text(e, "type") == "HookStarted"), "detail"));
+        Assert.StartsWith("hook exited with code 0; hook ran ", Text(v3.Single(e => Text(e, "type") == "SwitchStarted"), "detail"));
 
         var env = Assert.Single(Events(await node.Cli("audit", "--type", "EnvChanged", "--json")), e => Text(e, "app") == app);
         Assert.Equal(("set SECRET", Environment.UserName), (Text(env, "detail"), Text(env, "by")));

@@ -68,5 +68,13 @@ public sealed class ClusterPaletteTests(PostgresServer postgres)
         Assert.Equal(2, (await control.Cli("cluster", "down", "not-an-address")).ExitCode);
         var join = await control.Cli("cluster", "join", cluster.Seed);
         Assert.True(join.ExitCode == 1 && join.Stderr.Contains("already up in a cluster"), join.ToString());
+
+        // Each change is in the journal, with who asked and the node that took it; refusals changed nothing.
+        var journaled = (await control.Cli("audit", "--type", "OperatorCommandRun", "--json")).Json.GetProperty("events").EnumerateArray()
+            .Select(e => (e.GetProperty("detail").GetString(), e.GetProperty("by").GetString(), e.GetProperty("node").GetString())).ToList();
+        var controlAt = await SelfOf(control);
+        Assert.Equal([($"cluster leave {leavingAt}", Environment.UserName, controlAt),
+            ($"cluster down-unreachable {unreachableAt}", Environment.UserName, controlAt),
+            ($"cluster down {downedAt}", Environment.UserName, controlAt)], journaled);
     }
 }
