@@ -94,11 +94,10 @@ public sealed class BuildActor : ReceiveActor
             log(source.Procfile is null
                 ? "no Procfile: web runs the image's own command"
                 : $"Procfile declares: {string.Join(", ", processes.Select(p => p.Name))}");
+            string id;
             await using (var context = File.OpenRead(archivePath))
-                await runtime.BuildImageAsync(context, image, log, ct);
+                id = await runtime.BuildImageAsync(context, image, log, ct);
             log($"built image {image.Tag}");
-            // Its id, for the audit: the tag moves with the next build of the same version elsewhere, the id does not.
-            var id = (await runtime.ListImagesAsync(image.App, ct)).FirstOrDefault(i => i.Tags.Contains(image.Tag))?.Id;
             return new BuildSucceeded(image.Tag, processes, ImageId: id);
         }
         catch (Exception e) when (e is SourceArchiveException or ProcfileException or ContainerRuntimeException)

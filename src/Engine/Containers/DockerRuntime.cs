@@ -14,7 +14,7 @@ public sealed class DockerRuntime(string dockerHost, string instanceId, TimeSpan
 
     public DockerRuntime(string dockerHost, string instanceId) : this(dockerHost, instanceId, TimeSpan.FromSeconds(30)) { }
 
-    public async Task BuildImageAsync(Stream context, ImageSpec image, Action<string> output, CancellationToken ct)
+    public async Task<string> BuildImageAsync(Stream context, ImageSpec image, Action<string> output, CancellationToken ct)
     {
         var tag = image.Tag;
         string? error = null;
@@ -36,6 +36,7 @@ public sealed class DockerRuntime(string dockerHost, string instanceId, TimeSpan
         });
         if (error is not null || built is null)
             throw new ContainerRuntimeException($"docker build failed: {error ?? "no image was produced"}");
+        return built.ID;
     }
 
     public async Task PushImageAsync(string local, string remote, Action<string> output, CancellationToken ct)

@@ -3,9 +3,9 @@ namespace Engine.Containers;
 /// <summary>The engine's view of one Docker host. All containers it lists or touches carry this engine's instance label.</summary>
 public interface IContainerRuntime
 {
-    /// <summary>Builds the image from a tar build context, labelled with its app and deployment; throws
+    /// <summary>Builds the image from a tar build context, labelled with its app and deployment, and returns its id; throws
     /// <see cref="ContainerRuntimeException"/> with the builder's error.</summary>
-    Task BuildImageAsync(Stream context, ImageSpec image, Action<string> output, CancellationToken ct);
+    Task<string> BuildImageAsync(Stream context, ImageSpec image, Action<string> output, CancellationToken ct);
 
     /// <summary>Pushes a local image to a registry under <paramref name="remote"/>; the extra tag is dropped after.</summary>
     Task PushImageAsync(string local, string remote, Action<string> output, CancellationToken ct);

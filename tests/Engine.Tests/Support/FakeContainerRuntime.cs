@@ -33,11 +33,11 @@ public sealed class FakeContainerRuntime : IContainerRuntime
     public IReadOnlyList<ContainerSpec> Live => _containers.Values.Select(r => r.Spec).ToList();
     public IReadOnlyList<string> Images => _images.Keys.Order().ToList();
 
-    public Task BuildImageAsync(Stream context, ImageSpec image, Action<string> output, CancellationToken ct)
+    public Task<string> BuildImageAsync(Stream context, ImageSpec image, Action<string> output, CancellationToken ct)
     {
         output($"fake build of {image.Tag}");
         _images[image.Tag] = image;
-        return Task.CompletedTask;
+        return Task.FromResult($"sha256:fake-{image.Tag}");
     }
 
     public Task PushImageAsync(string local, string remote, Action<string> output, CancellationToken ct) =>
