@@ -142,14 +142,15 @@ public sealed class AppActor : ReceivePersistentActor
             {
                 _restarting = null;
                 if (e.Error is null)
-                {
                     restarting.ReplyTo.Tell(r.Containers.Select(c => new RestartedContainer(c.Type, c.Slot, c.Worker)).ToArray());
-                    return;
+                else
+                {
+                    _log.Error("{0}: the restart stopped: {1}", _state.Name, e.Error);
+                    restarting.ReplyTo.Tell(new AppError($"the restart stopped after {r.Containers.Count} container(s): {e.Error}"));
+                    // Whatever it left stopped comes back.
+                    Reconcile();
                 }
-                _log.Error("{0}: the restart stopped: {1}", _state.Name, e.Error);
-                restarting.ReplyTo.Tell(new AppError($"the restart stopped after {r.Containers.Count} container(s): {e.Error}"));
-                // Whatever it left stopped comes back.
-                Reconcile();
+                StartNext();
             });
         });
         Command<ScaleFailed>(f => _scaling is not null, f =>
@@ -579,7 +580,8 @@ public sealed class AppActor : ReceivePersistentActor
     /// <summary>Lets the oldest pending deployment run when none is running.</summary>
     private void StartNext()
     {
-        if (_running is not null && !_state.Ended.ContainsKey(_running)) return;
+        // A deployment made during a restart waits for it: its switch would leave the restart's containers behind.
+        if (_restarting is not null || (_running is not null && !_state.Ended.ContainsKey(_running))) return;
         _running = _state.Pending.FirstOrDefault()?.Id;
         if (_running is not null) Send(_running, new StartDeployment(Formation: new Dictionary<string, int>(_state.Formation)), Self);
     }
