@@ -20,7 +20,7 @@ public sealed class ClusterPaletteTests(PostgresServer postgres)
     };
 
     [Fact]
-    public async Task Leave_down_and_down_unreachable_remove_members_as_tail_streams_it_and_join_is_refused_to_a_member()
+    public async Task Leave_down_and_down_unreachable_remove_members_join_adds_one_and_tail_streams_it_all()
     {
         await using var cluster = await TestCluster.StartAsync(postgres);
         var control = await cluster.StartNodeAsync("control,router,worker");
@@ -68,6 +68,13 @@ public sealed class ClusterPaletteTests(PostgresServer postgres)
         Assert.Equal(2, (await control.Cli("cluster", "down", "not-an-address")).ExitCode);
         var join = await control.Cli("cluster", "join", cluster.Seed);
         Assert.True(join.ExitCode == 1 && join.Stderr.Contains("already up in a cluster"), join.ToString());
+        // A node whose seed is gone joins the cluster when told to.
+        var stray = await cluster.StartUnjoinedNodeAsync("worker");
+        var joined = await stray.Cli("cluster", "join", cluster.Seed, "--json");
+        Assert.True(joined.ExitCode == 0, joined.ToString());
+        var strayAt = await SelfOf(stray);
+        await tail.WaitForLine(Event("member-up", strayAt), Within, "the member that joined up");
+        await TestCluster.AllUpAsync(control, 3);
 
         // Each change is in the journal, with who asked and the node that took it; refusals changed nothing.
         var journaled = (await control.Cli("audit", "--type", "OperatorCommandRun", "--json")).Json.GetProperty("events").EnumerateArray()
@@ -75,6 +82,7 @@ public sealed class ClusterPaletteTests(PostgresServer postgres)
         var controlAt = await SelfOf(control);
         Assert.Equal([($"cluster leave {leavingAt}", Environment.UserName, controlAt),
             ($"cluster down-unreachable {unreachableAt}", Environment.UserName, controlAt),
-            ($"cluster down {downedAt}", Environment.UserName, controlAt)], journaled);
+            ($"cluster down {downedAt}", Environment.UserName, controlAt),
+            ($"cluster join {cluster.Seed}", Environment.UserName, strayAt)], journaled);
     }
 }

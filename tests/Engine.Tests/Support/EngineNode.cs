@@ -14,6 +14,8 @@ public sealed class EngineNode : IAsyncDisposable
     private Process? _process;
     private readonly HttpClient _http = new() { Timeout = TimeSpan.FromSeconds(30) };
     private readonly List<string> _apps = [];
+    /// <summary>What answers 200 once the node is ready: the apps (a control node is up), or only its own admin API.</summary>
+    private string _readyPath = "api/apps";
     /// <summary>Configuration no option sets, e.g. Engine__IdleAppPassivation.</summary>
     private readonly Dictionary<string, string> _environment = [];
 
@@ -64,6 +66,14 @@ public sealed class EngineNode : IAsyncDisposable
         return node;
     }
 
+    /// <summary>A node whose admin API is up but which may not be in any cluster yet (its seeds unreachable).</summary>
+    public static async Task<EngineNode> StartUnjoinedAsync(params string[] extraArgs)
+    {
+        var node = new EngineNode(null, extraArgs) { _readyPath = "api/palettes" };
+        await node.StartProcessAsync();
+        return node;
+    }
+
     /// <summary>Starts the node process again on the same data dir and ports.</summary>
     public Task RestartAsync() => StartProcessAsync();
 
@@ -84,7 +94,7 @@ public sealed class EngineNode : IAsyncDisposable
         await Eventually.Until(async () =>
         {
             if (process.HasExited) throw new InvalidOperationException($"engine exited with {process.ExitCode}:\n{Output}");
-            try { return (await _http.GetAsync($"{AdminUrl}/api/apps")).StatusCode; }
+            try { return (await _http.GetAsync($"{AdminUrl}/{_readyPath}")).StatusCode; }
             catch (HttpRequestException) { return HttpStatusCode.ServiceUnavailable; }
         }, s => s == HttpStatusCode.OK, TimeSpan.FromSeconds(60), "the node's admin API");
     }

@@ -69,6 +69,17 @@ public sealed class TestCluster : IAsyncDisposable
     public string[] JoinArgs(string roles, string? keyFile = null) =>
         ["--journal", "postgres", "--journal-connection", Journal, "--seed-nodes", Seed, "--roles", roles, "--secret-key-file", keyFile ?? _keyFile];
 
+    /// <summary>A node on this cluster's journal and key whose only seed is a port nobody listens on: it runs, in no
+    /// cluster, until told to join.</summary>
+    public async Task<EngineNode> StartUnjoinedNodeAsync(string roles)
+    {
+        var args = JoinArgs(roles);
+        args[Array.IndexOf(args, Seed)] = $"akka.tcp://engine@127.0.0.1:{TestPorts.Take(1)[0]}";
+        var node = await EngineNode.StartUnjoinedAsync(args);
+        _nodes.Add(node);
+        return node;
+    }
+
     public async Task<EngineNode> StartNodeAsync(string roles, params string[] extraArgs)
     {
         var node = await EngineNode.StartAsync([.. JoinArgs(roles), .. extraArgs]);
