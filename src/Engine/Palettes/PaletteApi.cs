@@ -45,9 +45,10 @@ public static class PaletteApi
         api.MapGet("/audit/routes/{app}", async (string app, string? at, ActorSystem system, HttpContext context) =>
         {
             if (AppName.Validate(app) is { } invalid) return Error(StatusCodes.Status400BadRequest, invalid);
-            if (Time(at, "--at") is { Error: { } bad }) return bad;
+            var (time, bad) = Time(at, "--at");
+            if (bad is not null) return bad;
             var events = await new JournalReader(system, settings).AllAsync(context.RequestAborted);
-            return Results.Json(RouteHistory.At(events, app, Time(at, "--at").Value ?? DateTimeOffset.UtcNow), ApiJson.Options);
+            return Results.Json(RouteHistory.At(events, app, time ?? DateTimeOffset.UtcNow), ApiJson.Options);
         });
         api.MapGet("/audit/verify", Verify);
         api.MapGet("/deployments/{id}/log", FollowLog);

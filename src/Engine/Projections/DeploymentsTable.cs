@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Data;
 using System.Data.Common;
 using Engine.Deployments;
@@ -36,11 +37,20 @@ public static class DeploymentsTable
         ON CONFLICT (name) DO UPDATE SET last_ordering = excluded.last_ordering
         """;
 
-    /// <summary>Creates the tables if missing and returns the stored offset (0: from the journal's start).</summary>
+    /// <summary>The databases whose tables this process has made sure of: a listing does not run the DDL again.</summary>
+    private static readonly ConcurrentDictionary<string, bool> Created = new();
+
+    /// <summary>Creates the tables if missing (once per database in this process) and returns the stored offset (0: from
+    /// the journal's start).</summary>
     public static async Task<long> StartAsync(EngineSettings settings, CancellationToken ct)
     {
         await using var db = await JournalDatabase.OpenAsync(settings, ct);
-        await using (var create = JournalDatabase.Command(db, null, Schema)) await create.ExecuteNonQueryAsync(ct);
+        var key = EngineHost.JournalConnectionString(settings);
+        if (!Created.ContainsKey(key))
+        {
+            await using (var create = JournalDatabase.Command(db, null, Schema)) await create.ExecuteNonQueryAsync(ct);
+            Created[key] = true;
+        }
         await using var read = JournalDatabase.Command(db, null, "SELECT last_ordering FROM engine_projections WHERE name = @name",
             ("@name", DbType.String, Projection));
         return await read.ExecuteScalarAsync(ct) is { } offset and not DBNull ? Convert.ToInt64(offset) : 0;
