@@ -71,11 +71,12 @@ public static class AdminApi
                     r?.Count ?? 0, r?.LastExitCode, c.Worker ?? containers.Worker);
             }), ApiJson.Options);
         });
-        api.MapGet("/apps/{app}/audit", async (string app, IRequiredActor<AppsRegistryActor> apps, ActorSystem system) =>
+        api.MapGet("/apps/{app}/audit", async (string app, IRequiredActor<AppsRegistryActor> apps, ActorSystem system,
+            EngineSettings settings, HttpContext context) =>
         {
             var found = await AskRaw(apps, new GetAuditSources(app));
             return found is AuditSources sources
-                ? Results.Json(await AuditLog.ForAppAsync(system, sources), ApiJson.Options)
+                ? Results.Json(await AuditLog.ForAppAsync(new JournalReader(system, settings), sources, context.RequestAborted), ApiJson.Options)
                 : ToResult(found);
         });
     }

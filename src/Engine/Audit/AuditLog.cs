@@ -1,4 +1,3 @@
-using Akka.Actor;
 using Engine.Apps;
 using Engine.Deployments;
 
@@ -17,20 +16,14 @@ public static class AuditLog
         c.Unset.Count > 0 ? "unset " + string.Join(", ", c.Unset.Order()) : null,
     }.OfType<string>());
 
-    private static readonly TimeSpan ReplayTimeout = TimeSpan.FromSeconds(30);
-
-    /// <summary>The app's events (those its tag files: its registration, its own, its deployments'), oldest first.
-    /// Read per persistence id through the journal, which SQLite finds by index; see <see cref="JournalReplayActor"/>.</summary>
-    public static async Task<IReadOnlyList<AuditEntry>> ForAppAsync(ActorSystem system, AuditSources sources)
+    /// <summary>The app's events (those its tag files: its registration, its own, its deployments'), in journal order.
+    /// Read by persistence id and sequence range, which both databases find by the journal's key.</summary>
+    public static async Task<IReadOnlyList<AuditEntry>> ForAppAsync(JournalReader journal, AuditSources sources, CancellationToken ct)
     {
-        var parts = await Task.WhenAll(sources.Ranges.Select(r => JournalReplayActor.ReplayAsync(system, r, ReplayTimeout)));
-        var envelopes = parts.SelectMany(p => p)
-            .Where(e => e.Payload is IAppEvent a && a.App == sources.App)
-            .OrderBy(e => e.Timestamp).ThenBy(e => e.PersistenceId, StringComparer.Ordinal).ThenBy(e => e.SequenceNr)
-            .Select(e => (e.SequenceNr, e.Timestamp, e.PersistenceId, Event: e.Payload));
-        return envelopes.Select(e => new AuditEntry(
+        var events = await journal.RangesAsync(sources.Ranges, ct);
+        return events.Where(e => e.Event is IAppEvent a && a.App == sources.App).Select(e => new AuditEntry(
             e.SequenceNr,
-            new DateTime(e.Timestamp, DateTimeKind.Utc).ToString("O"),
+            e.Timestamp.UtcDateTime.ToString("O"),
             e.PersistenceId,
             (e.Event as IAboutDeployment)?.DeploymentId,
             e.Event.GetType().Name,

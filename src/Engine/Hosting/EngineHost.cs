@@ -109,12 +109,14 @@ public static class EngineHost
     public static AkkaConfigurationBuilder WithEngineJournal(this AkkaConfigurationBuilder akka, EngineSettings settings)
     {
         if (settings.UsesSqlite)
-            // SQLite has a single writer. Reads run in deferred transactions (Microsoft.Data.Sqlite opens any other
-            // level with BEGIN IMMEDIATE, so concurrent replays queue on the write lock and sleep on SQLITE_BUSY).
+            // SQLite has a single writer. Reads, snapshot loads too, run in deferred transactions (Microsoft.Data.Sqlite
+            // opens any other level with BEGIN IMMEDIATE: every actor's recovery then queued on the write lock and slept
+            // on SQLITE_BUSY, blocking its thread; a restart with a few routed apps took 10 s instead of 4).
             akka.AddHocon("""
                 akka.persistence.journal.sql.parallelism = 1
                 akka.persistence.journal.sql.read-isolation-level = read-uncommitted
                 akka.persistence.query.journal.sql.read-isolation-level = read-uncommitted
+                akka.persistence.snapshot-store.sql.read-isolation-level = read-uncommitted
                 """, HoconAddMode.Prepend);
         return akka.WithSqlPersistence(
             connectionString: JournalConnectionString(settings),
