@@ -5,6 +5,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/ensure-docker.sh
 bash scripts/ensure-bench-tools.sh
+bash scripts/ensure-native-toolchain.sh
 dotnet build src/Engine -c Release --nologo -v q
+dotnet publish src/Engine.Client -c Release --nologo -v q
 dotnet build bench/Engine.Bench -c Release --nologo -v q
 dotnet bench/Engine.Bench/bin/Release/net10.0/engine-bench.dll "$@"

@@ -6,4 +6,5 @@ bash scripts/ensure-docker.sh
 bash scripts/ensure-bench-tools.sh # the benchmark smoke test runs wrk and nginx
 bash scripts/ensure-postgres.sh # the PostgreSQL journal tests start their own server
 bash scripts/ensure-registry.sh # the multi-worker tests start their own registry
+bash scripts/ensure-native-toolchain.sh # the tests run the CLI as the native client they publish
 dotnet test Engine.sln --nologo --logger "console;verbosity=normal"

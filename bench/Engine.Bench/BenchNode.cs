@@ -12,25 +12,28 @@ public sealed class BenchNode : IAsyncDisposable
     private readonly HttpClient _http = new() { Timeout = TimeSpan.FromSeconds(10) };
 
     public string EngineDll { get; }
+    /// <summary>The native client's executable; null: the node's own build runs client commands.</summary>
+    public string? Client { get; }
     public string AdminUrl { get; }
     public string RouterUrl { get; }
     public int Pid => _process.Id;
 
     public string DatabasePath => Path.Combine(_dataDir, "engine.db");
 
-    private BenchNode(string engineDll, string dataDir, string adminUrl, string routerUrl)
+    private BenchNode(string engineDll, string? client, string dataDir, string adminUrl, string routerUrl)
     {
         EngineDll = engineDll;
+        Client = client;
         _dataDir = dataDir;
         AdminUrl = adminUrl;
         RouterUrl = routerUrl;
     }
 
-    public static async Task<BenchNode> StartAsync(string engineDll)
+    public static async Task<BenchNode> StartAsync(string engineDll, string? client)
     {
         var dataDir = Directory.CreateTempSubdirectory("engine-bench-").FullName;
         var ports = FreePorts.Take(2);
-        var node = new BenchNode(engineDll, dataDir, $"http://127.0.0.1:{ports[0]}", $"http://127.0.0.1:{ports[1]}");
+        var node = new BenchNode(engineDll, client, dataDir, $"http://127.0.0.1:{ports[0]}", $"http://127.0.0.1:{ports[1]}");
         await node.StartProcessAsync();
         return node;
     }
@@ -74,7 +77,7 @@ public sealed class BenchNode : IAsyncDisposable
     }
 
     public Task<ProcessResult> Cli(params string[] args) =>
-        Shell.RunAsync("dotnet", [EngineDll, .. args], TimeSpan.FromMinutes(5),
+        Shell.RunAsync(Client ?? "dotnet", Client is null ? [EngineDll, .. args] : args, TimeSpan.FromMinutes(5),
             new Dictionary<string, string> { ["ENGINE_SERVER"] = AdminUrl });
 
     /// <summary>One request through the router to APP.localhost; null when nothing answered.</summary>

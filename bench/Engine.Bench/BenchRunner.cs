@@ -1,6 +1,8 @@
 namespace Engine.Bench;
 
-public sealed record BenchOptions(string EngineDll, string BenchDir, IReadOnlySet<string> Scenarios, int DeployRuns,
+/// <summary><paramref name="Client"/>: the CLI that runs client commands (deploy, audit, ...): the native client's
+/// executable, or null for the node's own build (`dotnet engine.dll`).</summary>
+public sealed record BenchOptions(string EngineDll, string? Client, string BenchDir, IReadOnlySet<string> Scenarios, int DeployRuns,
     TimeSpan WrkDuration, int WrkRounds, int Switches, int FailingSwitches, string SwitchHook, TimeSpan SteadyLoad,
     string OutDir, IReadOnlyList<int> ConcurrencyLevels, int JournalApps, int EventsPerApp, int RoutedApps, int Queries);
 
@@ -15,7 +17,9 @@ public static class BenchRunner
     {
         var figures = new List<Figure>();
         var notes = new List<string>();
-        await using var node = await BenchNode.StartAsync(options.EngineDll);
+        await using var node = await BenchNode.StartAsync(options.EngineDll, options.Client);
+        notes.Add("engine commands (deploy, audit, ...) ran as " + (options.Client is null
+            ? "the node's own build (dotnet engine.dll)" : "the native client (src/Engine.Client)"));
         if (options.Scenarios.Contains("deploy"))
             figures.AddRange(await DeployOverhead.RunAsync(node, options.BenchDir, options.DeployRuns, progress, notes));
         if (options.Scenarios.Contains("router"))
@@ -26,7 +30,7 @@ public static class BenchRunner
         if (options.Scenarios.Contains("concurrency"))
             figures.AddRange(await Concurrency.RunAsync(node, options.BenchDir, options.ConcurrencyLevels, progress, notes));
         if (options.Scenarios.Contains("journal"))
-            figures.AddRange(await JournalScale.RunAsync(options.EngineDll, options.JournalApps, options.EventsPerApp,
+            figures.AddRange(await JournalScale.RunAsync(options.EngineDll, options.Client, options.JournalApps, options.EventsPerApp,
                 options.RoutedApps, options.Queries, progress, notes));
         return new BenchReport(figures, notes);
     }

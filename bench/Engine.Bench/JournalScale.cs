@@ -10,10 +10,10 @@ namespace Engine.Bench;
 /// each against a raw query over the same SQLite database.</summary>
 public static class JournalScale
 {
-    public static async Task<IReadOnlyList<Figure>> RunAsync(string engineDll, int apps, int eventsPerApp, int routed,
+    public static async Task<IReadOnlyList<Figure>> RunAsync(string engineDll, string? client, int apps, int eventsPerApp, int routed,
         int queries, Action<string> progress, List<string> notes)
     {
-        await using var node = await BenchNode.StartAsync(engineDll);
+        await using var node = await BenchNode.StartAsync(engineDll, client);
         var names = Enumerable.Range(1, apps).Select(i => $"bench-j{i}").ToList();
         // The floor of a restart: the same node on an empty journal (process start, JIT, Kestrel, Akka, Docker).
         var emptyRestart = new List<double>();

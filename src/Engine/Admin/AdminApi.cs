@@ -151,7 +151,7 @@ public static class AdminApi
             : ToResult(reply);
     }
 
-    public const string UploadContentType = "application/x-tar";
+    public const string UploadContentType = ApiJson.UploadContentType;
 
     private static IResult TooLarge(long size, long limit) => Error(StatusCodes.Status413PayloadTooLarge,
         $"the upload is over the size limit of {limit} bytes ({size}+ bytes sent)");

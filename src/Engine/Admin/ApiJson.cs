@@ -7,6 +7,12 @@ namespace Engine.Admin;
 /// <summary>The admin API's wire format, shared by the server and the CLI: snake_case, ISO 8601 times.</summary>
 public static class ApiJson
 {
+    /// <summary>Who asks, as the CLI names them (the OS user); see <c>Palettes.Caller</c>.</summary>
+    public const string UserHeader = "X-Engine-User";
+
+    /// <summary>An app directory's upload: a tar archive.</summary>
+    public const string UploadContentType = "application/x-tar";
+
     public static readonly JsonSerializerOptions Options = Configure(new JsonSerializerOptions(JsonSerializerDefaults.Web));
 
     public static JsonSerializerOptions Configure(JsonSerializerOptions o)
@@ -18,11 +24,6 @@ public static class ApiJson
         o.Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping; // readable '+' in timestamps; the API is not HTML
         return o;
     }
-}
-
-public sealed record ApiError(string Error)
-{
-    public static IResult Response(int status, string message) => Results.Json(new ApiError(message), ApiJson.Options, statusCode: status);
 }
 
 public sealed record EnvChange(Dictionary<string, string>? Set, List<string>? Unset);

@@ -70,9 +70,20 @@ internal static class Shown
 
 public static class DeploymentId
 {
+    public static string For(string app, int version) => $"{app}-v{version}";
+
+    /// <summary>Splits a deployment id back into app and version; null when it is not one.</summary>
+    public static (string App, int Version)? Parse(string id)
+    {
+        var at = id.LastIndexOf("-v", StringComparison.Ordinal);
+        return at > 0 && int.TryParse(id[(at + 2)..], out var v) && v > 0 && For(id[..at], v) == id
+            ? (id[..at], v)
+            : null;
+    }
+
     /// <summary>Null when the id reads as APP-vN with a valid app name, else a message.</summary>
     public static string? Validate(string id) =>
-        Deployments.DeploymentState.ParseId(id) is { } parsed && AppName.Validate(parsed.App) is null
+        Parse(id) is { } parsed && AppName.Validate(parsed.App) is null
             ? null
             : $"invalid deployment id '{Shown.Of(id)}': expected APP-vN, e.g. hello-v3";
 }

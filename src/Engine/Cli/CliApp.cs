@@ -5,13 +5,12 @@ using System.Text.Json;
 using Engine.Admin;
 using Engine.Apps;
 using Engine.Deployments;
-using Engine.Hosting;
 using Engine.Palettes;
 
 namespace Engine.Cli;
 
 /// <summary>`engine serve` runs a node; every other command is a client of a node's admin API.</summary>
-public static class CliApp
+public static partial class CliApp
 {
     /// <param name="interactive">False for a line of the prompt: no prompt opens from inside one.</param>
     public static async Task<int> RunAsync(string[] args, bool interactive = true, CancellationToken ct = default)
@@ -35,11 +34,14 @@ public static class CliApp
         return await parsed.InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = null }, ct);
     }
 
+    /// <summary>`engine serve`, in the node's build only (<c>ServeCommand.cs</c>); the native client has none.</summary>
+    static partial void AddNodeCommands(RootCommand root);
+
     private static RootCommand Root(IReadOnlyList<Palette> palettes)
     {
         var root = new RootCommand("engine: a self-hosted deployment engine (Dockerfile + Procfile, postdeploy hook, router). "
             + "Without a command: an interactive prompt against the node.");
-        root.Add(Serve());
+        AddNodeCommands(root);
         root.Add(Deploy());
         root.Add(Deployments());
         root.Add(DeploymentGroup());
@@ -63,7 +65,7 @@ public static class CliApp
         try
         {
             using var client = new EngineClient(EngineClient.ResolveServer(server), EngineClient.ResolveToken(token));
-            return (await client.GetJsonAsync("api/palettes")).Deserialize<List<Palette>>(ApiJson.Options);
+            return (await client.GetJsonAsync("api/palettes")).Deserialize(CliJson.Default.ListPalette);
         }
         catch (CliException) { return null; }
     }
@@ -91,76 +93,6 @@ public static class CliApp
                 else Table(events, "sequence_nr", "timestamp", "deployment", "type", "status");
                 return 0;
             });
-        });
-        return cmd;
-    }
-
-    private static Command Serve()
-    {
-        var cmd = new Command("serve", "Run a node: SQLite journal in --data-dir, local Docker, router and admin API");
-        var options = new (Option<string> Option, string Key)[]
-        {
-            (new("--data-dir") { Description = "Where the journal, logs and uploads live (default ./data)" }, "DataDir"),
-            (new("--admin-url") { Description = "Admin API address (default http://127.0.0.1:4000)" }, "AdminUrl"),
-            (new("--router-url") { Description = "Router address (default http://127.0.0.1:8080)" }, "RouterUrl"),
-            (new("--docker-host") { Description = "Docker engine URI (default $DOCKER_HOST or unix:///var/run/docker.sock)" }, "DockerHost"),
-            (new("--domain") { Description = "Apps are served at APP.SUFFIX (default localhost)" }, "Domain"),
-            (new("--start-timeout") { Description = "Seconds for web containers to listen (default 60)" }, "StartTimeout"),
-            (new("--hook-timeout") { Description = "Seconds the postdeploy hook may run (default 1200)" }, "HookTimeout"),
-            (new("--deployment-timeout") { Description = "Seconds a whole deployment may take (default 1800)" }, "DeploymentTimeout"),
-            (new("--docker-timeout") { Description = "Seconds a Docker control call may take (default 30)" }, "DockerTimeout"),
-            (new("--stop-grace") { Description = "Seconds between SIGTERM and SIGKILL for old containers (default 30)" }, "StopGrace"),
-            (new("--stability-window") { Description = "Seconds every non-web container must stay up before a deployment goes on (default 3)" }, "StabilityWindow"),
-            (new("--max-upload-bytes") { Description = "Largest accepted upload (default 536870912)" }, "MaxUploadBytes"),
-            (new("--max-request-bytes") { Description = "Largest other admin request body (default 1048576)" }, "MaxRequestBodyBytes"),
-            (new("--max-context-bytes") { Description = "Largest build context once expanded (default 1073741824)" }, "MaxContextBytes"),
-            (new("--max-context-files") { Description = "Most entries in a build context (default 100000)" }, "MaxContextFiles"),
-            (new("--upload-idle-timeout") { Description = "Seconds an upload may send nothing before it is given up (default 60)" }, "UploadIdleTimeout"),
-            (new("--admin-token-file") { Description = "File holding the admin API's bearer token (else $ENGINE_ADMIN_TOKEN); required beyond loopback" }, "AdminTokenFile"),
-            (new("--secret-key-file") { Description = "File holding the base64 key that encrypts env values in the journal (default DATA/secret.key, generated)" }, "SecretKeyFile"),
-            (new("--cluster-host") { Description = "Address other cluster nodes reach this one at (default $CLUSTER_IP or 127.0.0.1)" }, "Cluster:Host"),
-            (new("--cluster-port") { Description = "Cluster port (default $CLUSTER_PORT or 0: any free port)" }, "Cluster:Port"),
-            (new("--seed-nodes") { Description = "Comma-separated akka.tcp://engine@HOST:PORT to join (default $CLUSTER_SEEDS; none: a one-node cluster); needs --journal postgres" }, "Cluster:Seeds"),
-            (new("--roles") { Description = "Comma-separated roles of this node: control, router, worker (default all three)" }, "Cluster:Roles"),
-            (new("--advertise-host") { Description = "Address at which routers reach this worker's containers (default 127.0.0.1)" }, "Cluster:AdvertiseHost"),
-            (new("--registry") { Description = "HOST:PORT of the Docker registry that carries images between workers (needed once there is more than one)" }, "Registry"),
-            (new("--port-range") { Description = "FROM-TO: the ports this worker hands out as $PORT (default 20000-29999)" }, "Cluster:PortRange"),
-            (new("--worker-name") { Description = "This worker's name, kept across restarts (default: generated once per data directory)" }, "Cluster:WorkerName"),
-            (new("--capacity") { Description = "Most containers this worker runs (default 0: no limit)" }, "Cluster:Capacity"),
-            (new("--journal") { Description = "Journal database: sqlite (default, in --data-dir) or postgres" }, "Journal"),
-            (new("--journal-connection") { Description = "PostgreSQL connection string for --journal postgres, e.g. Host=HOST;Port=5432;Username=U;Database=D" }, "JournalConnection"),
-        };
-        foreach (var (option, _) in options) cmd.Add(option);
-        cmd.SetAction(async (parse, ct) =>
-        {
-            var overrides = new Dictionary<string, string?>();
-            foreach (var (option, key) in options)
-            {
-                if (parse.GetValue(option) is not { } value) continue;
-                if (key.EndsWith("Timeout") || key is "StopGrace" or "StabilityWindow")
-                {
-                    if (!double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out var seconds))
-                        return Fail($"{option.Name} expects a number of seconds, got '{value}'", 2);
-                    value = TimeSpan.FromSeconds(seconds).ToString("c", CultureInfo.InvariantCulture);
-                }
-                overrides[$"Engine:{key}"] = value;
-            }
-            WebApplication web;
-            try { web = EngineHost.Build(overrides); }
-            catch (Exception e) when (e is ArgumentException or InvalidOperationException or FormatException or IOException or UnauthorizedAccessException)
-            {
-                return Fail($"cannot start: {e.Message}", 2);
-            }
-            var cluster = web.Services.GetRequiredService<EngineSettings>().Cluster; // the host disposes its services if it fails
-            var exit = web.Services.GetRequiredService<NodeExit>();
-            try { await web.RunAsync(ct); }
-            catch (Exception e) when (Lighthouse.BindFailure.Of(e) is { } socket)
-            {
-                return Fail($"cannot start: cannot listen for the cluster on {cluster.Host}:{cluster.Port}: {socket.Message}", 2);
-            }
-            return exit.DownedByCluster
-                ? Fail("stopped: the cluster downed this node (unreachable for too long), so it does not act as a second owner; start it again to rejoin", 3)
-                : 0;
         });
         return cmd;
     }
@@ -219,12 +151,12 @@ public static class CliApp
         group.Add(IdCommand("show", "Show one deployment", async (c, id) =>
         {
             var d = await c.GetJsonAsync($"api/deployments/{EngineClient.Segment(id)}");
-            return (d, (Action<JsonElement>)(j => Table(JsonSerializer.SerializeToElement(new[] { j }), "id", "app", "version", "status", "created_at", "finished_at", "error")));
+            return (d, (Action<JsonElement>)(j => Table([j], "id", "app", "version", "status", "created_at", "finished_at", "error")));
         }));
         group.Add(IdCommand("logs", "The build and hook output of a deployment", async (c, id) =>
         {
             var (text, _) = await c.GetLogAsync(id, 0);
-            return (JsonSerializer.SerializeToElement(text), (Action<JsonElement>)(_ => Console.Write(text)));
+            return (JsonSerializer.SerializeToElement(text, CliJson.Default.String), (Action<JsonElement>)(_ => Console.Write(text)));
         }, withJson: false));
         return group;
     }
@@ -266,11 +198,11 @@ public static class CliApp
                     if (eq <= 0) throw new CliException($"expected KEY=VALUE, got '{pair}'", 2);
                     set[pair[..eq]] = pair[(eq + 1)..];
                 }
-                return (await c.PatchJsonAsync($"api/apps/{EngineClient.Segment(app)}/env", new EnvChange(set, []))).GetProperty("env");
+                return (await c.PatchJsonAsync($"api/apps/{EngineClient.Segment(app)}/env", new EnvChange(set, []), CliJson.Default.EnvChange)).GetProperty("env");
             },
             (json, pairs) => Console.WriteLine($"set {string.Join(", ", pairs.Select(p => p.Split('=')[0]))}; applies from the next deployment")));
         env.Add(Client("unset", "Remove variables (KEY...); applies from the next deployment on", true, ["KEY"],
-            async (c, app, keys) => (await c.PatchJsonAsync($"api/apps/{EngineClient.Segment(app)}/env", new EnvChange([], [.. keys]))).GetProperty("env"),
+            async (c, app, keys) => (await c.PatchJsonAsync($"api/apps/{EngineClient.Segment(app)}/env", new EnvChange([], [.. keys]), CliJson.Default.EnvChange)).GetProperty("env"),
             (json, keys) => Console.WriteLine($"unset {string.Join(", ", keys)}; applies from the next deployment")));
         return env;
     }
@@ -282,15 +214,16 @@ public static class CliApp
             async (c, _, _) => await c.GetJsonAsync("api/cluster"),
             (json, _) =>
             {
-                Table(JsonSerializer.SerializeToElement(json.GetProperty("members").EnumerateArray().Select(m => new
-                {
-                    address = m.GetProperty("address").GetString(),
-                    roles = string.Join(",", m.GetProperty("roles").EnumerateArray().Select(r => r.GetString())),
-                    status = m.GetProperty("status").GetString(),
-                    reachable = m.GetProperty("reachable").GetBoolean() ? "yes" : "no",
-                    leader = m.GetProperty("leader").GetBoolean() ? "leader" : "",
-                    worker = m.GetProperty("worker").GetString() ?? "",
-                })), "address", "roles", "status", "reachable", "leader", "worker");
+                Table(["address", "roles", "status", "reachable", "leader", "worker"], json.GetProperty("members").EnumerateArray().Select(m =>
+                    new[]
+                    {
+                        m.GetProperty("address").GetString() ?? "",
+                        string.Join(",", m.GetProperty("roles").EnumerateArray().Select(r => r.GetString())),
+                        m.GetProperty("status").GetString() ?? "",
+                        m.GetProperty("reachable").GetBoolean() ? "yes" : "no",
+                        m.GetProperty("leader").GetBoolean() ? "leader" : "",
+                        m.GetProperty("worker").GetString() ?? "",
+                    }));
                 var apps = json.GetProperty("apps");
                 if (apps.ValueKind != JsonValueKind.Array) Console.WriteLine($"apps: unknown now ({json.GetProperty("apps_error").GetString()})");
                 else if (apps.GetArrayLength() == 0) Console.WriteLine("no apps");
@@ -318,7 +251,7 @@ public static class CliApp
                     throw new CliException($"expected TYPE=N with a whole number N, got '{pair}'", 2);
                 set[pair[..eq]] = count;
             }
-            return (await c.PatchJsonAsync(path, new ScaleChange(set))).GetProperty("formation");
+            return (await c.PatchJsonAsync(path, new ScaleChange(set), CliJson.Default.ScaleChange)).GetProperty("formation");
         },
         (json, _) => { foreach (var p in json.EnumerateObject()) Console.WriteLine($"{p.Name}={p.Value.GetInt32()}"); },
         restOptional: true);
@@ -388,10 +321,14 @@ public static class CliApp
         Console.WriteLine(System.Text.Encoding.UTF8.GetString(buffer.GetBuffer(), 0, (int)buffer.Length));
     }
 
-    private static void Table(JsonElement rows, params string[] columns)
+    private static void Table(JsonElement rows, params string[] columns) => Table(rows.EnumerateArray(), columns);
+
+    private static void Table(IEnumerable<JsonElement> rows, params string[] columns) => Table(columns, rows.Select(r => columns.Select(c =>
+        r.TryGetProperty(c, out var v) && v.ValueKind != JsonValueKind.Null ? v.ToString() : "-").ToArray()));
+
+    private static void Table(string[] columns, IEnumerable<string[]> rows)
     {
-        var cells = rows.EnumerateArray().Select(r => columns.Select(c =>
-            r.TryGetProperty(c, out var v) && v.ValueKind != JsonValueKind.Null ? v.ToString() : "-").ToArray()).ToList();
+        var cells = rows.ToList();
         var widths = columns.Select((c, i) => cells.Select(r => r[i].Length).Append(c.Length).Max()).ToArray();
         Console.WriteLine(string.Join("  ", columns.Select((c, i) => c.ToUpperInvariant().PadRight(widths[i]))).TrimEnd());
         foreach (var r in cells) Console.WriteLine(string.Join("  ", r.Select((v, i) => v.PadRight(widths[i]))).TrimEnd());

@@ -3,8 +3,8 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
 using Engine.Admin;
-using Microsoft.AspNetCore.WebUtilities;
 
 namespace Engine.Cli;
 
@@ -27,7 +27,7 @@ public sealed class EngineClient : IDisposable
         _http = new HttpClient { BaseAddress = uri, Timeout = TimeSpan.FromMinutes(30) };
         if (token is { Length: > 0 }) _http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
         // Who asks, for the journal; without a token the node takes the OS user's word for it (loopback only).
-        _http.DefaultRequestHeaders.TryAddWithoutValidation(Palettes.Caller.Header, Environment.UserName);
+        _http.DefaultRequestHeaders.TryAddWithoutValidation(ApiJson.UserHeader, Environment.UserName);
     }
 
     public static string ResolveServer(string? option) =>
@@ -64,8 +64,8 @@ public sealed class EngineClient : IDisposable
         }
     }
 
-    public Task<JsonElement> PatchJsonAsync(string path, object body) => SendAsync(() =>
-        new HttpRequestMessage(HttpMethod.Patch, path) { Content = JsonContent.Create(body, options: ApiJson.Options) });
+    public Task<JsonElement> PatchJsonAsync<T>(string path, T body, JsonTypeInfo<T> type) => SendAsync(() =>
+        new HttpRequestMessage(HttpMethod.Patch, path) { Content = JsonContent.Create(body, type) });
 
     /// <summary>Tars the directory into a temporary file (it may be large) and uploads it.</summary>
     public async Task<JsonElement> UploadAsync(string app, string directory)
@@ -78,7 +78,7 @@ public sealed class EngineClient : IDisposable
             return await SendAsync(() =>
             {
                 var content = new StreamContent(File.OpenRead(tar));
-                content.Headers.ContentType = new MediaTypeHeaderValue(AdminApi.UploadContentType);
+                content.Headers.ContentType = new MediaTypeHeaderValue(ApiJson.UploadContentType);
                 var request = new HttpRequestMessage(HttpMethod.Post, $"api/apps/{Segment(app)}/deployments") { Content = content };
                 request.Headers.ExpectContinue = true; // a refused upload (too large, bad name) is refused before it is sent
                 return request;
@@ -155,13 +155,18 @@ public sealed class EngineClient : IDisposable
                 message = error.GetString();
         }
         catch (JsonException) { }
-        var answered = $"HTTP {(int)status} {(string.IsNullOrWhiteSpace(reason) ? ReasonPhrases.GetReasonPhrase((int)status) : reason)}".TrimEnd();
+        var answered = $"HTTP {(int)status} {(string.IsNullOrWhiteSpace(reason) ? Phrase(status) : reason)}".TrimEnd();
         if (!string.IsNullOrWhiteSpace(message)) return $"{message} (HTTP {(int)status})";
         var text = body.Trim();
         return text.Length == 0
             ? $"the engine answered {answered} with no message"
             : $"the engine answered {answered}: {(text.Length > 300 ? text[..300] + "..." : text)}";
     }
+
+    /// <summary>The status's name in words ("Request Timeout"), for an answer without a reason phrase (HTTP/2); a number
+    /// the enum does not name stays a number.</summary>
+    private static string Phrase(HttpStatusCode status) =>
+        string.Concat(status.ToString().Select((c, i) => i > 0 && char.IsUpper(c) ? " " + c : c.ToString()));
 
     public void Dispose() => _http.Dispose();
 }

@@ -106,7 +106,7 @@ public static class PaletteCli
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested) { } // Ctrl-C ends a stream: that is its normal end
         if (json && described.Output == PaletteOutput.Text)
-            CliApp.Print(JsonSerializer.SerializeToElement(new Dictionary<string, string> { ["text"] = text.ToString() }));
+            CliApp.Print(JsonSerializer.SerializeToElement(new Dictionary<string, string> { ["text"] = text.ToString() }, CliJson.Default.DictionaryStringString));
         return 0;
     }
 

@@ -39,7 +39,7 @@ public static class Prompt
         try
         {
             using var client = new EngineClient(address, EngineClient.ResolveToken(token));
-            palettes = (await client.GetJsonAsync("api/palettes")).Deserialize<List<Palette>>(ApiJson.Options) ?? [];
+            palettes = (await client.GetJsonAsync("api/palettes")).Deserialize(CliJson.Default.ListPalette) ?? [];
         }
         catch (CliException e) { return CliApp.Fail(e.Message, e.ExitCode); }
         Console.WriteLine($"connected to {address}: 'help' lists the commands, Ctrl-D leaves");

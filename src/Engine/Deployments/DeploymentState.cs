@@ -35,16 +35,10 @@ public sealed record DeploymentState
     public string? HookCommand => Processes.FirstOrDefault(p => p.Name == Procfile.PostDeploy)?.Command;
     public IEnumerable<ContainerSpec> WebContainers => Containers.Where(c => c.Type == Procfile.Web);
 
-    public static string IdFor(string app, int version) => $"{app}-v{version}";
+    public static string IdFor(string app, int version) => Apps.DeploymentId.For(app, version);
 
     /// <summary>Splits a deployment id back into app and version; null when it is not one.</summary>
-    public static (string App, int Version)? ParseId(string id)
-    {
-        var at = id.LastIndexOf("-v", StringComparison.Ordinal);
-        return at > 0 && int.TryParse(id[(at + 2)..], out var v) && v > 0 && IdFor(id[..at], v) == id
-            ? (id[..at], v)
-            : null;
-    }
+    public static (string App, int Version)? ParseId(string id) => Apps.DeploymentId.Parse(id);
 
     public DeploymentView View => new(Id, App, VersionLabel, Status, CreatedAt, FinishedAt, Error);
 

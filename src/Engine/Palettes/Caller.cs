@@ -6,7 +6,7 @@ namespace Engine.Palettes;
 /// proof); without one (loopback only), the OS user the CLI names.</summary>
 public static class Caller
 {
-    public const string Header = "X-Engine-User";
+    public const string Header = Admin.ApiJson.UserHeader;
     public const string TokenName = "token:admin";
     private const int MaxLength = 64;
 

@@ -19,8 +19,11 @@ public sealed class WorkerActor : ReceiveActor
     private readonly string _address;
     private readonly Dictionary<int, DateTime> _handedOut = [];
 
-    /// <summary>Ports of existing containers, listed before a reservation is decided here, one at a time.</summary>
-    private sealed record InUse(ReservePorts Request, IActorRef ReplyTo, IReadOnlySet<int> Ports, string? Error);
+    /// <summary>What waits for the listing of this worker's containers on its way (<see cref="WithContainers"/>).</summary>
+    private readonly List<Action<IReadOnlyList<ContainerSummary>?, string?>> _awaitingList = [];
+
+    /// <summary>This worker's containers as Docker listed them, or why it could not.</summary>
+    private sealed record Listed(IReadOnlyList<ContainerSummary>? Containers, string? Error);
 
     public static Props Props(IContainerRuntime runtime, ClusterSettings cluster) =>
         Akka.Actor.Props.Create(() => new WorkerActor(runtime, cluster));
@@ -32,21 +35,41 @@ public sealed class WorkerActor : ReceiveActor
         _runtime = runtime;
         _cluster = cluster;
         _address = ((ExtendedActorSystem)Context.System).Provider.DefaultAddress.ToString();
-        Receive<DescribeWorker>(d => _runtime.ListAsync(null, CancellationToken.None).PipeTo(Sender, Self, found =>
-            new WorkerInfo(_address, _cluster.WorkerName, _cluster.AdvertiseHost, _cluster.Capacity,
-                found.Count(c => c.App != d.ExceptApp && c.Type != Procfile.PostDeploy))));
+        Receive<DescribeWorker>(d =>
+        {
+            var replyTo = Sender;
+            WithContainers((found, error) => replyTo.Tell(found is null
+                ? new Status.Failure(new ContainerRuntimeException(error ?? "the listing failed"))
+                : new WorkerInfo(_address, _cluster.WorkerName, _cluster.AdvertiseHost, _cluster.Capacity,
+                    found.Count(c => c.App != d.ExceptApp && c.Type != Procfile.PostDeploy))));
+        });
         Receive<ReservePorts>(r =>
         {
             var replyTo = Sender;
-            _runtime.ListAsync(null, CancellationToken.None).PipeTo(Self, Self,
-                found => new InUse(r, replyTo, found.Where(c => c.Port is not null).Select(c => c.Port!.Value).ToHashSet(), null),
-                e => new InUse(r, replyTo, new HashSet<int>(), e.Message));
+            WithContainers((found, error) => replyTo.Tell(found is null
+                ? new PortsReserved([], $"worker {_cluster.WorkerName} could not list its containers: {error}")
+                : Reserve(r.Count, found.Where(c => c.Port is not null).Select(c => c.Port!.Value).ToHashSet())));
         });
-        Receive<InUse>(u => u.ReplyTo.Tell(u.Error is { } error
-            ? new PortsReserved([], $"worker {_cluster.WorkerName} could not list its containers: {error}")
-            : Reserve(u.Request.Count, u.Ports)));
+        Receive<Listed>(l =>
+        {
+            var waiting = _awaitingList.ToList();
+            _awaitingList.Clear();
+            foreach (var then in waiting) then(l.Containers, l.Error);
+        });
         Receive<PushImage>(p => Distribute(_runtime.PushImageAsync(p.Local, p.Remote, Log(p.Log), CancellationToken.None)));
         Receive<PullImage>(p => Distribute(_runtime.PullImageAsync(p.Remote, p.Local, Log(p.Log), CancellationToken.None)));
+    }
+
+    /// <summary>Runs <paramref name="then"/> in this actor with the worker's containers. Requests that arrive while a
+    /// listing is on its way share it: many deployments placed at once cost Docker one listing, not one each (under
+    /// load, fifty concurrent listings outlasted placement's ask). A listing a moment old is enough for both uses: the
+    /// load is an estimate, and a port handed out stays held long after its container shows in any listing.</summary>
+    private void WithContainers(Action<IReadOnlyList<ContainerSummary>?, string?> then)
+    {
+        _awaitingList.Add(then);
+        if (_awaitingList.Count > 1) return;
+        _runtime.ListAsync(null, CancellationToken.None).PipeTo(Self, Self,
+            found => new Listed(found, null), e => new Listed(null, e.Message));
     }
 
     private Action<string> Log(IActorRef log) => line => log.Tell(new DeploymentLogLine($"{_cluster.WorkerName}: {line}"));

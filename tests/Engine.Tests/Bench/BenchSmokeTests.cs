@@ -11,7 +11,7 @@ public sealed class BenchSmokeTests
     public async Task Every_scenario_measures_the_engine_and_its_peer()
     {
         var outDir = Directory.CreateTempSubdirectory("engine-bench-smoke-").FullName;
-        var options = new BenchOptions(Path.Combine(AppContext.BaseDirectory, "engine.dll"), Support.Repository.Combine("bench"),
+        var options = new BenchOptions(Path.Combine(AppContext.BaseDirectory, "engine.dll"), Support.NativeClient.Path, Support.Repository.Combine("bench"),
             BenchRunner.All.ToHashSet(), DeployRuns: 1, WrkDuration: TimeSpan.FromSeconds(1), WrkRounds: 1,
             Switches: 2, FailingSwitches: 1, SwitchHook: "sleep 1", SteadyLoad: TimeSpan.FromSeconds(1), OutDir: outDir,
             ConcurrencyLevels: [2], JournalApps: 5, EventsPerApp: 4, RoutedApps: 1, Queries: 5);

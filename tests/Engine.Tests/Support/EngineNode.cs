@@ -192,19 +192,24 @@ public sealed class EngineNode : IAsyncDisposable
     /// <summary>A CLI process that streams (`cluster tail`, `deployments logs --follow`), read line by line as it runs.</summary>
     public StreamingCli StartCli(params string[] args) => new(CliStart(AdminUrl, Token, args));
 
-    private static ProcessStartInfo CliStart(string server, string? token, string[] args)
+    /// <summary>The CLI as the node's own build runs it (`dotnet engine.dll`), not the native client.</summary>
+    public Task<CliResult> NodeBuildCli(params string[] args) => RunCliWithInput(AdminUrl, Token, null, args, nodeBuild: true);
+
+    /// <summary>`serve` is the node's build; every other command the native client's, unless <paramref name="nodeBuild"/>.</summary>
+    private static ProcessStartInfo CliStart(string server, string? token, string[] args, bool nodeBuild = false)
     {
-        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-        psi.ArgumentList.Add(EngineDll);
+        nodeBuild |= args is ["serve", ..];
+        var psi = new ProcessStartInfo(nodeBuild ? "dotnet" : NativeClient.Path) { RedirectStandardOutput = true, RedirectStandardError = true };
+        if (nodeBuild) psi.ArgumentList.Add(EngineDll);
         foreach (var a in args) psi.ArgumentList.Add(a);
         psi.Environment["ENGINE_SERVER"] = server;
         if (token is not null) psi.Environment["ENGINE_TOKEN"] = token;
         return psi;
     }
 
-    private static async Task<CliResult> RunCliWithInput(string server, string? token, string? input, string[] args)
+    private static async Task<CliResult> RunCliWithInput(string server, string? token, string? input, string[] args, bool nodeBuild = false)
     {
-        var psi = CliStart(server, token, args);
+        var psi = CliStart(server, token, args, nodeBuild);
         psi.RedirectStandardInput = input is not null;
         using var process = Process.Start(psi)!;
         var stdout = process.StandardOutput.ReadToEndAsync();

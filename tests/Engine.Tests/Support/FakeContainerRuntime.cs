@@ -96,11 +96,20 @@ public sealed class FakeContainerRuntime : IContainerRuntime
 
     public Task<string> TailLogsAsync(string id, int lines, CancellationToken ct) => Task.FromResult("");
 
-    public Task<IReadOnlyList<ContainerSummary>> ListAsync(string? app, CancellationToken ct) =>
-        Task.FromResult<IReadOnlyList<ContainerSummary>>(_containers
+    private int _listCalls;
+    public int ListCalls => Volatile.Read(ref _listCalls);
+    /// <summary>When set, a listing answers only once it completes: a slow Docker engine.</summary>
+    public TaskCompletionSource? ListGate { get; set; }
+
+    public async Task<IReadOnlyList<ContainerSummary>> ListAsync(string? app, CancellationToken ct)
+    {
+        Interlocked.Increment(ref _listCalls);
+        if (ListGate is { } gate) await gate.Task.WaitAsync(ct);
+        return _containers
             .Where(c => app is null || c.Value.Spec.App == app)
             .Select(c => new ContainerSummary(c.Key, c.Value.Spec.Name, c.Value.Spec.App, c.Value.Spec.DeploymentId,
-                c.Value.Spec.Version, c.Value.Spec.Type, c.Value.Spec.Slot, "running", c.Value.Spec.Port)).ToList());
+                c.Value.Spec.Version, c.Value.Spec.Type, c.Value.Spec.Slot, "running", c.Value.Spec.Port)).ToList();
+    }
 
     /// <summary>Containers that vanish behind the engine's back, like a `docker rm -f`.</summary>
     public void RemoveWhere(Func<ContainerSpec, bool> match)

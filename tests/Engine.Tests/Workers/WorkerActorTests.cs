@@ -42,6 +42,30 @@ public sealed class WorkerActorTests : EngineTestKit
     }
 
     [Fact]
+    public void Requests_that_arrive_while_docker_lists_share_that_listing_and_still_get_distinct_ports()
+    {
+        Runtime.ListGate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var worker = Sys.ActorOf(WorkerActor.Props(Runtime, _cluster));
+        for (var i = 0; i < 3; i++)
+        {
+            worker.Tell(new DescribeWorker(null));
+            worker.Tell(new ReservePorts(1));
+        }
+        AwaitCondition(() => Runtime.ListCalls == 1, Patience);
+        Runtime.ListGate.SetResult();
+
+        var replies = ReceiveN(6, Patience);
+        Assert.Equal(3, replies.OfType<WorkerInfo>().Count());
+        var ports = replies.OfType<PortsReserved>().Select(r => Assert.Single(r.Ports)).ToList();
+        Assert.Equal(3, ports.Distinct().Count());
+        Assert.Equal(1, Runtime.ListCalls);
+        // A request after that listing answered gets a fresh one.
+        worker.Tell(new DescribeWorker(null));
+        ExpectMsg<WorkerInfo>(Patience);
+        Assert.Equal(2, Runtime.ListCalls);
+    }
+
+    [Fact]
     public void It_describes_its_load_without_the_app_being_placed_and_without_hooks()
     {
         foreach (var (app, type) in new[] { ("app", "web"), ("app", "postdeploy"), ("other", "web"), ("other", "clock") })
