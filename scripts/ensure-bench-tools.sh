@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
-# The benchmark peers and load generator from Debian: wrk and nginx. Does nothing when both are there.
+# The benchmark peers, load generator and plotter from Debian: wrk, nginx and gnuplot (the switch scenario's PNG).
+# Does nothing when all three are there.
 set -euo pipefail
 missing=()
 command -v wrk >/dev/null 2>&1 || missing+=(wrk)
 command -v nginx >/dev/null 2>&1 || missing+=(nginx-light)
+command -v gnuplot >/dev/null 2>&1 || missing+=(gnuplot-nox)
 [ ${#missing[@]} -eq 0 ] && exit 0
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 echo "[ensure-bench-tools] installing ${missing[*]}" >&2
