@@ -90,9 +90,9 @@ public static class AdminApi
         if (!ClusterView.ControlUp(system))
             return Error(StatusCodes.Status503ServiceUnavailable, "no control node is up in the cluster: nothing can be deployed now");
         // A browser can send text/plain across origins without a preflight; the CLI sends application/x-tar.
-        if (!MediaTypeHeaderValue.TryParse(request.ContentType, out var type) || type.MediaType != UploadContentType)
+        if (!MediaTypeHeaderValue.TryParse(request.ContentType, out var type) || type.MediaType != ApiJson.UploadContentType)
             return Error(StatusCodes.Status415UnsupportedMediaType,
-                $"an upload must be a tar archive sent as {UploadContentType} (got '{request.ContentType}')");
+                $"an upload must be a tar archive sent as {ApiJson.UploadContentType} (got '{request.ContentType}')");
         var limit = settings.MaxUploadBytes;
         if (request.ContentLength > limit) return TooLarge(request.ContentLength.Value, limit);
         // Kestrel's minimum data rate cut legitimate uploads on a loaded machine; a stall bound and a deadline replace it.
@@ -151,8 +151,6 @@ public static class AdminApi
             : ToResult(reply);
     }
 
-    public const string UploadContentType = ApiJson.UploadContentType;
-
     private static IResult TooLarge(long size, long limit) => Error(StatusCodes.Status413PayloadTooLarge,
         $"the upload is over the size limit of {limit} bytes ({size}+ bytes sent)");
 
@@ -160,7 +158,7 @@ public static class AdminApi
     internal static async Task<IResult> Logs(IRequiredActor<AppsRegistryActor> apps, string id, long offset)
     {
         if (DeploymentId.Validate(id) is { } invalid) return Error(StatusCodes.Status400BadRequest, invalid);
-        var app = DeploymentState.ParseId(id)!.Value.App;
+        var app = DeploymentId.Parse(id)!.Value.App;
         using var text = new MemoryStream();
         for (var next = Math.Max(0, offset); ;)
         {
@@ -193,7 +191,7 @@ public static class AdminApi
     {
         using var _ = until;
         if (DeploymentId.Validate(id) is { } invalid) return Error(StatusCodes.Status400BadRequest, invalid);
-        var app = DeploymentState.ParseId(id)!.Value.App;
+        var app = DeploymentId.Parse(id)!.Value.App;
         using var changes = DeploymentChangeWaiter.Subscribe(system, id);
         // The deployment runs on its app's node, wherever that is: the waiter hears its changes there.
         var watching = await AskRaw(apps, new WatchDeployment(app, id, changes.Waiter));
@@ -213,7 +211,7 @@ public static class AdminApi
         Func<DeploymentView, IResult> onFound)
     {
         if (DeploymentId.Validate(id) is { } invalid) return Error(StatusCodes.Status400BadRequest, invalid);
-        var parsed = DeploymentState.ParseId(id)!.Value;
+        var parsed = DeploymentId.Parse(id)!.Value;
         var reply = await AskRaw(apps, new GetDeployment(parsed.App, id));
         return reply is DeploymentView view ? onFound(view) : ToResult(reply);
     }

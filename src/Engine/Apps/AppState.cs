@@ -122,7 +122,7 @@ public sealed record AppState(string Name)
     }
 
     public DeploymentQueued DecideDeployment(CreateDeployment create, DateTimeOffset now) =>
-        new(Name, DeploymentState.IdFor(Name, LastVersion + 1), LastVersion + 1, create.ArchivePath,
+        new(Name, DeploymentId.For(Name, LastVersion + 1), LastVersion + 1, create.ArchivePath,
             new Dictionary<string, string>(Env), now, create.ArchiveNode, create.By);
 
     public AppState Apply(IAppEvent e) => e switch

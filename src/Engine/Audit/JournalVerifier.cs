@@ -76,7 +76,7 @@ public static class JournalVerifier
             var id = Deployment(e)!;
             if (lives.ContainsKey(id)) continue;
             var own = byId.GetValueOrDefault(DeploymentActor.NameFor(id)) ?? [];
-            lives[id] = new Life(id, ((IAppEvent)e.Event).App, DeploymentState.ParseId(id)?.Version ?? 0, own,
+            lives[id] = new Life(id, ((IAppEvent)e.Event).App, DeploymentId.Parse(id)?.Version ?? 0, own,
                 own.Select(StatusOf).LastOrDefault(s => s is not null) ?? (queued.Contains(id) ? S.Queued : null),
                 own.FirstOrDefault(x => x.Event is BuildStarted), own.FirstOrDefault(IsFinal), endedByApp.GetValueOrDefault(id));
         }

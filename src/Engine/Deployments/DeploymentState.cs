@@ -35,11 +35,6 @@ public sealed record DeploymentState
     public string? HookCommand => Processes.FirstOrDefault(p => p.Name == Procfile.PostDeploy)?.Command;
     public IEnumerable<ContainerSpec> WebContainers => Containers.Where(c => c.Type == Procfile.Web);
 
-    public static string IdFor(string app, int version) => Apps.DeploymentId.For(app, version);
-
-    /// <summary>Splits a deployment id back into app and version; null when it is not one.</summary>
-    public static (string App, int Version)? ParseId(string id) => Apps.DeploymentId.Parse(id);
-
     public DeploymentView View => new(Id, App, VersionLabel, Status, CreatedAt, FinishedAt, Error);
 
     public IReadOnlyList<IDeploymentEvent> Decide(IDeploymentCommand command, DateTimeOffset now)

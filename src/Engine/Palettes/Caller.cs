@@ -6,14 +6,13 @@ namespace Engine.Palettes;
 /// proof); without one (loopback only), the OS user the CLI names.</summary>
 public static class Caller
 {
-    public const string Header = Admin.ApiJson.UserHeader;
     public const string TokenName = "token:admin";
     private const int MaxLength = 64;
 
     public static string Of(HttpContext context, EngineSettings settings)
     {
         if (settings.AdminToken.Length > 0) return TokenName;
-        var named = context.Request.Headers[Header].ToString().Trim();
+        var named = context.Request.Headers[Admin.ApiJson.UserHeader].ToString().Trim();
         return named.Length is > 0 and <= MaxLength && named.All(c => char.IsLetterOrDigit(c) || c is '.' or '_' or '-' or '@' or '$')
             ? named
             : "unknown";

@@ -55,7 +55,7 @@ public static class PaletteApi
         api.MapPost("/deployments/{id}/cancel", async (string id, HttpContext context, IRequiredActor<AppsRegistryActor> apps) =>
             DeploymentId.Validate(id) is { } invalid
                 ? Error(StatusCodes.Status400BadRequest, invalid)
-                : await Reply(apps, new CancelDeployment(DeploymentState.ParseId(id)!.Value.App, id, Caller.Of(context, settings)),
+                : await Reply(apps, new CancelDeployment(DeploymentId.Parse(id)!.Value.App, id, Caller.Of(context, settings)),
                     CancelTimeout));
     }
 
@@ -249,7 +249,7 @@ public static class PaletteApi
             await Error(StatusCodes.Status400BadRequest, invalid).ExecuteAsync(context);
             return;
         }
-        var app = DeploymentState.ParseId(id)!.Value.App;
+        var app = DeploymentId.Parse(id)!.Value.App;
         using var until = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, lifetime.ApplicationStopping);
         var next = Math.Max(0, offset ?? 0);
         try

@@ -10,7 +10,7 @@ public sealed class JournalVerifierTests
     private static readonly DateTimeOffset Start = DateTimeOffset.Parse("2026-11-26T12:00:00Z");
     private static readonly Dictionary<string, string> Env = new() { ["A"] = "1" };
 
-    private static string Id(string app, int version) => DeploymentState.IdFor(app, version);
+    private static string Id(string app, int version) => DeploymentId.For(app, version);
 
     private static ContainerSpec Web(string app, int v, int index = 1) =>
         ContainerSpec.For(app, Id(app, v), $"v{v}", $"img:v{v}", "web", index, "serve", Env, 5000 + v * 10 + index);

@@ -145,15 +145,15 @@ public sealed class DeploymentStateTests
     [InlineData("my-v1-app-v12", "my-v1-app", 12)]
     public void Deployment_ids_name_their_app_and_version(string id, string app, int version)
     {
-        Assert.Equal(id, DeploymentState.IdFor(app, version));
-        Assert.Equal((app, version), DeploymentState.ParseId(id));
+        Assert.Equal(id, DeploymentId.For(app, version));
+        Assert.Equal((app, version), DeploymentId.Parse(id));
     }
 
     [Theory]
     [InlineData("hello")]
     [InlineData("hello-v0")]
     [InlineData("hello-vx")]
-    public void Other_strings_are_not_deployment_ids(string id) => Assert.Null(DeploymentState.ParseId(id));
+    public void Other_strings_are_not_deployment_ids(string id) => Assert.Null(DeploymentId.Parse(id));
 
     [Fact]
     public void A_cancel_aborts_every_phase_before_the_switch_with_who_asked_and_is_refused_from_the_switch_on()

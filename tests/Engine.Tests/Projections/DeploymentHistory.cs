@@ -23,7 +23,7 @@ internal static class DeploymentHistory
     /// <summary>Queued, created, building.</summary>
     public static IEnumerable<AtomicWrite> Begin(string app, int version)
     {
-        var id = DeploymentState.IdFor(app, version);
+        var id = DeploymentId.For(app, version);
         var at = CreatedAt(version);
         yield return Write($"app-{app}", 2 * version - 1, new DeploymentQueued(app, id, version, "/uploads/x.tar", Env, at));
         yield return Write(DeploymentActor.NameFor(id), 1, new DeploymentCreated(app, id, version, "/uploads/x.tar", Env, at),
@@ -33,7 +33,7 @@ internal static class DeploymentHistory
     /// <summary>The deployment's outcome, then the app's record of it.</summary>
     public static IEnumerable<AtomicWrite> Finish(string app, int version)
     {
-        var id = DeploymentState.IdFor(app, version);
+        var id = DeploymentId.For(app, version);
         var at = FinishedAt(version);
         yield return Fails(version)
             ? Write(DeploymentActor.NameFor(id), 3, new DeploymentFailed(app, id, S.BuildError, Error(app, version), at))
@@ -52,7 +52,7 @@ internal static class DeploymentHistory
         versions.SelectMany(v => Begin(app, v).Concat(Finish(app, v)));
 
     /// <summary>The row a finished deployment must have.</summary>
-    public static DeploymentRow Row(string app, int version) => new(app, DeploymentState.IdFor(app, version), version,
+    public static DeploymentRow Row(string app, int version) => new(app, DeploymentId.For(app, version), version,
         Fails(version) ? S.BuildError : S.Success, CreatedAt(version), FinishedAt(version), Fails(version) ? Error(app, version) : null);
 
     /// <summary>The events with the orderings a journal would give them, in write order.</summary>
