@@ -14,7 +14,8 @@ public sealed class LighthouseSettings
 
     [ConfigurationKeyName("CLUSTER_PORT")] public string Port { get; set; } = "";
 
-    /// <summary>Comma-separated akka.tcp://SYSTEM@host:port; this node adds itself when it is missing.</summary>
+    /// <summary>Comma-separated akka.tcp://SYSTEM@host:port; this node adds itself when it is missing. Listed first, a
+    /// seed that restarts asks the others and joins them if any answers; listed after another, it only ever joins.</summary>
     [ConfigurationKeyName("CLUSTER_SEEDS")] public string Seeds { get; set; } = "";
 
     /// <summary>Must match the engine's actor system name.</summary>

@@ -31,6 +31,10 @@ builder.Services.AddAkka(settings.ActorSystem, (akka, _) => akka
 
 var host = builder.Build();
 Console.WriteLine($"lighthouse: {settings.Self} (seeds: {string.Join(", ", seeds)})");
+if (seeds.Count == 1)
+    Console.Error.WriteLine("lighthouse: warning: CLUSTER_SEEDS names no other node, so if this seed restarts while the cluster " +
+        "runs it forms a second cluster of its own (the journal's leases keep that one from writing); name the other " +
+        "seeds and control nodes after this one");
 try
 {
     await host.RunAsync();

@@ -67,7 +67,8 @@ public sealed class AppActor : ReceivePersistentActor
         IActorRef? directory = null) =>
         Akka.Actor.Props.Create(() => new AppActor(app, settings, runtime, router, directory));
 
-    public override string PersistenceId => $"app-{_state.Name}";
+    public const string PersistencePrefix = "app-";
+    public override string PersistenceId => PersistencePrefix + _state.Name;
 
     public AppActor(string app, EngineSettings settings, IContainerRuntime? runtime, IActorRef router, IActorRef? directory)
     {

@@ -9,5 +9,10 @@ public sealed class AppMessageExtractor() : HashCodeMessageExtractor(Shards)
     /// <summary>Ten per control node of a large cluster: enough to spread apps, few enough to reallocate fast.</summary>
     private const int Shards = 100;
 
+    private static readonly AppMessageExtractor Instance = new();
+
     public override string? EntityId(object message) => (message as IAppMessage)?.App;
+
+    /// <summary>The shard an app lives in.</summary>
+    public static string ShardOf(string app) => Instance.ShardId(app);
 }

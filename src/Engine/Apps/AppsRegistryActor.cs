@@ -39,7 +39,9 @@ public sealed class AppsRegistryActor : ReceivePersistentActor, IWithTimers
 
     public ITimerScheduler Timers { get; set; } = null!;
 
-    public override string PersistenceId => "apps";
+    /// <summary>Its persistence id, and the name of its singleton.</summary>
+    public const string Id = "apps";
+    public override string PersistenceId => Id;
 
     public AppsRegistryActor(EngineSettings settings, IContainerRuntime? runtime, IActorRef router)
     {

@@ -82,7 +82,7 @@ public sealed class JournalReader(ActorSystem system, EngineSettings settings)
         return entries;
     }
 
-    private const string Columns = "ordering, created, message, identifier, manifest, persistence_id, sequence_number";
+    private const string Columns = "ordering, created, message, identifier, manifest, persistence_id, sequence_number, writer_uuid";
 
     /// <summary>One row of <see cref="Columns"/>, as the plugin stores it, through the journal's event adapters.</summary>
     private void Decode(DbDataReader reader, List<JournalEvent> into)
@@ -91,8 +91,9 @@ public sealed class JournalReader(ActorSystem system, EngineSettings settings)
         var manifest = reader.IsDBNull(4) ? "" : reader.GetString(4);
         var payload = system.Serialization.Deserialize((byte[])reader.GetValue(2), reader.GetInt32(3), manifest);
         var (id, sequenceNr) = (reader.GetString(5), reader.GetInt64(6));
+        var writer = reader.IsDBNull(7) ? null : reader.GetString(7);
         into.AddRange(_adapters.Get(payload.GetType()).FromJournal(payload, manifest).Events
-            .Select(e => new JournalEvent(id, sequenceNr, new DateTimeOffset(created, TimeSpan.Zero), e, at)));
+            .Select(e => new JournalEvent(id, sequenceNr, new DateTimeOffset(created, TimeSpan.Zero), e, at, Writer: writer)));
     }
 
     /// <summary>Every event committed so far, oldest first (none before the journal's first write made its table).</summary>

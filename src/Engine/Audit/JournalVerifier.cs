@@ -20,6 +20,7 @@ public static class JournalVerifier
     public const string ConcurrentDeployments = "concurrent-deployments";
     public const string SuccessAfterFailure = "success-after-failure";
     public const string OrphanedDeployment = "orphaned-deployment";
+    public const string WritersTakingTurns = "writers-taking-turns";
 
     /// <summary><paramref name="running"/>: the deployment ids that live app actors hold in flight (queued ones
     /// included); null: unknown, so that check is skipped.</summary>
@@ -33,7 +34,7 @@ public static class JournalVerifier
         return
         [
             .. Gaps(byId), .. Switches(byId, lives), .. AfterEnd(lives), .. Contradicted(byId, lives),
-            .. Concurrent(lives, orphaned), .. orphans,
+            .. Concurrent(lives, orphaned), .. orphans, .. TakingTurns(byId),
         ];
     }
 
@@ -118,6 +119,34 @@ public static class JournalVerifier
                 "incomplete; restore them from a backup of the database.");
         }
     }
+
+    /// <summary>Each incarnation of a persistent actor writes with a uuid of its own, and a later one replaces it for
+    /// good: an earlier writer coming back after another one wrote means two live owners of one history (a split
+    /// cluster). Every id is checked, Akka's sharding ids too.</summary>
+    private static IEnumerable<AuditFinding> TakingTurns(IReadOnlyDictionary<string, IReadOnlyList<JournalEvent>> byId)
+    {
+        foreach (var (id, events) in byId.OrderBy(p => p.Key, StringComparer.Ordinal))
+        {
+            var done = new HashSet<string>(StringComparer.Ordinal);
+            string? current = null;
+            foreach (var e in events.Where(e => e.Writer is not null))
+            {
+                if (e.Writer == current) continue;
+                if (current is not null) done.Add(current);
+                current = e.Writer;
+                if (!done.Contains(current!)) continue;
+                var before = events.Last(x => x.SequenceNr < e.SequenceNr && x.Writer is not null);
+                yield return new AuditFinding(WritersTakingTurns, id, e.SequenceNr, IsEngineId(id) && id != "apps" ? AppOf(events) : null,
+                    id.StartsWith(DeploymentActor.PersistencePrefix, StringComparison.Ordinal) ? Deployment(events[0]) : null,
+                    $"Two writers took turns on {id}: {Describe(e)} was written by {e.Writer}{On(e)}, which had already been " +
+                    $"replaced by {before.Writer}{On(before)} at #{before.SequenceNr}. Two nodes owned this history at once " +
+                    "(a split cluster); check its events since then.");
+                break;
+            }
+        }
+    }
+
+    private static string On(JournalEvent e) => e.Node is null ? "" : $" (node {e.Node})";
 
     private static List<(long From, long To)> Ranges(IEnumerable<long> numbers)
     {

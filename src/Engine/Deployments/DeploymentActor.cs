@@ -53,7 +53,8 @@ public sealed class DeploymentActor : ReceivePersistentActor
     public static Props Props(DeploymentCreated init, EngineSettings settings, IContainerRuntime? runtime, IActorRef router) =>
         Akka.Actor.Props.Create(() => new DeploymentActor(init, settings, runtime, router));
 
-    public static string NameFor(string deploymentId) => $"deployment-{deploymentId}";
+    public const string PersistencePrefix = "deployment-";
+    public static string NameFor(string deploymentId) => PersistencePrefix + deploymentId;
 
     public override string PersistenceId => NameFor(_init.DeploymentId);
 

@@ -118,12 +118,30 @@ public static class EngineHost
                 akka.persistence.query.journal.sql.read-isolation-level = read-uncommitted
                 akka.persistence.snapshot-store.sql.read-isolation-level = read-uncommitted
                 """, HoconAddMode.Prepend);
-        return akka.WithSqlPersistence(
+        akka.WithSqlPersistence(
             connectionString: JournalConnectionString(settings),
             providerName: settings.UsesSqlite ? ProviderName.SQLiteMS : ProviderName.PostgreSQL15,
             autoInitialize: true,
             tagStorageMode: TagMode.TagTable,
             journalBuilder: j => j.AddEventAdapter<EnvSealingAdapter>("env-sealing", [typeof(IAppEvent)]));
+        // A shared journal: only the holder of an app's shard lease (or the coordinator's, the registry's) writes its
+        // history, whatever the membership says. SQLite is one node's file and needs none.
+        if (!settings.UsesSqlite)
+            akka.AddHocon($$"""
+                akka.persistence.journal.sql.class = "{{typeof(FencedJournal).AssemblyQualifiedName}}"
+                engine.journal-lease {
+                  lease-class = "{{typeof(JournalLease).AssemblyQualifiedName}}"
+                  heartbeat-timeout = {{JournalLeases.TimeToLive.TotalSeconds}}s
+                  heartbeat-interval = {{JournalLeases.Heartbeat.TotalSeconds}}s
+                  lease-operation-timeout = 5s
+                }
+                akka.cluster.sharding.use-lease = engine.journal-lease
+                akka.cluster.sharding.lease-retry-interval = 1s
+                # Also the shard coordinator's: sharding's coordinator-singleton names this section.
+                akka.cluster.singleton.use-lease = engine.journal-lease
+                akka.cluster.singleton.lease-retry-interval = 1s
+                """, HoconAddMode.Prepend);
+        return akka;
     }
 
     public static string JournalConnectionString(EngineSettings settings) =>
@@ -137,8 +155,8 @@ public static class EngineHost
     {
         var options = new ClusterSingletonOptions { Role = ClusterSettings.Control };
         if (!settings.Cluster.RoleList.Contains(ClusterSettings.Control))
-            return akka.WithSingletonProxy<AppsRegistryActor>("apps", options);
-        return akka.WithSingleton<AppsRegistryActor>("apps", (_, registry, _) => BackoffSupervisor.Props(
+            return akka.WithSingletonProxy<AppsRegistryActor>(AppsRegistryActor.Id, options);
+        return akka.WithSingleton<AppsRegistryActor>(AppsRegistryActor.Id, (_, registry, _) => BackoffSupervisor.Props(
                 Backoff.OnStop(AppsRegistryActor.Props(settings, null, registry.Get<RouteBroadcastActor>()), "registry",
                         TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(15), 0.2, maxNrOfRetries: -1)
                     .WithReplyWhileStopped(new AppError("the engine is recovering from a journal failure; try again shortly",

@@ -230,4 +230,34 @@ public sealed class JournalVerifierTests
         Assert.Equal((JournalVerifier.OrphanedDeployment, "deployment-shop-v4", 4L), (finding.Kind, finding.PersistenceId, finding.SequenceNr));
         Assert.Contains("no live app actor holds it", finding.Message);
     }
+
+    /// <summary>Writers by persistence id in sequence order, as a split cluster left them (the coordinator:
+    /// seq 1-5 by A, 6-11 by B, 12-16 by A again).</summary>
+    private static List<JournalEvent> Written(string persistenceId, params (string Writer, int Count)[] runs)
+    {
+        var events = new List<JournalEvent>();
+        foreach (var (writer, count) in runs)
+            for (var i = 0; i < count; i++)
+                events.Add(new JournalEvent(persistenceId, events.Count + 1, Start.AddSeconds(events.Count), "an event",
+                    events.Count + 1, Node: $"node-{writer}", Writer: writer));
+        return events;
+    }
+
+    [Fact]
+    public void An_earlier_writer_that_writes_again_after_another_one_is_two_owners_taking_turns()
+    {
+        const string coordinator = "/system/sharding/appCoordinator/singleton/coordinator";
+        var findings = JournalVerifier.Verify([.. Clean().Events, .. Written(coordinator, ("a", 5), ("b", 6), ("a", 5), ("b", 1))]);
+
+        var finding = Assert.Single(findings);
+        Assert.Equal((JournalVerifier.WritersTakingTurns, coordinator, 12L), (finding.Kind, finding.PersistenceId, finding.SequenceNr));
+        Assert.Contains("written by a (node node-a), which had already been replaced by b (node node-b) at #11", finding.Message);
+    }
+
+    [Fact]
+    public void Writers_that_replace_each_other_for_good_are_one_owner_after_another()
+    {
+        // Each restart or failover brings a new incarnation, with a new uuid, that never gives way back.
+        Assert.Empty(JournalVerifier.Verify([.. Clean().Events, .. Written("app-other", ("a", 3), ("b", 2), ("c", 4))]));
+    }
 }

@@ -19,6 +19,12 @@ public sealed class ComposeTests(PostgresServer postgres)
         Shell.RunAsync("docker-compose", ["-f", Repository.Combine("docker-compose.yml"), "-p", project, .. args],
             TimeSpan.FromMinutes(5), env);
 
+    /// <summary>The four members up as the control node sees them, and no other (no old incarnation of a restarted one).</summary>
+    private static Task<CliResult> AllUpAsync(string control, string what) =>
+        Eventually.Until(() => EngineNode.RunCli(control, "cluster", "show", "--json"),
+            r => r.ExitCode == 0 && r.Json.GetProperty("members").EnumerateArray().Count(m => m.GetProperty("status").GetString() == "up") == 4
+                 && r.Json.GetProperty("members").GetArrayLength() == 4, Within, what);
+
     [Fact]
     public async Task Docker_compose_accepts_the_file_with_a_Lighthouse_PostgreSQL_and_two_engine_nodes()
     {
@@ -27,7 +33,7 @@ public sealed class ComposeTests(PostgresServer postgres)
         Assert.Contains("set ENGINE_SECRET_KEY to the same base64 key of 32 bytes for every node", unkeyed.Stderr);
 
         var services = (await Compose("engine-config", Key, "config", "--services")).EnsureSuccess("docker-compose config");
-        Assert.Equal(["control", "lighthouse", "postgres", "worker"],
+        Assert.Equal(["control", "lighthouse", "lighthouse-2", "postgres", "worker"],
             services.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Order());
         var config = (await Compose("engine-config", Key, "config")).EnsureSuccess("docker-compose config").Stdout;
         Assert.Contains("--roles\n    - control,router\n", config);
@@ -50,13 +56,11 @@ public sealed class ComposeTests(PostgresServer postgres)
         var app = $"compose-{Guid.NewGuid().ToString("N")[..8]}";
         try
         {
-            (await Compose(project, env, "up", "-d", "--no-build", "--no-deps", "lighthouse", "control", "worker"))
+            (await Compose(project, env, "up", "-d", "--no-build", "--no-deps", "lighthouse", "lighthouse-2", "control", "worker"))
                 .EnsureSuccess("docker-compose up");
             const string control = "http://127.0.0.1:4000";
-            var cluster = await Eventually.Until(() => EngineNode.RunCli(control, "cluster", "show", "--json"),
-                r => r.ExitCode == 0 && r.Json.GetProperty("members").EnumerateArray()
-                    .Count(m => m.GetProperty("status").GetString() == "up") == 3, Within, "the lighthouse and both engine nodes up");
-            Assert.Equal(["control,router", "lighthouse", "worker"], cluster.Json.GetProperty("members").EnumerateArray()
+            var cluster = await AllUpAsync(control, "both lighthouses and both engine nodes up");
+            Assert.Equal(["control,router", "lighthouse", "lighthouse", "worker"], cluster.Json.GetProperty("members").EnumerateArray()
                 .Select(m => string.Join(',', ClusterEndToEndTests.Roles(m))).Order());
 
             using var dir = new AppDir();
@@ -69,6 +73,16 @@ public sealed class ComposeTests(PostgresServer postgres)
             using var request = new HttpRequestMessage(HttpMethod.Get, "http://127.0.0.1:8080/") { Headers = { Host = $"{app}.localhost" } };
             using var response = await http.SendAsync(request);
             Assert.Equal($"version v1 of {app}", (await response.Content.ReadAsStringAsync()).Trim());
+
+            // The first seed restarted (issue: it used to form a cluster of its own): it rejoins the one cluster, and
+            // the journal keeps one writer per history.
+            (await Compose(project, env, "restart", "lighthouse")).EnsureSuccess("docker-compose restart lighthouse");
+            await AllUpAsync(control, "the restarted lighthouse back in the one cluster");
+            File.WriteAllText(Path.Combine(dir.Path, "revision"), "2");
+            var again = await EngineNode.RunCli(control, "deploy", dir.Path, "--app", app);
+            Assert.True(again.ExitCode == 0, again.ToString());
+            var verify = await EngineNode.RunCli(control, "audit", "verify");
+            Assert.True(verify.ExitCode == 0, verify.ToString());
         }
         catch
         {

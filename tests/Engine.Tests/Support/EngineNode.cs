@@ -77,6 +77,13 @@ public sealed class EngineNode : IAsyncDisposable
     /// <summary>Starts the node process again on the same data dir and ports.</summary>
     public Task RestartAsync() => StartProcessAsync();
 
+    /// <summary>Starts it again, waiting only for its admin API: it may join a cluster with no app registry.</summary>
+    public Task RestartUnjoinedAsync()
+    {
+        _readyPath = "api/palettes";
+        return StartProcessAsync();
+    }
+
     private async Task StartProcessAsync()
     {
         var args = new List<string> { EngineDll, "serve", "--data-dir", DataDir, "--admin-url", AdminBind ?? AdminUrl, "--router-url", RouterUrl };

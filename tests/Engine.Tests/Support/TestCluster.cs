@@ -11,27 +11,32 @@ public sealed class TestCluster : IAsyncDisposable
     private readonly List<EngineNode> _nodes = [];
     private readonly string _keyFile;
     private readonly int _seedPort;
+    private readonly string _peers;
 
     public LighthouseProcess Lighthouse { get; private set; }
     public string Seed { get; }
     public string Journal { get; }
 
-    private TestCluster(LighthouseProcess lighthouse, int seedPort, string journal)
+    private TestCluster(int seedPort, string journal, int[] peerPorts)
     {
-        Lighthouse = lighthouse;
         _seedPort = seedPort;
         Seed = $"akka.tcp://engine@127.0.0.1:{seedPort}";
+        _peers = string.Join(",", peerPorts.Select(p => $"akka.tcp://engine@127.0.0.1:{p}"));
+        Lighthouse = StartLighthouse(_peers);
         Journal = journal;
         _keyFile = Path.Combine(Directory.CreateTempSubdirectory("engine-key-").FullName, "secret.key");
         File.WriteAllText(_keyFile, EnvCipher.NewKey());
     }
 
-    public static async Task<TestCluster> StartAsync(PostgresServer postgres)
+    /// <param name="peerPorts">Cluster ports of the nodes the test will start (`--cluster-port`), which the Lighthouse
+    /// names after itself, as the README says to: restarted, it asks them before it would form a cluster. None: it
+    /// names only itself.</param>
+    public static async Task<TestCluster> StartAsync(PostgresServer postgres, params int[] peerPorts)
     {
         var journal = await postgres.NewDatabaseAsync("cluster");
         var seedPort = TestPorts.Take(1)[0];
-        var lighthouse = StartLighthouse(seedPort);
-        var cluster = new TestCluster(lighthouse, seedPort, journal);
+        var cluster = new TestCluster(seedPort, journal, peerPorts);
+        var lighthouse = cluster.Lighthouse;
         try { await lighthouse.WaitForOutputAsync($"member up: {cluster.Seed} (roles: lighthouse)", Within); }
         catch
         {
@@ -41,8 +46,12 @@ public sealed class TestCluster : IAsyncDisposable
         return cluster;
     }
 
-    private static LighthouseProcess StartLighthouse(int port) =>
-        LighthouseProcess.Start(new Dictionary<string, string> { ["CLUSTER_IP"] = "127.0.0.1", ["CLUSTER_PORT"] = port.ToString() });
+    private LighthouseProcess StartLighthouse(string peers) =>
+        LighthouseProcess.Start(new Dictionary<string, string>
+        {
+            ["CLUSTER_IP"] = "127.0.0.1", ["CLUSTER_PORT"] = _seedPort.ToString(),
+            ["CLUSTER_SEEDS"] = peers.Length == 0 ? "" : $"{Seed},{peers}",
+        });
 
     /// <summary>kill -9 of every process: the Lighthouse and every node.</summary>
     public async Task KillAllAsync()
@@ -58,10 +67,11 @@ public sealed class TestCluster : IAsyncDisposable
         foreach (var node in _nodes) await node.RestartAsync();
     }
 
-    /// <summary>The Lighthouse again on its address (after <see cref="KillAllAsync"/>).</summary>
-    public async Task RestartLighthouseAsync()
+    /// <summary>The Lighthouse again on its address and seeds (after <see cref="KillAllAsync"/>); <paramref name="alone"/>:
+    /// naming only itself, as a seed node configured without its peers would.</summary>
+    public async Task RestartLighthouseAsync(bool alone = false)
     {
-        Lighthouse = StartLighthouse(_seedPort);
+        Lighthouse = StartLighthouse(alone ? "" : _peers);
         await Lighthouse.WaitForOutputAsync($"member up: {Seed} (roles: lighthouse)", Within);
     }
 
