@@ -2,8 +2,8 @@ using Engine.Hosting;
 
 namespace Engine.Admin;
 
-/// <summary>What every request on the admin port passes before an endpoint sees it: Host, Origin, token, body size;
-/// and an error that escapes an endpoint still answers with its cause.</summary>
+/// <summary>What every request on the admin port passes before an endpoint sees it: Host, Origin, token, who asks, body
+/// size; and an error that escapes an endpoint (a parameter that does not bind among them) still answers with its cause.</summary>
 public static class AdminGuard
 {
     public static void UseAdminGuard(this WebApplication web, EngineSettings settings)
@@ -16,9 +16,15 @@ public static class AdminGuard
             try
             {
                 var refusal = HostCheck.Refuse(context, address) ?? OriginCheck.Refuse(context) ?? token.Refuse(context)
-                    ?? await BodyLimit.ApplyAsync(context, settings.MaxRequestBodyBytes);
+                    ?? Palettes.Caller.Refuse(context) ?? await BodyLimit.ApplyAsync(context, settings.MaxRequestBodyBytes);
                 if (refusal is not null) await refusal.ExecuteAsync(context);
                 else await next(context);
+            }
+            // A query value or body the endpoint could not bind (RouteHandlerOptions.ThrowOnBadRequest), or a body
+            // Kestrel could not read: the cause, not an empty 400.
+            catch (BadHttpRequestException e) when (!context.RequestAborted.IsCancellationRequested && !context.Response.HasStarted)
+            {
+                await ApiError.Response(e.StatusCode, BindingError.Describe(context, e)).ExecuteAsync(context);
             }
             catch (Exception e) when (!context.RequestAborted.IsCancellationRequested && !context.Response.HasStarted)
             {

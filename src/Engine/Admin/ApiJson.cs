@@ -1,3 +1,4 @@
+using System.ComponentModel;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Serialization;
@@ -9,6 +10,13 @@ public static class ApiJson
 {
     /// <summary>Who asks, as the CLI names them (the OS user); see <c>Palettes.Caller</c>.</summary>
     public const string UserHeader = "X-Engine-User";
+
+    public const int MaxUserLength = 64;
+
+    /// <summary>What <see cref="UserHeader"/> may carry: ASCII only, as a look-alike letter (Cyrillic 'а' for 'a') would
+    /// put another name in the audit's `by`.</summary>
+    public static bool IsValidUser(string name) =>
+        name.Length is > 0 and <= MaxUserLength && name.All(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '_' or '@' or '-');
 
     /// <summary>An app directory's upload: a tar archive.</summary>
     public const string UploadContentType = "application/x-tar";
@@ -26,9 +34,12 @@ public static class ApiJson
     }
 }
 
+/// <summary>The description is what a body that does not bind is told to look like (Admin.BindingError).</summary>
+[Description("""{"set": {"KEY": "VALUE"}, "unset": ["KEY"]}""")]
 public sealed record EnvChange(Dictionary<string, string>? Set, List<string>? Unset);
 
 /// <summary>`engine scale`: containers per process type.</summary>
+[Description("""{"formation": {"web": 2}}""")]
 public sealed record ScaleChange(Dictionary<string, int>? Formation);
 
 /// <summary>Restarts: how often the engine started the container again after its deployment; LastExitCode: the exit

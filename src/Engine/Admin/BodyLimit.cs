@@ -13,7 +13,7 @@ public static class BodyLimit
     {
         if (context.GetEndpoint()?.Metadata.GetMetadata<UploadEndpoint>() is not null) return null;
         var request = context.Request;
-        if (request.ContentLength is 0 || (request.ContentLength is null && !request.Headers.TransferEncoding.Any())) return null;
+        if (!HasBody(request)) return null;
         if (request.ContentLength > limit) return TooLarge(limit);
         var buffer = new MemoryStream();
         var chunk = new byte[16 * 1024];
@@ -27,6 +27,9 @@ public static class BodyLimit
         request.Body = buffer;
         return null;
     }
+
+    public static bool HasBody(HttpRequest request) =>
+        request.ContentLength > 0 || (request.ContentLength is null && request.Headers.TransferEncoding.Any());
 
     private static IResult TooLarge(long limit) => ApiError.Response(StatusCodes.Status413PayloadTooLarge,
         $"the request body is over the limit of {limit} bytes (Engine:MaxRequestBodyBytes)");

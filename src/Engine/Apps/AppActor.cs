@@ -109,10 +109,10 @@ public sealed class AppActor : ReceivePersistentActor
         Command<ScaleApp>(s =>
         {
             if (_scaling is not null) Sender.Tell(new AppError($"a scale of '{_state.Name}' is under way: try again once it has ended"));
-            else if (_state.DecideScale(s, DateTimeOffset.UtcNow, out var error) is not { } change) Sender.Tell(new AppError(error!));
-            else if (_state.Routed is not { } routed) PersistFor(Sender, change, e => { _state = _state.Apply(e); Sender.Tell(_state.FormationView); });
+            else if (_state.DecideScale(s, DateTimeOffset.UtcNow, out var refusal) is not { } change) Sender.Tell(refusal!);
             else
             {
+                var routed = _state.Routed!; // DecideScale refuses before the first release
                 var formation = _state.Apply(change).ReleaseFormation(routed);
                 Scale(new Scaling(Sender, change, routed.Containers.Where(c => formation.Any(f => f.Type == c.Type && c.Index <= f.Count)).ToList(),
                     $"scaled to {string.Join(" ", formation.Select(f => $"{f.Type}={f.Count}"))}"), formation);

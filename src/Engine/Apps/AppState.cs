@@ -94,7 +94,7 @@ public sealed record AppState(string Name)
         : Pending.First().Id != deploymentId ? $"deployment '{deploymentId}' is not the one running"
         : null;
 
-    /// <summary>The formation as the routed release runs it (or as set, before any release).</summary>
+    /// <summary>The formation as the routed release runs it (before any release: as journaled then, if ever).</summary>
     public FormationView FormationView => new(Name, Routed is { } routed
         ? routed.Types.ToDictionary(t => t.Name, t => Formation.GetValueOrDefault(t.Name, 1))
         : new Dictionary<string, int>(Formation));
@@ -103,22 +103,30 @@ public sealed record AppState(string Name)
     public IReadOnlyList<(string Type, int Count)> ReleaseFormation(RoutedRelease routed) =>
         routed.Types.Select(t => (t.Name, Formation.GetValueOrDefault(t.Name, 1))).ToList();
 
-    public FormationChanged? DecideScale(ScaleApp scale, DateTimeOffset now, out string? error)
+    /// <summary>Only a routed release's Procfile says which process types exist: before one, any name and count would be
+    /// journaled (and started by the first deployment), so a scale waits for it (a conflict, not a bad request).</summary>
+    public FormationChanged? DecideScale(ScaleApp scale, DateTimeOffset now, out AppError? refusal)
     {
-        var known = Routed?.Types.Select(t => t.Name).ToList();
-        error = scale.Set.Count == 0 ? "nothing to scale: give TYPE=N, e.g. web=2"
-            : scale.Set.Select(p => p.Key == Procfile.PostDeploy ? "postdeploy is the hook: it runs once per deployment and cannot be scaled"
+        var running = Pending.FirstOrDefault();
+        var inProgress = running is null ? null
+            : $"deployment {running.Id} is in progress: scale once it has ended (it starts the formation it was given)";
+        if (scale.Set.Count == 0) refusal = new AppError("nothing to scale: give TYPE=N, e.g. web=2");
+        else if (Routed is not { } routed)
+            refusal = new AppError(inProgress ?? $"{Name} has no release yet: deploy it first; the release's Procfile says which process types exist",
+                Conflict: inProgress is null);
+        else
+        {
+            var known = routed.Types.Select(t => t.Name).ToList();
+            var error = scale.Set.Select(p => p.Key == Procfile.PostDeploy ? "postdeploy is the hook: it runs once per deployment and cannot be scaled"
                 : !Procfile.IsValidName(p.Key) ? $"invalid process type '{p.Key}' (use letters, digits, '-' or '_')"
-                : known is not null && !known.Contains(p.Key)
-                    ? $"unknown process type '{p.Key}': the routed release (v{Routed!.Version}) runs {string.Join(", ", known)}"
+                : !known.Contains(p.Key) ? $"unknown process type '{p.Key}': the routed release (v{routed.Version}) runs {string.Join(", ", known)}"
                 : p.Value < 0 ? $"{p.Key}={p.Value}: a count cannot be negative"
                 : p.Value > MaxScale ? $"{p.Key}={p.Value}: at most {MaxScale} containers per process type"
                 : p.Key == Procfile.Web && p.Value == 0 ? "web=0 would leave the router nothing to serve: web runs at least one container"
-                : null).FirstOrDefault(e => e is not null)
-            ?? (Pending.FirstOrDefault() is { } running
-                ? $"deployment {running.Id} is in progress: scale once it has ended (it starts the formation it was given)"
-                : null);
-        return error is null ? new FormationChanged(Name, new Dictionary<string, int>(scale.Set), now, scale.By) : null;
+                : null).FirstOrDefault(e => e is not null) ?? inProgress;
+            refusal = error is null ? null : new AppError(error);
+        }
+        return refusal is null ? new FormationChanged(Name, new Dictionary<string, int>(scale.Set), now, scale.By) : null;
     }
 
     public DeploymentQueued DecideDeployment(CreateDeployment create, DateTimeOffset now) =>

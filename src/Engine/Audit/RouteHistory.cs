@@ -1,4 +1,5 @@
 using Engine.Apps;
+using Engine.Deployments;
 
 namespace Engine.Audit;
 
@@ -11,8 +12,10 @@ public sealed record RouteAt(string App, DateTimeOffset At, string? DeploymentId
 /// <summary>The app's route over time, from the DeploymentRouted events of its journal.</summary>
 public static class RouteHistory
 {
-    public static RouteAt At(IEnumerable<JournalEvent> events, string app, DateTimeOffset at)
+    /// <returns>Null when the journal holds no event of <paramref name="app"/>: no such app.</returns>
+    public static RouteAt? At(IReadOnlyCollection<JournalEvent> events, string app, DateTimeOffset at)
     {
+        if (!events.Any(e => e.Event is IAppEvent a && a.App == app)) return null;
         // By the event's own time; the app's sequence breaks ties, as it is the order they were decided in.
         var routes = events.Where(e => e.Event is DeploymentRouted r && r.App == app)
             .OrderBy(e => ((DeploymentRouted)e.Event).At).ThenBy(e => e.SequenceNr)

@@ -17,11 +17,15 @@ public static partial class CliApp
     {
         // `engine` alone (or with only --server/--token) opens the prompt.
         if (interactive && Prompt.Connection(args) is { } connection) return await Prompt.RunAsync(connection.Server, connection.Token);
-        var parsed = Root(PaletteCatalog.All).Parse(args);
+        // A prompt line is typed text, not a shell's argv: `@PATH` there would read a local file as arguments (and `@`
+        // with a NUL byte crashed the prompt), so response files are off.
+        var parsing = new ParserConfiguration();
+        if (!interactive) parsing.ResponseFileTokenReplacer = null;
+        var parsed = Root(PaletteCatalog.All).Parse(args, parsing);
         // A command this CLI does not know may be one a newer node describes.
         if (parsed.Errors.Count > 0 && args.Length > 0 && !args[0].StartsWith('-') && await ServerPalettes(args) is { } served)
         {
-            var retried = Root(served).Parse(args);
+            var retried = Root(served).Parse(args, parsing);
             if (retried.Errors.Count == 0) parsed = retried;
         }
         if (parsed.Errors.Count > 0)

@@ -26,8 +26,10 @@ public sealed class EngineClient : IDisposable
             throw new CliException($"invalid server URL '{server}': expected http://HOST:PORT", 2);
         _http = new HttpClient { BaseAddress = uri, Timeout = TimeSpan.FromMinutes(30) };
         if (token is { Length: > 0 }) _http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
-        // Who asks, for the journal; without a token the node takes the OS user's word for it (loopback only).
-        _http.DefaultRequestHeaders.TryAddWithoutValidation(ApiJson.UserHeader, Environment.UserName);
+        // Who asks, for the journal; without a token the node takes the OS user's word for it (loopback only). A name
+        // the node would refuse is not sent: the change is journaled as by "unknown" rather than refused.
+        if (ApiJson.IsValidUser(Environment.UserName))
+            _http.DefaultRequestHeaders.TryAddWithoutValidation(ApiJson.UserHeader, Environment.UserName);
     }
 
     public static string ResolveServer(string? option) =>

@@ -43,6 +43,8 @@ public static class Prompt
         }
         catch (CliException e) { return CliApp.Fail(e.Message, e.ExitCode); }
         Console.WriteLine($"connected to {address}: 'help' lists the commands, Ctrl-D leaves");
+        var history = History.OfUser();
+        history.Tidy();
         var last = 0;
         while (true)
         {
@@ -53,7 +55,7 @@ public static class Prompt
                 return last;
             }
             if (line.Trim() is not { Length: > 0 } entered) continue;
-            Remember(entered);
+            history.Add(entered);
             if (entered is "exit" or "quit") return last;
             if (Split(entered) is not { } words)
             {
@@ -66,7 +68,7 @@ public static class Prompt
                     Help(palettes, words.Skip(1).FirstOrDefault());
                     continue;
                 case "history":
-                    foreach (var (past, n) in History().Select((l, i) => (l, i + 1))) Console.WriteLine($"{n,5}  {past}");
+                    foreach (var (past, n) in history.Lines().TakeLast(100).Select((l, i) => (l, i + 1))) Console.WriteLine($"{n,5}  {past}");
                     continue;
             }
             if (server is not null && !words.Any(w => w.StartsWith("--server"))) words.AddRange(["--server", server]);
@@ -127,20 +129,5 @@ public static class Prompt
         if (quote is not null) return null;
         if (inWord) words.Add(word.ToString());
         return words;
-    }
-
-    private static string HistoryPath => Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".engine_history");
-
-    /// <summary>Kept across sessions; a history that cannot be written is no reason to stop.</summary>
-    private static void Remember(string line)
-    {
-        try { File.AppendAllText(HistoryPath, line + "\n"); }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }
-    }
-
-    private static IEnumerable<string> History()
-    {
-        try { return File.ReadLines(HistoryPath).TakeLast(100).ToList(); }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return []; }
     }
 }

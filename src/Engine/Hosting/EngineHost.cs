@@ -37,6 +37,8 @@ public static class EngineHost
         // Uploads are capped by MaxUploadBytes, other admin bodies by AdminGuard.
         builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = null);
         builder.Services.ConfigureHttpJsonOptions(o => ApiJson.Configure(o.SerializerOptions));
+        // A parameter that does not bind throws, so AdminGuard answers with what it must be (else: an empty 400).
+        builder.Services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
         builder.Services.AddSingleton(settings);
         builder.Services.AddSingleton<IContainerRuntime>(_ => new DockerRuntime(settings.DockerHost, settings.InstanceId, settings.DockerTimeout));
         // The router runs its own Kestrel pipeline; the actors reach it through its route table and drain watch.

@@ -23,7 +23,8 @@ public static class ActorTree
         IActorRef start = provider.RootGuardian;
         foreach (var name in path.Split('/', StringSplitOptions.RemoveEmptyEntries))
         {
-            if (start is not ActorRefWithCell cell || cell.GetSingleChild(name) is not { } child || child.IsNobody()) return null;
+            // No actor name holds '#': Akka's child lookup reads what follows it as a uid and throws on a non-number.
+            if (name.Contains('#') || start is not ActorRefWithCell cell || cell.GetSingleChild(name) is not { } child || child.IsNobody()) return null;
             start = child;
         }
         var found = new List<ActorNode>();

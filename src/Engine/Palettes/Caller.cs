@@ -1,3 +1,4 @@
+using Engine.Admin;
 using Engine.Hosting;
 
 namespace Engine.Palettes;
@@ -7,14 +8,18 @@ namespace Engine.Palettes;
 public static class Caller
 {
     public const string TokenName = "token:admin";
-    private const int MaxLength = 64;
+
+    /// <summary>A 400 for a user header that is there but not a valid name (AdminGuard); null when valid or absent.</summary>
+    public static IResult? Refuse(HttpContext context) =>
+        context.Request.Headers[ApiJson.UserHeader].ToString() is { Length: > 0 } named && !ApiJson.IsValidUser(named)
+            ? ApiError.Response(StatusCodes.Status400BadRequest, $"the {ApiJson.UserHeader} header must be 1 to "
+                + $"{ApiJson.MaxUserLength} ASCII letters, digits, '.', '_', '@' or '-' (got {named.Length} characters, not all of them these)")
+            : null;
 
     public static string Of(HttpContext context, EngineSettings settings)
     {
         if (settings.AdminToken.Length > 0) return TokenName;
-        var named = context.Request.Headers[Admin.ApiJson.UserHeader].ToString().Trim();
-        return named.Length is > 0 and <= MaxLength && named.All(c => char.IsLetterOrDigit(c) || c is '.' or '_' or '-' or '@' or '$')
-            ? named
-            : "unknown";
+        var named = context.Request.Headers[ApiJson.UserHeader].ToString();
+        return ApiJson.IsValidUser(named) ? named : "unknown";
     }
 }

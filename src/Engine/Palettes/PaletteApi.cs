@@ -6,6 +6,7 @@ using Akka.Hosting;
 using Engine.Admin;
 using Engine.Apps;
 using Engine.Audit;
+using Engine.Cluster;
 using Engine.Deployments;
 using Engine.Hosting;
 using Engine.Projections;
@@ -48,7 +49,9 @@ public static class PaletteApi
             var (time, bad) = Time(at, "--at");
             if (bad is not null) return bad;
             var events = await new JournalReader(system, settings).AllAsync(context.RequestAborted);
-            return Results.Json(RouteHistory.At(events, app, time ?? DateTimeOffset.UtcNow), ApiJson.Options);
+            return RouteHistory.At(events, app, time ?? DateTimeOffset.UtcNow) is { } route
+                ? Results.Json(route, ApiJson.Options)
+                : Error(StatusCodes.Status404NotFound, $"app '{app}' not found: the journal holds no event of it");
         });
         api.MapGet("/audit/verify", Verify);
         api.MapGet("/deployments/{id}/log", FollowLog);
@@ -81,6 +84,8 @@ public static class PaletteApi
                         + $"{state.Members.Count} member(s): a node joins another cluster only after it left this one and restarted");
                 if (command != "join" && state.Members.All(m => m.Address != target))
                     return Error(StatusCodes.Status404NotFound, $"no member at {address}: 'engine cluster show' lists them");
+                if (command != "join" && MemberRemoval.Refuse(command, target.ToString(), ClusterView.Of(system, null).Members) is { } kept)
+                    return Error(StatusCodes.Status409Conflict, kept);
                 targets = [target];
                 break;
             case "down-unreachable":
@@ -182,8 +187,11 @@ public static class PaletteApi
         var (to, toError) = Time(until, "--until");
         if ((fromError ?? toError) is { } badTime) return badTime;
         var types = type?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToHashSet();
+        var known = $"the types are {string.Join(", ", AuditTrail.Types.Order())}";
+        // An empty set would match no event: `--type ,` answered "0 events" where it names no type.
+        if (types is { Count: 0 }) return Error(StatusCodes.Status400BadRequest, $"--type names no event type: give one or more, comma-separated; {known}");
         if (types?.FirstOrDefault(t => !AuditTrail.Types.Contains(t)) is { } unknown)
-            return Error(StatusCodes.Status400BadRequest, $"unknown event type '{unknown}'; the types are {string.Join(", ", AuditTrail.Types.Order())}");
+            return Error(StatusCodes.Status400BadRequest, $"unknown event type '{unknown}'; {known}");
         var events = await new JournalReader(system, settings).AllAsync(context.RequestAborted);
         return Results.Json(new { events = AuditTrail.Rows(events, new AuditFilter(app, deployment, from, to, types)) }, ApiJson.Options);
     }

@@ -4,14 +4,6 @@ namespace Engine.Routing;
 
 public static class RouterEndpoints
 {
-    /// <summary>Admin requests no endpoint matches: a 404 that names the path.</summary>
-    public static void MapAdminFallback(this WebApplication web) =>
-        web.MapFallback(async context =>
-        {
-            context.Response.StatusCode = StatusCodes.Status404NotFound;
-            await context.Response.WriteAsJsonAsync(new { error = $"no such endpoint: {context.Request.Path}" });
-        });
-
     /// <summary>Requests YARP has no route for: a clear 503 that says why.</summary>
     public static void MapRouterFallback(this WebApplication web, EngineSettings settings, RouteTable table) =>
         web.MapFallback(async context =>

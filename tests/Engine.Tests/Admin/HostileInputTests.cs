@@ -13,11 +13,18 @@ public sealed class HostileInputTests(SharedNode shared) : IDisposable
     private readonly EngineNode _node = shared.Node;
     private readonly HttpClient _http = new() { Timeout = TimeSpan.FromSeconds(30) };
 
-    public void Dispose() => _http.Dispose();
+    /// <summary>Sends header values as UTF-8, as a hostile client would (HttpClient refuses non-ASCII ones by default).</summary>
+    private readonly HttpClient _utf8 = new(new SocketsHttpHandler { RequestHeaderEncodingSelector = (_, _) => System.Text.Encoding.UTF8 });
+
+    public void Dispose()
+    {
+        _http.Dispose();
+        _utf8.Dispose();
+    }
 
     private async Task<(HttpStatusCode Status, string Error)> Send(HttpRequestMessage request)
     {
-        using var response = await _http.SendAsync(request);
+        using var response = await _utf8.SendAsync(request);
         var body = await response.Content.ReadAsStringAsync();
         return (response.StatusCode, response.IsSuccessStatusCode ? "" : JsonDocument.Parse(body).RootElement.GetProperty("error").GetString()!);
     }
@@ -208,5 +215,148 @@ public sealed class HostileInputTests(SharedNode shared) : IDisposable
             loopback.Headers.Host = $"{ok}:{port}";
             Assert.Equal(HttpStatusCode.OK, (await _http.SendAsync(loopback)).StatusCode);
         }
+    }
+
+    [Theory]
+    [InlineData("actors?depth=abc", "the query parameter 'depth' must be a whole number from -2147483648 to 2147483647, got 'abc'")]
+    [InlineData("deployments/x-v1/log?offset=abc", "the query parameter 'offset' must be a whole number from -9223372036854775808 to 9223372036854775807, got 'abc'")]
+    [InlineData("deployments/x-v1/logs?offset=99999999999999999999", "the query parameter 'offset' must be a whole number")]
+    [InlineData("deployments/x-v1/log?follow=banana", "the query parameter 'follow' must be true or false, got 'banana'")]
+    [InlineData("deployments/x-v1/wait?timeout=soon", "the query parameter 'timeout' must be a number")]
+    public async Task Query_values_that_do_not_bind_get_400_naming_the_parameter_and_what_it_must_be(string query, string error)
+    {
+        var (status, message) = await Send(new HttpRequestMessage(HttpMethod.Get, $"{_node.AdminUrl}/api/{query}"));
+        Assert.Equal(HttpStatusCode.BadRequest, status);
+        Assert.StartsWith(error, message);
+    }
+
+    [Fact]
+    public async Task Bodies_that_do_not_bind_get_a_message_naming_what_the_body_must_be()
+    {
+        var app = _node.NewApp("badbody");
+        HttpRequestMessage Patch(string path, string body, string type) =>
+            new(HttpMethod.Patch, $"{_node.AdminUrl}/api/apps/{app}/{path}") { Content = new StringContent(body, null, type) };
+
+        var (status, error) = await Send(Patch("formation", """{"formation": {"web": 2147483648}}""", "application/json"));
+        Assert.Equal(HttpStatusCode.BadRequest, status);
+        Assert.Equal("""the request body must be JSON (application/json) such as {"formation": {"web": 2}}: formation.web must be a whole number from -2147483648 to 2147483647""", error);
+        (status, error) = await Send(Patch("env", "A=1", "application/json"));
+        Assert.Equal(HttpStatusCode.BadRequest, status);
+        Assert.StartsWith("""the request body must be JSON (application/json) such as {"set": {"KEY": "VALUE"}, "unset": ["KEY"]}: """, error);
+        (status, error) = await Send(Patch("env", """{"set": {"A": 1}}""", "application/json"));
+        Assert.Equal(HttpStatusCode.BadRequest, status);
+        Assert.Contains("(at set.A)", error);
+        (status, error) = await Send(Patch("env", """{"set": {"A": "1"}}""", "text/plain"));
+        Assert.Equal(HttpStatusCode.UnsupportedMediaType, status);
+        Assert.EndsWith("got Content-Type 'text/plain; charset=utf-8'", error);
+        Assert.Equal(1, (await _node.Cli("env", app)).ExitCode); // never created
+
+        // Through the CLI: the node's message, not "no message".
+        var cli = await _node.Cli("actor", "hierarchy", "--depth", "abc");
+        Assert.Equal(2, cli.ExitCode);
+        Assert.Contains("error: the query parameter 'depth' must be a whole number", cli.Stderr);
+    }
+
+    [Theory]
+    [InlineData("DELETE", "apps/x/env", "GET, PATCH")]
+    [InlineData("POST", "apps", "GET")]
+    [InlineData("GET", "deployments/x-v1/cancel", "POST")]
+    public async Task A_method_a_path_does_not_take_gets_405_with_the_methods_it_takes(string method, string path, string allow)
+    {
+        using var response = await _http.SendAsync(new HttpRequestMessage(new HttpMethod(method), $"{_node.AdminUrl}/api/{path}"));
+        Assert.Equal(HttpStatusCode.MethodNotAllowed, response.StatusCode);
+        Assert.Equal(allow, string.Join(", ", response.Content.Headers.Allow));
+        Assert.Contains($"does not take {method}: it takes {allow}",
+            JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.GetProperty("error").GetString());
+        Assert.Equal(HttpStatusCode.NotFound, (await Send(new HttpRequestMessage(HttpMethod.Get, $"{_node.AdminUrl}/api/nothing/here"))).Status);
+    }
+
+    [Theory]
+    [InlineData("/user%23x")]
+    [InlineData("/user/router%23abc")]
+    public async Task An_actor_path_with_a_hash_is_not_found(string path)
+    {
+        var (status, error) = await Send(new HttpRequestMessage(HttpMethod.Get, $"{_node.AdminUrl}/api/actors?path={path}"));
+        Assert.Equal(HttpStatusCode.NotFound, status);
+        Assert.StartsWith("no actor at /user", error);
+    }
+
+    [Theory]
+    [InlineData("\u0430lice")] // Cyrillic 'а'
+    [InlineData("al ice")]
+    [InlineData("x$")]
+    public async Task A_user_name_other_than_ASCII_letters_digits_and_dot_underscore_at_dash_is_refused(string escaped)
+    {
+        var name = System.Text.RegularExpressions.Regex.Unescape(escaped);
+        var app = _node.NewApp("user");
+        HttpRequestMessage Change(string user)
+        {
+            var request = new HttpRequestMessage(HttpMethod.Patch, $"{_node.AdminUrl}/api/apps/{app}/env")
+                { Content = JsonContent.Create(new { set = new Dictionary<string, string> { ["A"] = "1" } }) };
+            request.Headers.TryAddWithoutValidation("X-Engine-User", user);
+            return request;
+        }
+        foreach (var refused in new[] { name, new string('a', 65) })
+        {
+            var (status, error) = await Send(Change(refused));
+            Assert.Equal(HttpStatusCode.BadRequest, status);
+            Assert.StartsWith("the X-Engine-User header must be 1 to 64 ASCII letters, digits, '.', '_', '@' or '-'", error);
+        }
+        Assert.Equal(1, (await _node.Cli("env", app)).ExitCode); // nothing journaled
+
+        Assert.Equal(HttpStatusCode.OK, (await Send(Change("a.l_i-c@e9"))).Status);
+        var trail = await _node.Cli("audit", app, "--type", "EnvChanged", "--json");
+        Assert.Equal(["a.l_i-c@e9"], trail.Json.GetProperty("events").EnumerateArray().Select(e => e.GetProperty("by").GetString()));
+    }
+
+    [Fact]
+    public async Task An_audit_type_filter_that_names_no_type_is_refused_and_routes_of_an_unknown_app_are_not_found()
+    {
+        var empty = await _node.Cli("audit", "--type", ",");
+        Assert.Equal(2, empty.ExitCode);
+        Assert.Contains("error: --type names no event type", empty.Stderr);
+
+        var unknown = await _node.Cli("audit", "routes", _node.NewApp("nosuchapp"));
+        Assert.Equal(1, unknown.ExitCode);
+        Assert.Contains("not found: the journal holds no event of it (HTTP 404)", unknown.Stderr);
+        var known = _node.NewApp("unrouted");
+        Assert.Equal(0, (await _node.Cli("env", "set", known, "A=1")).ExitCode);
+        var unrouted = await _node.Cli("audit", "routes", known, "--json");
+        Assert.True(unrouted.ExitCode == 0, unrouted.ToString());
+        Assert.Equal(JsonValueKind.Null, unrouted.Json.GetProperty("deployment_id").ValueKind);
+    }
+
+    [Fact]
+    public async Task A_scale_before_the_first_release_is_refused_as_a_conflict_and_nothing_is_journaled()
+    {
+        var app = _node.NewApp("noscale");
+        Assert.Equal(0, (await _node.Cli("env", "set", app, "A=1")).ExitCode);
+        var (status, error) = await Send(new HttpRequestMessage(HttpMethod.Patch, $"{_node.AdminUrl}/api/apps/{app}/formation")
+            { Content = JsonContent.Create(new { formation = new Dictionary<string, int> { ["web"] = 100, ["anything"] = 100 } }) });
+        Assert.Equal(HttpStatusCode.Conflict, status);
+        Assert.Equal($"{app} has no release yet: deploy it first; the release's Procfile says which process types exist", error);
+        var cli = await _node.Cli("scale", app, "web=2");
+        Assert.Equal(1, cli.ExitCode);
+        Assert.Contains("has no release yet: deploy it first", cli.Stderr);
+        Assert.Empty((await _node.Cli("scale", app, "--json")).Json.EnumerateObject());
+        Assert.Empty((await _node.Cli("audit", app, "--type", "FormationChanged", "--json")).Json.GetProperty("events").EnumerateArray());
+    }
+
+    [Fact]
+    public async Task The_last_member_of_the_cluster_cannot_leave_or_be_downed_and_keeps_serving()
+    {
+        await using var node = await EngineNode.StartAsync();
+        var self = (await node.Cli("cluster", "show", "--json")).Json.GetProperty("self").GetString()!;
+        foreach (var command in new[] { "leave", "down" })
+        {
+            var refused = await node.Cli("cluster", command, self);
+            Assert.True(refused.ExitCode == 1, refused.ToString());
+            Assert.Contains($"error: {self} is the last member of the cluster: 'cluster {command}' would stop the engine", refused.Stderr);
+            Assert.Contains("(HTTP 409)", refused.Stderr);
+        }
+        var shown = (await node.Cli("cluster", "show", "--json")).Json.GetProperty("members").EnumerateArray().Single();
+        Assert.Equal("up", shown.GetProperty("status").GetString());
+        Assert.Equal(0, (await node.Cli("apps")).ExitCode);
+        Assert.Empty((await node.Cli("audit", "--type", "OperatorCommandRun", "--json")).Json.GetProperty("events").EnumerateArray());
     }
 }

@@ -39,4 +39,29 @@ public sealed class AppStateTests
         Assert.Equal(new SlotRestarts(1, null), state.Restarts[AppState.RestartKey("a-v1", "worker-1")]);
         Assert.False(state.Restarts.ContainsKey(AppState.RestartKey("a-v2", "web-1")));
     }
+
+    [Fact]
+    public void A_scale_before_the_first_release_is_a_conflict_that_says_to_deploy_first()
+    {
+        var scale = new ScaleApp("a", new Dictionary<string, int> { ["web"] = 100, ["anything"] = 100 });
+        var fresh = new AppState("a").Apply(new EnvChanged("a", new Dictionary<string, string> { ["A"] = "1" }, [], At));
+        Assert.Null(fresh.DecideScale(scale, At, out var refusal));
+        Assert.Equal(new AppError("a has no release yet: deploy it first; the release's Procfile says which process types exist",
+            Conflict: true), refusal);
+
+        // The first deployment failed: still no release. While one runs: wait for it, as with a routed release.
+        var failed = fresh.Apply(new DeploymentQueued("a", "a-v1", 1, "x.tar", new Dictionary<string, string>(), At))
+            .Apply(new DeploymentEnded("a", "a-v1", DeploymentStatus.BuildError, At));
+        Assert.Null(failed.DecideScale(scale, At, out refusal));
+        Assert.True(refusal!.Conflict);
+        var running = failed.Apply(new DeploymentQueued("a", "a-v2", 2, "x.tar", new Dictionary<string, string>(), At));
+        Assert.Null(running.DecideScale(scale, At, out refusal));
+        Assert.StartsWith("deployment a-v2 is in progress", refusal!.Error);
+
+        var routed = failed.Apply(new DeploymentRouted("a", "a-v1", 1,
+            [ContainerSpec.For("a", "a-v1", "v1", "img", "web", 1, "serve", new Dictionary<string, string>(), 5000)], At));
+        Assert.Equal(new Dictionary<string, int> { ["web"] = 2 },
+            routed.DecideScale(new ScaleApp("a", new Dictionary<string, int> { ["web"] = 2 }), At, out refusal)!.Set);
+        Assert.Null(refusal);
+    }
 }

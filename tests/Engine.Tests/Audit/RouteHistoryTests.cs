@@ -56,6 +56,14 @@ public sealed class RouteHistoryTests
     public void Another_apps_routes_are_ignored()
     {
         Assert.Equal(new RouteAt("blog", Minute(26), "blog-v2", "v2", Minute(25), Minute(35), "blog-v1"), RouteHistory.At(Events, "blog", Minute(26)));
-        Assert.Equal(new RouteAt("wiki", Minute(26), null, null, null, null, null), RouteHistory.At(Events, "wiki", Minute(26)));
+    }
+
+    [Fact]
+    public void An_app_never_routed_has_no_route_and_an_app_the_journal_never_saw_has_no_answer()
+    {
+        var wiki = Events.Append(new JournalEvent("app-wiki", 1, Minute(2), new EnvChanged("wiki", new Dictionary<string, string> { ["A"] = "1" }, [], Minute(2))))
+            .ToList();
+        Assert.Equal(new RouteAt("wiki", Minute(26), null, null, null, null, null), RouteHistory.At(wiki, "wiki", Minute(26)));
+        Assert.Null(RouteHistory.At(Events, "wiki", Minute(26)));
     }
 }

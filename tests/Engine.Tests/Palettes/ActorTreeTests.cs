@@ -37,6 +37,14 @@ public sealed class ActorTreeTests : TestKit
     }
 
     [Fact]
+    public void A_path_with_a_hash_finds_no_actor()
+    {
+        Spawn();
+        Assert.Null(ActorTree.Walk(Sys, "/user/top#x", 1)); // Akka reads what follows '#' as a uid: this one threw
+        Assert.Null(ActorTree.Walk(Sys, "/user/top/a#1", 1));
+    }
+
+    [Fact]
     public void The_node_actor_answers_for_its_tree_and_refuses_a_path_where_nothing_lives()
     {
         Spawn();

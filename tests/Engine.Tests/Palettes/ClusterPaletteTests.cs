@@ -76,10 +76,17 @@ public sealed class ClusterPaletteTests(PostgresServer postgres)
         await tail.WaitForLine(Event("member-up", strayAt), Within, "the member that joined up");
         await TestCluster.AllUpAsync(control, 3);
 
+        // The control node is the last one: neither it nor any other node may take it away.
+        var controlAt = await SelfOf(control);
+        foreach (var (from, command) in new[] { (stray, "down"), (control, "leave") })
+        {
+            var kept = await from.Cli("cluster", command, controlAt);
+            Assert.True(kept.ExitCode == 1 && kept.Stderr.Contains($"{controlAt} is the last control node"), kept.ToString());
+        }
+
         // Each change is in the journal, with who asked and the node that took it; refusals changed nothing.
         var journaled = (await control.Cli("audit", "--type", "OperatorCommandRun", "--json")).Json.GetProperty("events").EnumerateArray()
             .Select(e => (e.GetProperty("detail").GetString(), e.GetProperty("by").GetString(), e.GetProperty("node").GetString())).ToList();
-        var controlAt = await SelfOf(control);
         Assert.Equal([($"cluster leave {leavingAt}", Environment.UserName, controlAt),
             ($"cluster down-unreachable {unreachableAt}", Environment.UserName, controlAt),
             ($"cluster down {downedAt}", Environment.UserName, controlAt),

@@ -108,6 +108,38 @@ public sealed class PaletteEndToEndTests(SharedNode shared)
         Assert.True(unreachable.ExitCode == 2 && unreachable.Stderr.Contains("cannot reach the engine"), unreachable.ToString());
     }
 
+    [Fact]
+    public async Task The_prompt_reads_no_response_file_survives_a_NUL_byte_and_keeps_a_private_masked_history()
+    {
+        var home = Directory.CreateTempSubdirectory("engine-home-").FullName;
+        try
+        {
+            var history = Path.Combine(home, ".engine_history");
+            File.WriteAllText(history, "apps --token old-token\n");
+            File.SetUnixFileMode(history, (UnixFileMode)0b110_100_100); // 0644, as earlier versions left it
+            var arguments = Path.Combine(home, "arguments");
+            File.WriteAllText(arguments, "apps --json\n");
+            var app = Node.NewApp("history");
+
+            var session = await Node.PromptAt(home, $"@\0\n@{arguments}\nenv set {app} SECRET=hunter2 --token=tok123\napps env {app}\n");
+            Assert.True(session.ExitCode == 0, session.ToString());
+            Assert.Equal(5, session.Stdout.Split("engine> ").Length - 1); // the prompt went on after each line
+            Assert.Contains("error: Unrecognized command or argument '@\0'", session.Stderr);
+            Assert.Contains($"error: Unrecognized command or argument '@{arguments}'", session.Stderr);
+            Assert.DoesNotContain("Unhandled", session.Stderr);
+            Assert.DoesNotContain("\"routed_version\"", session.Stdout); // the file's `apps --json` never ran
+            Assert.Contains("SECRET=hunter2", session.Stdout);
+
+            Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(history));
+            Assert.Equal(["apps --token ***", "@\0", $"@{arguments}", $"env set {app} SECRET=*** --token=***", $"apps env {app}"],
+                File.ReadAllLines(history));
+        }
+        finally
+        {
+            Directory.Delete(home, recursive: true);
+        }
+    }
+
     /// <summary>A node newer than the CLI describes a palette the CLI was built without: the CLI runs it from that
     /// description.</summary>
     [Fact]

@@ -196,6 +196,9 @@ public sealed class EngineNode : IAsyncDisposable
     /// <summary>The CLI with <paramref name="input"/> on its standard input (the interactive prompt), closed after it.</summary>
     public Task<CliResult> CliWithInput(string input, params string[] args) => RunCliWithInput(AdminUrl, Token, input, args);
 
+    /// <summary>The interactive prompt with <paramref name="home"/> as the user's home (its history file).</summary>
+    public Task<CliResult> PromptAt(string home, string input) => RunCliWithInput(AdminUrl, Token, input, [], home: home);
+
     /// <summary>A CLI process that streams (`cluster tail`, `deployments logs --follow`), read line by line as it runs.</summary>
     public StreamingCli StartCli(params string[] args) => new(CliStart(AdminUrl, Token, args));
 
@@ -214,9 +217,11 @@ public sealed class EngineNode : IAsyncDisposable
         return psi;
     }
 
-    private static async Task<CliResult> RunCliWithInput(string server, string? token, string? input, string[] args, bool nodeBuild = false)
+    private static async Task<CliResult> RunCliWithInput(string server, string? token, string? input, string[] args, bool nodeBuild = false,
+        string? home = null)
     {
         var psi = CliStart(server, token, args, nodeBuild);
+        if (home is not null) psi.Environment["HOME"] = home;
         psi.RedirectStandardInput = input is not null;
         using var process = Process.Start(psi)!;
         var stdout = process.StandardOutput.ReadToEndAsync();

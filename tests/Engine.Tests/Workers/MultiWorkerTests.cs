@@ -125,8 +125,8 @@ public sealed class MultiWorkerTests(PostgresServer postgres, TwoWorkersFixture 
         await using var nodes = await TwoWorkerCluster.StartAsync(postgres, docker, registryAddress: dead);
         var app = nodes.Control.NewApp("push");
         Assert.Equal(0, (await nodes.Control.Cli("env", "set", app, "A=1")).ExitCode);
-        Assert.Equal(0, (await nodes.Control.Cli("scale", app, "web=2")).ExitCode); // before any release: for the first one
-        using var dir = TwoWorkerCluster.App();
+        // web and clock go to different workers (the fewest in all): the image must reach the one that did not build it.
+        using var dir = TwoWorkerCluster.App("web: sh /app/web.sh\nclock: sleep 600\n");
         var (status, error) = await nodes.Control.DeployFailingAsync(dir, app);
         Assert.Equal("build-error", status);
         Assert.Matches($"^worker worker-[ab] could not push {dead}/engine-apps/{app}:v1-[0-9a-f]+: ", error);
