@@ -10,6 +10,10 @@ public static class ApiJson
     /// <summary>Who asks, as the CLI names them (the OS user); see <c>Palettes.Caller</c>.</summary>
     public const string UserHeader = "X-Engine-User";
 
+    /// <summary>Sent with an upload, the same on the client's retries of it: the node answers a repeat with the deployment
+    /// the first one made.</summary>
+    public const string IdempotencyKeyHeader = "Idempotency-Key";
+
     /// <summary>An app directory's upload: a tar archive.</summary>
     public const string UploadContentType = "application/x-tar";
 
