@@ -16,6 +16,11 @@ namespace Engine.Admin;
 public static class AdminApi
 {
     internal static readonly TimeSpan AskTimeout = TimeSpan.FromSeconds(15);
+    /// <summary>An accepted upload is answered once its deployment is journaled as queued. A node warming up (its first
+    /// apps' registrations, shard allocations and recoveries, one after another) took over 15 s for some of 50 uploads at
+    /// once, and the clients were told the engine did not answer though their deployments ran.</summary>
+    private static readonly TimeSpan QueueTimeout = TimeSpan.FromMinutes(5);
+    private const int MaxIdempotencyKeyLength = 128;
 
     public static void MapAdminApi(this WebApplication web, EngineSettings settings)
     {
@@ -86,6 +91,10 @@ public static class AdminApi
     {
         var request = context.Request;
         if (AppName.Validate(app) is { } invalid) return Error(StatusCodes.Status400BadRequest, invalid);
+        var key = request.Headers[ApiJson.IdempotencyKeyHeader].ToString() is { Length: > 0 } sent ? sent : null;
+        if (key is not null && (key.Length > MaxIdempotencyKeyLength || key.Any(c => c is < '!' or > '~')))
+            return Error(StatusCodes.Status400BadRequest,
+                $"{ApiJson.IdempotencyKeyHeader} must be 1-{MaxIdempotencyKeyLength} visible ASCII characters");
         // Stored here, whichever node owns the app: its build copies it from this node (UploadsActor).
         if (!ClusterView.ControlUp(system))
             return Error(StatusCodes.Status503ServiceUnavailable, "no control node is up in the cluster: nothing can be deployed now");
@@ -144,11 +153,15 @@ public static class AdminApi
             catch (IOException) { } // its directory is gone: so is the file
         }
         var reply = await AskRaw(apps, new CreateDeployment(app, path, Akka.Cluster.Cluster.Get(system).SelfAddress.ToString(),
-            Caller.Of(context, settings)));
-        if (reply is AppError) File.Delete(path); // after a timeout the deployment may still be created and need it
-        return reply is DeploymentView view
-            ? Results.Json(view, ApiJson.Options, statusCode: StatusCodes.Status201Created)
-            : ToResult(reply);
+            Caller.Of(context, settings), key), QueueTimeout);
+        // After a timeout the deployment may still be created and need it; a repeat's archive is nobody's.
+        if (reply is AppError or DeploymentRepeated) File.Delete(path);
+        return reply switch
+        {
+            DeploymentView view => Results.Json(view, ApiJson.Options, statusCode: StatusCodes.Status201Created),
+            DeploymentRepeated repeated => Results.Json(repeated.View, ApiJson.Options),
+            _ => ToResult(reply),
+        };
     }
 
     private static IResult TooLarge(long size, long limit) => Error(StatusCodes.Status413PayloadTooLarge,

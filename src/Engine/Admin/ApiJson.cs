@@ -18,6 +18,10 @@ public static class ApiJson
     public static bool IsValidUser(string name) =>
         name.Length is > 0 and <= MaxUserLength && name.All(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '_' or '@' or '-');
 
+    /// <summary>Sent with an upload, the same on the client's retries of it: the node answers a repeat with the deployment
+    /// the first one made.</summary>
+    public const string IdempotencyKeyHeader = "Idempotency-Key";
+
     /// <summary>An app directory's upload: a tar archive.</summary>
     public const string UploadContentType = "application/x-tar";
 

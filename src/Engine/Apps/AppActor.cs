@@ -82,11 +82,21 @@ public sealed class AppActor : ReceivePersistentActor
         Recover<IAppEvent>(e => _state = _state.Apply(e));
         Recover<RecoveryCompleted>(_ => OnRecovered());
 
+        // A repeated upload (its client lost the first answer) gets the deployment the first one made.
+        Command<CreateDeployment>(c => _state.Repeated(c) is not null, c =>
+        {
+            var first = _state.Repeated(c)!;
+            (_state.ViewOf(first) is { } ended ? Task.FromResult(ended)
+                    : Self.Ask<DeploymentView>(new GetDeployment(_state.Name, first.Id), AskTimeout))
+                .PipeTo(Sender, success: view => new DeploymentRepeated(view));
+        });
         Command<CreateDeployment>(c => PersistFor(Sender, _state.DecideDeployment(c, DateTimeOffset.UtcNow), e =>
         {
             _state = _state.Apply(e);
             SetReceiveTimeout(null);
-            Deployment(e.DeploymentId).Forward(GetDeploymentView.Instance);
+            // Answered from the app's record: the upload's answer waits on no other actor's recovery.
+            Deployment(e.DeploymentId);
+            Sender.Tell(_state.QueuedView(_state.Find(e.DeploymentId)!));
             StartNext();
         }));
         // A sharded app that never had a deployment stops when idle: sharding then forgets it, so a restart does not

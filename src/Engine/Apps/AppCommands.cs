@@ -14,7 +14,13 @@ public interface IAppMessage
 public interface ICreatesApp : IAppMessage;
 
 /// <param name="By">Who asked (see <see cref="Palettes.Caller"/>), journaled with what it changes; so for ChangeEnv, ScaleApp.</param>
-public sealed record CreateDeployment(string App, string ArchivePath, string? ArchiveNode = null, string? By = null) : ICreatesApp;   // -> DeploymentView
+/// <param name="IdempotencyKey">The upload's Idempotency-Key: a repeat gets the deployment the first one made.</param>
+public sealed record CreateDeployment(string App, string ArchivePath, string? ArchiveNode = null, string? By = null,
+    string? IdempotencyKey = null) : ICreatesApp;   // -> DeploymentView | DeploymentRepeated | AppError
+
+/// <summary>The answer to a repeated upload (same idempotency key): the deployment the first one made; the repeat's
+/// archive is not used.</summary>
+public sealed record DeploymentRepeated(DeploymentView View);
 
 public sealed record ChangeEnv(string App, IReadOnlyDictionary<string, string> Set, IReadOnlyList<string> Unset, string? By = null)
     : ICreatesApp;                                                                     // -> EnvView | AppError

@@ -15,8 +15,10 @@ public sealed record AppDeploying(string App, DateTimeOffset At);
 public sealed record EnvChanged(string App, IReadOnlyDictionary<string, string> Set, IReadOnlyList<string> Unset,
     DateTimeOffset At, string? By = null) : IAppEvent;
 
+/// <param name="IdempotencyKey">The upload's key (null: none sent, or journaled before keys were kept).</param>
 public sealed record DeploymentQueued(string App, string DeploymentId, int Version, string ArchivePath,
-    IReadOnlyDictionary<string, string> Env, DateTimeOffset At, string? ArchiveNode = null, string? By = null) : IAppEvent, IAboutDeployment;
+    IReadOnlyDictionary<string, string> Env, DateTimeOffset At, string? ArchiveNode = null, string? By = null,
+    string? IdempotencyKey = null) : IAppEvent, IAboutDeployment;
 
 /// <summary>The app's traffic belongs to this deployment from now on; its containers are restored after a restart, each
 /// on its worker (<paramref name="Worker"/> for specs journaled before containers were placed one by one).

@@ -5,7 +5,7 @@ using Engine.Deployments;
 namespace Engine.Apps;
 
 public sealed record DeploymentRef(string Id, int Version, string ArchivePath, IReadOnlyDictionary<string, string> Env,
-    DateTimeOffset QueuedAt, string? ArchiveNode = null, string? By = null);
+    DateTimeOffset QueuedAt, string? ArchiveNode = null, string? By = null, string? IdempotencyKey = null);
 
 /// <summary>How often the engine restarted one container slot of a deployment, and the exit code it last found.</summary>
 public sealed record SlotRestarts(int Count, long? LastExitCode);
@@ -57,9 +57,13 @@ public sealed record AppState(string Name)
 
     /// <summary>A finished deployment's view from the app's own record; null while it runs (or for an end journaled
     /// before outcomes were kept): then only its actor knows.</summary>
-    public DeploymentView? ViewOf(DeploymentRef d) => Outcomes.TryGetValue(d.Id, out var o)
-        ? new DeploymentView(d.Id, Name, $"v{d.Version}", o.Status, d.QueuedAt, o.FinishedAt, o.Error)
-        : null;
+    public DeploymentView? ViewOf(DeploymentRef d) => Outcomes.TryGetValue(d.Id, out var o) ? View(d, o.Status, o.FinishedAt, o.Error) : null;
+
+    /// <summary>A deployment as it was journaled: queued.</summary>
+    public DeploymentView QueuedView(DeploymentRef d) => View(d, DeploymentStatus.Queued, null, null);
+
+    private DeploymentView View(DeploymentRef d, string status, DateTimeOffset? finishedAt, string? error) =>
+        new(d.Id, Name, $"v{d.Version}", status, d.QueuedAt, finishedAt, error);
 
     /// <summary>Ended deployments whose images can go: every failed one, and successful ones older than the last
     /// <paramref name="keptReleases"/>; never the routed release.</summary>
@@ -129,16 +133,26 @@ public sealed record AppState(string Name)
         return refusal is null ? new FormationChanged(Name, new Dictionary<string, int>(scale.Set), now, scale.By) : null;
     }
 
+    /// <summary>How many of the latest deployments a repeated upload's key is looked for in: a client retries within
+    /// minutes, so older keys need not be kept looking.</summary>
+    public const int RecentKeys = 100;
+
+    /// <summary>The deployment an upload with the same idempotency key made already (null: none, or no key).</summary>
+    public DeploymentRef? Repeated(CreateDeployment create) => create.IdempotencyKey is { } key
+        ? Deployments.TakeLast(RecentKeys).LastOrDefault(d => d.IdempotencyKey == key)
+        : null;
+
     public DeploymentQueued DecideDeployment(CreateDeployment create, DateTimeOffset now) =>
         new(Name, DeploymentId.For(Name, LastVersion + 1), LastVersion + 1, create.ArchivePath,
-            new Dictionary<string, string>(Env), now, create.ArchiveNode, create.By);
+            new Dictionary<string, string>(Env), now, create.ArchiveNode, create.By, create.IdempotencyKey);
 
     public AppState Apply(IAppEvent e) => e switch
     {
         EnvChanged c => this with { Env = Env.SetItems(c.Set).RemoveRange(c.Unset) },
         DeploymentQueued q => this with
         {
-            Deployments = Deployments.Add(new DeploymentRef(q.DeploymentId, q.Version, q.ArchivePath, q.Env, q.At, q.ArchiveNode, q.By)),
+            Deployments = Deployments.Add(new DeploymentRef(q.DeploymentId, q.Version, q.ArchivePath, q.Env, q.At, q.ArchiveNode, q.By,
+                q.IdempotencyKey)),
         },
         DeploymentRouted r => this with { Routed = new RoutedRelease(r.DeploymentId, r.Version, r.Containers, r.Worker, r.WorkerHost, r.Processes) },
         FormationChanged f => this with { Formation = Formation.SetItems(f.Set) },

@@ -116,24 +116,41 @@ public static partial class CliApp
             var directory = parse.GetValue(dir)!;
             if (!Directory.Exists(directory)) throw new CliException($"no such directory: {directory}", 2);
             using var client = Connect(parse, server, token);
-            var created = await client.UploadAsync(appName, directory);
+            JsonElement created;
+            // One key per command: its own retries of the upload get the deployment the first one made, never a second.
+            try { created = await client.UploadAsync(appName, directory, Guid.NewGuid().ToString("N")); }
+            catch (CliException lost) when (lost.Transient)
+            {
+                throw new CliException($"{lost.Message}; whether a deployment was made is unknown: "
+                                       + $"'engine deployments {appName}' shows it", CliException.OutcomeUnknown);
+            }
             var id = created.GetProperty("id").GetString()!;
             Console.Error.WriteLine($"-----> deployment {id} of {appName} created");
             long offset = 0;
             string? seen = null;
             JsonElement deployment;
-            while (true)
+            try
             {
-                // A long poll: the node answers as soon as the status or the log changes.
-                deployment = await client.WaitForChangeAsync(id, seen, offset);
-                var (text, next) = await client.GetLogAsync(id, offset);
-                Console.Error.Write(text);
-                offset = next;
-                seen = deployment.GetProperty("status").GetString()!;
-                if (DeploymentStatus.IsTerminal(seen)) break;
+                while (true)
+                {
+                    // A long poll: the node answers as soon as the status or the log changes.
+                    deployment = await EngineClient.Patiently(() => client.WaitForChangeAsync(id, seen, offset));
+                    var (text, next) = await EngineClient.Patiently(() => client.GetLogAsync(id, offset));
+                    Console.Error.Write(text);
+                    offset = next;
+                    seen = deployment.GetProperty("status").GetString()!;
+                    if (DeploymentStatus.IsTerminal(seen)) break;
+                }
+                var (rest, _) = await EngineClient.Patiently(() => client.GetLogAsync(id, offset));
+                Console.Error.Write(rest);
             }
-            var (rest, _) = await client.GetLogAsync(id, offset);
-            Console.Error.Write(rest);
+            catch (CliException lost) when (lost.Transient || lost.ExitCode == 2)
+            {
+                // The deployment goes on without this command: it says so rather than report a failure it does not know.
+                Console.Error.WriteLine($"error: {lost.Message}");
+                Console.WriteLine($"deployment {id}: outcome unknown ('engine deployment show {id}' tells it later)");
+                return CliException.OutcomeUnknown;
+            }
             var status = deployment.GetProperty("status").GetString();
             var error = deployment.TryGetProperty("error", out var e) && e.ValueKind == JsonValueKind.String ? e.GetString() : null;
             if (parse.GetValue(json)) Print(deployment);

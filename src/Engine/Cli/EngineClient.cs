@@ -9,10 +9,16 @@ using Engine.Admin;
 namespace Engine.Cli;
 
 /// <summary>A CLI failure with the exit code the contract gives it: 1 for a refused or failed operation, 2 for usage
-/// errors and an unreachable server.</summary>
+/// errors and an unreachable server, 3 when the outcome of what was asked is unknown.</summary>
 public sealed class CliException(string message, int exitCode) : Exception(message)
 {
+    public const int OutcomeUnknown = 3;
+
     public int ExitCode { get; } = exitCode;
+
+    /// <summary>The node may answer if asked again: it said it cannot now (503 during a journal outage or while it warms
+    /// up, or a gateway's 502/504), or its answer was lost on the way.</summary>
+    public bool Transient { get; init; }
 }
 
 /// <summary>The admin API seen from the CLI.</summary>
@@ -69,22 +75,39 @@ public sealed class EngineClient : IDisposable
     public Task<JsonElement> PatchJsonAsync<T>(string path, T body, JsonTypeInfo<T> type) => SendAsync(() =>
         new HttpRequestMessage(HttpMethod.Patch, path) { Content = JsonContent.Create(body, type) });
 
-    /// <summary>Tars the directory into a temporary file (it may be large) and uploads it.</summary>
-    public async Task<JsonElement> UploadAsync(string app, string directory)
+    /// <summary>How long a call is tried again through transient failures before the CLI gives up on it.</summary>
+    public static readonly TimeSpan Patience = TimeSpan.FromMinutes(5);
+
+    /// <summary>The call, tried again (0.25 s apart, doubling up to 2 s) while it fails transiently, for up to
+    /// <see cref="Patience"/>.</summary>
+    public static async Task<T> Patiently<T>(Func<Task<T>> call)
+    {
+        var giveUp = DateTime.UtcNow + Patience;
+        for (var delay = TimeSpan.FromSeconds(0.25); ; delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, TimeSpan.TicksPerSecond * 2)))
+        {
+            try { return await call(); }
+            catch (CliException e) when (e.Transient && DateTime.UtcNow + delay < giveUp) { await Task.Delay(delay); }
+        }
+    }
+
+    /// <summary>Tars the directory into a temporary file (it may be large) and uploads it, with <paramref name="key"/> as its
+    /// idempotency key: transient failures are tried again, and the node answers a repeat with the deployment it made.</summary>
+    public async Task<JsonElement> UploadAsync(string app, string directory, string key)
     {
         var tar = Path.Combine(Path.GetTempPath(), $"engine-upload-{Guid.NewGuid():N}.tar");
         try
         {
             await using (var file = File.Create(tar))
                 await TarFile.CreateFromDirectoryAsync(directory, file, includeBaseDirectory: false);
-            return await SendAsync(() =>
+            return await Patiently(() => SendAsync(() =>
             {
                 var content = new StreamContent(File.OpenRead(tar));
                 content.Headers.ContentType = new MediaTypeHeaderValue(ApiJson.UploadContentType);
                 var request = new HttpRequestMessage(HttpMethod.Post, $"api/apps/{Segment(app)}/deployments") { Content = content };
                 request.Headers.ExpectContinue = true; // a refused upload (too large, bad name) is refused before it is sent
+                request.Headers.TryAddWithoutValidation(ApiJson.IdempotencyKeyHeader, key);
                 return request;
-            });
+            }));
         }
         finally
         {
@@ -134,7 +157,11 @@ public sealed class EngineClient : IDisposable
         }
     }
 
-    private CliException Unreachable(HttpRequestException e) => new($"cannot reach the engine at {_http.BaseAddress}: {e.Message}", 2);
+    /// <summary>Refused or unresolved: the node is not there. Any other failure lost the node's answer on the way.</summary>
+    private CliException Unreachable(HttpRequestException e) => new($"cannot reach the engine at {_http.BaseAddress}: {e.Message}", 2)
+    {
+        Transient = e.HttpRequestError is not (HttpRequestError.ConnectionError or HttpRequestError.NameResolutionError),
+    };
 
     private static async Task EnsureSuccess(HttpResponseMessage response)
     {
@@ -143,7 +170,10 @@ public sealed class EngineClient : IDisposable
         try { body = await response.Content.ReadAsStringAsync(); }
         catch (HttpRequestException) { body = ""; } // the connection closed mid-answer: the status is all there is
         throw new CliException(ErrorMessage(response.StatusCode, response.ReasonPhrase, body),
-            response.StatusCode == HttpStatusCode.BadRequest ? 2 : 1);
+            response.StatusCode == HttpStatusCode.BadRequest ? 2 : 1)
+        {
+            Transient = response.StatusCode is HttpStatusCode.ServiceUnavailable or HttpStatusCode.BadGateway or HttpStatusCode.GatewayTimeout,
+        };
     }
 
     /// <summary>The API's `error` text with the status; never empty, whatever the body holds.</summary>

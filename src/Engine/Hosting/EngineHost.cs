@@ -120,6 +120,13 @@ public static class EngineHost
                 akka.persistence.query.journal.sql.read-isolation-level = read-uncommitted
                 akka.persistence.snapshot-store.sql.read-isolation-level = read-uncommitted
                 """, HoconAddMode.Prepend);
+        // After a journal outage, writes work again within about a second of the database's return. Akka's breakers
+        // open after a few failures and stayed open 30 s (journal) and 60 s (snapshot store, which every recovery reads
+        // first: the 60 s of refused writes measured after a PostgreSQL outage); now each tries one call a second.
+        akka.AddHocon("""
+            akka.persistence.journal.sql.circuit-breaker.reset-timeout = 1s
+            akka.persistence.snapshot-store.sql.circuit-breaker.reset-timeout = 1s
+            """, HoconAddMode.Prepend);
         akka.WithSqlPersistence(
             connectionString: JournalConnectionString(settings),
             providerName: settings.UsesSqlite ? ProviderName.SQLiteMS : ProviderName.PostgreSQL15,
@@ -147,7 +154,16 @@ public static class EngineHost
     }
 
     public static string JournalConnectionString(EngineSettings settings) =>
-        settings.UsesSqlite ? $"Data Source={settings.DatabasePath};Default Timeout=30" : settings.JournalConnection;
+        settings.UsesSqlite ? $"Data Source={settings.DatabasePath};Default Timeout=30" : WithKeepalive(settings.JournalConnection);
+
+    /// <summary>A PostgreSQL restart kills the pool's idle connections, and the first write on each failed (57P01). A
+    /// keepalive query every second on idle connections finds them dead first, and the pool drops them.</summary>
+    private static string WithKeepalive(string connection)
+    {
+        var builder = new Npgsql.NpgsqlConnectionStringBuilder(connection);
+        if (builder.KeepAlive == 0) builder.KeepAlive = 1;
+        return builder.ConnectionString;
+    }
 
     /// <summary>One registry of apps (their names; the entry point of every app message) in the whole cluster, on the
     /// oldest control node. Other nodes reach it through a proxy. Akka stops a persistent actor whose journal
@@ -160,7 +176,8 @@ public static class EngineHost
             return akka.WithSingletonProxy<AppsRegistryActor>(AppsRegistryActor.Id, options);
         return akka.WithSingleton<AppsRegistryActor>(AppsRegistryActor.Id, (_, registry, _) => BackoffSupervisor.Props(
                 Backoff.OnStop(AppsRegistryActor.Props(settings, null, registry.Get<RouteBroadcastActor>()), "registry",
-                        TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(15), 0.2, maxNrOfRetries: -1)
+                        // Short: the registry answers 503 while stopped, so its backoff is time with writes refused.
+                        TimeSpan.FromSeconds(0.2), TimeSpan.FromSeconds(1), 0.2, maxNrOfRetries: -1)
                     .WithReplyWhileStopped(new AppError("the engine is recovering from a journal failure; try again shortly",
                         Unavailable: true))),
             options)
@@ -171,8 +188,9 @@ public static class EngineHost
     /// journal), so when a control node dies the others restart its apps at once, without waiting for a request.</summary>
     private static AkkaConfigurationBuilder WithAppShards(this AkkaConfigurationBuilder akka, EngineSettings settings) =>
         akka.AddHocon("""
-                # An app that stopped (a journal write failed) is brought back after this.
-                akka.cluster.sharding.entity-restart-backoff = 5s
+                # An app that stopped (a journal write failed) is brought back after this: its messages are refused
+                # until then, so it is short (one journal read a second while the journal is down).
+                akka.cluster.sharding.entity-restart-backoff = 1s
                 # No rebalancing: moving an app to a node that joined would interrupt its deployment for nothing.
                 akka.cluster.sharding.least-shard-allocation-strategy.rebalance-threshold = 1000000
                 """, HoconAddMode.Prepend)

@@ -26,6 +26,21 @@ public sealed class AppStateTests
     private static readonly DateTimeOffset At = DateTimeOffset.Parse("2026-11-28T12:00:00Z");
 
     [Fact]
+    public void A_repeated_upload_finds_the_deployment_its_key_made_among_the_recent_ones()
+    {
+        var state = new AppState("app");
+        CreateDeployment Upload(string? key) => new("app", "x.tar", IdempotencyKey: key);
+        state = state.Apply(state.DecideDeployment(Upload("k1"), At));
+        state = state.Apply(state.DecideDeployment(Upload(null), At));
+        Assert.Equal("app-v1", state.Repeated(Upload("k1"))?.Id);
+        Assert.Null(state.Repeated(Upload("k2")));
+        Assert.Null(state.Repeated(Upload(null)));
+        // Only recent keys are looked for.
+        foreach (var _ in Enumerable.Range(0, AppState.RecentKeys)) state = state.Apply(state.DecideDeployment(Upload(null), At));
+        Assert.Null(state.Repeated(Upload("k1")));
+    }
+
+    [Fact]
     public void Container_restarts_are_counted_per_deployment_and_slot_with_the_last_exit_code()
     {
         var state = new[]

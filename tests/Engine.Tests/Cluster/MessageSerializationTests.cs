@@ -20,6 +20,8 @@ public sealed class MessageSerializationTests : TestKit
     {
         // Admin API -> registry (any node to the owner), and back.
         yield return new CreateDeployment("app", "/data/uploads/app.tar", "akka.tcp://engine@10.0.0.6:4054");
+        yield return new CreateDeployment("app", "/data/uploads/app.tar", "akka.tcp://engine@10.0.0.6:4054", "alice", "0f3c9a");
+        yield return new DeploymentRepeated(new DeploymentView("app-v1", "app", "v1", "queued", At, null, null));
         yield return new ChangeEnv("app", new Dictionary<string, string> { ["A"] = "1" }, new List<string> { "B" });
         yield return new GetEnv("app");
         yield return new GetDeployments("app");

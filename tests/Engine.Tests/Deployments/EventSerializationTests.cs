@@ -22,6 +22,7 @@ public sealed class EventSerializationTests : TestKit
         yield return new AppDeploying("app", At);
         yield return env;
         yield return queued;
+        yield return app.DecideDeployment(new CreateDeployment("app", "/tmp/a.tar", IdempotencyKey: "0f3c9a"), At);
 
         var s = new DeploymentState();
         var created = new DeploymentCreated("app", queued.DeploymentId, queued.Version, queued.ArchivePath, queued.Env, At);

@@ -23,9 +23,15 @@ public sealed class PostgresServer : IAsyncLifetime
         Port = FreePorts.Take(1)[0];
         await AsPostgres("chown", ["postgres", _dir], asRoot: true);
         await AsPostgres(Path.Combine(_bin, "initdb"), ["-D", Path.Combine(_dir, "data"), "-A", "trust", "-U", "engine"]);
-        await AsPostgres(Path.Combine(_bin, "pg_ctl"), ["-D", Path.Combine(_dir, "data"), "-l", Path.Combine(_dir, "log"), "-w",
-            "-o", $"-p {Port} -k {_dir} -c listen_addresses=127.0.0.1", "start"]);
+        await StartAsync();
     }
+
+    /// <summary>Starts the server on its port; returns once it accepts connections.</summary>
+    public Task StartAsync() => AsPostgres(Path.Combine(_bin, "pg_ctl"), ["-D", Path.Combine(_dir, "data"), "-l", Path.Combine(_dir, "log"),
+        "-w", "-o", $"-p {Port} -k {_dir} -c listen_addresses=127.0.0.1", "start"]);
+
+    /// <summary>A fast shutdown, as an operator's restart does: every client's connection is terminated (57P01).</summary>
+    public Task StopAsync() => AsPostgres(Path.Combine(_bin, "pg_ctl"), ["-D", Path.Combine(_dir, "data"), "-m", "fast", "-w", "stop"]);
 
     public string ConnectionString(string database) => $"Host=127.0.0.1;Port={Port};Username=engine;Database={database}";
 
