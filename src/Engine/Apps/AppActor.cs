@@ -53,8 +53,8 @@ public sealed class AppActor : ReceivePersistentActor
     private Restarting? _restarting;
     private static readonly TimeSpan ReplaceRetryDelay = TimeSpan.FromSeconds(5);
     /// <summary>How long the containers of a worker that left wait for it to come back under its name (a restart keeps
-    /// them running) before they start on the other workers. Its web containers left the route already, when it became
-    /// unreachable.</summary>
+    /// them running) before they start on the other workers. Its web containers stay routed meanwhile as long as they
+    /// answer.</summary>
     public static readonly TimeSpan LostWorkerGrace = TimeSpan.FromSeconds(10);
 
     /// <param name="Worker">The worker whose removal from the cluster brought it on (null: a check at recovery).</param>
@@ -186,10 +186,9 @@ public sealed class AppActor : ReceivePersistentActor
                 $"started {string.Join(", ", lost.Select(c => c.Slot))} again off lost worker(s) "
                 + string.Join(", ", lost.Select(routed.WorkerOf).Distinct())), _state.ReleaseFormation(routed));
         });
-        // A worker that cannot be reached: its web containers leave the route at once (back if it comes back); once the
-        // cluster removed it, they start on the other workers.
-        Command<ClusterEvent.UnreachableMember>(u => MarkEndpoints(u.Member, down: true));
-        Command<ClusterEvent.ReachableMember>(r => MarkEndpoints(r.Member, down: false));
+        // A worker that cannot be reached keeps its web containers in the route: an engine frozen or cut off may leave
+        // them serving, and the routers take out those that stop answering (FailuresInARowPolicy). Once the cluster
+        // removed it, they start on the other workers.
         Command<ClusterEvent.MemberRemoved>(r =>
         {
             if (r.Member.HasRole(ClusterSettings.Worker)) ReplaceLostLater(WorkerPlacement.NameOf(r.Member));
@@ -302,7 +301,10 @@ public sealed class AppActor : ReceivePersistentActor
             // A worker back under its name (a restart; Docker kept its containers): they are found by their labels and
             // routed again. Cluster.State may not show it up yet: a moment later.
             else if (_state.Routed is { } routed && routed.Containers.Any(c => c.Worker == WorkerPlacement.NameOf(up.Member)))
+            {
+                _log.Info("{0}: worker {1} is up: its containers are found by their labels", _state.Name, WorkerPlacement.NameOf(up.Member));
                 Context.System.Scheduler.ScheduleTellOnce(TimeSpan.FromSeconds(2), Self, RetryRestore.Instance, Self);
+            }
         });
         // Subscribed after recovery: a worker already up then is in this snapshot, not in a MemberUp.
         Command<ClusterEvent.CurrentClusterState>(s =>
@@ -482,8 +484,7 @@ public sealed class AppActor : ReceivePersistentActor
     {
         if (_runtime is null)
             Akka.Cluster.Cluster.Get(Context.System).Subscribe(Self, ClusterEvent.SubscriptionInitialStateMode.InitialStateAsSnapshot,
-                typeof(ClusterEvent.MemberUp), typeof(ClusterEvent.UnreachableMember), typeof(ClusterEvent.ReachableMember),
-                typeof(ClusterEvent.MemberRemoved));
+                typeof(ClusterEvent.MemberUp), typeof(ClusterEvent.MemberRemoved));
         _directory?.Tell(new AppRecovered(_state.Name));
         if (_directory is not null && _state.Deployments.Count == 0) SetReceiveTimeout(_settings.IdleAppPassivation);
         _router.Tell(new AppKnown(_state.Name));
@@ -567,17 +568,6 @@ public sealed class AppActor : ReceivePersistentActor
 
     private void ReplaceLostLater(string? worker = null) =>
         Context.System.Scheduler.ScheduleTellOnce(LostWorkerGrace, Self, new ReplaceLost(worker), Self);
-
-    private void MarkEndpoints(Member member, bool down)
-    {
-        if (_state.Routed is not { } routed || !member.HasRole(ClusterSettings.Worker)) return;
-        foreach (var c in routed.Containers.Where(c => c.Port is not null
-                     && (c.Worker == WorkerPlacement.NameOf(member) || c.Worker == member.Address.ToString())))
-        {
-            _router.Tell(down ? new EndpointDown(_state.Name, routed.DeploymentId, Endpoint(routed, c))
-                : new EndpointUp(_state.Name, routed.DeploymentId, Endpoint(routed, c)));
-        }
-    }
 
     /// <summary>Failed deployments' images and releases older than the kept ones go (after their containers: Docker
     /// refuses to remove an image a container still uses).</summary>

@@ -4,6 +4,7 @@ using Engine.Hosting;
 using Yarp.ReverseProxy;
 using Yarp.ReverseProxy.Configuration;
 using Yarp.ReverseProxy.Forwarder;
+using Yarp.ReverseProxy.Health;
 using Yarp.ReverseProxy.LoadBalancing;
 using Yarp.ReverseProxy.Model;
 
@@ -18,6 +19,18 @@ public sealed class RouteTable(InMemoryConfigProvider proxyConfig, IProxyStateLo
 
     private static readonly ForwarderRequestConfig Http11 =
         new() { Version = HttpVersion.Version11, VersionPolicy = HttpVersionPolicy.RequestVersionExact };
+
+    /// <summary>A destination leaves its cluster once its requests fail, and only then: that the cluster cannot reach a
+    /// worker's engine (frozen, cut off) says nothing about its containers. With every destination out, all are tried
+    /// again rather than none (a lone container's blip must not refuse its app for the whole period).</summary>
+    private static readonly HealthCheckConfig PassiveHealth = new()
+    {
+        Passive = new PassiveHealthCheckConfig
+        {
+            Enabled = true, Policy = FailuresInARowPolicy.PolicyName, ReactivationPeriod = FailuresInARowPolicy.Reactivation,
+        },
+        AvailableDestinationsPolicy = HealthCheckConstants.AvailableDestinations.HealthyOrPanic,
+    };
 
     public sealed record Snapshot(ImmutableDictionary<string, AppRoute> Routes, ImmutableHashSet<string> KnownApps);
 
@@ -40,6 +53,7 @@ public sealed class RouteTable(InMemoryConfigProvider proxyConfig, IProxyStateLo
             LoadBalancingPolicy = LoadBalancingPolicies.RoundRobin,
             // Apps speak HTTP/1.1 on loopback: no HTTP/2 attempt or version negotiation per request.
             HttpRequest = Http11,
+            HealthCheck = PassiveHealth,
             Destinations = r.Endpoints.Select((e, i) => (Key: r.DestinationKey(i), Value: new DestinationConfig { Address = e }))
                 .Where(d => !r.Down.Contains(d.Value.Address)).ToDictionary(d => d.Key, d => d.Value),
         }).ToList();

@@ -1,6 +1,7 @@
 using Engine.Hosting;
 using Yarp.ReverseProxy;
 using Yarp.ReverseProxy.Configuration;
+using Yarp.ReverseProxy.Health;
 using Yarp.ReverseProxy.Model;
 
 namespace Engine.Routing;
@@ -35,6 +36,7 @@ public sealed class RouterHost : IHostedService, IAsyncDisposable
         builder.Services.AddReverseProxy().LoadFromMemory([], [])
             // No trace headers to propagate: this drops HttpClient's diagnostics handler from every proxied request.
             .ConfigureHttpClient((_, handler) => handler.ActivityHeadersPropagator = null);
+        builder.Services.AddSingleton<IPassiveHealthCheckPolicy, FailuresInARowPolicy>();
         _web = builder.Build();
         Table = new RouteTable(_web.Services.GetRequiredService<InMemoryConfigProvider>(),
             _web.Services.GetRequiredService<IProxyStateLookup>(), settings);

@@ -18,6 +18,7 @@ public sealed class WorkerActor : ReceiveActor
     private readonly ClusterSettings _cluster;
     private readonly string _address;
     private readonly Dictionary<int, DateTime> _handedOut = [];
+    private readonly CancellationTokenSource _stopping = new();
 
     /// <summary>What waits for the listing of this worker's containers on its way (<see cref="WithContainers"/>).</summary>
     private readonly List<Action<IReadOnlyList<ContainerSummary>?, string?>> _awaitingList = [];
@@ -56,9 +57,12 @@ public sealed class WorkerActor : ReceiveActor
             _awaitingList.Clear();
             foreach (var then in waiting) then(l.Containers, l.Error);
         });
-        Receive<PushImage>(p => Distribute(_runtime.PushImageAsync(p.Local, p.Remote, Log(p.Log), CancellationToken.None)));
-        Receive<PullImage>(p => Distribute(_runtime.PullImageAsync(p.Remote, p.Local, Log(p.Log), CancellationToken.None)));
+        Receive<PushImage>(p => Distribute(_runtime.PushImageAsync(p.Local, p.Remote, Log(p.Log), _stopping.Token)));
+        Receive<PullImage>(p => Distribute(_runtime.PullImageAsync(p.Remote, p.Local, Log(p.Log), _stopping.Token)));
     }
+
+    /// <summary>A transfer's progress stream goes with the actor rather than being read for nobody.</summary>
+    protected override void PostStop() => _stopping.Cancel();
 
     /// <summary>Runs <paramref name="then"/> in this actor with the worker's containers. Requests that arrive while a
     /// listing is on its way share it: many deployments placed at once cost Docker one listing, not one each (under

@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using System.Net;
 using Engine.Containers;
 using Engine.Hosting;
 using Engine.Routing;
@@ -69,6 +70,48 @@ public sealed class RouterHostTests
         // Round robin alternates; YARP without its load-balancing step would pick at random.
         Assert.All(answers.Zip(answers.Skip(1)), pair => Assert.NotEqual(pair.Item1, pair.Item2));
         Assert.Equal(5, answers.Count(a => a == "one"));
+        await router.StopAsync(CancellationToken.None);
+    }
+
+    [Fact]
+    public async Task A_destination_that_stops_answering_leaves_after_a_few_failures_and_one_alone_is_still_tried()
+    {
+        var ports = FreePorts.Take(3);
+        await using var one = await UpstreamAsync(ports[0], "one");
+        // ports[1]: nobody listens, as when a worker's host is gone.
+        await using var router = new RouterHost(new EngineSettings { RouterUrl = $"http://127.0.0.1:{ports[2]}" });
+        await router.StartAsync(CancellationToken.None);
+        using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{ports[2]}") };
+        async Task<IReadOnlyList<HttpStatusCode>> Send(int count)
+        {
+            var codes = new List<HttpStatusCode>();
+            for (var i = 0; i < count; i++)
+            {
+                using var request = new HttpRequestMessage(HttpMethod.Get, "/") { Headers = { Host = "a.localhost" } };
+                using var response = await http.SendAsync(request);
+                codes.Add(response.StatusCode);
+            }
+            return codes;
+        }
+
+        router.Table.Publish(router.Table.Current with
+        {
+            Routes = ImmutableDictionary<string, AppRoute>.Empty.Add("a",
+                new AppRoute("a", "a-v1", "v1", [$"http://127.0.0.1:{ports[0]}", $"http://127.0.0.1:{ports[1]}"])),
+        });
+        // Round robin sends every other request to the dead one until it failed Limit times in a row: then none.
+        var codes = await Send(100);
+        Assert.Equal(FailuresInARowPolicy.Limit, codes.Count(c => c != HttpStatusCode.OK));
+        Assert.All(codes.Skip(2 * FailuresInARowPolicy.Limit), c => Assert.Equal(HttpStatusCode.OK, c));
+
+        // Alone and out, it is tried all the same (YARP's panic mode): it serves again the moment it answers.
+        router.Table.Publish(router.Table.Current with
+        {
+            Routes = ImmutableDictionary<string, AppRoute>.Empty.Add("a", new AppRoute("a", "a-v2", "v2", [$"http://127.0.0.1:{ports[1]}"])),
+        });
+        Assert.All(await Send(2 * FailuresInARowPolicy.Limit), c => Assert.Equal(HttpStatusCode.BadGateway, c));
+        await using var back = await UpstreamAsync(ports[1], "back");
+        Assert.All(await Send(3), c => Assert.Equal(HttpStatusCode.OK, c));
         await router.StopAsync(CancellationToken.None);
     }
 

@@ -87,9 +87,12 @@ public sealed class TwoWorkerCluster : IAsyncDisposable
     }
 
     /// <summary>`engine ps APP` as (type-index, version, worker) rows.</summary>
-    public async Task<IReadOnlyList<(string Name, string Version, string Worker)>> PsAsync(string app)
+    public Task<IReadOnlyList<(string Name, string Version, string Worker)>> PsAsync(string app) => PsAsync(Control, app);
+
+    /// <summary>`engine ps APP` asked of <paramref name="node"/>.</summary>
+    public static async Task<IReadOnlyList<(string Name, string Version, string Worker)>> PsAsync(EngineNode node, string app)
     {
-        var ps = await Control.Cli("ps", app, "--json");
+        var ps = await node.Cli("ps", app, "--json");
         if (ps.ExitCode != 0) throw new InvalidOperationException(ps.ToString());
         return [.. ps.Json.EnumerateArray().Select(c => (c.GetProperty("name").GetString()!, c.GetProperty("version").GetString()!,
             c.GetProperty("worker").GetString()!)).Order()];
@@ -105,8 +108,9 @@ public sealed class TwoWorkerCluster : IAsyncDisposable
     public ValueTask DisposeAsync() => Cluster.DisposeAsync();
 }
 
-/// <summary>Requests to an app through a router, one after the other, until stopped: what was served and what failed,
-/// with when.</summary>
+/// <summary>Requests to an app through a router, one after the other, until stopped or at most
+/// <paramref name="maxRequests"/> of them for at most <paramref name="maxDuration"/> (5 minutes unless told): what was
+/// served and what failed, with when.</summary>
 public sealed class RequestLoop : IAsyncDisposable
 {
     private readonly CancellationTokenSource _stop = new();
@@ -115,11 +119,12 @@ public sealed class RequestLoop : IAsyncDisposable
     private readonly List<(TimeSpan At, string Body)> _served = [];
     private readonly List<(TimeSpan At, string Error)> _failed = [];
 
-    public RequestLoop(EngineNode router, string app)
+    public RequestLoop(EngineNode router, string app, int maxRequests = 200_000, TimeSpan? maxDuration = null)
     {
+        var until = maxDuration ?? TimeSpan.FromMinutes(5);
         _loop = Task.Run(async () =>
         {
-            while (!_stop.IsCancellationRequested)
+            for (var sent = 0; !_stop.IsCancellationRequested && sent < maxRequests && _clock.Elapsed < until; sent++)
             {
                 var at = _clock.Elapsed;
                 try
@@ -148,6 +153,17 @@ public sealed class RequestLoop : IAsyncDisposable
 
 public static class PrivateDockerImages
 {
+    /// <summary>The app's containers on the daemon, each as "ID STATE".</summary>
+    public static async Task<IReadOnlySet<string>> ContainerIdsOf(this PrivateDocker docker, string app) =>
+        (await docker.Client.Containers.ListContainersAsync(new ContainersListParameters
+        {
+            All = true,
+            Filters = new Dictionary<string, IDictionary<string, bool>>
+            {
+                ["label"] = new Dictionary<string, bool> { [$"engine.app={app}"] = true },
+            },
+        })).Select(c => $"{c.ID} {c.State}").ToHashSet();
+
     /// <summary>The image ids of the app's images on the daemon, by tag.</summary>
     public static async Task<IReadOnlyDictionary<string, string>> ImagesOf(this PrivateDocker docker, string app) =>
         (await docker.Client.Images.ListImagesAsync(new ImagesListParameters { All = false }))
