@@ -30,6 +30,10 @@ internal sealed class JournalNode : IAsyncDisposable
             services.AddAkka(ClusterSettings.SystemName, (akka, _) =>
             {
                 akka.WithEngineJournal(settings)
+                    // It seeds apps' histories straight into the journal, as a migration would: no shard, so no lease
+                    // (a node's journal on PostgreSQL writes an app only under its shard's lease).
+                    .AddHocon($"akka.persistence.journal.sql.class = \"{typeof(Akka.Persistence.Sql.Journal.SqlWriteJournal).AssemblyQualifiedName}\"",
+                        HoconAddMode.Prepend)
                     .WithRemoting(new RemoteOptions { HostName = "127.0.0.1", Port = 0 })
                     .WithClustering(new ClusterOptions { Roles = [ClusterSettings.Control] })
                     .WithActors((system, _) =>
