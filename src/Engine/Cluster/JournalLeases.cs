@@ -27,6 +27,7 @@ public sealed class JournalLeases : IExtension
     private readonly ConcurrentDictionary<string, JournalLease> _held = new(StringComparer.Ordinal);
     private readonly ILoggingAdapter _log;
     private readonly CancellationTokenSource _stop = new();
+    private readonly SemaphoreSlim _renewing = new(1, 1);
     private int _started;
     private bool _failing;
 
@@ -71,24 +72,37 @@ public sealed class JournalLeases : IExtension
         try
         {
             while (await timer.WaitForNextTickAsync(_stop.Token))
-                await RenewAsync();
+                await RenewNowAsync();
         }
         catch (OperationCanceledException) { }
     }
 
-    private async Task RenewAsync()
+    /// <summary>One renewal of all this node's leases, now: the heartbeat's, or the journal's when a write finds its
+    /// lease lapsed (the first write after a database outage must not wait for the next heartbeat). A lease the
+    /// database still gives this owner is valid again; one another node took is lost.</summary>
+    public async Task RenewNowAsync(TimeSpan? within = null)
+    {
+        if (!await _renewing.WaitAsync(within ?? Timeout.InfiniteTimeSpan, _stop.Token)) return;
+        try { await RenewAsync(within ?? TimeToLive - Margin); }
+        finally { _renewing.Release(); }
+    }
+
+    private async Task RenewAsync(TimeSpan within)
     {
         var sentAt = Stopwatch.GetTimestamp();
         HashSet<string> still;
         try
         {
             using var limit = CancellationTokenSource.CreateLinkedTokenSource(_stop.Token);
-            limit.CancelAfter(TimeToLive - Margin);
+            limit.CancelAfter(within);
             still = await Table.RenewAllAsync(Owner, limit.Token);
         }
         catch (Exception e) when (e is not OperationCanceledException || !_stop.IsCancellationRequested)
         {
-            // The leases lapse on their own clock; the next heartbeat after the database's return renews them.
+            // The leases lapse on their own clock; the next heartbeat after the database's return renews them. A server
+            // that went away (restarted, say) also killed the pooled connections of the journal and the projection: they
+            // go now, so that the first write after its return gets a live one (was: 57P01 on the first write).
+            if (e is Npgsql.NpgsqlException) Npgsql.NpgsqlConnection.ClearAllPools();
             if (!_failing) _log.Warning("Cannot renew this node's leases in the journal's database: {0}", e.GetBaseException().Message);
             _failing = true;
             return;

@@ -17,22 +17,36 @@ public sealed class FencedJournal(Config config) : SqlWriteJournal(config)
 {
     private readonly JournalLeases _leases = JournalLeases.Get(Context.System);
     private readonly string _system = Context.System.Name;
+    private readonly ILoggingAdapter _log = Context.GetLogger();
+    private static readonly TimeSpan RenewalWait = TimeSpan.FromSeconds(2);
 
-    protected override async Task<IImmutableList<Exception?>> WriteMessagesAsync(IEnumerable<AtomicWrite> messages,
+    protected override async Task<IImmutableList<Exception>> WriteMessagesAsync(IEnumerable<AtomicWrite> messages,
         CancellationToken cancellationToken)
     {
         var writes = messages.ToList();
-        var refused = writes.Select(w => RequiredLease(_system, w.PersistenceId) is { } lease && !_leases.Holds(lease)
-            ? new LeaseLostException(w.PersistenceId, lease) : null).ToList();
+        var refused = Refusals(writes);
+        if (refused.Any(r => r is not null))
+        {
+            // A lease may only have lapsed (the database was down, or this node paused): the database says whose it is.
+            // Waited for here, bounded, and only then: the plugin's write needs this actor's context, which an await
+            // would leave.
+            _leases.RenewNowAsync(RenewalWait).GetAwaiter().GetResult();
+            refused = Refusals(writes);
+        }
         if (refused.All(r => r is null)) return await base.WriteMessagesAsync(writes, cancellationToken);
-        foreach (var r in refused.OfType<LeaseLostException>()) Context.GetLogger().Warning(r.Message);
+        foreach (var r in refused.OfType<LeaseLostException>()) _log.Warning(r.Message);
         var allowed = writes.Where((_, i) => refused[i] is null).ToList();
         var written = allowed.Count == 0 ? null : await base.WriteMessagesAsync(allowed, cancellationToken);
-        var results = new Exception?[writes.Count];
+        // Akka's contract: one entry per write, null for a write that succeeded.
+        var results = new Exception[writes.Count];
         for (int i = 0, a = 0; i < writes.Count; i++)
-            results[i] = refused[i] ?? (written is null || written.Count == 0 ? null : written[a++]);
+            results[i] = refused[i] ?? (written is null || written.Count == 0 ? null! : written[a++]);
         return results.ToImmutableList();
     }
+
+    private List<LeaseLostException?> Refusals(List<AtomicWrite> writes) =>
+        writes.Select(w => RequiredLease(_system, w.PersistenceId) is { } lease && !_leases.Holds(lease)
+            ? new LeaseLostException(w.PersistenceId, lease) : null).ToList();
 
     /// <summary>The lease (as Akka's sharding and singletons name theirs) without which this node must not write the
     /// persistence id; null for ids that belong to one node (its operator log).</summary>

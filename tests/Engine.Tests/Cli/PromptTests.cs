@@ -2,6 +2,7 @@ using Engine.Cli;
 
 namespace Engine.Tests.Cli;
 
+[System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
 public sealed class PromptTests : IDisposable
 {
     private readonly string _dir = Directory.CreateTempSubdirectory("engine-history-").FullName;

@@ -9,6 +9,7 @@ namespace Engine.Tests.Palettes;
 /// <summary>The operator palettes from the CLI against a running node: one-shot, --json, the interactive prompt through
 /// standard input, and commands only the node knows.</summary>
 [Collection(DockerCollection.Name)]
+[System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
 public sealed class PaletteEndToEndTests(SharedNode shared)
 {
     private static readonly TimeSpan Within = TimeSpan.FromSeconds(60);

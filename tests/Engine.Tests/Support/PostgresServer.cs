@@ -39,7 +39,8 @@ public sealed class PostgresServer : IAsyncLifetime
     public async Task<string> NewDatabaseAsync(string prefix)
     {
         var name = $"{prefix}_{Guid.NewGuid():N}"[..Math.Min(prefix.Length + 13, 63)];
-        await using var admin = new NpgsqlConnection(ConnectionString("postgres"));
+        // Unpooled: an outage test may have restarted the server, and a pooled connection would be a dead one (57P01).
+        await using var admin = new NpgsqlConnection(ConnectionString("postgres") + ";Pooling=false");
         await admin.OpenAsync();
         await using (var create = new NpgsqlCommand($"CREATE DATABASE \"{name}\"", admin)) await create.ExecuteNonQueryAsync();
         return ConnectionString(name);
