@@ -36,7 +36,7 @@ public sealed class JournalLeases : IExtension
     /// <summary>This incarnation of this node: its address and uid.</summary>
     public string Owner { get; }
 
-    private JournalLeases(ExtendedActorSystem system)
+    internal JournalLeases(ExtendedActorSystem system)
     {
         var settings = DependencyResolver.For(system).Resolver.GetService<EngineSettings>();
         Table = new LeaseTable(EngineHost.JournalConnectionString(settings), TimeToLive);
@@ -101,7 +101,7 @@ public sealed class JournalLeases : IExtension
         {
             // The leases lapse on their own clock; the next heartbeat after the database's return renews them. A server
             // that went away (restarted, say) also killed the pooled connections of the journal and the projection: they
-            // go now, so that the first write after its return gets a live one (was: 57P01 on the first write).
+            // go now, so that a write after its return does not pick one up (57P01).
             if (e is Npgsql.NpgsqlException) Npgsql.NpgsqlConnection.ClearAllPools();
             if (!_failing) _log.Warning("Cannot renew this node's leases in the journal's database: {0}", e.GetBaseException().Message);
             _failing = true;
@@ -121,7 +121,5 @@ public sealed class JournalLeases : IExtension
 
 public sealed class JournalLeasesProvider : ExtensionIdProvider<JournalLeases>
 {
-    public override JournalLeases CreateExtension(ExtendedActorSystem system) =>
-        (JournalLeases)Activator.CreateInstance(typeof(JournalLeases), System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Instance,
-            null, [system], null)!;
+    public override JournalLeases CreateExtension(ExtendedActorSystem system) => new(system);
 }

@@ -24,8 +24,10 @@ public sealed class BenchSmokeTests
         Assert.True(new FileInfo(Path.Combine(outDir, "switch-latency.png")).Length > 0, "no latency plot");
         Assert.All(report.Figures.Where(f => f.Peer != "target"), f =>
         {
-            Assert.True(double.IsFinite(f.Engine) && f.Engine > 0, $"{f.Scenario} {f.Metric}: engine value {f.Engine}");
-            Assert.True(double.IsFinite(f.PeerValue) && f.PeerValue > 0, $"{f.Scenario} {f.Metric}: peer value {f.PeerValue}");
+            // CPU time comes in 10 ms clock ticks: in a 1 s run against the slow busybox upstream, nginx may use none.
+            var floor = f.Metric == "proxy CPU per request" ? 0 : double.Epsilon;
+            Assert.True(double.IsFinite(f.Engine) && f.Engine >= floor, $"{f.Scenario} {f.Metric}: engine value {f.Engine}");
+            Assert.True(double.IsFinite(f.PeerValue) && f.PeerValue >= floor, $"{f.Scenario} {f.Metric}: peer value {f.PeerValue}");
         });
         Assert.NotEmpty(progress);
         var markdown = ResultsFile.Render(report.Figures, report.Notes, "bash bench/run.sh");
