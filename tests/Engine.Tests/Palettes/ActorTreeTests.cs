@@ -23,6 +23,9 @@ public sealed class ActorTreeTests : TestKit
         var top = Sys.ActorOf(Props.Create(() => new Parent(Top)), "top");
         top.Tell("ready?");
         ExpectMsg("ready");
+        // b makes its child in its own constructor, which may run after top answered: b answers only after it.
+        Sys.ActorSelection("/user/top/b").Tell("ready?");
+        ExpectMsg("ready");
     }
 
     [Fact]
