@@ -252,6 +252,7 @@ public static class AdminApi
         AppError e => Error(StatusCodes.Status400BadRequest, e.Error),
         Status.Failure { Cause: AskTimeoutException } => Error(StatusCodes.Status503ServiceUnavailable, "the engine did not answer in time"),
         Status.Failure f => Error(StatusCodes.Status500InternalServerError, ErrorText.Of(f.Cause)),
+        IListReply list => Results.Json(list.Items, ApiJson.Options),
         _ => Results.Json(reply, ApiJson.Options),
     };
 

@@ -153,7 +153,7 @@ public sealed class AppActor : ReceivePersistentActor
             {
                 _restarting = null;
                 if (e.Error is null)
-                    restarting.ReplyTo.Tell(r.Containers.Select(c => new RestartedContainer(c.Type, c.Slot, c.Worker)).ToArray());
+                    restarting.ReplyTo.Tell(new RestartedContainers(r.Containers.Select(c => new RestartedContainer(c.Type, c.Slot, c.Worker)).ToList()));
                 else
                 {
                     _log.Error("{0}: the restart stopped: {1}", _state.Name, e.Error);
@@ -202,11 +202,11 @@ public sealed class AppActor : ReceivePersistentActor
         Command<GetDeployments>(g =>
         {
             if (_state.Deployments.All(d => _state.ViewOf(d) is not null))
-                Sender.Tell(_state.Deployments.Select(d => _state.ViewOf(d)!).ToArray());
+                Sender.Tell(new DeploymentList(_state.Deployments.Select(d => _state.ViewOf(d)!).ToList()));
             else Task.WhenAll(_state.Deployments.Select(d => _state.ViewOf(d) is { } view
                     ? Task.FromResult(view)
                     : Self.Ask<DeploymentView>(new GetDeployment(g.App, d.Id), AskTimeout)))
-                .PipeTo(Sender, success: views => views);
+                .PipeTo(Sender, success: views => new DeploymentList(views));
         });
         Command<GetDeployment>(g =>
         {

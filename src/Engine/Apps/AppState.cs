@@ -67,7 +67,7 @@ public sealed record AppState(string Name)
 
     /// <summary>Ended deployments whose images can go: every failed one, and successful ones older than the last
     /// <paramref name="keptReleases"/>; never the routed release.</summary>
-    public IReadOnlySet<string> ImagesToDrop(int keptReleases)
+    public ISet<string> ImagesToDrop(int keptReleases)
     {
         var kept = Deployments.Where(d => Ended.GetValueOrDefault(d.Id) == DeploymentStatus.Success)
             .OrderByDescending(d => d.Version).Take(keptReleases).Select(d => d.Id).ToHashSet();

@@ -115,7 +115,7 @@ public sealed class AppsRegistryActor : ReceivePersistentActor, IWithTimers
                 .Select(a => _idle.Contains(a)
                     ? Task.FromResult(AppActor.IdleView(a, _settings))
                     : App(a).Ask<AppView>(new GetApp(a), AskTimeout)))
-            .PipeTo(Sender, success: views => views));
+            .PipeTo(Sender, success: views => new AppList(views)));
         Command<AppUnavailable>(u =>
         {
             // A sharded app is down from now until it says it is back: its shard restarts it after a backoff.

@@ -5,14 +5,17 @@ using Engine.Deployments;
 using Engine.Hosting;
 using Engine.Routing;
 using Engine.Workers;
+using Engine.Protocol;
 
 namespace Engine.Apps;
 
 /// <summary>To the app before each container goes: exits of this slot from now on are the restart's own.</summary>
-public sealed record RestartingSlot(string Slot);
+[Manifest("restarting-slot.v1")]
+public sealed record RestartingSlot(string Slot) : IEngineMessage;
 
 /// <summary>The restart's end: the containers restarted (all of them unless <paramref name="Error"/>).</summary>
-public sealed record ContainersRestarted(IReadOnlyList<ContainerSpec> Containers, string? Error);
+[Manifest("containers-restarted.v1")]
+public sealed record ContainersRestarted(IReadOnlyList<ContainerSpec> Containers, string? Error) : IEngineMessage;
 
 /// <summary>`engine apps restart`: the routed release's containers one at a time, each replaced by a fresh one from the
 /// same spec (same worker, same $PORT). A web one leaves the route first and stops once no request is in flight to it

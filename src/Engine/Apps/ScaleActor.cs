@@ -4,14 +4,17 @@ using Engine.Containers;
 using Engine.Deployments;
 using Engine.Hosting;
 using Engine.Workers;
+using Engine.Protocol;
 
 namespace Engine.Apps;
 
 /// <summary>The containers a scale (or the loss of a worker) adds to the routed release, up.</summary>
-public sealed record ContainersAdded(IReadOnlyList<ContainerSpec> Containers);
+[Manifest("containers-added.v1")]
+public sealed record ContainersAdded(IReadOnlyList<ContainerSpec> Containers) : IEngineMessage;
 
 /// <summary>Nothing was added: whatever had started is removed again.</summary>
-public sealed record ScaleFailed(string Error);
+[Manifest("scale-failed.v1")]
+public sealed record ScaleFailed(string Error) : IEngineMessage;
 
 /// <summary>Adds containers to the routed release: places those the formation asks for beyond <c>keep</c> (see
 /// <see cref="PlacementActor"/>), starts them on their workers and waits until they are up (web ones accept TCP on

@@ -32,7 +32,7 @@ public sealed record ClusterView(string Self, string? Leader, IReadOnlyList<Memb
         var state = cluster.State;
         var (owners, error) = apps switch
         {
-            AppView[] views => (views.OrderBy(v => v.Name, StringComparer.Ordinal).Select(v => new AppOwner(v.Name, v.Node)).ToList(), null),
+            AppList { Apps: var views } => (views.OrderBy(v => v.Name, StringComparer.Ordinal).Select(v => new AppOwner(v.Name, v.Node)).ToList(), null),
             null => (null, "no control node is up"),
             AppError e => (null, e.Error),
             Status.Failure f => (null, f.Cause is AskTimeoutException ? "the apps did not answer in time" : f.Cause.Message),

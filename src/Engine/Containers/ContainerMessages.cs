@@ -1,16 +1,20 @@
+using Engine.Protocol;
+
 namespace Engine.Containers;
 
 /// <summary>Start (or, with <paramref name="ReuseRunning"/>, restore) containers and wait until every web one listens
 /// and, when there are non-web ones, every container ran <paramref name="StabilityWindow"/> without exiting.
 /// Replies ContainersUp or ContainersFailed.</summary>
+[Manifest("start-containers.v1")]
 public sealed record StartContainers(IReadOnlyList<ContainerSpec> Specs, TimeSpan Timeout, bool ReuseRunning = false,
-    TimeSpan StabilityWindow = default);
+    TimeSpan StabilityWindow = default) : IEngineMessage;
 
 /// <summary>Stop and remove the app's containers: those of <paramref name="OnlyDeployment"/> when set, else every one
 /// whose deployment is not in <paramref name="Keep"/>; only those of <paramref name="OnlyType"/> when set; never those
 /// whose slot is in <paramref name="KeepSlots"/>. Replies ContainersRemoved.</summary>
-public sealed record RemoveContainers(string App, string? OnlyDeployment, IReadOnlySet<string> Keep, TimeSpan Grace,
-    string? OnlyType = null, IReadOnlySet<string>? KeepSlots = null)
+[Manifest("remove-containers.v1")]
+public sealed record RemoveContainers(string App, string? OnlyDeployment, ISet<string> Keep, TimeSpan Grace,
+    string? OnlyType = null, ISet<string>? KeepSlots = null) : IEngineMessage
 {
     /// <summary>The deployment's containers but those of the given slots (scaled away, or now on another worker).</summary>
     public static RemoveContainers OfDeploymentBut(string app, string deploymentId, IEnumerable<string> keepSlots, TimeSpan grace) =>
@@ -32,35 +36,46 @@ public sealed record RemoveContainers(string App, string? OnlyDeployment, IReadO
 }
 
 /// <summary>List the app's containers on the worker. Replies ContainersListed.</summary>
+[Manifest("list-containers.v1")]
 public sealed record ListContainers(string App) : Apps.IAppMessage;
 
 /// <summary><paramref name="Error"/>: Docker could not be asked. <paramref name="Worker"/>: the node whose Docker engine
 /// was asked.</summary>
-public sealed record ContainersListed(List<ContainerSummary> Containers, string? Error = null, string? Worker = null);
+[Manifest("containers-listed.v1")]
+public sealed record ContainersListed(List<ContainerSummary> Containers, string? Error = null, string? Worker = null) : IEngineMessage;
 
 /// <summary>Remove this engine's containers of apps it does not know (left by an app's lost registration). Replies
 /// StrangersRemoved.</summary>
-public sealed record RemoveStrangers(IReadOnlySet<string> KnownApps);
+[Manifest("remove-strangers.v1")]
+public sealed record RemoveStrangers(ISet<string> KnownApps) : IEngineMessage;
 
-public sealed record StrangersRemoved(int Count, string? Error);
+[Manifest("strangers-removed.v1")]
+public sealed record StrangersRemoved(int Count, string? Error) : IEngineMessage;
 
 /// <summary>Remove the app's images built by the given deployments. Replies ImagesPruned.</summary>
-public sealed record PruneImages(string App, IReadOnlySet<string> Deployments);
+[Manifest("prune-images.v1")]
+public sealed record PruneImages(string App, ISet<string> Deployments) : IEngineMessage;
 
-public sealed record ImagesPruned(string App, IReadOnlyList<string> Removed, IReadOnlyList<string> Failed);
+[Manifest("images-pruned.v1")]
+public sealed record ImagesPruned(string App, IReadOnlyList<string> Removed, IReadOnlyList<string> Failed) : IEngineMessage;
 /// <summary>From the Docker watcher: a container of the app exited (Docker's `die` event).</summary>
+[Manifest("container-exited.v1")]
 public sealed record ContainerExited(string App, string DeploymentId, string Slot, string ContainerId, long? ExitCode)
     : Apps.IAppMessage;
 
 /// <summary>From the Docker watcher after Docker was unreachable: remove what belongs to no routed or in-flight
 /// deployment and bring the routed version back.</summary>
+[Manifest("reconcile-containers.v1")]
 public sealed record ReconcileContainers(string App) : Apps.IAppMessage;
 
 /// <summary>To an app's keeper: a routed container exited; start it again (with backoff) until it is up.</summary>
-public sealed record ReviveContainer(ContainerSpec Spec, string ContainerId, long? ExitCode);
+[Manifest("revive-container.v1")]
+public sealed record ReviveContainer(ContainerSpec Spec, string ContainerId, long? ExitCode) : IEngineMessage;
 
 /// <summary>To an app's keeper: the routed version changed; containers of other deployments are no longer its business.</summary>
-public sealed record KeepOnly(string DeploymentId);
+[Manifest("keep-only.v1")]
+public sealed record KeepOnly(string DeploymentId) : IEngineMessage;
 
 /// <summary>From the keeper: the container runs again and, for web, accepts connections on its port.</summary>
-public sealed record ContainerRevived(ContainerSpec Spec, long? ExitCode);
+[Manifest("container-revived.v1")]
+public sealed record ContainerRevived(ContainerSpec Spec, long? ExitCode) : IEngineMessage;

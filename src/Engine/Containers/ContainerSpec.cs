@@ -1,8 +1,11 @@
+using Engine.Protocol;
+
 namespace Engine.Containers;
 
 /// <summary>Everything needed to (re)create one container of an app version. <paramref name="Worker"/>: the address of the
 /// worker node that runs it, and <paramref name="WorkerHost"/> where routers reach it (null in specs journaled before
 /// containers were placed one by one: then the deployment's worker).</summary>
+[Manifest("container-spec.v1")]
 public sealed record ContainerSpec(
     string Name,
     string App,
@@ -15,7 +18,7 @@ public sealed record ContainerSpec(
     IReadOnlyDictionary<string, string> Env,
     int? Port,
     string? Worker = null,
-    string? WorkerHost = null)
+    string? WorkerHost = null) : IEngineMessage
 {
     /// <summary>The CONTAINER value: `web-1`, `worker-1`, `postdeploy-1`.</summary>
     public string Slot => $"{Type}-{Index}";

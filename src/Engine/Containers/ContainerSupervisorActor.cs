@@ -227,7 +227,7 @@ public sealed class ContainerSupervisorActor : ReceiveActor
         }
     }
 
-    private async Task<StrangersRemoved> RemoveStrangersAsync(IReadOnlySet<string> known, CancellationToken ct)
+    private async Task<StrangersRemoved> RemoveStrangersAsync(ISet<string> known, CancellationToken ct)
     {
         var strangers = (await _runtime.ListAsync(null, ct)).Where(c => !known.Contains(c.App)).ToList();
         await Task.WhenAll(strangers.Select(c => _runtime.StopAndRemoveAsync(c.Id, TimeSpan.Zero, ct)));

@@ -81,13 +81,13 @@ public sealed class DockerWatcherActor : ReceiveActor, IWithTimers
                 _down = false;
                 _reconnectDelay = TimeSpan.FromMilliseconds(500);
                 _log.Info("the Docker engine answers again; reconciling every app's containers");
-                _apps.Ask<AppView[]>(ListApps.Instance, AskTimeout).PipeTo(Self);
+                _apps.Ask<AppList>(ListApps.Instance, AskTimeout).PipeTo(Self);
             }
         });
         Receive<CallUnanswered>(u => MarkDown(u.Reason));
-        Receive<AppView[]>(views =>
+        Receive<AppList>(list =>
         {
-            foreach (var app in views) _apps.Tell(new ReconcileContainers(app.Name));
+            foreach (var app in list.Apps) _apps.Tell(new ReconcileContainers(app.Name));
         });
         Receive<Status.Failure>(f => _log.Warning("could not list the apps to reconcile: {0}", f.Cause.Message));
         Receive<AppError>(_ => { }); // an exited container of an app the registry does not know: the registry removes those

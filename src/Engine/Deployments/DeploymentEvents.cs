@@ -1,10 +1,11 @@
 using Engine.Apps;
 using Engine.Containers;
+using Engine.Protocol;
 
 namespace Engine.Deployments;
 
 /// <summary>Every journal event names its app, so the tagging adapter can file it for the audit.</summary>
-public interface IAppEvent
+public interface IAppEvent : IEngineMessage
 {
     string App { get; }
 }
@@ -22,36 +23,45 @@ public interface IDeploymentEvent : IAppEvent, IAboutDeployment
 
 /// <summary><paramref name="ArchiveNode"/>: the address of the node that stored the upload (null: journaled before any
 /// node could take uploads, so the deployment's own).</summary>
+[Manifest("deployment-created.v1")]
 public sealed record DeploymentCreated(string App, string DeploymentId, int Version, string ArchivePath,
     IReadOnlyDictionary<string, string> Env, DateTimeOffset At, string? ArchiveNode = null, string? By = null) : IDeploymentEvent;
 
 /// <summary><paramref name="Worker"/>: the address of the worker node that builds it and runs its hook (events journaled
 /// before workers were placed hold none); <paramref name="Formation"/>: the app's formation then (null: one of each).</summary>
+[Manifest("build-started.v1")]
 public sealed record BuildStarted(string App, string DeploymentId, DateTimeOffset At, string? Worker = null,
     IReadOnlyDictionary<string, int>? Formation = null) : IDeploymentEvent;
 
 /// <summary><paramref name="WorkerHost"/>: where routers reach the building worker's containers (null: the node's own
 /// setting).</summary>
+[Manifest("image-built.v1")]
 public sealed record ImageBuilt(string App, string DeploymentId, string Image, IReadOnlyList<ProcessType> Processes,
     DateTimeOffset At, string? WorkerHost = null, string? ImageId = null) : IDeploymentEvent;
 
+[Manifest("containers-starting.v1")]
 public sealed record ContainersStarting(string App, string DeploymentId, IReadOnlyList<ContainerSpec> Containers,
     DateTimeOffset At) : IDeploymentEvent;
 
 /// <param name="ContainerIds">Docker's ids of the release's containers, up, by slot (for the audit; null in entries
 /// journaled before).</param>
+[Manifest("hook-started.v1")]
 public sealed record HookStarted(string App, string DeploymentId, string Command, DateTimeOffset At,
     IReadOnlyDictionary<string, string>? ContainerIds = null) : IDeploymentEvent;
 
 /// <summary>The new containers are up and the hook (if any) succeeded: traffic may now move. <paramref name="ContainerIds"/>
 /// as for <see cref="HookStarted"/> when there is no hook; <paramref name="HookExitCode"/> when there was one.</summary>
+[Manifest("switch-started.v1")]
 public sealed record SwitchStarted(string App, string DeploymentId, DateTimeOffset At, IReadOnlyDictionary<string, string>? ContainerIds = null,
     long? HookExitCode = null) : IDeploymentEvent;
 
+[Manifest("traffic-switched.v1")]
 public sealed record TrafficSwitched(string App, string DeploymentId, DateTimeOffset At) : IDeploymentEvent;
 
+[Manifest("deployment-succeeded.v1")]
 public sealed record DeploymentSucceeded(string App, string DeploymentId, DateTimeOffset At) : IDeploymentEvent;
 
 /// <param name="By">Who ended it, when an operator did (a cancel).</param>
+[Manifest("deployment-failed.v1")]
 public sealed record DeploymentFailed(string App, string DeploymentId, string Status, string Error, DateTimeOffset At,
     string? By = null) : IDeploymentEvent;

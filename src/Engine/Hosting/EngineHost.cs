@@ -17,6 +17,7 @@ using Engine.Palettes;
 using Engine.Projections;
 using Engine.Routing;
 using Engine.Secrets;
+using Engine.Serialization;
 using Engine.Workers;
 using LinqToDB;
 
@@ -127,6 +128,8 @@ public static class EngineHost
             akka.persistence.journal.sql.circuit-breaker.reset-timeout = 1s
             akka.persistence.snapshot-store.sql.circuit-breaker.reset-timeout = 1s
             """, HoconAddMode.Prepend);
+        // What the journal holds is the contract: stable names, never CLR types.
+        akka.WithEngineContract();
         akka.WithSqlPersistence(
             connectionString: JournalConnectionString(settings),
             providerName: settings.UsesSqlite ? ProviderName.SQLiteMS : ProviderName.PostgreSQL15,

@@ -137,6 +137,7 @@ public sealed class EngineSettings
         JournalKind.Check(this);
         Cluster.Check(UsesSqlite);
         PrepareDataDir();
+        JournalFormat.Check(this);
         Directory.CreateDirectory(LogDir);
         Directory.CreateDirectory(UploadDir);
         Directory.CreateDirectory(IncomingDir);

@@ -1,4 +1,5 @@
 using Akka.Actor;
+using Engine.Protocol;
 
 namespace Engine.Palettes;
 
@@ -6,9 +7,11 @@ namespace Engine.Palettes;
 public sealed record ActorNode(string Path, string Name, int Depth);
 
 /// <summary>`engine actor hierarchy` for another node (-> ActorTreeView | AppError).</summary>
-public sealed record GetActorTree(string Path, int Depth);
+[Manifest("get-actor-tree.v1")]
+public sealed record GetActorTree(string Path, int Depth) : IEngineMessage;
 
-public sealed record ActorTreeView(string Node, IReadOnlyList<ActorNode> Actors);
+[Manifest("actor-tree-view.v1")]
+public sealed record ActorTreeView(string Node, IReadOnlyList<ActorNode> Actors) : IEngineMessage;
 
 /// <summary>A node's live actor tree, read from the actor cells themselves (no Identify round trips, so no waiting on
 /// silence to know that every child answered).</summary>

@@ -202,11 +202,11 @@ public static class PaletteApi
     {
         var events = await new JournalReader(system, settings).AllAsync(context.RequestAborted);
         HashSet<string>? running = null;
-        if (await AskRaw(apps, ListApps.Instance) is AppView[] all)
+        if (await AskRaw(apps, ListApps.Instance) is AppList { Apps: var all })
         {
             running = [];
             foreach (var app in all.Where(a => a.Deployments > 0))
-                if (await AskRaw(apps, new GetDeployments(app.Name)) is DeploymentView[] views)
+                if (await AskRaw(apps, new GetDeployments(app.Name)) is DeploymentList { Deployments: var views })
                     running.UnionWith(views.Where(v => !DeploymentStatus.IsTerminal(v.Status)).Select(v => v.Id));
                 else running = null;
         }

@@ -1,23 +1,28 @@
 using System.Collections.Immutable;
 using Akka.Actor;
+using Engine.Protocol;
 
 namespace Engine.Routing;
 
 /// <summary>Move an app's traffic to the given web endpoints. The router replies RouteSwitched at once and
 /// RouteDrained when the previous endpoints have no request in flight (or the grace period is over).</summary>
+[Manifest("switch-route.v1")]
 public sealed record SwitchRoute(string App, string DeploymentId, string Version, IReadOnlyList<string> Endpoints,
-    IActorRef ReplyTo);
+    IActorRef ReplyTo) : IEngineMessage;
 
 /// <summary>The app exists, so an unrouted request to it gets "no routed version" rather than "unknown app".</summary>
-public sealed record AppKnown(string App);
+[Manifest("app-known.v1")]
+public sealed record AppKnown(string App) : IEngineMessage;
 
 /// <summary>A routed web container stopped (or is about to): no request goes to it until <see cref="EndpointUp"/>. With
 /// <paramref name="ReplyTo"/>, the router answers as for a switch: RouteSwitched once no new request goes there,
 /// RouteDrained once none is in flight to it (a restart stops the container only then).</summary>
-public sealed record EndpointDown(string App, string DeploymentId, string Endpoint, IActorRef? ReplyTo = null);
+[Manifest("endpoint-down.v1")]
+public sealed record EndpointDown(string App, string DeploymentId, string Endpoint, IActorRef? ReplyTo = null) : IEngineMessage;
 
 /// <summary>A routed web container accepts connections again.</summary>
-public sealed record EndpointUp(string App, string DeploymentId, string Endpoint);
+[Manifest("endpoint-up.v1")]
+public sealed record EndpointUp(string App, string DeploymentId, string Endpoint) : IEngineMessage;
 
 public sealed record AppRoute(string App, string DeploymentId, string Version, IReadOnlyList<string> Endpoints)
 {

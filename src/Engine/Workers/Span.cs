@@ -1,8 +1,11 @@
+using Engine.Protocol;
+
 namespace Engine.Workers;
 
 /// <summary>A TimeSpan for a child's constructor: Akka remote deployment carries a bare TimeSpan argument as JSON and
 /// rebuilds it as a string, which no constructor takes; inside a record it keeps its type.</summary>
-public sealed record Span(TimeSpan Value)
+[Manifest("span.v1")]
+public sealed record Span(TimeSpan Value) : IEngineMessage
 {
     public static implicit operator TimeSpan(Span span) => span.Value;
 }

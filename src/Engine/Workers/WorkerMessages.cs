@@ -1,23 +1,30 @@
 using Akka.Actor;
+using Engine.Protocol;
 
 namespace Engine.Workers;
 
 /// <summary>To a worker: its host, capacity and load (-> WorkerInfo, or Status.Failure when its Docker cannot be asked).
 /// <paramref name="ExceptApp"/>'s containers are not counted: a new release of that app replaces them.</summary>
-public sealed record DescribeWorker(string? ExceptApp);
+[Manifest("describe-worker.v1")]
+public sealed record DescribeWorker(string? ExceptApp) : IEngineMessage;
 
 /// <summary>To a worker: hand out this many ports from its range for web containers (-> PortsReserved).</summary>
-public sealed record ReservePorts(int Count);
+[Manifest("reserve-ports.v1")]
+public sealed record ReservePorts(int Count) : IEngineMessage;
 
 /// <param name="Error">Set when the range has no free port left.</param>
-public sealed record PortsReserved(IReadOnlyList<int> Ports, string? Error = null);
+[Manifest("ports-reserved.v1")]
+public sealed record PortsReserved(IReadOnlyList<int> Ports, string? Error = null) : IEngineMessage;
 
 /// <summary>To the worker that built the image: push it to the registry as <paramref name="Remote"/>; its output goes to
 /// <paramref name="Log"/> (-> ImageDistributed).</summary>
-public sealed record PushImage(string Local, string Remote, IActorRef Log);
+[Manifest("push-image.v1")]
+public sealed record PushImage(string Local, string Remote, IActorRef Log) : IEngineMessage;
 
 /// <summary>To a worker that will run the image: pull it from the registry (-> ImageDistributed).</summary>
-public sealed record PullImage(string Remote, string Local, IActorRef Log);
+[Manifest("pull-image.v1")]
+public sealed record PullImage(string Remote, string Local, IActorRef Log) : IEngineMessage;
 
 /// <param name="Error">Null when the image is where it was asked to be.</param>
-public sealed record ImageDistributed(string Worker, string? Error);
+[Manifest("image-distributed.v1")]
+public sealed record ImageDistributed(string Worker, string? Error) : IEngineMessage;
