@@ -208,7 +208,11 @@ public static class PaletteApi
             foreach (var app in all.Where(a => a.Deployments > 0))
                 if (await AskRaw(apps, new GetDeployments(app.Name)) is DeploymentList { Deployments: var views })
                     running.UnionWith(views.Where(v => !DeploymentStatus.IsTerminal(v.Status)).Select(v => v.Id));
-                else running = null;
+                else
+                {
+                    running = null; // one app did not answer: none of them is checked
+                    break;
+                }
         }
         var findings = JournalVerifier.Verify(events, running);
         var ids = events.Select(e => e.PersistenceId).Distinct().Count();

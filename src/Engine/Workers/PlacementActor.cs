@@ -100,12 +100,12 @@ public sealed class PlacementActor : ReceiveActor
         return new ImagePushed(plan.Select(p => ports.TryGetValue(p, out var port) ? p with { Port = port } : p).ToList());
     }
 
-    private static async Task<(IActorRef? Ref, WorkerInfo? Info, string? Error)> AskWorker(ActorSystem system, string address, string app)
+    private static async Task<(IActorRef? Ref, WorkerInfo? Info, string? Error)> AskWorker(ActorSystem system, string address, string? exceptApp)
     {
         try
         {
             var worker = await WorkerActor.At(system, address).ResolveOne(AskTimeout);
-            var reply = await worker.Ask(new DescribeWorker(app), AskTimeout);
+            var reply = await worker.Ask(new DescribeWorker(exceptApp), AskTimeout);
             return reply is WorkerInfo info ? (worker, info, null)
                 : (null, null, reply is Status.Failure f ? f.Cause.Message : $"unexpected answer {reply}");
         }

@@ -15,12 +15,12 @@ public sealed class WorkerActorTests : EngineTestKit
     private readonly ClusterSettings _cluster = new() { PortRange = $"{From}-{From + 4}", WorkerName = "worker-t", Capacity = 3 };
 
     [Fact]
-    public void Ports_come_from_the_range_are_never_handed_out_twice_and_skip_those_a_container_or_another_process_holds()
+    public async Task Ports_come_from_the_range_are_never_handed_out_twice_and_skip_those_a_container_or_another_process_holds()
     {
         // A container of the engine holds one port (its label says so; it does not listen yet), another process binds a second.
         Runtime.Crashing["web"] = true;
-        Runtime.RunAsync(ContainerSpec.For("app", "app-v1", "v1", "img", "web", 1, null, new Dictionary<string, string>(), From),
-            true, CancellationToken.None).Wait();
+        await Runtime.RunAsync(ContainerSpec.For("app", "app-v1", "v1", "img", "web", 1, null, new Dictionary<string, string>(), From),
+            true, CancellationToken.None);
         using var squatter = new TcpListener(IPAddress.Any, From + 1);
         squatter.Start();
         var worker = Sys.ActorOf(WorkerActor.Props(Runtime, _cluster));
@@ -66,11 +66,11 @@ public sealed class WorkerActorTests : EngineTestKit
     }
 
     [Fact]
-    public void It_describes_its_load_without_the_app_being_placed_and_without_hooks()
+    public async Task It_describes_its_load_without_the_app_being_placed_and_without_hooks()
     {
         foreach (var (app, type) in new[] { ("app", "web"), ("app", "postdeploy"), ("other", "web"), ("other", "clock") })
-            Runtime.RunAsync(ContainerSpec.For(app, $"{app}-v1", "v1", "img", type, 1, null, new Dictionary<string, string>(), null),
-                true, CancellationToken.None).Wait();
+            await Runtime.RunAsync(ContainerSpec.For(app, $"{app}-v1", "v1", "img", type, 1, null, new Dictionary<string, string>(), null),
+                true, CancellationToken.None);
         var worker = Sys.ActorOf(WorkerActor.Props(Runtime, _cluster));
 
         worker.Tell(new DescribeWorker("app"));
