@@ -1,5 +1,6 @@
 using System.Formats.Tar;
 using System.Text;
+using Engine.Protocol;
 
 namespace Engine.Build;
 
@@ -8,7 +9,8 @@ public sealed class SourceArchiveException(string message) : Exception(message);
 public sealed record SourceInfo(string? Procfile);
 
 /// <summary>Bounds on the build context as Docker would expand it.</summary>
-public sealed record ContextLimits(long MaxBytes, int MaxFiles)
+[Manifest("context-limits.v1")]
+public sealed record ContextLimits(long MaxBytes, int MaxFiles) : IEngineMessage
 {
     public static readonly ContextLimits Default = new(1024L * 1024 * 1024, 100_000);
 }

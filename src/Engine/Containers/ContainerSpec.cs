@@ -48,7 +48,8 @@ public sealed record ContainerSpec(
 /// <summary>An image built for one deployment. The tag carries the engine instance, so two engines sharing a Docker
 /// engine never overwrite each other's images; it is also how the engine finds its images again: labels would cost the
 /// legacy builder an extra container step per build.</summary>
-public sealed record ImageSpec(string Tag, string App, string DeploymentId)
+[Manifest("image-spec.v1")]
+public sealed record ImageSpec(string Tag, string App, string DeploymentId) : IEngineMessage
 {
     private const string Repository = "engine-apps";
 

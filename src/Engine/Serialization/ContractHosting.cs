@@ -8,7 +8,7 @@ public static class ContractHosting
     /// <summary>Binds the contract to its serializer, and everything else that is not Akka's own to none: no CLR type
     /// name is ever journaled or sent.</summary>
     public static AkkaConfigurationBuilder WithEngineContract(this AkkaConfigurationBuilder akka) => akka
-        .WithCustomSerializer("engine", [typeof(IEngineMessage)], system => new EngineSerializer(system))
+        .WithCustomSerializer("engine", [typeof(IEngineMessage), .. EngineSerializer.Arguments.Keys], system => new EngineSerializer(system))
         .AddHocon($$"""
             akka.actor.serializers.no-contract = "{{typeof(NoContractSerializer).AssemblyQualifiedName}}"
             akka.actor.serialization-bindings { "System.Object" = no-contract }

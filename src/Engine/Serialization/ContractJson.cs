@@ -102,6 +102,10 @@ namespace Engine.Serialization;
 [JsonSerializable(typeof(DeploymentView))]
 // Containers, on the worker nodes.
 [JsonSerializable(typeof(ContainerSpec))]
+[JsonSerializable(typeof(ImageSpec))]
+[JsonSerializable(typeof(Build.ContextLimits))]
+// Arguments of the actors a deployment places on worker nodes (remote deployment carries them).
+[JsonSerializable(typeof(TimeSpan))]
 [JsonSerializable(typeof(StartContainers))]
 [JsonSerializable(typeof(RemoveContainers))]
 [JsonSerializable(typeof(ListContainers))]

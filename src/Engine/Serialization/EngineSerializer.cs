@@ -33,13 +33,17 @@ public sealed class EngineSerializer : SerializerWithStringManifest
 
     public override int Identifier => Id;
 
+    /// <summary>Not ours, but among the arguments of the actors a deployment places on a worker node: remote deployment
+    /// sends them with the actor's props.</summary>
+    public static readonly IReadOnlyDictionary<Type, string> Arguments = new Dictionary<Type, string> { [typeof(TimeSpan)] = "timespan.v1" };
+
     /// <summary>Every contract type with its manifest, found once. A contract type without one, or two types under one
     /// name, stops the node at start rather than at the first message.</summary>
     public static IReadOnlyDictionary<Type, string> Manifests { get; } = FindManifests();
 
     private static Dictionary<Type, string> FindManifests()
     {
-        var found = new Dictionary<Type, string>();
+        var found = new Dictionary<Type, string>(Arguments);
         foreach (var type in typeof(IEngineMessage).Assembly.GetTypes()
                      .Where(t => typeof(IEngineMessage).IsAssignableFrom(t) && t is { IsAbstract: false, IsInterface: false }))
             found[type] = type.GetCustomAttribute<ManifestAttribute>()?.Name

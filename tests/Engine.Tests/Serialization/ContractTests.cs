@@ -64,10 +64,25 @@ public sealed class ContractTests(ContractTests.Node node) : IClassFixture<Contr
         Sample.AssertEveryPropertySet(back);
     }
 
+    /// <summary>Not contract types, but sent with the props of the actors placed on worker nodes.</summary>
+    [Fact]
+    public void Arguments_of_actors_placed_on_workers_round_trip_under_their_manifests()
+    {
+        foreach (var (type, manifest) in EngineSerializer.Arguments)
+        {
+            var argument = Sample.Of(type, (ExtendedActorSystem)node.System);
+            var serializer = node.System.Serialization.FindSerializerFor(argument);
+            Assert.IsType<EngineSerializer>(serializer);
+            Assert.Equal(manifest, Akka.Serialization.Serialization.ManifestFor(serializer, argument));
+            Assert.Equal(argument, node.System.Serialization.Deserialize(serializer.ToBinary(argument), serializer.Identifier, manifest));
+        }
+    }
+
     [Fact]
     public void Manifests_are_unique_and_each_names_one_contract_type()
     {
-        var manifests = ContractTypes().Select(t => (Type)t[0]).Select(t => t.GetCustomAttribute<ManifestAttribute>()!.Name).ToList();
+        var manifests = ContractTypes().Select(t => (Type)t[0]).Select(t => t.GetCustomAttribute<ManifestAttribute>()!.Name)
+            .Concat(EngineSerializer.Arguments.Values).ToList();
         Assert.Equal(manifests.Count, manifests.Distinct().Count());
         Assert.Equal(manifests.Order(), EngineSerializer.Manifests.Values.Order());
     }
