@@ -1,8 +1,10 @@
 using System.Diagnostics;
 using System.Net;
 using Engine.Apps;
+using Engine.Deployments;
 using Engine.Tests.Support;
 using Xunit.Abstractions;
+using static Engine.Tests.Support.Deadlines;
 
 namespace Engine.Tests.Cluster;
 
@@ -78,7 +80,7 @@ public sealed class FailoverTests(PostgresServer postgres, ITestOutputHelper out
         var containers = (await survivor.Cli("ps", moved, "--json")).Json;
 
         // Requests to both apps through the surviving router, the whole time: it has had the routes since the deployments.
-        using var steady = new CancellationTokenSource(TestCluster.Within * 2);
+        using var steady = new CancellationTokenSource(Within * 2);
         var (served, failed) = (0, new List<string>());
         var loop = Task.Run(async () =>
         {
@@ -136,7 +138,7 @@ public sealed class FailoverTests(PostgresServer postgres, ITestOutputHelper out
         // Through the killed node it fails; through the other it ends with the deployment.
         await deploy;
 
-        Assert.Equal("success", await second.WaitForStatus(deployment, s => s is "success" or "aborted" or "hook-error", "an end on the new owner"));
+        Assert.Equal("success", await second.WaitForStatus(deployment, DeploymentStatus.IsTerminal, "an end on the new owner"));
         output.WriteLine($"failover during the hook: killed the owner; the deployment ended success on the other node after {clock.Elapsed.TotalSeconds:0.0} s");
         Assert.Equal((HttpStatusCode.OK, $"version v2 of {app}"), await second.Get(app));
         Assert.Equal(1, counter.Runs);
@@ -169,7 +171,7 @@ public sealed class FailoverTests(PostgresServer postgres, ITestOutputHelper out
         await owner.KillAsync();
         await deploy;
 
-        var end = await second.WaitForStatus(deployment, s => s is "success" or "aborted", "an end on the new owner");
+        var end = await second.WaitForStatus(deployment, DeploymentStatus.IsTerminal, "an end on the new owner");
         var routed = end == "success" ? "v2" : "v1";
         Assert.Equal((HttpStatusCode.OK, $"version {routed} of {app}"), await second.Get(app));
         await OnlyRunningContainerAsync(app, routed);
@@ -192,10 +194,10 @@ public sealed class FailoverTests(PostgresServer postgres, ITestOutputHelper out
         await cluster.RestartLighthouseAsync();
         await control.RestartAsync();
         await Eventually.Until(() => control.Cli("deployment", "logs", deployment),
-            r => r.Stdout.Contains("waiting up to 20 s for a worker node to come up"), TestCluster.Within, "the deployment to wait for a worker");
+            r => r.Stdout.Contains("waiting up to 20 s for a worker node to come up"), Within, "the deployment to wait for a worker");
         await worker.RestartAsync();
 
-        Assert.Equal("success", await control.WaitForStatus(deployment, s => s is "success" or "aborted" or "hook-error", "an end"));
+        Assert.Equal("success", await control.WaitForStatus(deployment, DeploymentStatus.IsTerminal, "an end"));
         Assert.Equal(1, counter.Runs);
         Assert.Contains("re-attached", (await control.Cli("deployment", "logs", deployment)).Stdout);
         Assert.Equal((HttpStatusCode.OK, $"version v2 of {app}"), await control.Get(app));
@@ -240,7 +242,7 @@ public sealed class FailoverTests(PostgresServer postgres, ITestOutputHelper out
             var deploy = node.Cli("deploy", v2.Path, "--app", app);
             var deployment = $"{app}-v2";
             await node.WaitForStatus(deployment, "running-hook");
-            await Eventually.Until(() => Task.FromResult(Runs), n => n == 1, TestCluster.Within, "the hook to start");
+            await Eventually.Until(() => Task.FromResult(Runs), n => n == 1, Within, "the hook to start");
             return (deploy.ContinueWith(t => { v2.Dispose(); return t.Result; }), deployment);
         }
 
@@ -274,7 +276,7 @@ public sealed class FailoverTests(PostgresServer postgres, ITestOutputHelper out
         await deploy;
 
         // Past the hook the switch is committed: the new owner finishes it.
-        Assert.Equal("success", await second.WaitForStatus(deployment, s => s is "success" or "aborted", "an end on the new owner"));
+        Assert.Equal("success", await second.WaitForStatus(deployment, DeploymentStatus.IsTerminal, "an end on the new owner"));
         Assert.Equal((HttpStatusCode.OK, "slow answer from v1"), await slow);
         Assert.Equal((HttpStatusCode.OK, $"version v2 of {app}"), await second.Get(app));
         await OnlyRunningContainerAsync(app, "v2");
@@ -302,7 +304,7 @@ public sealed class FailoverTests(PostgresServer postgres, ITestOutputHelper out
         {
             foreach (var router in new[] { first, second })
             {
-                await Eventually.Until(() => router.Get(app), r => r.Status == HttpStatusCode.OK, TestCluster.Within, $"{app} to be served");
+                await Eventually.Until(() => router.Get(app), r => r.Status == HttpStatusCode.OK, Within, $"{app} to be served");
                 Assert.Equal($"version {version} of {app}", (await router.Get(app)).Body);
             }
             var statuses = (await first.Cli("deployments", app, "--json")).Json.EnumerateArray().Select(d => d.GetProperty("status").GetString());
@@ -382,7 +384,7 @@ public sealed class FailoverTests(PostgresServer postgres, ITestOutputHelper out
     /// <summary>Waits until the app has exactly one container, running, of the given version: no stray one left.</summary>
     private static Task OnlyRunningContainerAsync(string app, string version) =>
         Eventually.Until(() => DockerProbe.ContainersOf(app), c => c.Count == 1 && c.All(x => x.Version == version && x.State == "running"),
-            TestCluster.Within, $"only {app}'s running {version} container to remain");
+            Within, $"only {app}'s running {version} container to remain");
 
     private static string[] Names(System.Text.Json.JsonElement ps) =>
         [.. ps.EnumerateArray().Select(c => c.GetProperty("name").GetString()!).Order()];
