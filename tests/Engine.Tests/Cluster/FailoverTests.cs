@@ -19,11 +19,11 @@ public sealed class FailoverTests(PostgresServer postgres, ITestOutputHelper out
 
     /// <summary>The test cluster: two control+router nodes with no Docker engine and one worker node behind a
     /// Lighthouse, all up. Apps are sharded over both control nodes; the worker runs every container and hook.</summary>
-    private static async Task<ControlNodes> TwoControlNodesAsync(TestCluster cluster)
+    private static async Task<ControlNodes> TwoControlNodesAsync(TestCluster cluster, int startTimeout = 20)
     {
         const string noDocker = "unix:///nonexistent/docker.sock";
-        var first = await cluster.StartNodeAsync("control,router", "--docker-host", noDocker, "--start-timeout", "20");
-        var second = await cluster.StartNodeAsync("control,router", "--docker-host", noDocker, "--start-timeout", "20");
+        var first = await cluster.StartNodeAsync("control,router", "--docker-host", noDocker, "--start-timeout", $"{startTimeout}");
+        var second = await cluster.StartNodeAsync("control,router", "--docker-host", noDocker, "--start-timeout", $"{startTimeout}");
         await cluster.StartNodeAsync("worker");
         // Each node's view: the owner must see the worker up before it can place a deployment there.
         var firstAddress = (await TestCluster.AllUpAsync(first, 4)).Json.GetProperty("self").GetString()!;
@@ -154,27 +154,37 @@ public sealed class FailoverTests(PostgresServer postgres, ITestOutputHelper out
     }
 
     [Fact]
-    public async Task When_the_owner_is_killed_while_new_containers_start_the_deployment_ends_and_leaves_no_stray_container()
+    public async Task When_the_owner_is_killed_while_new_containers_start_the_deployment_ends_aborted_and_leaves_no_stray_container()
     {
         await using var cluster = await TestCluster.StartAsync(postgres);
-        var nodes = await TwoControlNodesAsync(cluster);
+        // A start timeout far beyond the test: the owner cannot end `starting` by itself before it is killed.
+        var nodes = await TwoControlNodesAsync(cluster, startTimeout: 600);
         var app = nodes.First.NewApp("fostart");
         using var v1 = new AppDir();
         await nodes.First.DeployAsync(v1, app);
         var (owner, second, _) = await nodes.OwnerOfAsync(app);
 
-        // v2's web container listens only after a while: the deployment is `starting` when its owner dies.
-        using var v2 = new AppDir("web: sleep 6 && sh /app/web.sh\n");
+        // v2's web process never listens: the deployment stays `starting` until its owner dies.
+        using var v2 = new AppDir("web: sleep 600\n");
         var deploy = owner.Cli("deploy", v2.Path, "--app", app);
         var deployment = $"{app}-v2";
         await owner.WaitForStatus(deployment, "starting");
         await owner.KillAsync();
         await deploy;
 
-        var end = await second.WaitForStatus(deployment, DeploymentStatus.IsTerminal, "an end on the new owner");
-        var routed = end == "success" ? "v2" : "v1";
-        Assert.Equal((HttpStatusCode.OK, $"version {routed} of {app}"), await second.Get(app));
-        await OnlyRunningContainerAsync(app, routed);
+        // A start cannot be resumed on another node: the new owner aborts it, removes its containers, keeps v1 routed.
+        Assert.Equal("aborted", await second.WaitForStatus(deployment, DeploymentStatus.IsTerminal, "an end on the new owner"));
+        var view = (await second.Cli("deployment", "show", deployment, "--json")).Json;
+        Assert.StartsWith("the node that ran it stopped (a restart or a failover) while the deployment was starting",
+            view.GetProperty("error").GetString());
+        // The journal: the deployment went no further than `starting` before it was aborted.
+        var statuses = (await second.Cli("audit", app, "--json")).Json.EnumerateArray()
+            .Where(e => e.GetProperty("persistence_id").GetString() == $"deployment-{deployment}"
+                        && e.TryGetProperty("status", out var st) && st.ValueKind == System.Text.Json.JsonValueKind.String)
+            .Select(e => e.GetProperty("status").GetString()!).ToList();
+        Assert.Equal(["queued", "building", "pushing", "starting", "aborted"], statuses);
+        Assert.Equal((HttpStatusCode.OK, $"version v1 of {app}"), await second.Get(app));
+        await OnlyRunningContainerAsync(app, "v1");
     }
 
     [Fact]
