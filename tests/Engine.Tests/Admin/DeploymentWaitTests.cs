@@ -20,7 +20,7 @@ public sealed class DeploymentWaitTests(SharedNode shared)
         using var dir = AppDir.WithHook(gate.Hook);
         var deploy = _node.Cli("deploy", dir.Path, "--app", app);
         await _node.WaitForStatus(id, "running-hook");
-        var (_, offset) = await Eventually.Until(() => _node.Log(id), l => l.Text.Contains("\nhook-begins\n"), TimeSpan.FromSeconds(60), "the hook's first line");
+        var (_, offset) = await Eventually.Until(() => _node.Log(id), l => l.Text.Contains("\nhook-begins\n"), Deadlines.Within, "the hook's first line");
 
         // Nothing changes: the deadline answers with the state as it is.
         Assert.Equal((HttpStatusCode.OK, "running-hook"), await _node.WaitForChange(id, "running-hook", offset, 1));

@@ -1,6 +1,7 @@
 using System.Net;
 using Engine.Tests.Support;
 using Microsoft.Data.Sqlite;
+using static Engine.Tests.Support.Deadlines;
 
 namespace Engine.Tests.Apps;
 
@@ -8,8 +9,6 @@ namespace Engine.Tests.Apps;
 [Collection(DockerCollection.Name)]
 public sealed class BadJournalEntryEndToEndTests
 {
-    private static readonly TimeSpan Within = TimeSpan.FromSeconds(60);
-
     /// <summary>Appends a row to a persistence id, copied from its last row with another message.</summary>
     private static async Task AppendRow(string db, string persistenceId, Func<string, string> message)
     {

@@ -1,4 +1,5 @@
 using Engine.Tests.Support;
+using static Engine.Tests.Support.Deadlines;
 
 namespace Engine.Tests.Apps;
 
@@ -6,8 +7,6 @@ namespace Engine.Tests.Apps;
 /// when asked; one that deployed keeps running.</summary>
 public sealed class IdleAppsEndToEndTests
 {
-    private static readonly TimeSpan Within = TimeSpan.FromSeconds(60);
-
     [Fact]
     public async Task An_app_that_never_deployed_stops_when_idle_and_answers_again_when_asked()
     {

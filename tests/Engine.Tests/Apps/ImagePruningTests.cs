@@ -1,5 +1,6 @@
 using Engine.Containers;
 using Engine.Tests.Support;
+using static Engine.Tests.Support.Deadlines;
 
 namespace Engine.Tests.Apps;
 
@@ -7,7 +8,6 @@ namespace Engine.Tests.Apps;
 public sealed class ImagePruningTests(SharedNode shared)
 {
     private readonly EngineNode _node = shared.Node;
-    private static readonly TimeSpan Within = TimeSpan.FromSeconds(60);
 
     [Fact]
     public async Task A_failed_deployments_image_goes_and_only_the_last_five_successful_releases_keep_theirs()

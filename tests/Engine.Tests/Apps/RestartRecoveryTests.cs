@@ -1,13 +1,12 @@
 using System.Net;
 using Engine.Tests.Support;
+using static Engine.Tests.Support.Deadlines;
 
 namespace Engine.Tests.Apps;
 
 [Collection(DockerCollection.Name)]
 public sealed class RestartRecoveryTests
 {
-    private static readonly TimeSpan Within = TimeSpan.FromSeconds(60);
-
     [Fact]
     public async Task After_kill_9_the_in_flight_deployment_is_aborted_and_the_last_good_version_serves_again()
     {

@@ -1,6 +1,7 @@
 using System.Net;
 using Engine.Tests.Support;
 using Microsoft.Data.Sqlite;
+using static Engine.Tests.Support.Deadlines;
 
 namespace Engine.Tests.Audit;
 
@@ -9,8 +10,6 @@ namespace Engine.Tests.Audit;
 [Collection(DockerCollection.Name)]
 public sealed class AuditEndToEndTests
 {
-    private static readonly TimeSpan Within = TimeSpan.FromSeconds(60);
-
     private static async Task<List<(string, long)>> TaggedRows(EngineNode node, string app)
     {
         await using var db = new SqliteConnection($"Data Source={Path.Combine(node.DataDir, "engine.db")};Mode=ReadOnly;Pooling=False");

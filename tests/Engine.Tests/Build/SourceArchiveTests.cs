@@ -44,8 +44,12 @@ public sealed class SourceArchiveTests
     public void Links_that_stay_inside_are_accepted()
     {
         var link = new PaxTarEntry(TarEntryType.SymbolicLink, "sub/link") { LinkName = "../Dockerfile" };
-        SourceArchive.Inspect(SourceTar.Build(
-            new PaxTarEntry(TarEntryType.RegularFile, "Dockerfile") { DataStream = new MemoryStream("FROM busybox\n"u8.ToArray()) }, link));
+        var hardLink = new PaxTarEntry(TarEntryType.HardLink, "sub/copy") { LinkName = "Dockerfile" };
+        // Accepted: no error, and the entries after the links are read too (the Procfile comes last).
+        var info = SourceArchive.Inspect(SourceTar.Build(
+            new PaxTarEntry(TarEntryType.RegularFile, "Dockerfile") { DataStream = new MemoryStream("FROM busybox\n"u8.ToArray()) }, link, hardLink,
+            new PaxTarEntry(TarEntryType.RegularFile, "Procfile") { DataStream = new MemoryStream("web: x\n"u8.ToArray()) }));
+        Assert.Equal("web: x\n", info.Procfile);
     }
 
     [Fact]

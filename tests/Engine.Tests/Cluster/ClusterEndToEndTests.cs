@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Engine.Containers;
 using Engine.Tests.Support;
+using static Engine.Tests.Support.Deadlines;
 
 namespace Engine.Tests.Cluster;
 
@@ -131,7 +132,7 @@ public sealed class MultiNodeClusterTests(PostgresServer postgres)
         Assert.Contains($"bytes) to worker {workerAddress}", (await control.Cli("deployment", "logs", $"{app}-v2")).Stdout);
         Assert.Equal(2, (await control.Cli("deployments", app, "--json")).Json.GetArrayLength());
         await Eventually.Until(() => Task.FromResult(Directory.GetFiles(Path.Combine(router.DataDir, "uploads"), "*.tar")),
-            files => files.Length == 0, TestCluster.Within, "the upload on the router node to be deleted");
+            files => files.Length == 0, Within, "the upload on the router node to be deleted");
 
         // Followed through a node that does not run the app: the log, and the changes that wake a waiting request, come
         // from the node that does.
@@ -140,7 +141,7 @@ public sealed class MultiNodeClusterTests(PostgresServer postgres)
         var v3 = $"{app}-v3";
         var deploy = router.Cli("deploy", gated.Path, "--app", app);
         await router.WaitForStatus(v3, "running-hook");
-        var (_, offset) = await Eventually.Until(() => router.Log(v3), l => l.Text.Contains("\nhook-begins\n"), TestCluster.Within,
+        var (_, offset) = await Eventually.Until(() => router.Log(v3), l => l.Text.Contains("\nhook-begins\n"), Within,
             "the hook's first line, read through the router node");
         var woken = router.WaitForChange(v3, "running-hook", offset, 60);
         gate.Open();
@@ -151,14 +152,14 @@ public sealed class MultiNodeClusterTests(PostgresServer postgres)
         Assert.Contains("hook-ends", followed.Stderr);
 
         var show = await Eventually.Until(async () => await router.Cli("cluster", "show", "--json"),
-            r => r.ExitCode == 0 && r.Json.GetProperty("members").GetArrayLength() == 4, TestCluster.Within, "four members seen by the router node");
+            r => r.ExitCode == 0 && r.Json.GetProperty("members").GetArrayLength() == 4, Within, "four members seen by the router node");
         Assert.Equal(["lighthouse"], ClusterEndToEndTests.Roles(ClusterEndToEndTests.MemberAt(show.Json, cluster.Seed)));
         Assert.Equal(["control", "router"], ClusterEndToEndTests.Roles(ClusterEndToEndTests.MemberAt(show.Json, controlAddress)));
         Assert.Equal(["worker"], ClusterEndToEndTests.Roles(ClusterEndToEndTests.MemberAt(show.Json, workerAddress)));
         Assert.Equal(["router"], ClusterEndToEndTests.Roles(ClusterEndToEndTests.MemberAt(show.Json, routerAddress)));
         Assert.All(show.Json.GetProperty("members").EnumerateArray(), m => Assert.Equal("up", m.GetProperty("status").GetString()));
         Assert.Equal(controlAddress, ClusterEndToEndTests.OwnerOf(show.Json, app));
-        await cluster.Lighthouse.WaitForOutputAsync($"member up: {routerAddress} (roles: router)", TestCluster.Within);
+        await cluster.Lighthouse.WaitForOutputAsync($"member up: {routerAddress} (roles: router)", Within);
         Assert.DoesNotContain("lost the Docker engine", router.Output + control.Output);
     }
 
@@ -178,7 +179,7 @@ public sealed class MultiNodeClusterTests(PostgresServer postgres)
         // A worker that comes up while a deployment waits for one takes it.
         var deploy = control.Cli("deploy", dir.Path, "--app", app);
         await Eventually.Until(() => control.Cli("deployment", "logs", $"{app}-v2"),
-            r => r.Stdout.Contains("waiting up to 20 s for a worker node to come up"), TestCluster.Within, "v2 to wait for a worker");
+            r => r.Stdout.Contains("waiting up to 20 s for a worker node to come up"), Within, "v2 to wait for a worker");
         try
         {
             await cluster.StartNodeAsync("worker");

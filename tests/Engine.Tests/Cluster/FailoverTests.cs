@@ -1,8 +1,10 @@
 using System.Diagnostics;
 using System.Net;
 using Engine.Apps;
+using Engine.Deployments;
 using Engine.Tests.Support;
 using Xunit.Abstractions;
+using static Engine.Tests.Support.Deadlines;
 
 namespace Engine.Tests.Cluster;
 
@@ -17,11 +19,11 @@ public sealed class FailoverTests(PostgresServer postgres, ITestOutputHelper out
 
     /// <summary>The test cluster: two control+router nodes with no Docker engine and one worker node behind a
     /// Lighthouse, all up. Apps are sharded over both control nodes; the worker runs every container and hook.</summary>
-    private static async Task<ControlNodes> TwoControlNodesAsync(TestCluster cluster)
+    private static async Task<ControlNodes> TwoControlNodesAsync(TestCluster cluster, int startTimeout = 20)
     {
         const string noDocker = "unix:///nonexistent/docker.sock";
-        var first = await cluster.StartNodeAsync("control,router", "--docker-host", noDocker, "--start-timeout", "20");
-        var second = await cluster.StartNodeAsync("control,router", "--docker-host", noDocker, "--start-timeout", "20");
+        var first = await cluster.StartNodeAsync("control,router", "--docker-host", noDocker, "--start-timeout", $"{startTimeout}");
+        var second = await cluster.StartNodeAsync("control,router", "--docker-host", noDocker, "--start-timeout", $"{startTimeout}");
         await cluster.StartNodeAsync("worker");
         // Each node's view: the owner must see the worker up before it can place a deployment there.
         var firstAddress = (await TestCluster.AllUpAsync(first, 4)).Json.GetProperty("self").GetString()!;
@@ -78,7 +80,7 @@ public sealed class FailoverTests(PostgresServer postgres, ITestOutputHelper out
         var containers = (await survivor.Cli("ps", moved, "--json")).Json;
 
         // Requests to both apps through the surviving router, the whole time: it has had the routes since the deployments.
-        using var steady = new CancellationTokenSource(TestCluster.Within * 2);
+        using var steady = new CancellationTokenSource(Within * 2);
         var (served, failed) = (0, new List<string>());
         var loop = Task.Run(async () =>
         {
@@ -136,7 +138,7 @@ public sealed class FailoverTests(PostgresServer postgres, ITestOutputHelper out
         // Through the killed node it fails; through the other it ends with the deployment.
         await deploy;
 
-        Assert.Equal("success", await second.WaitForStatus(deployment, s => s is "success" or "aborted" or "hook-error", "an end on the new owner"));
+        Assert.Equal("success", await second.WaitForStatus(deployment, DeploymentStatus.IsTerminal, "an end on the new owner"));
         output.WriteLine($"failover during the hook: killed the owner; the deployment ended success on the other node after {clock.Elapsed.TotalSeconds:0.0} s");
         Assert.Equal((HttpStatusCode.OK, $"version v2 of {app}"), await second.Get(app));
         Assert.Equal(1, counter.Runs);
@@ -152,27 +154,37 @@ public sealed class FailoverTests(PostgresServer postgres, ITestOutputHelper out
     }
 
     [Fact]
-    public async Task When_the_owner_is_killed_while_new_containers_start_the_deployment_ends_and_leaves_no_stray_container()
+    public async Task When_the_owner_is_killed_while_new_containers_start_the_deployment_ends_aborted_and_leaves_no_stray_container()
     {
         await using var cluster = await TestCluster.StartAsync(postgres);
-        var nodes = await TwoControlNodesAsync(cluster);
+        // A start timeout far beyond the test: the owner cannot end `starting` by itself before it is killed.
+        var nodes = await TwoControlNodesAsync(cluster, startTimeout: 600);
         var app = nodes.First.NewApp("fostart");
         using var v1 = new AppDir();
         await nodes.First.DeployAsync(v1, app);
         var (owner, second, _) = await nodes.OwnerOfAsync(app);
 
-        // v2's web container listens only after a while: the deployment is `starting` when its owner dies.
-        using var v2 = new AppDir("web: sleep 6 && sh /app/web.sh\n");
+        // v2's web process never listens: the deployment stays `starting` until its owner dies.
+        using var v2 = new AppDir("web: sleep 600\n");
         var deploy = owner.Cli("deploy", v2.Path, "--app", app);
         var deployment = $"{app}-v2";
         await owner.WaitForStatus(deployment, "starting");
         await owner.KillAsync();
         await deploy;
 
-        var end = await second.WaitForStatus(deployment, s => s is "success" or "aborted", "an end on the new owner");
-        var routed = end == "success" ? "v2" : "v1";
-        Assert.Equal((HttpStatusCode.OK, $"version {routed} of {app}"), await second.Get(app));
-        await OnlyRunningContainerAsync(app, routed);
+        // A start cannot be resumed on another node: the new owner aborts it, removes its containers, keeps v1 routed.
+        Assert.Equal("aborted", await second.WaitForStatus(deployment, DeploymentStatus.IsTerminal, "an end on the new owner"));
+        var view = (await second.Cli("deployment", "show", deployment, "--json")).Json;
+        Assert.StartsWith("the node that ran it stopped (a restart or a failover) while the deployment was starting",
+            view.GetProperty("error").GetString());
+        // The journal: the deployment went no further than `starting` before it was aborted.
+        var statuses = (await second.Cli("audit", app, "--json")).Json.EnumerateArray()
+            .Where(e => e.GetProperty("persistence_id").GetString() == $"deployment-{deployment}"
+                        && e.TryGetProperty("status", out var st) && st.ValueKind == System.Text.Json.JsonValueKind.String)
+            .Select(e => e.GetProperty("status").GetString()!).ToList();
+        Assert.Equal(["queued", "building", "pushing", "starting", "aborted"], statuses);
+        Assert.Equal((HttpStatusCode.OK, $"version v1 of {app}"), await second.Get(app));
+        await OnlyRunningContainerAsync(app, "v1");
     }
 
     [Fact]
@@ -192,10 +204,10 @@ public sealed class FailoverTests(PostgresServer postgres, ITestOutputHelper out
         await cluster.RestartLighthouseAsync();
         await control.RestartAsync();
         await Eventually.Until(() => control.Cli("deployment", "logs", deployment),
-            r => r.Stdout.Contains("waiting up to 20 s for a worker node to come up"), TestCluster.Within, "the deployment to wait for a worker");
+            r => r.Stdout.Contains("waiting up to 20 s for a worker node to come up"), Within, "the deployment to wait for a worker");
         await worker.RestartAsync();
 
-        Assert.Equal("success", await control.WaitForStatus(deployment, s => s is "success" or "aborted" or "hook-error", "an end"));
+        Assert.Equal("success", await control.WaitForStatus(deployment, DeploymentStatus.IsTerminal, "an end"));
         Assert.Equal(1, counter.Runs);
         Assert.Contains("re-attached", (await control.Cli("deployment", "logs", deployment)).Stdout);
         Assert.Equal((HttpStatusCode.OK, $"version v2 of {app}"), await control.Get(app));
@@ -240,7 +252,7 @@ public sealed class FailoverTests(PostgresServer postgres, ITestOutputHelper out
             var deploy = node.Cli("deploy", v2.Path, "--app", app);
             var deployment = $"{app}-v2";
             await node.WaitForStatus(deployment, "running-hook");
-            await Eventually.Until(() => Task.FromResult(Runs), n => n == 1, TestCluster.Within, "the hook to start");
+            await Eventually.Until(() => Task.FromResult(Runs), n => n == 1, Within, "the hook to start");
             return (deploy.ContinueWith(t => { v2.Dispose(); return t.Result; }), deployment);
         }
 
@@ -274,7 +286,7 @@ public sealed class FailoverTests(PostgresServer postgres, ITestOutputHelper out
         await deploy;
 
         // Past the hook the switch is committed: the new owner finishes it.
-        Assert.Equal("success", await second.WaitForStatus(deployment, s => s is "success" or "aborted", "an end on the new owner"));
+        Assert.Equal("success", await second.WaitForStatus(deployment, DeploymentStatus.IsTerminal, "an end on the new owner"));
         Assert.Equal((HttpStatusCode.OK, "slow answer from v1"), await slow);
         Assert.Equal((HttpStatusCode.OK, $"version v2 of {app}"), await second.Get(app));
         await OnlyRunningContainerAsync(app, "v2");
@@ -297,16 +309,16 @@ public sealed class FailoverTests(PostgresServer postgres, ITestOutputHelper out
         await cluster.KillAllAsync();
         await cluster.RestartAllAsync();
 
-        var expected = new[] { (apps[0], "v2"), (apps[1], "v1") };
-        foreach (var (app, version) in expected)
+        var expected = new[] { (apps[0], "v2", new[] { "success", "success" }), (apps[1], "v1", ["success", "hook-error"]) };
+        foreach (var (app, version, ends) in expected)
         {
             foreach (var router in new[] { first, second })
             {
-                await Eventually.Until(() => router.Get(app), r => r.Status == HttpStatusCode.OK, TestCluster.Within, $"{app} to be served");
+                await Eventually.Until(() => router.Get(app), r => r.Status == HttpStatusCode.OK, Within, $"{app} to be served");
                 Assert.Equal($"version {version} of {app}", (await router.Get(app)).Body);
             }
             var statuses = (await first.Cli("deployments", app, "--json")).Json.EnumerateArray().Select(d => d.GetProperty("status").GetString());
-            Assert.DoesNotContain(statuses, s => s is not ("success" or "hook-error"));
+            Assert.Equal(ends, statuses);
             await OnlyRunningContainerAsync(app, version);
         }
     }
@@ -382,7 +394,7 @@ public sealed class FailoverTests(PostgresServer postgres, ITestOutputHelper out
     /// <summary>Waits until the app has exactly one container, running, of the given version: no stray one left.</summary>
     private static Task OnlyRunningContainerAsync(string app, string version) =>
         Eventually.Until(() => DockerProbe.ContainersOf(app), c => c.Count == 1 && c.All(x => x.Version == version && x.State == "running"),
-            TestCluster.Within, $"only {app}'s running {version} container to remain");
+            Within, $"only {app}'s running {version} container to remain");
 
     private static string[] Names(System.Text.Json.JsonElement ps) =>
         [.. ps.EnumerateArray().Select(c => c.GetProperty("name").GetString()!).Order()];

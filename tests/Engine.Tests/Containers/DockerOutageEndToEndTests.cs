@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Net;
+using Engine.Deployments;
 using Engine.Tests.Support;
 using Xunit.Abstractions;
 
@@ -69,19 +70,32 @@ public sealed class DockerOutageEndToEndTests(PrivateDockerFixture fixture, ITes
         var app = node.NewApp("outage");
         using var good = AppDir.WithHook("true");
         await node.DeployAsync(good, app);
-        using var slow = AppDir.WithHook("sleep 30");
+        // A hook that cannot end by itself within the test: only Docker's stop ends it.
+        using var slow = AppDir.WithHook("sleep 600");
         var deploy = node.Cli("deploy", slow.Path, "--app", app, "--json");
         var id = $"{app}-v2";
         await node.WaitForStatus(id, "running-hook");
+        await Eventually.Until(() => _docker.ContainersOf(app), c => c.Any(x => x is { Type: "postdeploy", State: "running" }),
+            Generous, "the hook container to run");
 
         await _docker.StopDaemonAsync();
         var stopped = Stopwatch.StartNew();
         try
         {
-            var status = await Eventually.Until(() => node.StatusOf(id), s => s is "hook-error" or "crashed-error" or "timeout-error",
+            // While the hook runs, only the hook's outcome moves the deployment on, and its container dies with Docker: the
+            // hook failed. (Past `starting`, a web container that dies does not fail it; the time limits are far off.)
+            var status = await Eventually.Until(() => node.StatusOf(id), DeploymentStatus.IsTerminal,
                 Generous, $"{id} to fail while Docker is down");
             output.WriteLine($"{status} {stopped.Elapsed.TotalSeconds:0.0} s after dockerd stopped");
-            Assert.Equal(1, (await deploy).ExitCode);
+            Assert.Equal("hook-error", status);
+            var result = await deploy;
+            Assert.Equal(1, result.ExitCode);
+            Assert.Equal("hook-error", result.LastJson.GetProperty("status").GetString());
+            // The hook's failure, and that Docker, being down, could not confirm the removal of the new containers.
+            var error = result.LastJson.GetProperty("error").GetString()!;
+            output.WriteLine($"error: {error}");
+            Assert.StartsWith("the postdeploy hook ", error);
+            Assert.Contains("the removal of containers could not be confirmed", error);
             var ps = await node.Cli("ps", app);
             Assert.True(ps.ExitCode != 0 && ps.Stderr.Contains(_docker.Host), ps.ToString());
         }

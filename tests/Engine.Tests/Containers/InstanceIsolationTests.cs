@@ -1,5 +1,6 @@
 using System.Net;
 using Engine.Tests.Support;
+using static Engine.Tests.Support.Deadlines;
 
 namespace Engine.Tests.Containers;
 
@@ -7,8 +8,6 @@ namespace Engine.Tests.Containers;
 [Collection(DockerCollection.Name)]
 public sealed class InstanceIsolationTests
 {
-    private static readonly TimeSpan Within = TimeSpan.FromSeconds(60);
-
     private static AppDir ServingText(string text)
     {
         var dir = new AppDir();

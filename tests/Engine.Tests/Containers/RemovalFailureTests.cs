@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Engine.Tests.Support;
+using static Engine.Tests.Support.Deadlines;
 
 namespace Engine.Tests.Containers;
 
@@ -9,7 +10,6 @@ namespace Engine.Tests.Containers;
 public sealed class RemovalFailureTests(SharedNode shared)
 {
     private readonly EngineNode _node = shared.Node;
-    private static readonly TimeSpan Within = TimeSpan.FromSeconds(60);
 
     private static AppDir PinnableApp() =>
         new("web: sh /app/web.sh\nworker: touch /tmp/pinned; exec sleep 600\npostdeploy: sleep 4; exit 1\n");

@@ -40,7 +40,7 @@ public sealed class SupervisionEndToEndTests(SharedNode shared, ITestOutputHelpe
             TimeSpan.FromSeconds(30), "the router to take the dead container out");
         Assert.Contains("no live web container", down.Body);
         Assert.Equal((HttpStatusCode.OK, $"version v1 of {app}"), await Eventually.Until(() => _node.Get(app),
-            r => r.Status == HttpStatusCode.OK, TimeSpan.FromSeconds(60), "the web container to serve again"));
+            r => r.Status == HttpStatusCode.OK, Deadlines.Within, "the web container to serve again"));
         output.WriteLine($"serving again {killed.Elapsed.TotalSeconds:0.0} s after the kill");
 
         var ps = await _node.Cli("ps", app, "--json");

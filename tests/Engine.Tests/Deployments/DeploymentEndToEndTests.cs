@@ -1,5 +1,6 @@
 using System.Net;
 using Engine.Tests.Support;
+using static Engine.Tests.Support.Deadlines;
 
 namespace Engine.Tests.Deployments;
 
@@ -7,7 +8,6 @@ namespace Engine.Tests.Deployments;
 public sealed class DeploymentEndToEndTests(SharedNode shared)
 {
     private readonly EngineNode _node = shared.Node;
-    private static readonly TimeSpan Within = TimeSpan.FromSeconds(60);
 
     [Fact]
     public async Task Success_runs_the_hook_with_the_version_switches_the_router_and_removes_the_old_containers()

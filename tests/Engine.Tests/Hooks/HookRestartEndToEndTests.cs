@@ -1,5 +1,7 @@
 using System.Net;
+using Engine.Deployments;
 using Engine.Tests.Support;
+using static Engine.Tests.Support.Deadlines;
 
 namespace Engine.Tests.Hooks;
 
@@ -7,8 +9,6 @@ namespace Engine.Tests.Hooks;
 [Collection(DockerCollection.Name)]
 public sealed class HookRestartEndToEndTests
 {
-    private static readonly TimeSpan Within = TimeSpan.FromSeconds(60);
-
     [Fact]
     public async Task A_hook_that_finished_while_the_node_was_down_decides_the_deployment()
     {
@@ -36,13 +36,13 @@ public sealed class HookRestartEndToEndTests
                 Within, $"{app}'s hook container to exit");
         await node.RestartAsync();
 
-        Assert.Equal("success", await node.WaitForStatus($"{passing}-v2", s => s is "success" or "aborted" or "hook-error", "an end"));
+        Assert.Equal("success", await node.WaitForStatus($"{passing}-v2", DeploymentStatus.IsTerminal, "an end"));
         Assert.Equal((HttpStatusCode.OK, $"version v2 of {passing}"), await node.Get(passing));
         await Eventually.Until(() => DockerProbe.ContainersOf(passing), c => c.All(x => x.Version == "v2" && x.Type == "web"),
             Within, "only v2's web container to remain");
         Assert.Contains("re-attached", (await node.Cli("deployment", "logs", $"{passing}-v2")).Stdout);
 
-        Assert.Equal("hook-error", await node.WaitForStatus($"{failing}-v2", s => s is "success" or "aborted" or "hook-error", "an end"));
+        Assert.Equal("hook-error", await node.WaitForStatus($"{failing}-v2", DeploymentStatus.IsTerminal, "an end"));
         var error = (await node.Cli("deployment", "show", $"{failing}-v2", "--json")).Json.GetProperty("error").GetString();
         Assert.Contains("exited with code 3", error);
         Assert.Equal((HttpStatusCode.OK, $"version v1 of {failing}"), await node.Get(failing));

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Net;
+using Engine.Deployments;
 using Engine.Tests.Support;
 
 namespace Engine.Tests.Hosting;
@@ -75,7 +76,7 @@ public sealed class JournalFailureEndToEndTests
         }
 
         // The journal works again: the deployment goes on (its hook's exit code is still there to read) and ends.
-        var end = await Eventually.Until(() => node.StatusOf($"{app}-v2"), s => s is "success" or "aborted" or "hook-error",
+        var end = await Eventually.Until(() => node.StatusOf($"{app}-v2"), DeploymentStatus.IsTerminal,
             Within, "v2 to end");
         Assert.Equal("success", end);
         var log = (await node.Cli("deployment", "logs", $"{app}-v2")).Stdout;

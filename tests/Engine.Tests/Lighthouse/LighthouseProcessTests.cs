@@ -1,5 +1,6 @@
 using Engine.Containers;
 using Engine.Tests.Support;
+using static Engine.Tests.Support.Deadlines;
 
 namespace Engine.Tests.Lighthouse;
 
@@ -7,8 +8,6 @@ namespace Engine.Tests.Lighthouse;
 /// gracefully on SIGTERM, and refuses bad settings with one line.</summary>
 public sealed class LighthouseProcessTests
 {
-    private static readonly TimeSpan Within = TimeSpan.FromSeconds(60);
-
     private static Dictionary<string, string> Env(int port, string seeds = "") => new()
     {
         ["CLUSTER_IP"] = "127.0.0.1",

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Engine.Tests.Support;
+using static Engine.Tests.Support.Deadlines;
 
 namespace Engine.Tests.Palettes;
 
@@ -8,8 +9,6 @@ namespace Engine.Tests.Palettes;
 [Collection(PostgresCollection.Name)]
 public sealed class ClusterPaletteTests(PostgresServer postgres)
 {
-    private static readonly TimeSpan Within = TestCluster.Within;
-
     private static async Task<string> SelfOf(EngineNode node) =>
         (await node.Cli("cluster", "show", "--json")).Json.GetProperty("self").GetString()!;
 

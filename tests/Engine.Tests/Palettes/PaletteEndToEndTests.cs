@@ -3,6 +3,7 @@ using Engine.Tests.Support;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
+using static Engine.Tests.Support.Deadlines;
 
 namespace Engine.Tests.Palettes;
 
@@ -12,7 +13,6 @@ namespace Engine.Tests.Palettes;
 [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
 public sealed class PaletteEndToEndTests(SharedNode shared)
 {
-    private static readonly TimeSpan Within = TimeSpan.FromSeconds(60);
     private EngineNode Node => shared.Node;
 
     private static List<string> Ids(CliResult listed) =>

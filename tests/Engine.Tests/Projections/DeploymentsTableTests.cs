@@ -77,7 +77,7 @@ public sealed class PostgresDeploymentsTableTests(PostgresServer postgres) : Dep
         await node.WriteAsync(apps.SelectMany(app => DeploymentHistory.Whole(app, Enumerable.Range(1, 100))));
 
         await Eventually.Until(() => DeploymentsTable.ProgressAsync(settings, default), p => p is { Behind: 0, Offset: > 0 },
-            TimeSpan.FromSeconds(60), "the projection at the journal's last event");
+            Deadlines.Within, "the projection at the journal's last event");
         Assert.Equal(apps.Order(StringComparer.Ordinal).SelectMany(app => Enumerable.Range(1, 100).Select(v => DeploymentHistory.Row(app, v))),
             await DeploymentsTable.ListAsync(settings, null, default));
     }

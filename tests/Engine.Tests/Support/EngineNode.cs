@@ -103,7 +103,7 @@ public sealed class EngineNode : IAsyncDisposable
             if (process.HasExited) throw new InvalidOperationException($"engine exited with {process.ExitCode}:\n{Output}");
             try { return (await _http.GetAsync($"{AdminUrl}/{_readyPath}")).StatusCode; }
             catch (HttpRequestException) { return HttpStatusCode.ServiceUnavailable; }
-        }, s => s == HttpStatusCode.OK, TimeSpan.FromSeconds(60), "the node's admin API");
+        }, s => s == HttpStatusCode.OK, Deadlines.Within, "the node's admin API");
     }
 
     /// <summary>SIGKILL, like `kill -9`.</summary>
@@ -263,7 +263,7 @@ public sealed class EngineNode : IAsyncDisposable
 
     /// <summary>Waits until a deployment's status satisfies the condition; returns that status.</summary>
     public Task<string> WaitForStatus(string deploymentId, Func<string, bool> done, string what) =>
-        Eventually.Until(() => StatusOf(deploymentId), done, TimeSpan.FromSeconds(60), $"{deploymentId}: {what}");
+        Eventually.Until(() => StatusOf(deploymentId), done, Deadlines.Within, $"{deploymentId}: {what}");
 
     public Task<string> WaitForStatus(string deploymentId, string status) =>
         WaitForStatus(deploymentId, s => s == status, status);

@@ -1,5 +1,6 @@
 using Engine.Containers;
 using Engine.Secrets;
+using static Engine.Tests.Support.Deadlines;
 
 namespace Engine.Tests.Support;
 
@@ -7,7 +8,6 @@ namespace Engine.Tests.Support;
 /// shared secret key; everything is stopped on dispose, whatever the test did.</summary>
 public sealed class TestCluster : IAsyncDisposable
 {
-    public static readonly TimeSpan Within = TimeSpan.FromSeconds(60);
     private readonly List<EngineNode> _nodes = [];
     private readonly string _keyFile;
     private readonly int _seedPort;

@@ -1,5 +1,6 @@
 using Engine.Tests.Support;
 using Xunit.Abstractions;
+using static Engine.Tests.Support.Deadlines;
 
 namespace Engine.Tests.Workers;
 
@@ -28,7 +29,7 @@ public sealed class FrozenWorkerTests(PostgresServer postgres, PrivateDockerFixt
         Assert.Single(before);
 
         await using var loop = new RequestLoop(control, app, maxRequests: 150_000, maxDuration: TimeSpan.FromMinutes(4));
-        await Eventually.Until(() => Task.FromResult(loop.Served.Count), n => n > 20, TestCluster.Within, "requests to flow");
+        await Eventually.Until(() => Task.FromResult(loop.Served.Count), n => n > 20, Within, "requests to flow");
         var frozenAt = loop.Now;
         await worker.SignalAsync(freeze: true);
         await Task.Delay(Freeze); // the fault itself
@@ -36,13 +37,13 @@ public sealed class FrozenWorkerTests(PostgresServer postgres, PrivateDockerFixt
         var resumedAt = loop.Now;
 
         // The cluster downed it meanwhile: it says so and exits 3, and its init system starts it again under its name.
-        Assert.Equal(3, await worker.WaitForExitAsync(TestCluster.Within));
+        Assert.Equal(3, await worker.WaitForExitAsync(Within));
         await worker.RestartAsync();
         await Eventually.Until(() => Task.FromResult(control.Output), o => o.Contains($"{app}: worker {Worker} is up"),
-            TestCluster.Within, "the app to see its worker up again");
+            Within, "the app to see its worker up again");
         // The app finds its container by its labels a moment later: the loop runs on through that.
         var mark = loop.Served.Count;
-        await Eventually.Until(() => Task.FromResult(loop.Served.Count), n => n > mark + 1000, TestCluster.Within, "more requests");
+        await Eventually.Until(() => Task.FromResult(loop.Served.Count), n => n > mark + 1000, Within, "more requests");
         await loop.DisposeAsync();
 
         var failed = loop.Failed;

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Docker.DotNet.Models;
 using Engine.Tests.Support;
 using Xunit.Abstractions;
+using static Engine.Tests.Support.Deadlines;
 
 namespace Engine.Tests.Workers;
 
@@ -40,7 +41,7 @@ public sealed class MultiWorkerTests(PostgresServer postgres, TwoWorkersFixture 
                 var bodies = new HashSet<string>();
                 for (var i = 0; i < 10; i++) bodies.Add((await router.Get(app)).Body);
                 return bodies;
-            }, b => b.SetEquals(["v1 web-1", "v1 web-2"]), TestCluster.Within, $"{router.RouterUrl} to serve both web containers");
+            }, b => b.SetEquals(["v1 web-1", "v1 web-2"]), Within, $"{router.RouterUrl} to serve both web containers");
 
         // A deployment starts the formation, one web container per worker; its image goes through the registry.
         var deployed = await nodes.Control.DeployAsync(dir, app);
@@ -55,15 +56,15 @@ public sealed class MultiWorkerTests(PostgresServer postgres, TwoWorkersFixture 
         // Scale up, then down, under a steady request loop: no request fails.
         await using (var loop = new RequestLoop(nodes.Control, app))
         {
-            await Eventually.Until(() => Task.FromResult(loop.Served.Count), n => n > 20, TestCluster.Within, "requests to flow");
+            await Eventually.Until(() => Task.FromResult(loop.Served.Count), n => n > 20, Within, "requests to flow");
             Assert.Equal(0, (await nodes.Control.Cli("scale", app, "web=3")).ExitCode);
             Assert.Equal(3, (await nodes.PsAsync(app)).Count(c => c.Name.StartsWith("web-")));
             await Eventually.Until(() => Task.FromResult(loop.Served.Select(s => s.Body).ToHashSet()), b => b.Contains("v2 web-3"),
-                TestCluster.Within, "web-3 to join the route");
+                Within, "web-3 to join the route");
             Assert.Equal(0, (await nodes.Control.Cli("scale", app, "web=1")).ExitCode);
-            await Eventually.Until(() => nodes.PsAsync(app), c => c.Count == 1, TestCluster.Within, "web-2 and web-3 to be removed");
+            await Eventually.Until(() => nodes.PsAsync(app), c => c.Count == 1, Within, "web-2 and web-3 to be removed");
             var mark = loop.Served.Count;
-            await Eventually.Until(() => Task.FromResult(loop.Served.Count), n => n > mark + 20, TestCluster.Within, "requests after the scale");
+            await Eventually.Until(() => Task.FromResult(loop.Served.Count), n => n > mark + 20, Within, "requests after the scale");
             await loop.DisposeAsync();
             output.WriteLine($"scale 2 -> 3 -> 1 under load: {loop.Served.Count} requests served, {loop.Failed.Count} failed");
             Assert.Empty(loop.Failed);
@@ -156,7 +157,7 @@ public sealed class MultiWorkerTests(PostgresServer postgres, TwoWorkersFixture 
 
         // Worker A keeps only v1; the router still serves v1 (its web-2 moves to A once B is gone for good).
         await Eventually.Until(() => nodes.TryPsAsync(app), c => c.All(x => x.Version == "v1") && c.Count == 2 && c.All(x => x.Worker == A),
-            TestCluster.Within * 2, "v2's containers to go and v1's web-2 to start again on worker A");
+            Within * 2, "v2's containers to go and v1's web-2 to start again on worker A");
         Assert.StartsWith("v1 web-", (await nodes.Control.Get(app)).Body);
     }
 
@@ -168,20 +169,20 @@ public sealed class MultiWorkerTests(PostgresServer postgres, TwoWorkersFixture 
         var onB = (await nodes.PsAsync(app)).Single(c => c.Worker == B).Name;
 
         await using var loop = new RequestLoop(nodes.Control, app);
-        await Eventually.Until(() => Task.FromResult(loop.Served.Count), n => n > 20, TestCluster.Within, "requests to flow");
+        await Eventually.Until(() => Task.FromResult(loop.Served.Count), n => n > 20, Within, "requests to flow");
         // Worker B's host is gone: its engine and its containers.
         var lostAt = loop.Now;
         await nodes.B.KillAsync();
         foreach (var c in await docker.DockerB.Client.Containers.ListContainersAsync(new ContainersListParameters()))
             await docker.DockerB.Client.Containers.KillContainerAsync(c.ID, new ContainerKillParameters());
 
-        await Eventually.Until(() => nodes.TryPsAsync(app), c => c.Count == 2 && c.All(x => x.Worker == A), TestCluster.Within * 2,
+        await Eventually.Until(() => nodes.TryPsAsync(app), c => c.Count == 2 && c.All(x => x.Worker == A), Within * 2,
             $"{onB} to start again on worker A");
         await Eventually.Until(() => Task.FromResult(loop.Served.Select(s => s.Body).ToHashSet()), b => b.Contains($"v1 {onB}"),
-            TestCluster.Within, $"{onB} to serve again");
+            Within, $"{onB} to serve again");
         var movedAt = loop.Now;
         var mark = loop.Served.Count;
-        await Eventually.Until(() => Task.FromResult(loop.Served.Count), n => n > mark + 50, TestCluster.Within, "more requests");
+        await Eventually.Until(() => Task.FromResult(loop.Served.Count), n => n > mark + 50, Within, "more requests");
         await loop.DisposeAsync();
 
         var failed = loop.Failed;
@@ -205,7 +206,7 @@ public sealed class MultiWorkerTests(PostgresServer postgres, TwoWorkersFixture 
         await nodes.B.RestartAsync();
         // Once the cluster removed its old incarnation and the grace a lost worker gets is over, the app finds it back.
         await Eventually.Until(() => Task.FromResult(nodes.Control.Output), o => o.Contains($"{app}: worker {B} is back"),
-            TestCluster.Within * 2, "the app to find worker B back");
+            Within * 2, "the app to find worker B back");
         Assert.Equal(before, await IdsOf(app));
         Assert.Equal([("web-1", "v1"), ("web-2", "v1")], (await nodes.PsAsync(app)).Select(c => (c.Name, c.Version)));
         await Eventually.Until(async () =>
@@ -213,7 +214,7 @@ public sealed class MultiWorkerTests(PostgresServer postgres, TwoWorkersFixture 
             var bodies = new HashSet<string>();
             for (var i = 0; i < 10; i++) bodies.Add((await nodes.Control.Get(app)).Body);
             return bodies;
-        }, b => b.SetEquals(["v1 web-1", "v1 web-2"]), TestCluster.Within, "both containers to be routed again");
+        }, b => b.SetEquals(["v1 web-1", "v1 web-2"]), Within, "both containers to be routed again");
     }
 
     /// <summary>A cluster with an app deployed and scaled to web=2: one web container per worker.</summary>
