@@ -15,7 +15,7 @@ namespace Engine.Apps;
 /// <summary>One app: its environment, its deployment queue (one runs at a time) and which version holds the traffic.
 /// After a restart it restores the routed version's containers and route, and removes containers nobody owns. Its Docker
 /// work runs on the workers of the routed version's containers (see <see cref="OnWorker"/>).</summary>
-public sealed class AppActor : ReceivePersistentActor
+public sealed class AppActor : ReceivePersistentActor, IWithTimers
 {
     private static readonly TimeSpan AskTimeout = TimeSpan.FromSeconds(10);
     private static readonly TimeSpan RestoreRetryDelay = TimeSpan.FromSeconds(5);
@@ -66,6 +66,8 @@ public sealed class AppActor : ReceivePersistentActor
     public static Props Props(string app, EngineSettings settings, IContainerRuntime? runtime, IActorRef router,
         IActorRef? directory = null) =>
         Akka.Actor.Props.Create(() => new AppActor(app, settings, runtime, router, directory));
+
+    public ITimerScheduler Timers { get; set; } = null!;
 
     public const string PersistencePrefix = "app-";
     public override string PersistenceId => PersistencePrefix + _state.Name;
@@ -168,7 +170,7 @@ public sealed class AppActor : ReceivePersistentActor
         {
             _log.Error("{0}: {1} failed: {2}", _state.Name, _scaling!.Reason, f.Error);
             _scaling.ReplyTo.Tell(new AppError(f.Error));
-            if (_scaling.Change is null) Context.System.Scheduler.ScheduleTellOnce(ReplaceRetryDelay, Self, ReplaceLost.Instance, Self);
+            if (_scaling.Change is null) Timers.StartSingleTimer("replace-retry", ReplaceLost.Instance, ReplaceRetryDelay);
             _scaling = null;
         });
         Command<ReplaceLost>(r =>
@@ -181,7 +183,7 @@ public sealed class AppActor : ReceivePersistentActor
                 return;
             }
             if (_scaling is not null || _state.Pending.Any())
-                Context.System.Scheduler.ScheduleTellOnce(ReplaceRetryDelay, Self, ReplaceLost.Instance, Self);
+                Timers.StartSingleTimer("replace-retry", ReplaceLost.Instance, ReplaceRetryDelay);
             else Scale(new Scaling(ActorRefs.Nobody, null, routed.Containers.Except(lost).ToList(),
                 $"started {string.Join(", ", lost.Select(c => c.Slot))} again off lost worker(s) "
                 + string.Join(", ", lost.Select(routed.WorkerOf).Distinct())), _state.ReleaseFormation(routed));
@@ -287,7 +289,7 @@ public sealed class AppActor : ReceivePersistentActor
         {
             _log.Error("{0}: could not restore the routed version: {1}", _state.Name, f.Error);
             if (_state.Routed is not null && ++_restoreAttempts < MaxRestoreAttempts)
-                Context.System.Scheduler.ScheduleTellOnce(RestoreRetryDelay, Self, RetryRestore.Instance, Self);
+                Timers.StartSingleTimer("restore-retry", RetryRestore.Instance, RestoreRetryDelay);
         });
         Command<RetryRestore>(_ => Restore());
         Command<ContainersRemoved>(_ => { });
@@ -303,7 +305,7 @@ public sealed class AppActor : ReceivePersistentActor
             else if (_state.Routed is { } routed && routed.Containers.Any(c => c.Worker == WorkerPlacement.NameOf(up.Member)))
             {
                 _log.Info("{0}: worker {1} is up: its containers are found by their labels", _state.Name, WorkerPlacement.NameOf(up.Member));
-                Context.System.Scheduler.ScheduleTellOnce(TimeSpan.FromSeconds(2), Self, RetryRestore.Instance, Self);
+                Timers.StartSingleTimer("restore-retry", RetryRestore.Instance, TimeSpan.FromSeconds(2));
             }
         });
         // Subscribed after recovery: a worker already up then is in this snapshot, not in a MemberUp.
@@ -319,7 +321,7 @@ public sealed class AppActor : ReceivePersistentActor
             if (!_awaitingWorker) return;
             if (WorkerPlacement.Up(Context.System).Count == 0)
             {
-                if (w.Tries < 20) Context.System.Scheduler.ScheduleTellOnce(TimeSpan.FromMilliseconds(500), Self, new WorkerCameUp(w.Tries + 1), Self);
+                if (w.Tries < 20) Timers.StartSingleTimer("worker-came-up", new WorkerCameUp(w.Tries + 1), TimeSpan.FromMilliseconds(500));
                 return;
             }
             _awaitingWorker = false;
@@ -567,7 +569,7 @@ public sealed class AppActor : ReceivePersistentActor
     }
 
     private void ReplaceLostLater(string? worker = null) =>
-        Context.System.Scheduler.ScheduleTellOnce(LostWorkerGrace, Self, new ReplaceLost(worker), Self);
+        Timers.StartSingleTimer("lost-" + worker, new ReplaceLost(worker), LostWorkerGrace);
 
     /// <summary>Failed deployments' images and releases older than the kept ones go (after their containers: Docker
     /// refuses to remove an image a container still uses).</summary>

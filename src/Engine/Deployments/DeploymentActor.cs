@@ -17,7 +17,7 @@ namespace Engine.Deployments;
 /// children (build, containers, hook), its app and the router. All decisions live in <see cref="DeploymentState"/>.
 /// The children run on the worker node picked when it starts (journaled), deployed there by Akka remoting; given a
 /// runtime (tests), they run here on it.</summary>
-public sealed class DeploymentActor : ReceivePersistentActor
+public sealed class DeploymentActor : ReceivePersistentActor, IWithTimers
 {
     /// <summary>A finished deployment stays this long after its last message (late log lines, queries), then asks its
     /// app to stop it: the app answers for it from its own record, so memory does not grow with finished ones.</summary>
@@ -33,7 +33,8 @@ public sealed class DeploymentActor : ReceivePersistentActor
     private Address? _worker;
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private DeploymentState _state = new();
-    private ICancelable? _timeout;
+    /// <summary>The one deadline at a time: waiting for a worker, the deployment's own, or the switch's watchdog.</summary>
+    private const string Deadline = "deadline";
     /// <summary>A failure already decided, journaled only once the new containers are gone: a final status means
     /// nothing of the failed version is left.</summary>
     private DeploymentFailed? _failing;
@@ -52,6 +53,8 @@ public sealed class DeploymentActor : ReceivePersistentActor
 
     public static Props Props(DeploymentCreated init, EngineSettings settings, IContainerRuntime? runtime, IActorRef router) =>
         Akka.Actor.Props.Create(() => new DeploymentActor(init, settings, runtime, router));
+
+    public ITimerScheduler Timers { get; set; } = null!;
 
     public const string PersistencePrefix = "deployment-";
     public static string NameFor(string deploymentId) => PersistencePrefix + deploymentId;
@@ -77,7 +80,7 @@ public sealed class DeploymentActor : ReceivePersistentActor
             _worker = up.FirstOrDefault();
             if (up.Count > 1 && _settings.Registry.Length == 0) Handle(new NoRegistry(up.Count));
             else if (_worker is not null) Handle(s with { Worker = _worker.ToString() });
-            else if (_timeout is null) WaitForWorker(NoWorkerUp.Instance);
+            else if (!Timers.IsTimerActive(Deadline)) WaitForWorker(NoWorkerUp.Instance);
         });
         // The event's member, not Cluster.State, which may not show it up yet.
         Command<ClusterEvent.MemberUp>(up =>
@@ -85,8 +88,7 @@ public sealed class DeploymentActor : ReceivePersistentActor
             if (!up.Member.HasRole(ClusterSettings.Worker) || _worker is not null
                 || _state.Status is not (DeploymentStatus.Queued or DeploymentStatus.RunningHook)) return;
             Akka.Cluster.Cluster.Get(Context.System).Unsubscribe(Self, typeof(ClusterEvent.MemberUp));
-            _timeout?.Cancel();
-            _timeout = null;
+            Timers.Cancel(Deadline);
             _worker = up.Member.Address;
             if (_state.Status == DeploymentStatus.Queued) Handle(_start with { Worker = _worker.ToString() });
             else AttachHook();
@@ -241,7 +243,7 @@ public sealed class DeploymentActor : ReceivePersistentActor
         AppendLog($"waiting up to {WorkerWait.TotalSeconds:0} s for a worker node to come up");
         Akka.Cluster.Cluster.Get(Context.System).Subscribe(Self, ClusterEvent.SubscriptionInitialStateMode.InitialStateAsEvents,
             typeof(ClusterEvent.MemberUp));
-        _timeout = Context.System.Scheduler.ScheduleTellOnceCancelable(WorkerWait, Self, giveUp, Self);
+        Timers.StartSingleTimer(Deadline, giveUp, WorkerWait);
     }
 
     private void Handle(IDeploymentCommand command)
@@ -273,7 +275,7 @@ public sealed class DeploymentActor : ReceivePersistentActor
     private void BeginFailure(DeploymentFailed failed)
     {
         _failing = failed;
-        _timeout?.Cancel();
+        Timers.Cancel(Deadline);
         AppendLog($"{failed.Status}: {failed.Error}; removing the new containers");
         foreach (var child in Context.GetChildren()) Context.Stop(child);
         if (_runtime is null && _worker is null)
@@ -298,8 +300,7 @@ public sealed class DeploymentActor : ReceivePersistentActor
         switch (e)
         {
             case BuildStarted:
-                _timeout = Context.System.Scheduler.ScheduleTellOnceCancelable(_settings.DeploymentTimeout, Self,
-                    DeploymentTimedOut.Instance, Self);
+                Timers.StartSingleTimer(Deadline, DeploymentTimedOut.Instance, _settings.DeploymentTimeout);
                 OnWorker(BuildActor.Props(_runtime, _state.ArchivePath,
                     ImageSpec.For(_settings.InstanceId, _state.App, _state.Id, _state.VersionLabel), _settings.ContextLimits,
                     _state.ArchiveNode), "build");
@@ -338,14 +339,13 @@ public sealed class DeploymentActor : ReceivePersistentActor
                 break;
             case SwitchStarted:
                 // Past the hook the deployment cannot fail any more, so instead of a deadline it gets a watchdog.
-                _timeout?.Cancel();
-                _timeout = Context.System.Scheduler.ScheduleTellOnceCancelable(_settings.SwitchRetry, Self, SwitchStalled.Instance, Self);
+                Timers.StartSingleTimer(Deadline, SwitchStalled.Instance, _settings.SwitchRetry);
                 Context.Parent.Tell(new PromoteDeployment(_state.Id, _state.Version, _state.Containers, _state.Worker, _state.WorkerHost,
                     _state.Processes.ToList()));
                 RemoveHookContainer();
                 break;
             case DeploymentSucceeded or DeploymentFailed:
-                _timeout?.Cancel();
+                Timers.Cancel(Deadline);
                 _canceledBy?.Tell(_state.View);
                 DeleteUpload();
                 Context.Parent.Tell(Finished);
@@ -381,7 +381,6 @@ public sealed class DeploymentActor : ReceivePersistentActor
 
     protected override void PostStop()
     {
-        _timeout?.Cancel();
         // With an injected runtime (tests) the system may have no cluster, and the actor never subscribed.
         if (_runtime is null) Akka.Cluster.Cluster.Get(Context.System).Unsubscribe(Self);
     }
