@@ -23,11 +23,10 @@ public sealed class AppActor : ReceivePersistentActor, IWithTimers
     /// <summary>Images of this many latest successful releases stay, for rollbacks.</summary>
     private const int KeptReleases = 5;
     private readonly EngineSettings _settings;
-    private readonly IContainerRuntime? _runtime;
+    private readonly IWorkers _workers;
     private readonly IActorRef _router;
-    /// <summary>The registry, told when this app stops and when it is back. Null: the parent (given a runtime, the
-    /// registry makes apps its children; else they are sharded entities).</summary>
-    private readonly IActorRef? _directory;
+    /// <summary>The registry, told when this app stops and when it is back.</summary>
+    private readonly IActorRef _directory;
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private AppState _state;
     private string? _running;
@@ -63,23 +62,22 @@ public sealed class AppActor : ReceivePersistentActor, IWithTimers
         public static readonly ReplaceLost Instance = new();
     }
 
-    public static Props Props(string app, EngineSettings settings, IContainerRuntime? runtime, IActorRef router,
-        IActorRef? directory = null) =>
-        Akka.Actor.Props.Create(() => new AppActor(app, settings, runtime, router, directory));
+    public static Props Props(string app, EngineSettings settings, IWorkers workers, IActorRef router, IActorRef directory) =>
+        Akka.Actor.Props.Create(() => new AppActor(app, settings, workers, router, directory));
 
     public ITimerScheduler Timers { get; set; } = null!;
 
     public const string PersistencePrefix = "app-";
     public override string PersistenceId => PersistencePrefix + _state.Name;
 
-    public AppActor(string app, EngineSettings settings, IContainerRuntime? runtime, IActorRef router, IActorRef? directory)
+    public AppActor(string app, EngineSettings settings, IWorkers workers, IActorRef router, IActorRef directory)
     {
         _state = new AppState(app);
         _settings = settings;
-        _runtime = runtime;
+        _workers = workers;
         _router = router;
         _directory = directory;
-        _children = new WorkerChildren(runtime is not null);
+        _children = new WorkerChildren(workers);
 
         Recover<IAppEvent>(e => _state = _state.Apply(e));
         Recover<RecoveryCompleted>(_ => OnRecovered());
@@ -142,7 +140,7 @@ public sealed class AppActor : ReceivePersistentActor, IWithTimers
                 _restarting = new Restarting(Sender, r.By, routed.DeploymentId);
                 Context.ActorOf(RestartActor.Props(routed.Containers.OrderBy(c => c.Type != Procfile.Web).ThenBy(c => c.Type, StringComparer.Ordinal)
                     .ThenBy(c => c.Index).Select(c => (c with { Worker = routed.WorkerOf(c) }, c.Port is null ? null : Endpoint(routed, c))).ToList(),
-                    _router, _settings, _runtime));
+                    _router, _settings, _workers));
             }
         });
         Command<RestartingSlot>(s => _restarting?.Slots.Add(s.Slot));
@@ -319,7 +317,7 @@ public sealed class AppActor : ReceivePersistentActor, IWithTimers
         Command<WorkerCameUp>(w =>
         {
             if (!_awaitingWorker) return;
-            if (WorkerPlacement.Up(Context.System).Count == 0)
+            if (_workers.Up(Context.System).Count == 0)
             {
                 if (w.Tries < 20) Timers.StartSingleTimer("worker-came-up", new WorkerCameUp(w.Tries + 1), TimeSpan.FromMilliseconds(500));
                 return;
@@ -346,7 +344,7 @@ public sealed class AppActor : ReceivePersistentActor, IWithTimers
         Command<GetContainerRestarts>(_ => Sender.Tell(new ContainerRestartsView(new Dictionary<string, SlotRestarts>(_state.Restarts))));
         Command<ListContainers>(l =>
         {
-            if (_runtime is null && WorkerPlacement.Up(Context.System).Count == 0)
+            if (_workers.Up(Context.System).Count == 0)
                 Sender.Tell(new ContainersListed([], "no worker node is up to ask its Docker engine"));
             else Context.ActorOf(FanOutActor.Props(EveryWorker("docker"), l, ListedOnAll, Sender, AskTimeout));
         });
@@ -359,7 +357,7 @@ public sealed class AppActor : ReceivePersistentActor, IWithTimers
         ])));
     }
 
-    // Given a runtime (tests), the keeper runs here with this node's settings; else on the worker, with its own.
+    /// <summary>The keeper runs on the container's worker, with that node's Docker and settings.</summary>
     private const string KeeperRole = "keeper";
 
     private sealed record WorkerCameUp(int Tries);
@@ -370,13 +368,11 @@ public sealed class AppActor : ReceivePersistentActor, IWithTimers
     }
 
     /// <summary>The keeper on the container's worker.</summary>
-    private IActorRef Keeper(ContainerSpec spec) => OnWorker(KeeperRole, spec,
-        () => ContainerKeeperActor.Props(_runtime, _router, _settings.StartTimeout, _runtime is null ? null : _settings.Cluster));
+    private IActorRef Keeper(ContainerSpec spec) => OnWorker(KeeperRole, spec, () => ContainerKeeperActor.Props(_router, _settings.StartTimeout));
 
-    /// <summary>This kind of child on every up worker (given a runtime, the one here).</summary>
-    private IReadOnlyList<IActorRef> EveryWorker(string role) =>
-        (_runtime is null ? WorkerPlacement.Up(Context.System).Select(a => (Address?)a).ToList() : [null])
-        .Select(w => _children.Get(Context, role, w, () => ContainerSupervisorActor.Props(_runtime))).ToList();
+    /// <summary>This kind of child on every up worker.</summary>
+    private IReadOnlyList<IActorRef> EveryWorker(string role) => _workers.Addresses(Context.System)
+        .Select(w => _children.Get(Context, role, w, () => ContainerSupervisorActor.Props())).ToList();
 
     /// <summary>Every worker's containers in one list, each with its worker; an error names the workers that did not answer.</summary>
     private static object ListedOnAll(IReadOnlyList<(IActorRef Target, object? Reply)> replies)
@@ -392,16 +388,15 @@ public sealed class AppActor : ReceivePersistentActor, IWithTimers
     /// first one to come up brings the reconciliation on.</summary>
     private bool NoWorkerYet()
     {
-        if (_runtime is not null || WorkerPlacement.Up(Context.System).Count > 0) return false;
+        if (_workers.Up(Context.System).Count > 0) return false;
         _awaitingWorker = true;
         return true;
     }
 
     /// <summary>The child doing this kind of Docker work on the worker of <paramref name="spec"/> (its release's for specs
-    /// journaled before containers were placed one by one) while it is up, else on the first up worker; given a runtime,
-    /// here.</summary>
+    /// journaled before containers were placed one by one) while it is up, else on the first up worker.</summary>
     private IActorRef OnWorker(string role, ContainerSpec? spec, Func<Props> props) => _children.Get(Context, role,
-        _runtime is null ? WorkerPlacement.Pick(Context.System, spec?.Worker ?? _state.Routed?.Worker) : null, props);
+        _workers.Pick(Context.System, spec?.Worker ?? _state.Routed?.Worker), props);
 
     /// <summary>A pending deployment whose actor stopped (e.g. a failed journal write) would block the queue for good:
     /// recover it once, which ends it as aborted; if it stops again, the app records it as ended and moves on.</summary>
@@ -437,8 +432,6 @@ public sealed class AppActor : ReceivePersistentActor, IWithTimers
         Persist(e, x => { _awaitingJournal = ActorRefs.Nobody; then(x); });
     }
 
-    private IActorRef Directory => _directory ?? Context.Parent;
-
     private AppError? RefuseLog(string deploymentId) =>
         _state.Find(deploymentId) is null ? new AppError($"deployment '{deploymentId}' not found", NotFound: true)
         : !System.IO.Directory.Exists(_settings.LogDir)
@@ -450,7 +443,7 @@ public sealed class AppActor : ReceivePersistentActor, IWithTimers
     protected override void OnPersistFailure(Exception cause, object @event, long sequenceNr)
     {
         _awaitingJournal.Tell(AppError.JournalUnwritable(cause));
-        Directory.Tell(new AppUnavailable(_state.Name, $"app '{_state.Name}' stopped (a journal write failed)"));
+        _directory.Tell(new AppUnavailable(_state.Name, $"app '{_state.Name}' stopped (a journal write failed)"));
         base.OnPersistFailure(cause, @event, sequenceNr);
     }
 
@@ -463,7 +456,7 @@ public sealed class AppActor : ReceivePersistentActor, IWithTimers
     /// <summary>An unreadable entry: this app cannot run, every other one must. Akka stops the actor after this.</summary>
     protected override void OnRecoveryFailure(Exception reason, object? message = null)
     {
-        Directory.Tell(new AppUnavailable(_state.Name,
+        _directory.Tell(new AppUnavailable(_state.Name,
             $"app '{_state.Name}' could not be recovered from the journal: {reason.GetBaseException().Message}"));
         base.OnRecoveryFailure(reason, message);
     }
@@ -484,11 +477,10 @@ public sealed class AppActor : ReceivePersistentActor, IWithTimers
 
     private void OnRecovered()
     {
-        if (_runtime is null)
-            Akka.Cluster.Cluster.Get(Context.System).Subscribe(Self, ClusterEvent.SubscriptionInitialStateMode.InitialStateAsSnapshot,
-                typeof(ClusterEvent.MemberUp), typeof(ClusterEvent.MemberRemoved));
-        _directory?.Tell(new AppRecovered(_state.Name));
-        if (_directory is not null && _state.Deployments.Count == 0) SetReceiveTimeout(_settings.IdleAppPassivation);
+        _workers.Subscribe(Context.System, Self, ClusterEvent.SubscriptionInitialStateMode.InitialStateAsSnapshot,
+            typeof(ClusterEvent.MemberUp), typeof(ClusterEvent.MemberRemoved));
+        _directory.Tell(new AppRecovered(_state.Name));
+        if (_state.Deployments.Count == 0) SetReceiveTimeout(_settings.IdleAppPassivation);
         _router.Tell(new AppKnown(_state.Name));
         // Containers only ever come from a deployment: an app without any has none to restore or remove.
         if (_state.Deployments.Count > 0) Reconcile();
@@ -517,28 +509,24 @@ public sealed class AppActor : ReceivePersistentActor, IWithTimers
         if (_state.Routed is not { } routed) return;
         var lost = LostContainers(routed);
         foreach (var group in routed.Containers.Except(lost).GroupBy(routed.WorkerOf))
-            OnWorker("restore", group.First(), () => ContainerSupervisorActor.Props(_runtime))
+            OnWorker("restore", group.First(), () => ContainerSupervisorActor.Props())
                 .Tell(new StartContainers(group.ToList(), _settings.StartTimeout, ReuseRunning: true));
     }
 
-    /// <summary>Containers of the routed release placed on a worker that is not up (none given a runtime, or for specs
-    /// journaled before containers were placed one by one: those go wherever a worker is).</summary>
-    private IReadOnlyList<ContainerSpec> LostContainers(RoutedRelease routed)
-    {
-        if (_runtime is not null) return [];
-        return routed.Containers.Where(c => c.Worker is { } w && WorkerPlacement.Find(Context.System, w) is null).ToList();
-    }
+    /// <summary>Containers of the routed release placed on a worker that is not up (none for specs journaled before
+    /// containers were placed one by one: those go wherever a worker is).</summary>
+    private IReadOnlyList<ContainerSpec> LostContainers(RoutedRelease routed) =>
+        routed.Containers.Where(c => c.Worker is { } w && _workers.Find(Context.System, w) is null).ToList();
 
     /// <summary>On each worker, the routed release's containers that are not its own there any more (scaled away, or
     /// started elsewhere while it was gone).</summary>
     private void RemoveOffRelease(TimeSpan grace)
     {
         if (_state.Routed is not { } routed) return;
-        var workers = _runtime is null ? WorkerPlacement.Workers(Context.System) : [null];
-        foreach (var worker in workers)
-            _children.Get(Context, "restore", worker?.Address, () => ContainerSupervisorActor.Props(_runtime))
+        foreach (var worker in _workers.Up(Context.System))
+            _children.Get(Context, "restore", worker.Address, () => ContainerSupervisorActor.Props())
                 .Tell(RemoveContainers.OfDeploymentBut(_state.Name, routed.DeploymentId, routed.Containers
-                    .Where(c => worker is null || routed.WorkerOf(c) is not { } w || w == worker.Name || w == worker.Address.ToString())
+                    .Where(c => routed.WorkerOf(c) is not { } w || w == worker.Name || w == worker.Address.ToString())
                     .Select(c => c.Slot), grace));
     }
 
@@ -547,7 +535,7 @@ public sealed class AppActor : ReceivePersistentActor, IWithTimers
         _scaling = scaling;
         var routed = _state.Routed!;
         if (formation.All(f => scaling.Keep.Count(k => k.Type == f.Type) >= f.Count)) CommitScale(scaling, []);
-        else Context.ActorOf(ScaleActor.Props(routed, formation, scaling.Keep, _settings, _runtime));
+        else Context.ActorOf(ScaleActor.Props(routed, formation, scaling.Keep, _settings, _workers));
     }
 
     /// <summary>Journals the new formation and containers, then routes them: added ones are up already; removed ones
@@ -598,7 +586,7 @@ public sealed class AppActor : ReceivePersistentActor, IWithTimers
 
     protected override void PostStop()
     {
-        if (_runtime is null) Akka.Cluster.Cluster.Get(Context.System).Unsubscribe(Self);
+        _workers.Unsubscribe(Context.System, Self);
         base.PostStop();
     }
 
@@ -609,6 +597,6 @@ public sealed class AppActor : ReceivePersistentActor, IWithTimers
         var d = _state.Find(id) ?? throw new InvalidOperationException($"unknown deployment {id}");
         var init = new DeploymentCreated(_state.Name, d.Id, d.Version, d.ArchivePath, new Dictionary<string, string>(d.Env), d.QueuedAt,
             d.ArchiveNode, d.By);
-        return Context.Watch(Context.ActorOf(DeploymentActor.Props(init, _settings, _runtime, _router), name));
+        return Context.Watch(Context.ActorOf(DeploymentActor.Props(init, _settings, _workers, _router), name));
     }
 }

@@ -7,7 +7,7 @@ using Engine.Workers;
 namespace Engine.Containers;
 
 /// <summary>Starts a version's containers and watches them until they are up; stops, removes and lists containers.
-/// With no runtime given it runs on a worker node and uses that node's Docker.</summary>
+/// It uses the Docker engine of the node it runs on (<see cref="DockerHost"/>).</summary>
 public sealed class ContainerSupervisorActor : ReceiveActor
 {
     private static readonly TimeSpan FirstRetryPause = TimeSpan.FromMilliseconds(500);
@@ -19,12 +19,13 @@ public sealed class ContainerSupervisorActor : ReceiveActor
     private readonly CancellationTokenSource _stopping = new();
     private readonly ILoggingAdapter _log = Context.GetLogger();
 
-    public static Props Props(IContainerRuntime? runtime, TimeSpan? removalRetry = null) =>
-        Akka.Actor.Props.Create(() => new ContainerSupervisorActor(runtime, new Span(removalRetry ?? TimeSpan.FromSeconds(30))));
+    public static Props Props(TimeSpan? removalRetry = null) =>
+        Akka.Actor.Props.Create(() => new ContainerSupervisorActor(new Span(removalRetry ?? TimeSpan.FromSeconds(30))));
 
-    public ContainerSupervisorActor(IContainerRuntime? runtime, Span removalRetry)
+    public ContainerSupervisorActor(Span removalRetry)
     {
-        _runtime = runtime ?? DockerHost.Get(Context.System).Runtime;
+        var host = DockerHost.Get(Context.System);
+        _runtime = host.Runtime;
         _removalRetry = removalRetry;
         Receive<StartContainers>(s => StartAsync(s, Sender, _stopping.Token).PipeTo(Sender, Self,
             failure: e => new ContainersFailed(DeploymentStatus.CrashedError, e.Message)));
@@ -32,9 +33,7 @@ public sealed class ContainerSupervisorActor : ReceiveActor
             failure: e => new ContainersRemoved(0, null, e.Message)));
         Receive<PruneImages>(p => PruneAsync(p, _stopping.Token).PipeTo(Sender, Self,
             failure: e => new ImagesPruned(p.App, [], [e.Message])));
-        // The worker's name; given a runtime (tests), the node's address.
-        var node = runtime is null ? DockerHost.Get(Context.System).Cluster.WorkerName
-            : ((ExtendedActorSystem)Context.System).Provider.DefaultAddress.ToString();
+        var node = host.Cluster.WorkerName;
         Receive<ListContainers>(l => _runtime.ListAsync(l.App, _stopping.Token).PipeTo(Sender, Self,
             success: found => new ContainersListed(found.ToList(), Worker: node), failure: e => new ContainersListed([], e.Message)));
         Receive<RemoveStrangers>(r => RemoveStrangersAsync(r.KnownApps, _stopping.Token).PipeTo(Sender, Self,

@@ -15,8 +15,7 @@ namespace Engine.Deployments;
 
 /// <summary>One deployment: an event-sourced state machine. It persists what happened, applies it, and talks to its
 /// children (build, containers, hook), its app and the router. All decisions live in <see cref="DeploymentState"/>.
-/// The children run on the worker node picked when it starts (journaled), deployed there by Akka remoting; given a
-/// runtime (tests), they run here on it.</summary>
+/// The children run on the worker node picked when it starts (journaled), deployed there by <see cref="IWorkers"/>.</summary>
 public sealed class DeploymentActor : ReceivePersistentActor, IWithTimers
 {
     /// <summary>A finished deployment stays this long after its last message (late log lines, queries), then asks its
@@ -27,7 +26,7 @@ public sealed class DeploymentActor : ReceivePersistentActor, IWithTimers
     public static readonly TimeSpan WorkerWait = TimeSpan.FromSeconds(20);
     private readonly DeploymentCreated _init;
     private readonly EngineSettings _settings;
-    private readonly IContainerRuntime? _runtime;
+    private readonly IWorkers _workers;
     private readonly IActorRef _router;
     /// <summary>Where the children go: the journaled worker while it is up, else another one (null: none is).</summary>
     private Address? _worker;
@@ -51,8 +50,8 @@ public sealed class DeploymentActor : ReceivePersistentActor, IWithTimers
     /// <summary>How long gathering every worker's answer may take before the missing ones count as lost.</summary>
     private static readonly TimeSpan FanOutLimit = TimeSpan.FromMinutes(2);
 
-    public static Props Props(DeploymentCreated init, EngineSettings settings, IContainerRuntime? runtime, IActorRef router) =>
-        Akka.Actor.Props.Create(() => new DeploymentActor(init, settings, runtime, router));
+    public static Props Props(DeploymentCreated init, EngineSettings settings, IWorkers workers, IActorRef router) =>
+        Akka.Actor.Props.Create(() => new DeploymentActor(init, settings, workers, router));
 
     public ITimerScheduler Timers { get; set; } = null!;
 
@@ -61,22 +60,22 @@ public sealed class DeploymentActor : ReceivePersistentActor, IWithTimers
 
     public override string PersistenceId => NameFor(_init.DeploymentId);
 
-    public DeploymentActor(DeploymentCreated init, EngineSettings settings, IContainerRuntime? runtime, IActorRef router)
+    public DeploymentActor(DeploymentCreated init, EngineSettings settings, IWorkers workers, IActorRef router)
     {
         _init = init;
         _settings = settings;
-        _runtime = runtime;
+        _workers = workers;
         _router = router;
-        _children = new WorkerChildren(runtime is not null);
+        _children = new WorkerChildren(workers);
 
         Recover<IDeploymentEvent>(e => _state = _state.Apply(e));
         Recover<RecoveryCompleted>(_ => OnRecovered());
 
         Command<StartDeployment>(_ => _state.IsTerminal, _ => Sender.Tell(Finished));
-        Command<StartDeployment>(s => s.Worker is null && _runtime is null && _state.Status == DeploymentStatus.Queued, s =>
+        Command<StartDeployment>(s => s.Worker is null && _state.Status == DeploymentStatus.Queued, s =>
         {
             _start = s;
-            var up = WorkerPlacement.Up(Context.System);
+            var up = _workers.Addresses(Context.System);
             _worker = up.FirstOrDefault();
             if (up.Count > 1 && _settings.Registry.Length == 0) Handle(new NoRegistry(up.Count));
             else if (_worker is not null) Handle(s with { Worker = _worker.ToString() });
@@ -87,7 +86,7 @@ public sealed class DeploymentActor : ReceivePersistentActor, IWithTimers
         {
             if (!up.Member.HasRole(ClusterSettings.Worker) || _worker is not null
                 || _state.Status is not (DeploymentStatus.Queued or DeploymentStatus.RunningHook)) return;
-            Akka.Cluster.Cluster.Get(Context.System).Unsubscribe(Self, typeof(ClusterEvent.MemberUp));
+            _workers.Unsubscribe(Context.System, Self, typeof(ClusterEvent.MemberUp));
             Timers.Cancel(Deadline);
             _worker = up.Member.Address;
             if (_state.Status == DeploymentStatus.Queued) Handle(_start with { Worker = _worker.ToString() });
@@ -148,7 +147,7 @@ public sealed class DeploymentActor : ReceivePersistentActor, IWithTimers
             if (!t.AddressTerminated || _state.IsTerminal) return;
             var lost = t.ActorRef.Path.Address;
             var builder = lost == _worker;
-            if (builder) _worker = WorkerPlacement.Pick(Context.System, null);
+            if (builder) _worker = _workers.Pick(Context.System, null);
             // A worker that runs none of the release (one only asked to remove old containers) is no loss to it.
             if (_failing is null && (builder || _state.Containers.Count == 0
                     || _placedOn.Contains(lost)))
@@ -176,14 +175,14 @@ public sealed class DeploymentActor : ReceivePersistentActor, IWithTimers
     /// <summary>The containers' supervisor on a worker (null: the deployment's own), watched so that losing its node ends
     /// what waits for it (Terminated, address terminated).</summary>
     private IActorRef Supervisor(string role, Address? worker = null) => _children.Get(Context, role, worker ?? _worker,
-        () => ContainerSupervisorActor.Props(_runtime, _settings.RemovalRetry));
+        () => ContainerSupervisorActor.Props(_settings.RemovalRetry));
 
-    /// <summary>Every up worker may hold containers of the app (the old version's, or this one's); given a runtime, the
-    /// one here does. Their answers come back as one.</summary>
+    /// <summary>Every up worker may hold containers of the app (the old version's, or this one's). Their answers come
+    /// back as one.</summary>
     private void OnEveryWorker(string role, RemoveContainers remove)
     {
-        var workers = _runtime is null ? WorkerPlacement.Up(Context.System).Select(a => (Address?)a).ToList() : [null];
-        Context.ActorOf(FanOutActor.Props(workers.Select(w => Supervisor(role, w)).ToList(), remove, ContainersRemovedOnAll, Self,
+        Context.ActorOf(FanOutActor.Props(_workers.Addresses(Context.System).Select(w => Supervisor(role, w)).ToList(), remove,
+            ContainersRemovedOnAll, Self,
             FanOutLimit));
     }
 
@@ -198,7 +197,7 @@ public sealed class DeploymentActor : ReceivePersistentActor, IWithTimers
 
     /// <summary>Watched, so that losing its worker's node ends what waits for it (Terminated, address terminated).</summary>
     private IActorRef OnWorker(Props props, string name) =>
-        _runtime is null ? Context.Watch(Context.ActorOf(WorkerPlacement.On(_worker, props), name)) : Context.ActorOf(props, name);
+        Context.Watch(Context.ActorOf(_workers.On(_worker, props), name));
 
     private void OnRecovered()
     {
@@ -209,9 +208,9 @@ public sealed class DeploymentActor : ReceivePersistentActor, IWithTimers
         }
         // Recovered on demand (a query, the app's queue after a restart): it answers, then goes again when idle.
         if (_state.IsTerminal) Context.SetReceiveTimeout(IdleAfterEnd);
-        else if (_runtime is null && _state.Status != DeploymentStatus.Queued)
+        else if (_state.Status != DeploymentStatus.Queued)
         {
-            _worker = WorkerPlacement.Pick(Context.System, _state.Worker);
+            _worker = _workers.Pick(Context.System, _state.Worker);
             if (_state.Worker is not null && _worker?.ToString() != _state.Worker)
                 AppendLog($"its worker {_state.Worker} is gone; going on with {_worker?.ToString() ?? "no worker"}");
         }
@@ -220,7 +219,7 @@ public sealed class DeploymentActor : ReceivePersistentActor, IWithTimers
             case RestartStep.ResumeSwitch:
                 Enter(new SwitchStarted(_state.App, _state.Id, DateTimeOffset.UtcNow));
                 break;
-            case RestartStep.AttachHook when _runtime is null && _worker is null:
+            case RestartStep.AttachHook when _worker is null:
                 // After a whole-cluster restart the worker may come up later than this node. If none does, whether the
                 // hook ran is unknown, so the safe end is aborted.
                 WaitForWorker(new HookLost("the node restarted during the postdeploy hook and no worker node came up to re-attach to it"));
@@ -234,15 +233,14 @@ public sealed class DeploymentActor : ReceivePersistentActor, IWithTimers
         }
     }
 
-    private void AttachHook() => OnWorker(HookActor.Attach(_runtime, _state.HookSpec(), _settings.HookTimeout), "hook");
+    private void AttachHook() => OnWorker(HookActor.Attach(_state.HookSpec(), _settings.HookTimeout), "hook");
 
     /// <summary>Until the first worker node comes up (see the MemberUp handler), at most <see cref="WorkerWait"/>; then
     /// <paramref name="giveUp"/>.</summary>
     private void WaitForWorker(IDeploymentCommand giveUp)
     {
         AppendLog($"waiting up to {WorkerWait.TotalSeconds:0} s for a worker node to come up");
-        Akka.Cluster.Cluster.Get(Context.System).Subscribe(Self, ClusterEvent.SubscriptionInitialStateMode.InitialStateAsEvents,
-            typeof(ClusterEvent.MemberUp));
+        _workers.Subscribe(Context.System, Self, ClusterEvent.SubscriptionInitialStateMode.InitialStateAsEvents, typeof(ClusterEvent.MemberUp));
         Timers.StartSingleTimer(Deadline, giveUp, WorkerWait);
     }
 
@@ -278,7 +276,7 @@ public sealed class DeploymentActor : ReceivePersistentActor, IWithTimers
         Timers.Cancel(Deadline);
         AppendLog($"{failed.Status}: {failed.Error}; removing the new containers");
         foreach (var child in Context.GetChildren()) Context.Stop(child);
-        if (_runtime is null && _worker is null)
+        if (_worker is null)
         {
             Self.Tell(new ContainersRemoved(0, Error: "no worker node is up to remove them"));
             return;
@@ -301,18 +299,12 @@ public sealed class DeploymentActor : ReceivePersistentActor, IWithTimers
         {
             case BuildStarted:
                 Timers.StartSingleTimer(Deadline, DeploymentTimedOut.Instance, _settings.DeploymentTimeout);
-                OnWorker(BuildActor.Props(_runtime, _state.ArchivePath,
+                OnWorker(BuildActor.Props(_state.ArchivePath,
                     ImageSpec.For(_settings.InstanceId, _state.App, _state.Id, _state.VersionLabel), _settings.ContextLimits,
                     _state.ArchiveNode), "build");
                 break;
-            case ImageBuilt when _runtime is not null:
-                // Given a runtime (tests) it is one worker, here: the image is already where the containers run.
-                var ports = new Queue<int>(FreePorts.Take(_state.PlannedFormation.Where(f => f.Type == Procfile.Web).Sum(f => f.Count)));
-                Self.Tell(new ImagePushed(_state.PlannedFormation.SelectMany(f => Enumerable.Range(1, f.Count)
-                    .Select(i => new PlacedContainer(f.Type, i, "", "", f.Type == Procfile.Web ? ports.Dequeue() : null))).ToList()));
-                break;
             case ImageBuilt built:
-                Context.ActorOf(PlacementActor.Props(new PlacementActor.Request(_state.App, built.Image, _state.PlannedFormation,
+                Context.ActorOf(_workers.Placement(new PlacementActor.Request(_state.App, built.Image, _state.PlannedFormation,
                     [_state.Worker ?? ""], _settings.Registry, _settings.DeploymentTimeout)), "placement");
                 break;
             case ContainersStarting:
@@ -322,7 +314,7 @@ public sealed class DeploymentActor : ReceivePersistentActor, IWithTimers
                 _idsSoFar.Clear();
                 foreach (var group in groups)
                 {
-                    var worker = group.Key is { } name ? WorkerPlacement.Find(Context.System, name) : null;
+                    var worker = _workers.Find(Context.System, group.Key);
                     if (group.Key is not null && worker is null)
                     {
                         Handle(new WorkerLost(group.Key));
@@ -335,7 +327,7 @@ public sealed class DeploymentActor : ReceivePersistentActor, IWithTimers
                 if (groups.Count == 0) Self.Tell(new ContainersUp([]));
                 break;
             case HookStarted:
-                OnWorker(HookActor.Props(_runtime, _state.HookSpec(), _settings.HookTimeout), "hook");
+                OnWorker(HookActor.Props(_state.HookSpec(), _settings.HookTimeout), "hook");
                 break;
             case SwitchStarted:
                 // Past the hook the deployment cannot fail any more, so instead of a deadline it gets a watchdog.
@@ -381,8 +373,7 @@ public sealed class DeploymentActor : ReceivePersistentActor, IWithTimers
 
     protected override void PostStop()
     {
-        // With an injected runtime (tests) the system may have no cluster, and the actor never subscribed.
-        if (_runtime is null) Akka.Cluster.Cluster.Get(Context.System).Unsubscribe(Self);
+        _workers.Unsubscribe(Context.System, Self);
     }
 
     /// <summary>Akka stops the actor after this; the app brings it back (and ends it as aborted if it stops again).</summary>

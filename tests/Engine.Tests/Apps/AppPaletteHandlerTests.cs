@@ -14,7 +14,7 @@ public sealed class AppPaletteHandlerTests : EngineTestKit
     private async Task<(IActorRef App, Akka.TestKit.TestProbe Router)> RoutedV1()
     {
         var router = CreateTestProbe();
-        var app = Sys.ActorOf(AppActor.Props("app", Settings, Runtime, router.Ref));
+        var app = Sys.ActorOf(AppActor.Props("app", Settings, Workers, router.Ref, CreateTestProbe().Ref));
         router.ExpectMsg<AppKnown>(Patience);
         app.Tell(new CreateDeployment("app", SourceTar.WriteArchive(DataDir, "web: serve\nclock: tick\n")));
         ExpectMsg<DeploymentView>(Patience);
@@ -80,7 +80,7 @@ public sealed class AppPaletteHandlerTests : EngineTestKit
         Assert.Equal("app-v2", router.ExpectMsg<SwitchRoute>(Patience).DeploymentId);
 
         // With no routed release there is nothing to restart.
-        var empty = Sys.ActorOf(AppActor.Props("empty", Settings, Runtime, CreateTestProbe().Ref));
+        var empty = Sys.ActorOf(AppActor.Props("empty", Settings, Workers, CreateTestProbe().Ref, CreateTestProbe().Ref));
         empty.Tell(new RestartApp("empty", "alice"));
         Assert.True(ExpectMsg<AppError>(Patience).Conflict);
     }

@@ -17,7 +17,7 @@ public sealed class DeploymentPassivationTests : EngineTestKit
     public async Task Finished_deployments_stop_and_their_status_listing_and_error_still_answer()
     {
         var router = CreateTestProbe();
-        var app = Sys.ActorOf(AppActor.Props("app", Settings, Runtime, router.Ref));
+        var app = Sys.ActorOf(AppActor.Props("app", Settings, Workers, router.Ref, CreateTestProbe().Ref));
         router.ExpectMsg<AppKnown>(Patience);
 
         // Three successful deployments, then one whose hook fails.
