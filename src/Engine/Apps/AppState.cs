@@ -133,6 +133,37 @@ public sealed record AppState(string Name)
         return refusal is null ? new FormationChanged(Name, new Dictionary<string, int>(scale.Set), now, scale.By) : null;
     }
 
+    /// <summary>A scale waits for the one under way (then for <see cref="DecideScale(ScaleApp, DateTimeOffset, out AppError?)"/>).</summary>
+    public FormationChanged? DecideScale(ScaleApp scale, DateTimeOffset now, bool scaleUnderWay, out AppError? refusal)
+    {
+        if (!scaleUnderWay) return DecideScale(scale, now, out refusal);
+        refusal = new AppError($"a scale of '{Name}' is under way: try again once it has ended");
+        return null;
+    }
+
+    /// <summary>A restart needs a routed release, and nothing else under way (a deployment's switch would leave the
+    /// restart's containers behind). Null when allowed, else why not.</summary>
+    public AppError? RefuseRestart(bool scaleOrRestartUnderWay) =>
+        Routed is null ? new AppError($"app '{Name}' has no routed release to restart: deploy it first", Conflict: true)
+        : scaleOrRestartUnderWay || Pending.Any()
+            ? new AppError($"a deployment, scale or restart of '{Name}' is under way: restart once it has ended", Conflict: true)
+        : null;
+
+    /// <summary>Only a deployment that has not ended can be canceled. Null when allowed, else why not.</summary>
+    public AppError? RefuseCancel(string deploymentId) =>
+        Find(deploymentId) is null ? new AppError($"deployment '{deploymentId}' not found", NotFound: true)
+        : Ended.TryGetValue(deploymentId, out var status)
+            ? new AppError($"deployment {deploymentId} cannot be canceled: it already ended as {status}", Conflict: true)
+        : null;
+
+    /// <summary>The deployment whose turn it is now: the oldest pending one, once the one running has ended and no
+    /// restart is under way (a deployment made during a restart waits for it). Null: none may start.</summary>
+    public DeploymentRef? NextToStart(string? running, bool restarting) =>
+        restarting || (running is not null && !Ended.ContainsKey(running)) ? null : Pending.FirstOrDefault();
+
+    /// <summary>Containers of a lost worker start elsewhere only while no scale nor deployment is under way.</summary>
+    public bool MayReplaceLost(bool scaleUnderWay) => !scaleUnderWay && !Pending.Any();
+
     /// <summary>How many of the latest deployments a repeated upload's key is looked for in: a client retries within
     /// minutes, so older keys need not be kept looking.</summary>
     public const int RecentKeys = 100;
