@@ -12,10 +12,10 @@ namespace Engine.Apps;
 
 /// <summary>One app: its environment and formation, its deployment queue (one runs at a time), which version holds the
 /// traffic, and how its deployments ended. Whether something may start now is <see cref="AppState"/>'s to say. Its
-/// routed release is kept running by a child (<see cref="ReleaseKeeperActor"/>); its deployments are its children.</summary>
-public sealed class AppActor : ReceivePersistentActor
+/// routed release is kept running by a child (<see cref="ReleaseKeeperActor"/>), its queries answered by another
+/// (<see cref="AppQueriesActor"/>); its deployments are its children.</summary>
+public sealed class AppActor : AnsweringPersistentActor
 {
-    private static readonly TimeSpan AskTimeout = TimeSpan.FromSeconds(10);
     private readonly EngineSettings _settings;
     private readonly IWorkers _workers;
     private readonly IActorRef _router;
@@ -24,20 +24,10 @@ public sealed class AppActor : ReceivePersistentActor
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private AppState _state;
     private string? _running;
-    /// <summary>Who waits for the event being persisted: told at once when the journal cannot take it.</summary>
-    private IActorRef _awaitingJournal = ActorRefs.Nobody;
     private readonly DeploymentChildren _deployments;
-    /// <summary>Keeps the routed release running (made once the app is recovered).</summary>
-    private IActorRef _release = ActorRefs.Nobody;
-    /// <summary>A scale (or the start of a lost worker's containers elsewhere) under way: who waits for it, the formation
-    /// change it commits (none when moving lost containers), and the release's containers that stay.</summary>
-    private sealed record Scaling(IActorRef ReplyTo, FormationChanged? Change, IReadOnlyList<ContainerSpec> Keep, string Reason);
+    /// <summary>Its children that keep the routed release running and answer queries (made once it is recovered).</summary>
+    private IActorRef _release = ActorRefs.Nobody, _queries = ActorRefs.Nobody;
     private Scaling? _scaling;
-    /// <summary>A restart under way: who waits for it, who asked, and the slots whose exits are its own.</summary>
-    private sealed record Restarting(IActorRef ReplyTo, string By, string DeploymentId)
-    {
-        public HashSet<string> Slots { get; } = [];
-    }
     private Restarting? _restarting;
 
     public static Props Props(string app, EngineSettings settings, IWorkers workers, IActorRef router, IActorRef directory) =>
@@ -49,23 +39,14 @@ public sealed class AppActor : ReceivePersistentActor
     public AppActor(string app, EngineSettings settings, IWorkers workers, IActorRef router, IActorRef directory)
     {
         _state = new AppState(app);
-        _settings = settings;
-        _workers = workers;
-        _router = router;
-        _directory = directory;
-        _deployments = new DeploymentChildren(() => _state, settings, workers, router);
+        (_settings, _workers, _router, _directory) = (settings, workers, router, directory);
+        _deployments = new DeploymentChildren(() => _state, settings, workers, router, _log);
 
         Recover<IAppEvent>(e => _state = _state.Apply(e));
         Recover<RecoveryCompleted>(_ => OnRecovered());
 
         // A repeated upload (its client lost the first answer) gets the deployment the first one made.
-        Command<CreateDeployment>(c => _state.Repeated(c) is not null, c =>
-        {
-            var first = _state.Repeated(c)!;
-            (_state.ViewOf(first) is { } ended ? Task.FromResult(ended)
-                    : Self.Ask<DeploymentView>(new GetDeployment(_state.Name, first.Id), AskTimeout))
-                .PipeTo(Sender, success: view => new DeploymentRepeated(view));
-        });
+        Command<CreateDeployment>(c => _state.Repeated(c) is not null, c => _queries.Forward(c));
         Command<CreateDeployment>(c => PersistFor(Sender, _state.DecideDeployment(c, DateTimeOffset.UtcNow), e =>
         {
             Apply(e);
@@ -95,13 +76,7 @@ public sealed class AppActor : ReceivePersistentActor
         Command<ScaleApp>(s =>
         {
             if (_state.DecideScale(s, DateTimeOffset.UtcNow, _scaling is not null, out var refusal) is not { } change) Sender.Tell(refusal!);
-            else
-            {
-                var routed = _state.Routed!; // DecideScale refuses before the first release
-                var formation = _state.Apply(change).ReleaseFormation(routed);
-                Scale(new Scaling(Sender, change, routed.Containers.Where(c => formation.Any(f => f.Type == c.Type && c.Index <= f.Count)).ToList(),
-                    $"scaled to {string.Join(" ", formation.Select(f => $"{f.Type}={f.Count}"))}"), formation);
-            }
+            else if (_state.PlanScale(change) is var (keep, formation, reason)) Scale(new Scaling(Sender, change, keep, reason), formation);
         });
         Command<ContainersAdded>(a => _scaling is not null, a => CommitScale(_scaling!, a.Containers));
         Command<ScaleFailed>(f => _scaling is not null, f =>
@@ -122,59 +97,34 @@ public sealed class AppActor : ReceivePersistentActor
             if (_state.RefuseRestart(_scaling is not null || _restarting is not null) is { } refused) Sender.Tell(refused);
             else
             {
-                var routed = _state.Routed!;
-                _restarting = new Restarting(Sender, r.By, routed.DeploymentId);
-                Context.ActorOf(RestartActor.Props(routed.Containers.OrderBy(c => c.Type != Procfile.Web).ThenBy(c => c.Type, StringComparer.Ordinal)
-                    .ThenBy(c => c.Index).Select(c => (c with { Worker = routed.WorkerOf(c) },
-                        c.Port is null ? null : AppRoutes.Endpoint(routed, c, _settings.Cluster.AdvertiseHost))).ToList(),
-                    _router, _settings, _workers));
+                _restarting = new Restarting(Sender, r.By, _state.Routed!.DeploymentId);
+                Context.ActorOf(RestartActor.Props(_state.RestartOrder(_settings.Cluster.AdvertiseHost), _router, _settings, _workers));
             }
         });
         Command<RestartingSlot>(s => _restarting?.Slots.Add(s.Slot));
-        Command<ContainersRestarted>(_ => _restarting is not null, r =>
+        Command<ContainersRestarted>(_ => _restarting is not null, r => PersistFor(_restarting!.ReplyTo,
+            _restarting.Journaled(_state.Name, r, DateTimeOffset.UtcNow), e =>
         {
-            var restarting = _restarting!;
-            var restarted = new AppRestarted(_state.Name, restarting.DeploymentId, r.Containers.Select(c => c.Slot).ToList(), restarting.By,
-                DateTimeOffset.UtcNow, r.Error);
-            PersistFor(restarting.ReplyTo, restarted, e =>
+            Apply(e);
+            _restarting!.ReplyTo.Tell(Restarting.Answer(r));
+            _restarting = null;
+            if (e.Error is not null)
             {
-                _restarting = null;
-                if (e.Error is null)
-                    restarting.ReplyTo.Tell(r.Containers.Select(c => new RestartedContainer(c.Type, c.Slot, c.Worker)).ToArray());
-                else
-                {
-                    _log.Error("{0}: the restart stopped: {1}", _state.Name, e.Error);
-                    restarting.ReplyTo.Tell(new AppError($"the restart stopped after {r.Containers.Count} container(s): {e.Error}"));
-                    // Whatever it left stopped comes back.
-                    _release.Tell(new ReconcileContainers(_state.Name));
-                }
-                StartNext();
-            });
-        });
+                _log.Error("{0}: the restart stopped: {1}", _state.Name, e.Error);
+                _release.Tell(new ReconcileContainers(_state.Name)); // whatever it left stopped comes back
+            }
+            StartNext();
+        }));
         Command<RouteSwitched>(_ => { });
         Command<RouteDrained>(d => _release.Forward(d));
-        Command<GetApp>(_ => Sender.Tell(View));
-        // Finished deployments answer from the app's own record; only running ones (and ends journaled before outcomes
-        // were kept) ask their actor.
-        Command<GetDeployments>(g =>
-        {
-            if (_state.Deployments.All(d => _state.ViewOf(d) is not null))
-                Sender.Tell(_state.Deployments.Select(d => _state.ViewOf(d)!).ToArray());
-            else Task.WhenAll(_state.Deployments.Select(d => _state.ViewOf(d) is { } view
-                    ? Task.FromResult(view)
-                    : Self.Ask<DeploymentView>(new GetDeployment(g.App, d.Id), AskTimeout)))
-                .PipeTo(Sender, success: views => views);
-        });
+        Command<IAppMessage>(q => q is GetApp or GetDeployments or ReadDeploymentLog or WatchDeployment or GetContainerRestarts
+            or GetAuditSources, q => _queries.Forward(q));
+        // A running deployment's view is its actor's.
         Command<GetDeployment>(g =>
         {
-            if (_state.Find(g.DeploymentId) is not { } d)
-                Sender.Tell(new AppError($"deployment '{g.DeploymentId}' not found", NotFound: true));
-            else if (_state.ViewOf(d) is { } view) Sender.Tell(view);
-            else _deployments.Send(Context, g.DeploymentId, GetDeploymentView.Instance, Sender);
+            if (_state.Find(g.DeploymentId) is { } d && _state.ViewOf(d) is null) _deployments.Send(Context, d.Id, GetDeploymentView.Instance, Sender);
+            else _queries.Forward(g);
         });
-        // A deployment's log is a file on this node: any node's admin API reads it, and waits on it, through here.
-        Command<ReadDeploymentLog>(r => DeploymentLogs.Read(_state, _settings, r, Sender));
-        Command<WatchDeployment>(w => DeploymentLogs.Watch(_state, _settings, w, Sender, Context.System));
         Command<CancelDeployment>(c =>
         {
             if (_state.RefuseCancel(c.DeploymentId) is { } refused) Sender.Tell(refused);
@@ -186,19 +136,13 @@ public sealed class AppActor : ReceivePersistentActor
         });
         Command<PromoteDeployment>(p =>
         {
-            if (_state.RefusePromote(p.DeploymentId) is { } refused)
-            {
-                _log.Warning("{0}: refusing to promote: {1}", _state.Name, refused);
-                Sender.Tell(new AppError(refused));
-            }
-            else if (_state.Routed?.DeploymentId == p.DeploymentId) Sender.Tell(new DeploymentPromoted(p.DeploymentId));
-            else PersistFor(Sender, new DeploymentRouted(_state.Name, p.DeploymentId, p.Version, p.Containers.ToList(),
-                DateTimeOffset.UtcNow, p.Worker, p.WorkerHost, p.Processes?.ToList()), e =>
+            if (_state.DecidePromote(p, DateTimeOffset.UtcNow, out var answer) is { } routed) PersistFor(Sender, routed, e =>
             {
                 Apply(e);
                 _release.Tell(new KeepOnly(e.DeploymentId));
                 Sender.Tell(new DeploymentPromoted(p.DeploymentId));
             });
+            else Sender.Tell(answer is AppError refused ? Logged(refused, "refusing to promote") : answer);
         });
         Command<DeploymentFinished>(f =>
         {
@@ -211,77 +155,46 @@ public sealed class AppActor : ReceivePersistentActor
                 StartNext();
             });
         });
-        Command<Terminated>(t => OnDeploymentStopped(t.ActorRef.Path.Name));
+        // A pending deployment whose actor stopped (e.g. a failed journal write) would block the queue for good: it is
+        // recovered once, which ends it as aborted; if it stops again, the app records it as ended and moves on.
+        Command<Terminated>(t =>
+        {
+            if (_deployments.Stopped(Context, t.ActorRef.Path.Name) is not { } stopped) return;
+            if (_running == stopped.Id) _running = null;
+            if (_deployments.Revive(Context, stopped.Id)) StartNext();
+            else Persist(_state.AbortedTwice(stopped.Id, DateTimeOffset.UtcNow), e => { Apply(e); StartNext(); });
+        });
         Command<ReconcileContainers>(r => _release.Forward(r));
         // Supervision after success is the release keeper's; a restart's own exits are not its to revive.
-        Command<ContainerExited>(x =>
-        {
-            if (_restarting is not { } restarting || restarting.DeploymentId != x.DeploymentId || !restarting.Slots.Contains(x.Slot))
-                _release.Forward(x);
-        });
+        Command<ContainerExited>(x => { if (_restarting?.Owns(x) != true) _release.Forward(x); });
         Command<ContainerRevived>(r =>
         {
             if (_state.Routed?.DeploymentId != r.Spec.DeploymentId) return;
             Persist(new ContainerRestarted(_state.Name, r.Spec.DeploymentId, r.Spec.Slot, r.ExitCode, DateTimeOffset.UtcNow), Apply);
         });
-        // Plain collections in answers that may cross nodes: Newtonsoft cannot rebuild immutable dictionaries.
-        Command<GetContainerRestarts>(_ => Sender.Tell(new ContainerRestartsView(new Dictionary<string, SlotRestarts>(_state.Restarts))));
         Command<ListContainers>(l => _release.Forward(l));
-        // A List, for the same reason: nor can it rebuild the compiler's collection-expression types.
-        Command<GetAuditSources>(g => Sender.Tell(new AuditSources(_state.Name, (List<JournalRange>)
-        [
-            .. g.Registration is { } registered ? [registered] : Array.Empty<JournalRange>(),
-            new JournalRange(PersistenceId, 1, LastSequenceNr),
-            .. _state.Deployments.Select(d => new JournalRange(DeploymentActor.NameFor(d.Id), 1, long.MaxValue)),
-        ])));
     }
 
-    /// <summary>The new state, also to the release keeper.</summary>
+    private AppError Logged(AppError error, string doing)
+    {
+        _log.Warning("{0}: {1}: {2}", _state.Name, doing, error.Error);
+        return error;
+    }
+
+    /// <summary>The new state, also to its children that read it.</summary>
     private void Apply(IAppEvent e)
     {
         _state = _state.Apply(e);
-        _release.Tell(new AppStateChanged(_state));
-    }
-
-    /// <summary>A pending deployment whose actor stopped (e.g. a failed journal write) would block the queue for good:
-    /// recover it once, which ends it as aborted; if it stops again, the app records it as ended and moves on.</summary>
-    private void OnDeploymentStopped(string childName)
-    {
-        if (_deployments.Stopped(Context, childName) is not { } stopped) return;
-        if (_running == stopped.Id) _running = null;
-        if (_deployments.Revive(Context, stopped.Id))
-        {
-            _log.Warning("{0}: deployment {1} stopped unexpectedly; recovering it", _state.Name, stopped.Id);
-            StartNext();
-        }
-        else Persist(new DeploymentEnded(_state.Name, stopped.Id, DeploymentStatus.Aborted, DateTimeOffset.UtcNow,
-            "the deployment stopped unexpectedly twice", DateTimeOffset.UtcNow), e =>
-        {
-            _log.Error("{0}: deployment {1} stopped again; recorded as aborted", _state.Name, stopped.Id);
-            Apply(e);
-            StartNext();
-        });
-    }
-
-    private void PersistFor<TEvent>(IActorRef waiting, TEvent e, Action<TEvent> then)
-    {
-        _awaitingJournal = waiting;
-        Persist(e, x => { _awaitingJournal = ActorRefs.Nobody; then(x); });
+        _release.Tell(new AppStateChanged(_state, LastSequenceNr));
+        _queries.Tell(new AppStateChanged(_state, LastSequenceNr));
     }
 
     /// <summary>Akka stops the actor after this; the registry (or the shard, remembering it) brings it back after a
     /// while. Routes stay up meanwhile.</summary>
     protected override void OnPersistFailure(Exception cause, object @event, long sequenceNr)
     {
-        _awaitingJournal.Tell(AppError.JournalUnwritable(cause));
         _directory.Tell(new AppUnavailable(_state.Name, $"app '{_state.Name}' stopped (a journal write failed)"));
         base.OnPersistFailure(cause, @event, sequenceNr);
-    }
-
-    protected override void OnPersistRejected(Exception cause, object @event, long sequenceNr)
-    {
-        _awaitingJournal.Tell(AppError.JournalUnwritable(cause));
-        base.OnPersistRejected(cause, @event, sequenceNr);
     }
 
     /// <summary>An unreadable entry: this app cannot run, every other one must. Akka stops the actor after this.</summary>
@@ -292,37 +205,28 @@ public sealed class AppActor : ReceivePersistentActor
         base.OnRecoveryFailure(reason, message);
     }
 
-    /// <summary>The view of an app that never had a deployment.</summary>
-    public static AppView IdleView(string app, EngineSettings settings) =>
-        new(app, null, null, 0, settings.AppUrl(app));
-
-    private AppView View => new(_state.Name, _state.Routed is { } r ? $"v{r.Version}" : null, _state.Routed?.DeploymentId,
-        _state.Deployments.Count, _settings.AppUrl(_state.Name), ((ExtendedActorSystem)Context.System).Provider.DefaultAddress.ToString());
-
     private void OnRecovered()
     {
         _directory.Tell(new AppRecovered(_state.Name));
         if (_state.Deployments.Count == 0) SetReceiveTimeout(_settings.IdleAppPassivation);
         _router.Tell(new AppKnown(_state.Name));
         _release = Context.ActorOf(ReleaseKeeperActor.Props(_state, _settings, _workers, _router), "release");
+        _queries = Context.ActorOf(AppQueriesActor.Props(new AppStateChanged(_state, LastSequenceNr), _settings), "queries");
         StartNext();
     }
 
     private void Scale(Scaling scaling, IReadOnlyList<(string Type, int Count)> formation)
     {
         _scaling = scaling;
-        var routed = _state.Routed!;
         if (formation.All(f => scaling.Keep.Count(k => k.Type == f.Type) >= f.Count)) CommitScale(scaling, []);
-        else Context.ActorOf(ScaleActor.Props(routed, formation, scaling.Keep, _settings, _workers));
+        else Context.ActorOf(ScaleActor.Props(_state.Routed!, formation, scaling.Keep, _settings, _workers));
     }
 
     /// <summary>Journals the new formation and containers, then routes them: added ones are up already; removed ones
     /// leave the route first, and go once it has drained (RouteDrained).</summary>
     private void CommitScale(Scaling scaling, IReadOnlyList<ContainerSpec> added)
     {
-        var routed = _state.Routed!;
-        var containers = scaling.Keep.Concat(added).OrderBy(c => c.Type, StringComparer.Ordinal).ThenBy(c => c.Index).ToList();
-        IAppEvent scaled = new ReleaseScaled(_state.Name, routed.DeploymentId, containers, scaling.Reason, DateTimeOffset.UtcNow);
+        IAppEvent scaled = _state.Scaled(scaling.Keep, added, scaling.Reason, DateTimeOffset.UtcNow);
         PersistAll<IAppEvent>(scaling.Change is { } change ? [change, scaled] : [scaled], e =>
         {
             Apply(e);

@@ -141,6 +141,45 @@ public sealed record AppState(string Name)
         return null;
     }
 
+    /// <summary>What a formation change does to the routed release: the containers that stay, the formation it runs
+    /// then, and the reason journaled with it.</summary>
+    public (IReadOnlyList<ContainerSpec> Keep, IReadOnlyList<(string Type, int Count)> Formation, string Reason) PlanScale(FormationChanged change)
+    {
+        var routed = Routed!;
+        var formation = Apply(change).ReleaseFormation(routed);
+        return (routed.Containers.Where(c => formation.Any(f => f.Type == c.Type && c.Index <= f.Count)).ToList(), formation,
+            $"scaled to {string.Join(" ", formation.Select(f => $"{f.Type}={f.Count}"))}");
+    }
+
+    /// <summary>The routed release with the containers that stay and those added, in order.</summary>
+    public ReleaseScaled Scaled(IEnumerable<ContainerSpec> keep, IEnumerable<ContainerSpec> added, string reason, DateTimeOffset now) =>
+        new(Name, Routed!.DeploymentId, keep.Concat(added).OrderBy(c => c.Type, StringComparer.Ordinal).ThenBy(c => c.Index).ToList(), reason, now);
+
+    /// <summary>The routed release's containers in the order a restart takes them (web first), each with its worker and
+    /// (web ones) the endpoint routers reach it at.</summary>
+    public IReadOnlyList<(ContainerSpec Spec, string? Endpoint)> RestartOrder(string advertiseHost)
+    {
+        var routed = Routed!;
+        return routed.Containers.OrderBy(c => c.Type != Procfile.Web).ThenBy(c => c.Type, StringComparer.Ordinal).ThenBy(c => c.Index)
+            .Select(c => (c with { Worker = routed.WorkerOf(c) }, c.Port is null ? null : AppRoutes.Endpoint(routed, c, advertiseHost))).ToList();
+    }
+
+    /// <summary>Only the deployment that runs now may take the traffic (<see cref="RefusePromote"/>); once it holds it,
+    /// promoting it again changes nothing. Null with <paramref name="answer"/>: nothing to journal.</summary>
+    public DeploymentRouted? DecidePromote(PromoteDeployment p, DateTimeOffset now, out object? answer)
+    {
+        answer = RefusePromote(p.DeploymentId) is { } refused ? new AppError(refused)
+            : Routed?.DeploymentId == p.DeploymentId ? new DeploymentPromoted(p.DeploymentId)
+            : null;
+        return answer is null
+            ? new DeploymentRouted(Name, p.DeploymentId, p.Version, p.Containers.ToList(), now, p.Worker, p.WorkerHost, p.Processes?.ToList())
+            : null;
+    }
+
+    /// <summary>The end of a pending deployment whose actor stopped unexpectedly twice.</summary>
+    public DeploymentEnded AbortedTwice(string deploymentId, DateTimeOffset now) =>
+        new(Name, deploymentId, DeploymentStatus.Aborted, now, "the deployment stopped unexpectedly twice", now);
+
     /// <summary>A restart needs a routed release, and nothing else under way (a deployment's switch would leave the
     /// restart's containers behind). Null when allowed, else why not.</summary>
     public AppError? RefuseRestart(bool scaleOrRestartUnderWay) =>

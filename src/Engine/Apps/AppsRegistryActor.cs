@@ -18,7 +18,7 @@ public delegate IActorRef AppsHome(IActorContext registry);
 /// entities on the control nodes). One app that cannot run (an unreadable journal entry, a journal write that failed)
 /// never stops the others: its actor is brought back after a while by its shard, and meanwhile its messages get an
 /// error at once.</summary>
-public sealed class AppsRegistryActor : ReceivePersistentActor
+public sealed class AppsRegistryActor : AnsweringPersistentActor
 {
     private static readonly TimeSpan AskTimeout = TimeSpan.FromSeconds(10);
     private readonly EngineSettings _settings;
@@ -34,7 +34,6 @@ public sealed class AppsRegistryActor : ReceivePersistentActor
     private readonly Dictionary<string, long> _registeredAt = [];
     /// <summary>Apps whose actor stopped, with the reason, until they say they are back.</summary>
     private readonly Dictionary<string, string> _down = [];
-    private IActorRef _awaitingJournal = ActorRefs.Nobody;
 
     public static Props Props(EngineSettings settings, IWorkers workers, IActorRef router, AppsHome home) =>
         Akka.Actor.Props.Create(() => new AppsRegistryActor(settings, workers, router, home));
@@ -91,10 +90,8 @@ public sealed class AppsRegistryActor : ReceivePersistentActor
             else if (m is ReconcileContainers && _idle.Contains(m.App)) { }
             else if (_apps.Contains(m.App) && m is CreateDeployment && _idle.Contains(m.App))
             {
-                _awaitingJournal = Sender;
-                Persist(new AppDeploying(m.App, DateTimeOffset.UtcNow), e =>
+                PersistFor(Sender, new AppDeploying(m.App, DateTimeOffset.UtcNow), e =>
                 {
-                    _awaitingJournal = ActorRefs.Nobody;
                     _idle.Remove(e.App);
                     Apps.Forward(m);
                 });
@@ -102,10 +99,8 @@ public sealed class AppsRegistryActor : ReceivePersistentActor
             else if (_apps.Contains(m.App)) Apps.Forward(m);
             else if (m is ICreatesApp)
             {
-                _awaitingJournal = Sender;
-                Persist(new AppRegistered(m.App, DateTimeOffset.UtcNow, Idle: m is not CreateDeployment), e =>
+                PersistFor(Sender, new AppRegistered(m.App, DateTimeOffset.UtcNow, Idle: m is not CreateDeployment), e =>
                 {
-                    _awaitingJournal = ActorRefs.Nobody;
                     _apps.Add(e.App);
                     _registeredAt[e.App] = LastSequenceNr;
                     if (e.Idle == true) _idle.Add(e.App);
@@ -117,7 +112,7 @@ public sealed class AppsRegistryActor : ReceivePersistentActor
         // An idle app's view is known without its actor: no routed version, no deployment.
         Command<ListApps>(_ => Task.WhenAll(_apps.Where(a => !_down.ContainsKey(a))
                 .Select(a => _idle.Contains(a)
-                    ? Task.FromResult(AppActor.IdleView(a, _settings))
+                    ? Task.FromResult(AppQueriesActor.IdleView(a, _settings))
                     : Apps.Ask<AppView>(new GetApp(a), AskTimeout)))
             .PipeTo(Sender, success: views => views));
         Command<AppUnavailable>(u =>
@@ -143,19 +138,7 @@ public sealed class AppsRegistryActor : ReceivePersistentActor
         if (message is not IClusterShardingSerializable) base.Unhandled(message);
     }
 
-    /// <summary>Akka stops the registry after this; its backoff supervisor brings it back.</summary>
-    protected override void OnPersistFailure(Exception cause, object @event, long sequenceNr)
-    {
-        _awaitingJournal.Tell(AppError.JournalUnwritable(cause));
-        base.OnPersistFailure(cause, @event, sequenceNr);
-    }
-
-    protected override void OnPersistRejected(Exception cause, object @event, long sequenceNr)
-    {
-        _awaitingJournal.Tell(AppError.JournalUnwritable(cause));
-        _awaitingJournal = ActorRefs.Nobody;
-        base.OnPersistRejected(cause, @event, sequenceNr);
-    }
+    // A journal write that fails stops the registry (its caller told at once); its backoff supervisor brings it back.
 
     /// <summary>Null when the name can be an app (and so an actor and a Docker label); else why not.</summary>
     private static string? Refuse(string app) =>

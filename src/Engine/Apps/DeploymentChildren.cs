@@ -1,4 +1,5 @@
 using Akka.Actor;
+using Akka.Event;
 using Engine.Deployments;
 using Engine.Hosting;
 using Engine.Workers;
@@ -8,7 +9,8 @@ namespace Engine.Apps;
 /// <summary>An app's deployments as its children, named by <see cref="DeploymentActor.NameFor"/>: made (or recovered
 /// from the journal) on first use, passivated once ended (what comes for one meanwhile goes to its next incarnation),
 /// and revived once when one stops unexpectedly.</summary>
-public sealed class DeploymentChildren(Func<AppState> state, EngineSettings settings, IWorkers workers, IActorRef router)
+public sealed class DeploymentChildren(Func<AppState> state, EngineSettings settings, IWorkers workers, IActorRef router,
+    ILoggingAdapter log)
 {
     /// <summary>Finished deployments being passivated (by actor name), with what came for them meanwhile.</summary>
     private readonly Dictionary<string, List<(object Message, IActorRef Sender)>> _passivating = [];
@@ -51,10 +53,16 @@ public sealed class DeploymentChildren(Func<AppState> state, EngineSettings sett
         return null;
     }
 
-    /// <summary>Recovers a deployment that stopped unexpectedly, the first time; false (not recovered) the next.</summary>
+    /// <summary>Recovers a deployment that stopped unexpectedly, the first time; false (not recovered: the app records it
+    /// as aborted) the next.</summary>
     public bool Revive(IActorContext context, string id)
     {
-        if (!_revived.Add(id)) return false;
+        if (!_revived.Add(id))
+        {
+            log.Error("{0}: deployment {1} stopped again; recorded as aborted", state().Name, id);
+            return false;
+        }
+        log.Warning("{0}: deployment {1} stopped unexpectedly; recovering it", state().Name, id);
         Get(context, id);
         return true;
     }

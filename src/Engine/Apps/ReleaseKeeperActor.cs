@@ -49,10 +49,7 @@ public sealed class ReleaseKeeperActor : ReceiveActor, IWithTimers
 
     private sealed record WorkerCameUp(int Tries);
 
-    private sealed record RetryRestore
-    {
-        public static readonly RetryRestore Instance = new();
-    }
+    private sealed record RetryRestore;
 
     public static Props Props(AppState state, EngineSettings settings, IWorkers workers, IActorRef router) =>
         Akka.Actor.Props.Create(() => new ReleaseKeeperActor(state, settings, workers, router));
@@ -105,7 +102,7 @@ public sealed class ReleaseKeeperActor : ReceiveActor, IWithTimers
             else if (_state.Routed is { } routed && routed.Containers.Any(c => c.Worker == WorkerPlacement.NameOf(up.Member)))
             {
                 _log.Info("{0}: worker {1} is up: its containers are found by their labels", _state.Name, WorkerPlacement.NameOf(up.Member));
-                Timers.StartSingleTimer("restore-retry", RetryRestore.Instance, TimeSpan.FromSeconds(2));
+                Timers.StartSingleTimer("restore-retry", new RetryRestore(), TimeSpan.FromSeconds(2));
             }
         });
         // Subscribed at start: a worker already up then is in this snapshot, not in a MemberUp.
@@ -138,7 +135,7 @@ public sealed class ReleaseKeeperActor : ReceiveActor, IWithTimers
         {
             _log.Error("{0}: could not restore the routed version: {1}", _state.Name, f.Error);
             if (_state.Routed is not null && ++_restoreAttempts < MaxRestoreAttempts)
-                Timers.StartSingleTimer("restore-retry", RetryRestore.Instance, RestoreRetryDelay);
+                Timers.StartSingleTimer("restore-retry", new RetryRestore(), RestoreRetryDelay);
         });
         Receive<RetryRestore>(_ => Restore());
         Receive<ContainersRemoved>(_ => { });

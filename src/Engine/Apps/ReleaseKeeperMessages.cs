@@ -4,8 +4,8 @@ namespace Engine.Apps;
 
 // Between an app and its release keeper (ReleaseKeeperActor), always on the same node.
 
-/// <summary>The app's record as it is now: to its release keeper after each change.</summary>
-public sealed record AppStateChanged(AppState State);
+/// <summary>The app's record as it is now, and the sequence number of its journal: to its children after each change.</summary>
+public sealed record AppStateChanged(AppState State, long SequenceNr = 0);
 
 /// <summary>To the release keeper: the images the app's record lets go may go now.</summary>
 public sealed record PruneReleaseImages
