@@ -88,10 +88,11 @@ public sealed class AppActor : AnsweringPersistentActor
         });
         Command<ReplaceLostContainers>(r =>
         {
-            if (_state.Routed is not { } routed) return;
-            if (!_state.MayReplaceLost(_scaling is not null)) Sender.Tell(LostNotReplaced.Instance);
-            else Scale(new Scaling(ActorRefs.Nobody, null, r.Keep, r.Reason), _state.ReleaseFormation(routed));
+            if (!_state.MayReplaceLost(_scaling is not null, r.Keep)) Sender.Tell(LostNotReplaced.Instance);
+            else Scale(new Scaling(ActorRefs.Nobody, null, r.Keep, r.Reason), _state.ReleaseFormation(_state.Routed!));
         });
+        // Restored by the release keeper: routed again while they still are the routed release's.
+        Command<ContainersUp>(up => { if (_state.IsRouted(up.Containers)) _router.Tell(Route()); });
         Command<RestartApp>(r =>
         {
             if (_state.RefuseRestart(_scaling is not null || _restarting is not null) is { } refused) Sender.Tell(refused);
@@ -115,8 +116,6 @@ public sealed class AppActor : AnsweringPersistentActor
             }
             StartNext();
         }));
-        Command<RouteSwitched>(_ => { });
-        Command<RouteDrained>(d => _release.Forward(d));
         Command<IAppMessage>(q => q is GetApp or GetDeployments or ReadDeploymentLog or WatchDeployment or GetContainerRestarts
             or GetAuditSources, q => _queries.Forward(q));
         // A running deployment's view is its actor's.
@@ -223,7 +222,7 @@ public sealed class AppActor : AnsweringPersistentActor
     }
 
     /// <summary>Journals the new formation and containers, then routes them: added ones are up already; removed ones
-    /// leave the route first, and go once it has drained (RouteDrained).</summary>
+    /// leave the route first, and go once it has drained (RouteDrained, to the release keeper).</summary>
     private void CommitScale(Scaling scaling, IReadOnlyList<ContainerSpec> added)
     {
         IAppEvent scaled = _state.Scaled(scaling.Keep, added, scaling.Reason, DateTimeOffset.UtcNow);
@@ -232,11 +231,13 @@ public sealed class AppActor : AnsweringPersistentActor
             Apply(e);
             if (e is not ReleaseScaled) return;
             _log.Info("{0}: {1}", _state.Name, scaling.Reason);
-            _router.Tell(AppRoutes.RouteFor(_state.Name, _state.Routed!, _settings.Cluster.AdvertiseHost, Self));
+            _router.Tell(Route(_release)); // whose containers the route no longer holds go once it drained
             scaling.ReplyTo.Tell(_state.FormationView);
             _scaling = null;
         });
     }
+
+    private SwitchRoute Route(IActorRef? replyTo = null) => AppRoutes.RouteFor(_state.Name, _state.Routed!, _settings.Cluster.AdvertiseHost, replyTo);
 
     /// <summary>Lets the oldest pending deployment run when its turn has come.</summary>
     private void StartNext()

@@ -200,8 +200,14 @@ public sealed record AppState(string Name)
     public DeploymentRef? NextToStart(string? running, bool restarting) =>
         restarting || (running is not null && !Ended.ContainsKey(running)) ? null : Pending.FirstOrDefault();
 
-    /// <summary>Containers of a lost worker start elsewhere only while no scale nor deployment is under way.</summary>
-    public bool MayReplaceLost(bool scaleUnderWay) => !scaleUnderWay && !Pending.Any();
+    /// <summary>Whether these containers are the routed release's.</summary>
+    public bool IsRouted(IEnumerable<ContainerSpec> containers) =>
+        Routed is { } routed && containers.All(c => c.DeploymentId == routed.DeploymentId);
+
+    /// <summary>Containers of a lost worker start elsewhere only while no scale nor deployment is under way, and while
+    /// those to <paramref name="keep"/> still are the routed release's.</summary>
+    public bool MayReplaceLost(bool scaleUnderWay, IReadOnlyList<ContainerSpec> keep) =>
+        !scaleUnderWay && !Pending.Any() && Routed is { } routed && keep.All(routed.Containers.Contains);
 
     /// <summary>How many of the latest deployments a repeated upload's key is looked for in: a client retries within
     /// minutes, so older keys need not be kept looking.</summary>

@@ -71,6 +71,7 @@ public sealed class ReleaseKeeperActor : ReceiveActor, IWithTimers
                 keeper.Tell(k);
         });
         // A scale's route no longer holds the containers it removed, and no request is in flight to them: they go.
+        Receive<RouteSwitched>(_ => { });
         Receive<RouteDrained>(d => { if (_state.Routed?.DeploymentId == d.DeploymentId) RemoveOffRelease(_settings.StopGrace); });
         Receive<ReplaceLost>(r =>
         {
@@ -125,12 +126,8 @@ public sealed class ReleaseKeeperActor : ReceiveActor, IWithTimers
             Reconcile();
             PruneImages();
         });
-        // Replies from the restore supervisor.
-        Receive<ContainersUp>(up =>
-        {
-            if (_state.Routed is { } routed && up.Containers.All(c => c.DeploymentId == routed.DeploymentId))
-                _router.Tell(AppRoutes.RouteFor(_state.Name, routed, _settings.Cluster.AdvertiseHost));
-        });
+        // Replies from the restore supervisor: the app routes them if they still are its routed release's.
+        Receive<ContainersUp>(up => Context.Parent.Tell(up));
         Receive<ContainersFailed>(f =>
         {
             _log.Error("{0}: could not restore the routed version: {1}", _state.Name, f.Error);

@@ -1,4 +1,5 @@
 using Akka.Actor;
+using Engine.Deployments;
 
 namespace Engine.Containers;
 
@@ -11,6 +12,16 @@ public static class ContainerLists
             .Select(r => $"worker {r.Target.Path.Address}: {(r.Reply as ContainersListed)?.Error ?? "no answer"}").ToList();
         return new ContainersListed(replies.Select(r => r.Reply).OfType<ContainersListed>()
             .SelectMany(l => l.Containers.Select(c => c with { Worker = c.Worker ?? l.Worker })).ToList(),
+            errors.Count > 0 ? string.Join("; ", errors) : null);
+    }
+
+    /// <summary>Every worker's removals as one; a worker that did not answer counts as an error.</summary>
+    public static object RemovedOnAll(IReadOnlyList<(IActorRef Target, object? Reply)> replies)
+    {
+        var removed = replies.Select(r => r.Reply as ContainersRemoved
+            ?? new ContainersRemoved(0, Error: $"worker {r.Target.Path.Address} left or did not answer before they were removed")).ToList();
+        var errors = removed.Where(r => r.Error is not null).Select(r => r.Error!).ToList();
+        return new ContainersRemoved(removed.Sum(r => r.Count), removed.SelectMany(r => r.Leftover ?? []).ToList(),
             errors.Count > 0 ? string.Join("; ", errors) : null);
     }
 }

@@ -60,8 +60,12 @@ public sealed class AppStateStartRulesTests
         Assert.NotNull(state.DecideScale(scale, At, scaleUnderWay: false, out _));
         Assert.Null(state.DecideScale(scale, At, scaleUnderWay: true, out var refusal));
         Assert.Contains("a scale of 'app' is under way", refusal!.Error);
-        Assert.True(state.MayReplaceLost(scaleUnderWay: false));
-        Assert.False(state.MayReplaceLost(scaleUnderWay: true));
-        Assert.False(state.Apply(state.DecideDeployment(new CreateDeployment("app", "x.tar"), At)).MayReplaceLost(scaleUnderWay: false));
+        var keep = state.Routed!.Containers;
+        Assert.True(state.MayReplaceLost(scaleUnderWay: false, keep));
+        Assert.False(state.MayReplaceLost(scaleUnderWay: true, keep));
+        Assert.False(state.Apply(state.DecideDeployment(new CreateDeployment("app", "x.tar"), At)).MayReplaceLost(scaleUnderWay: false, keep));
+        // Those to keep were the routed release's when the keeper looked; a release routed since is not theirs.
+        Assert.False(Routed(state.Apply(state.DecideDeployment(new CreateDeployment("app", "x.tar"), At)), "app-v2")
+            .MayReplaceLost(scaleUnderWay: false, keep));
     }
 }
