@@ -6,7 +6,7 @@ namespace Engine.Apps;
 
 /// <summary>Answers an app's queries from its record, a child of the app (which tells it each change, and forwards it the
 /// queries): the app's view, its deployments' (a running one's from its actor, through the app), its containers'
-/// restarts, and its deployments' logs, which are files on this node.</summary>
+/// restarts, and (through this node's <see cref="DeploymentLogsActor"/>) its deployments' logs.</summary>
 public sealed class AppQueriesActor : ReceiveActor
 {
     private static readonly TimeSpan AskTimeout = TimeSpan.FromSeconds(10);
@@ -19,6 +19,12 @@ public sealed class AppQueriesActor : ReceiveActor
 
     public static Props Props(AppStateChanged state, EngineSettings settings) =>
         Akka.Actor.Props.Create(() => new AppQueriesActor(state, settings));
+
+    private void ToLogs(string deploymentId, object message)
+    {
+        if (_state.Find(deploymentId) is null) Sender.Tell(new AppError($"deployment '{deploymentId}' not found", NotFound: true));
+        else DeploymentLogsActor.Here(Context).Tell(message, Sender);
+    }
 
     public AppQueriesActor(AppStateChanged state, EngineSettings settings)
     {
@@ -61,7 +67,8 @@ public sealed class AppQueriesActor : ReceiveActor
             new JournalRange(AppActor.PersistencePrefix + _state.Name, 1, _sequenceNr),
             .. _state.Deployments.Select(d => new JournalRange(DeploymentActor.NameFor(d.Id), 1, long.MaxValue)),
         ])));
-        Receive<ReadDeploymentLog>(r => DeploymentLogs.Read(_state, settings, r, Sender));
-        Receive<WatchDeployment>(w => DeploymentLogs.Watch(_state, settings, w, Sender, Context.System));
+        // A deployment's log is a file on this node: its log actor reads it, and watches it.
+        Receive<ReadDeploymentLog>(r => ToLogs(r.DeploymentId, r));
+        Receive<WatchDeployment>(w => ToLogs(w.DeploymentId, w));
     }
 }

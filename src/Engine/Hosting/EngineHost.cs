@@ -83,6 +83,8 @@ public static class EngineHost
                     registry.Register<RouteBroadcastActor>(system.ActorOf(RouteBroadcastActor.Props(), "routes"));
                     // Any node takes uploads; builds on other nodes copy them from here.
                     system.ActorOf(UploadsActor.Props(settings.UploadDir), UploadsActor.Name);
+                    // The deployments' logs are files on the node their app runs on: read and watched there.
+                    system.ActorOf(DeploymentLogsActor.Props(settings), DeploymentLogsActor.Name);
                     // Operators' palettes: cluster commands are journaled here; another node's admin API reads this
                     // node's actor tree through the second.
                     registry.Register<OperatorLogActor>(system.ActorOf(OperatorLogActor.Props(settings.Cluster.WorkerName), OperatorLogActor.Name));

@@ -1,5 +1,6 @@
 using Akka.TestKit.Xunit2;
 using Engine.Containers;
+using Engine.Deployments;
 using Engine.Hosting;
 using Engine.Workers;
 
@@ -24,6 +25,7 @@ public abstract class EngineTestKit : TestKit, IDisposable
         Settings = new EngineSettings { DataDir = DataDir, StopGrace = TimeSpan.Zero };
         Settings.Prepare();
         DockerHost.Register(Sys, NodeRuntime, Settings.Cluster);
+        Sys.ActorOf(DeploymentLogsActor.Props(Settings), DeploymentLogsActor.Name);
     }
 
     public new void Dispose()
