@@ -131,7 +131,8 @@ public sealed class AppActor : AnsweringPersistentActor
         });
         Command<PassivateDeployment>(p =>
         {
-            if (_state.Ended.ContainsKey(p.DeploymentId)) _deployments.Passivate(Context, p.DeploymentId, Sender);
+            if (_state.Ended.ContainsKey(p.DeploymentId) && Sender.Path.Name == DeploymentActor.NameFor(p.DeploymentId))
+                _deployments.Passivate(Context, Sender);
         });
         Command<PromoteDeployment>(p =>
         {

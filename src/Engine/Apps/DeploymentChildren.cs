@@ -1,57 +1,48 @@
 using Akka.Actor;
 using Akka.Event;
+using Engine.Cluster;
 using Engine.Deployments;
 using Engine.Hosting;
 using Engine.Workers;
 
 namespace Engine.Apps;
 
-/// <summary>An app's deployments as its children, named by <see cref="DeploymentActor.NameFor"/>: made (or recovered
-/// from the journal) on first use, passivated once ended (what comes for one meanwhile goes to its next incarnation),
-/// and revived once when one stops unexpectedly.</summary>
-public sealed class DeploymentChildren(Func<AppState> state, EngineSettings settings, IWorkers workers, IActorRef router,
-    ILoggingAdapter log)
+/// <summary>An app's deployments as its children (<see cref="EntityChildren"/>), named by
+/// <see cref="DeploymentActor.NameFor"/>: made (or recovered from the journal) on first use, passivated once ended, and
+/// revived once when one stops unexpectedly.</summary>
+public sealed class DeploymentChildren
 {
-    /// <summary>Finished deployments being passivated (by actor name), with what came for them meanwhile.</summary>
-    private readonly Dictionary<string, List<(object Message, IActorRef Sender)>> _passivating = [];
+    private readonly Func<AppState> _state;
+    private readonly ILoggingAdapter _log;
+    private readonly EntityChildren _children;
     private readonly HashSet<string> _revived = [];
 
-    public IActorRef Get(IActorContext context, string id)
+    public DeploymentChildren(Func<AppState> state, EngineSettings settings, IWorkers workers, IActorRef router, ILoggingAdapter log)
     {
-        var name = DeploymentActor.NameFor(id);
-        if (context.Child(name) is { } child && !child.IsNobody()) return child;
-        var d = state().Find(id) ?? throw new InvalidOperationException($"unknown deployment {id}");
-        var init = new DeploymentCreated(state().Name, d.Id, d.Version, d.ArchivePath, new Dictionary<string, string>(d.Env), d.QueuedAt,
-            d.ArchiveNode, d.By);
-        return context.Watch(context.ActorOf(DeploymentActor.Props(init, settings, workers, router), name));
+        (_state, _log) = (state, log);
+        _children = new EntityChildren(name => DeploymentActor.Props(Init(name[DeploymentActor.NameFor("").Length..]), settings, workers, router));
     }
+
+    private DeploymentCreated Init(string id)
+    {
+        var d = _state().Find(id) ?? throw new InvalidOperationException($"unknown deployment {id}");
+        return new DeploymentCreated(_state().Name, d.Id, d.Version, d.ArchivePath, new Dictionary<string, string>(d.Env), d.QueuedAt,
+            d.ArchiveNode, d.By);
+    }
+
+    public IActorRef Get(IActorContext context, string id) => _children.Get(context, DeploymentActor.NameFor(id));
 
     /// <summary>To a deployment's actor, recovering it when needed; held back while it is being passivated.</summary>
-    public void Send(IActorContext context, string id, object message, IActorRef sender)
-    {
-        if (_passivating.TryGetValue(DeploymentActor.NameFor(id), out var meanwhile)) meanwhile.Add((message, sender));
-        else Get(context, id).Tell(message, sender);
-    }
+    public void Send(IActorContext context, string id, object message, IActorRef sender) =>
+        _children.Send(context, DeploymentActor.NameFor(id), message, sender);
 
-    /// <summary>A finished deployment asked to go: a message, not a system stop, so whatever the app sent it before is
-    /// handled first.</summary>
-    public void Passivate(IActorContext context, string id, IActorRef asking)
-    {
-        var name = DeploymentActor.NameFor(id);
-        if (_passivating.ContainsKey(name) || context.Child(name) is not { } child || child.IsNobody() || !child.Equals(asking)) return;
-        _passivating[name] = [];
-        child.Tell(PoisonPill.Instance);
-    }
+    /// <summary>A finished deployment asked to go.</summary>
+    public void Passivate(IActorContext context, IActorRef asking) => _children.Passivate(context, asking, PoisonPill.Instance);
 
-    /// <summary>The pending deployment whose actor stopped unexpectedly; null for one passivated (what came for it
-    /// meanwhile goes to its next incarnation, recovered from the journal) or not pending.</summary>
-    public DeploymentRef? Stopped(IActorContext context, string childName)
-    {
-        if (!_passivating.Remove(childName, out var meanwhile))
-            return state().Pending.FirstOrDefault(d => DeploymentActor.NameFor(d.Id) == childName);
-        foreach (var (message, sender) in meanwhile) Get(context, childName[DeploymentActor.NameFor("").Length..]).Tell(message, sender);
-        return null;
-    }
+    /// <summary>The pending deployment whose actor stopped unexpectedly; null for one passivated or not pending.</summary>
+    public DeploymentRef? Stopped(IActorContext context, string childName) => _children.Stopped(context, childName)
+        ? null
+        : _state().Pending.FirstOrDefault(d => DeploymentActor.NameFor(d.Id) == childName);
 
     /// <summary>Recovers a deployment that stopped unexpectedly, the first time; false (not recovered: the app records it
     /// as aborted) the next.</summary>
@@ -59,10 +50,10 @@ public sealed class DeploymentChildren(Func<AppState> state, EngineSettings sett
     {
         if (!_revived.Add(id))
         {
-            log.Error("{0}: deployment {1} stopped again; recorded as aborted", state().Name, id);
+            _log.Error("{0}: deployment {1} stopped again; recorded as aborted", _state().Name, id);
             return false;
         }
-        log.Warning("{0}: deployment {1} stopped unexpectedly; recovering it", state().Name, id);
+        _log.Warning("{0}: deployment {1} stopped unexpectedly; recovering it", _state().Name, id);
         Get(context, id);
         return true;
     }

@@ -5,13 +5,11 @@ namespace Engine.Cluster;
 
 /// <summary>A shard region's stand-in within one process (as in DrawTogether.NET): one child per entity, named by its id
 /// and made on its first message (or a <see cref="ShardRegion.StartEntity"/>). A child that asks to be passivated gets
-/// its stop message; what comes for it meanwhile waits for its next incarnation. One that stops by itself is made
-/// again after <paramref name="restartBackoff"/>, as sharding does with remembered entities.</summary>
+/// its stop message; what comes for it meanwhile waits for its next incarnation (<see cref="EntityChildren"/>). One that
+/// stops by itself is made again after <paramref name="restartBackoff"/>, as sharding does with remembered entities.</summary>
 public sealed class GenericChildPerEntityParent : ReceiveActor, IWithTimers
 {
-    private readonly Func<string, Props> _props;
-    /// <summary>Children being passivated, with what came for them meanwhile.</summary>
-    private readonly Dictionary<string, List<(object Message, IActorRef Sender)>> _passivating = [];
+    private readonly EntityChildren _children;
 
     public ITimerScheduler Timers { get; set; } = null!;
 
@@ -20,39 +18,21 @@ public sealed class GenericChildPerEntityParent : ReceiveActor, IWithTimers
 
     public GenericChildPerEntityParent(IMessageExtractor extractor, Func<string, Props> props, TimeSpan restartBackoff)
     {
-        _props = props;
-        Receive<ShardRegion.StartEntity>(s => Child(s.EntityId));
-        Receive<Passivate>(p =>
-        {
-            var id = Sender.Path.Name;
-            if (_passivating.ContainsKey(id) || !Sender.Equals(Context.Child(id))) return;
-            _passivating[id] = [];
-            Sender.Tell(p.StopMessage);
-        });
+        _children = new EntityChildren(props);
+        Receive<ShardRegion.StartEntity>(s => _children.Get(Context, s.EntityId));
+        Receive<Passivate>(p => _children.Passivate(Context, Sender, p.StopMessage));
         Receive<Terminated>(t =>
         {
             var id = t.ActorRef.Path.Name;
-            if (!_passivating.Remove(id, out var meanwhile)) Timers.StartSingleTimer(id, new Restart(id), restartBackoff);
-            else if (meanwhile.Count > 0)
-                foreach (var (message, sender) in meanwhile) Child(id).Tell(message, sender);
+            if (!_children.Stopped(Context, id)) Timers.StartSingleTimer(id, new Restart(id), restartBackoff);
         });
-        Receive<Restart>(r => Child(r.Id));
+        Receive<Restart>(r => _children.Get(Context, r.Id));
         ReceiveAny(m =>
         {
-            if (extractor.EntityId(m) is not { } id)
-            {
-                Unhandled(m);
-                return;
-            }
-            var message = extractor.EntityMessage(m) ?? m;
-            if (_passivating.TryGetValue(id, out var meanwhile)) meanwhile.Add((message, Sender));
-            else Child(id).Forward(message);
+            if (extractor.EntityId(m) is { } id) _children.Send(Context, id, extractor.EntityMessage(m) ?? m, Sender);
+            else Unhandled(m);
         });
     }
 
     private sealed record Restart(string Id);
-
-    private IActorRef Child(string id) => Context.Child(id) is { } child && !child.IsNobody()
-        ? child
-        : Context.Watch(Context.ActorOf(_props(id), id));
 }
