@@ -133,6 +133,82 @@ public sealed record AppState(string Name)
         return refusal is null ? new FormationChanged(Name, new Dictionary<string, int>(scale.Set), now, scale.By) : null;
     }
 
+    /// <summary>A scale waits for the one under way (then for <see cref="DecideScale(ScaleApp, DateTimeOffset, out AppError?)"/>).</summary>
+    public FormationChanged? DecideScale(ScaleApp scale, DateTimeOffset now, bool scaleUnderWay, out AppError? refusal)
+    {
+        if (!scaleUnderWay) return DecideScale(scale, now, out refusal);
+        refusal = new AppError($"a scale of '{Name}' is under way: try again once it has ended");
+        return null;
+    }
+
+    /// <summary>What a formation change does to the routed release: the containers that stay, the formation it runs
+    /// then, and the reason journaled with it.</summary>
+    public (IReadOnlyList<ContainerSpec> Keep, IReadOnlyList<(string Type, int Count)> Formation, string Reason) PlanScale(FormationChanged change)
+    {
+        var routed = Routed!;
+        var formation = Apply(change).ReleaseFormation(routed);
+        return (routed.Containers.Where(c => formation.Any(f => f.Type == c.Type && c.Index <= f.Count)).ToList(), formation,
+            $"scaled to {string.Join(" ", formation.Select(f => $"{f.Type}={f.Count}"))}");
+    }
+
+    /// <summary>The routed release with the containers that stay and those added, in order.</summary>
+    public ReleaseScaled Scaled(IEnumerable<ContainerSpec> keep, IEnumerable<ContainerSpec> added, string reason, DateTimeOffset now) =>
+        new(Name, Routed!.DeploymentId, keep.Concat(added).OrderBy(c => c.Type, StringComparer.Ordinal).ThenBy(c => c.Index).ToList(), reason, now);
+
+    /// <summary>The routed release's containers in the order a restart takes them (web first), each with its worker and
+    /// (web ones) the endpoint routers reach it at.</summary>
+    public IReadOnlyList<(ContainerSpec Spec, string? Endpoint)> RestartOrder(string advertiseHost)
+    {
+        var routed = Routed!;
+        return routed.Containers.OrderBy(c => c.Type != Procfile.Web).ThenBy(c => c.Type, StringComparer.Ordinal).ThenBy(c => c.Index)
+            .Select(c => (c with { Worker = routed.WorkerOf(c) }, c.Port is null ? null : AppRoutes.Endpoint(routed, c, advertiseHost))).ToList();
+    }
+
+    /// <summary>Only the deployment that runs now may take the traffic (<see cref="RefusePromote"/>); once it holds it,
+    /// promoting it again changes nothing. Null with <paramref name="answer"/>: nothing to journal.</summary>
+    public DeploymentRouted? DecidePromote(PromoteDeployment p, DateTimeOffset now, out object? answer)
+    {
+        answer = RefusePromote(p.DeploymentId) is { } refused ? new AppError(refused)
+            : Routed?.DeploymentId == p.DeploymentId ? new DeploymentPromoted(p.DeploymentId)
+            : null;
+        return answer is null
+            ? new DeploymentRouted(Name, p.DeploymentId, p.Version, p.Containers.ToList(), now, p.Worker, p.WorkerHost, p.Processes?.ToList())
+            : null;
+    }
+
+    /// <summary>The end of a pending deployment whose actor stopped unexpectedly twice.</summary>
+    public DeploymentEnded AbortedTwice(string deploymentId, DateTimeOffset now) =>
+        new(Name, deploymentId, DeploymentStatus.Aborted, now, "the deployment stopped unexpectedly twice", now);
+
+    /// <summary>A restart needs a routed release, and nothing else under way (a deployment's switch would leave the
+    /// restart's containers behind). Null when allowed, else why not.</summary>
+    public AppError? RefuseRestart(bool scaleOrRestartUnderWay) =>
+        Routed is null ? new AppError($"app '{Name}' has no routed release to restart: deploy it first", Conflict: true)
+        : scaleOrRestartUnderWay || Pending.Any()
+            ? new AppError($"a deployment, scale or restart of '{Name}' is under way: restart once it has ended", Conflict: true)
+        : null;
+
+    /// <summary>Only a deployment that has not ended can be canceled. Null when allowed, else why not.</summary>
+    public AppError? RefuseCancel(string deploymentId) =>
+        Find(deploymentId) is null ? new AppError($"deployment '{deploymentId}' not found", NotFound: true)
+        : Ended.TryGetValue(deploymentId, out var status)
+            ? new AppError($"deployment {deploymentId} cannot be canceled: it already ended as {status}", Conflict: true)
+        : null;
+
+    /// <summary>The deployment whose turn it is now: the oldest pending one, once the one running has ended and no
+    /// restart is under way (a deployment made during a restart waits for it). Null: none may start.</summary>
+    public DeploymentRef? NextToStart(string? running, bool restarting) =>
+        restarting || (running is not null && !Ended.ContainsKey(running)) ? null : Pending.FirstOrDefault();
+
+    /// <summary>Whether these containers are the routed release's.</summary>
+    public bool IsRouted(IEnumerable<ContainerSpec> containers) =>
+        Routed is { } routed && containers.All(c => c.DeploymentId == routed.DeploymentId);
+
+    /// <summary>Containers of a lost worker start elsewhere only while no scale nor deployment is under way, and while
+    /// those to <paramref name="keep"/> still are the routed release's.</summary>
+    public bool MayReplaceLost(bool scaleUnderWay, IReadOnlyList<ContainerSpec> keep) =>
+        !scaleUnderWay && !Pending.Any() && Routed is { } routed && keep.All(routed.Containers.Contains);
+
     /// <summary>How many of the latest deployments a repeated upload's key is looked for in: a client retries within
     /// minutes, so older keys need not be kept looking.</summary>
     public const int RecentKeys = 100;

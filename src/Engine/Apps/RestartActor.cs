@@ -28,23 +28,23 @@ public sealed class RestartActor : ReceiveActor
     private readonly IReadOnlyList<ContainerSpec> _all;
     private readonly IActorRef _router;
     private readonly EngineSettings _settings;
-    private readonly IContainerRuntime? _runtime;
+    private readonly IWorkers _workers;
     private readonly WorkerChildren _children;
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private (ContainerSpec Spec, string? Endpoint) _current;
 
     public static Props Props(IReadOnlyList<(ContainerSpec Spec, string? Endpoint)> containers, IActorRef router, EngineSettings settings,
-        IContainerRuntime? runtime) => Akka.Actor.Props.Create(() => new RestartActor(containers, router, settings, runtime));
+        IWorkers workers) => Akka.Actor.Props.Create(() => new RestartActor(containers, router, settings, workers));
 
     public RestartActor(IReadOnlyList<(ContainerSpec Spec, string? Endpoint)> containers, IActorRef router, EngineSettings settings,
-        IContainerRuntime? runtime)
+        IWorkers workers)
     {
         _left = new Queue<(ContainerSpec, string?)>(containers);
         _all = containers.Select(c => c.Spec).ToList();
         _router = router;
         _settings = settings;
-        _runtime = runtime;
-        _children = new WorkerChildren(runtime is not null);
+        _workers = workers;
+        _children = new WorkerChildren(workers);
 
         Receive<RouteSwitched>(_ => { });
         // No request is in flight to it any more: it may stop.
@@ -77,7 +77,7 @@ public sealed class RestartActor : ReceiveActor
             return;
         }
         var spec = _current.Spec;
-        if (spec.Worker is { } name && WorkerPlacement.Find(Context.System, name) is null)
+        if (spec.Worker is { } name && _workers.Find(Context.System, name) is null)
         {
             Fail($"worker {name} of {spec.Slot} is not up");
             return;
@@ -94,8 +94,8 @@ public sealed class RestartActor : ReceiveActor
             _all.Where(c => c.Slot != spec.Slot).Select(c => c.Slot), _settings.StopGrace));
     }
 
-    private IActorRef Supervisor() => _children.Get(Context, "containers", WorkerPlacement.Find(Context.System, _current.Spec.Worker),
-        () => ContainerSupervisorActor.Props(_runtime, _settings.RemovalRetry));
+    private IActorRef Supervisor() => _children.Get(Context, "containers", _workers.Find(Context.System, _current.Spec.Worker),
+        () => ContainerSupervisorActor.Props(_settings.RemovalRetry));
 
     private void Fail(string error)
     {

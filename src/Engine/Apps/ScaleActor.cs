@@ -24,7 +24,7 @@ public sealed class ScaleActor : ReceiveActor
 {
     private readonly RoutedRelease _routed;
     private readonly EngineSettings _settings;
-    private readonly IContainerRuntime? _runtime;
+    private readonly IWorkers _workers;
     private readonly WorkerChildren _children;
     private readonly IActorRef _parent;
     private readonly ILoggingAdapter _log = Context.GetLogger();
@@ -33,16 +33,16 @@ public sealed class ScaleActor : ReceiveActor
     private bool _failed;
 
     public static Props Props(RoutedRelease routed, IReadOnlyList<(string Type, int Count)> formation, IReadOnlyList<ContainerSpec> keep,
-        EngineSettings settings, IContainerRuntime? runtime) =>
-        Akka.Actor.Props.Create(() => new ScaleActor(routed, formation, keep, settings, runtime));
+        EngineSettings settings, IWorkers workers) =>
+        Akka.Actor.Props.Create(() => new ScaleActor(routed, formation, keep, settings, workers));
 
     public ScaleActor(RoutedRelease routed, IReadOnlyList<(string Type, int Count)> formation, IReadOnlyList<ContainerSpec> keep,
-        EngineSettings settings, IContainerRuntime? runtime)
+        EngineSettings settings, IWorkers workers)
     {
         _routed = routed;
         _settings = settings;
-        _runtime = runtime;
-        _children = new WorkerChildren(runtime is not null);
+        _workers = workers;
+        _children = new WorkerChildren(workers);
         _parent = Context.Parent;
 
         Receive<ImagePushed>(Start);
@@ -68,18 +68,8 @@ public sealed class ScaleActor : ReceiveActor
             Fail("the release runs no container to copy its settings from: deploy it again");
             return;
         }
-        if (runtime is not null)
-        {
-            // Given a runtime (tests) it is one worker, here.
-            var missing = formation.SelectMany(f => Enumerable.Range(1, f.Count).Select(i => (f.Type, Index: i)))
-                .Where(s => !keep.Any(k => k.Type == s.Type && k.Index == s.Index)).ToList();
-            var ports = new Queue<int>(FreePorts.Take(missing.Count(m => m.Type == Procfile.Web)));
-            Self.Tell(new ImagePushed(missing.Select(m => new PlacedContainer(m.Type, m.Index, "", "",
-                m.Type == Procfile.Web ? ports.Dequeue() : null)).ToList()));
-            return;
-        }
         var holders = routed.Containers.Select(routed.WorkerOf).Prepend(routed.Worker).OfType<string>().Distinct().ToList();
-        Context.ActorOf(PlacementActor.Props(new PlacementActor.Request(template.App, template.Image, formation, holders,
+        Context.ActorOf(workers.Placement(new PlacementActor.Request(template.App, template.Image, formation, holders,
             settings.Registry, settings.DeploymentTimeout, CountOwn: true,
             keep.Select(k => (k.Type, k.Index, routed.WorkerOf(k) ?? "")).ToList())), "placement");
     }
@@ -97,7 +87,7 @@ public sealed class ScaleActor : ReceiveActor
         _pending = groups.Count;
         foreach (var group in groups)
         {
-            if (group.Key is { } name && WorkerPlacement.Find(Context.System, name) is null)
+            if (group.Key is { } name && _workers.Find(Context.System, name) is null)
             {
                 Fail($"worker {name} left the cluster before its containers started");
                 return;
@@ -112,7 +102,7 @@ public sealed class ScaleActor : ReceiveActor
     }
 
     private IActorRef Supervisor(string? worker, string role = "containers") => _children.Get(Context, role,
-        WorkerPlacement.Find(Context.System, worker), () => ContainerSupervisorActor.Props(_runtime, _settings.RemovalRetry));
+        _workers.Find(Context.System, worker), () => ContainerSupervisorActor.Props(_settings.RemovalRetry));
 
     /// <summary>Stops the starts, then removes what they started (each worker's containers of the release that the route
     /// does not hold) before it stops itself.</summary>
@@ -122,7 +112,7 @@ public sealed class ScaleActor : ReceiveActor
         _failed = true;
         _parent.Tell(new ScaleFailed(error));
         foreach (var child in Context.GetChildren()) Context.Stop(child);
-        var workers = _adding.Select(c => c.Worker).Distinct().Where(w => w is null || WorkerPlacement.Find(Context.System, w) is not null).ToList();
+        var workers = _adding.Select(c => c.Worker).Distinct().Where(w => w is null || _workers.Find(Context.System, w) is not null).ToList();
         _pending = workers.Count;
         Become(() =>
         {

@@ -7,7 +7,7 @@ using Engine.Workers;
 namespace Engine.Build;
 
 /// <summary>Checks the uploaded source, reads its Procfile and builds the image; replies BuildSucceeded or BuildFailed.
-/// With no runtime given it runs on a worker node and uses that node's Docker (<see cref="DockerHost"/>). When the
+/// It uses the Docker engine of the node it runs on (<see cref="DockerHost"/>). When the
 /// upload is on another node it first copies it from there, chunk by chunk: from the node that stored it
 /// (<paramref name="archiveNode"/>), or, for deployments journaled before that was recorded, from its deployment.</summary>
 public sealed class BuildActor : ReceiveActor
@@ -17,18 +17,17 @@ public sealed class BuildActor : ReceiveActor
     private readonly CancellationTokenSource _stopping = new();
     private string? _copy;
 
-    public static Props Props(IContainerRuntime? runtime, string archivePath, ImageSpec image, ContextLimits? limits = null,
-        string? archiveNode = null) =>
-        Akka.Actor.Props.Create(() => new BuildActor(runtime, archivePath, image, limits ?? ContextLimits.Default, archiveNode));
+    public static Props Props(string archivePath, ImageSpec image, ContextLimits? limits = null, string? archiveNode = null) =>
+        Akka.Actor.Props.Create(() => new BuildActor(archivePath, image, limits ?? ContextLimits.Default, archiveNode));
 
-    public BuildActor(IContainerRuntime? runtime, string archivePath, ImageSpec image, ContextLimits limits, string? archiveNode)
+    public BuildActor(string archivePath, ImageSpec image, ContextLimits limits, string? archiveNode)
     {
         var parent = Context.Parent;
         var self = Self;
-        var host = runtime is null ? DockerHost.Get(Context.System) : null;
+        var host = DockerHost.Get(Context.System);
         void Build(string path) =>
-            BuildAsync(runtime ?? host!.Runtime, path, image, limits, line => parent.Tell(new DeploymentLogLine(line)), _stopping.Token)
-                .PipeTo(parent, success: built => built is BuildSucceeded b ? b with { WorkerHost = host?.Cluster.AdvertiseHost } : built,
+            BuildAsync(host.Runtime, path, image, limits, line => parent.Tell(new DeploymentLogLine(line)), _stopping.Token)
+                .PipeTo(parent, success: built => built is BuildSucceeded b ? b with { WorkerHost = host.Cluster.AdvertiseHost } : built,
                     failure: e => new BuildFailed(e.Message), sender: self);
 
         ICanTell? source = archiveNode is null

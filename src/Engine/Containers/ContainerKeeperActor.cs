@@ -28,16 +28,16 @@ public sealed class ContainerKeeperActor : ReceiveActor, IWithTimers
 
     public ITimerScheduler Timers { get; set; } = null!;
 
-    /// <summary>With no runtime and cluster settings given it runs on a worker node, with that node's.</summary>
-    public static Props Props(IContainerRuntime? runtime, IActorRef router, TimeSpan startTimeout, ClusterSettings? cluster) =>
-        Akka.Actor.Props.Create(() => new ContainerKeeperActor(runtime, router, new Span(startTimeout), cluster));
+    /// <summary>It uses the Docker engine and settings of the node it runs on (<see cref="DockerHost"/>).</summary>
+    public static Props Props(IActorRef router, TimeSpan startTimeout) =>
+        Akka.Actor.Props.Create(() => new ContainerKeeperActor(router, new Span(startTimeout)));
 
-    public ContainerKeeperActor(IContainerRuntime? runtime, IActorRef router, Span startTimeout, ClusterSettings? cluster)
+    public ContainerKeeperActor(IActorRef router, Span startTimeout)
     {
-        _runtime = runtime ?? DockerHost.Get(Context.System).Runtime;
+        _runtime = DockerHost.Get(Context.System).Runtime;
         _router = router;
         _startTimeout = startTimeout;
-        _cluster = cluster ?? DockerHost.Get(Context.System).Cluster;
+        _cluster = DockerHost.Get(Context.System).Cluster;
 
         Receive<ReviveContainer>(r =>
         {

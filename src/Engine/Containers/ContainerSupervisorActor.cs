@@ -7,24 +7,23 @@ using Engine.Workers;
 namespace Engine.Containers;
 
 /// <summary>Starts a version's containers and watches them until they are up; stops, removes and lists containers.
-/// With no runtime given it runs on a worker node and uses that node's Docker.</summary>
+/// It uses the Docker engine of the node it runs on (<see cref="DockerHost"/>).</summary>
 public sealed class ContainerSupervisorActor : ReceiveActor
 {
     private static readonly TimeSpan FirstRetryPause = TimeSpan.FromMilliseconds(500);
-    private static readonly TimeSpan FirstReadinessPause = TimeSpan.FromMilliseconds(10);
-    private static readonly TimeSpan LongestReadinessPause = TimeSpan.FromMilliseconds(200);
     private static readonly TimeSpan LongestRetryPause = TimeSpan.FromSeconds(8);
     private readonly IContainerRuntime _runtime;
     private readonly TimeSpan _removalRetry;
     private readonly CancellationTokenSource _stopping = new();
     private readonly ILoggingAdapter _log = Context.GetLogger();
 
-    public static Props Props(IContainerRuntime? runtime, TimeSpan? removalRetry = null) =>
-        Akka.Actor.Props.Create(() => new ContainerSupervisorActor(runtime, new Span(removalRetry ?? TimeSpan.FromSeconds(30))));
+    public static Props Props(TimeSpan? removalRetry = null) =>
+        Akka.Actor.Props.Create(() => new ContainerSupervisorActor(new Span(removalRetry ?? TimeSpan.FromSeconds(30))));
 
-    public ContainerSupervisorActor(IContainerRuntime? runtime, Span removalRetry)
+    public ContainerSupervisorActor(Span removalRetry)
     {
-        _runtime = runtime ?? DockerHost.Get(Context.System).Runtime;
+        var host = DockerHost.Get(Context.System);
+        _runtime = host.Runtime;
         _removalRetry = removalRetry;
         Receive<StartContainers>(s => StartAsync(s, Sender, _stopping.Token).PipeTo(Sender, Self,
             failure: e => new ContainersFailed(DeploymentStatus.CrashedError, e.Message)));
@@ -32,9 +31,7 @@ public sealed class ContainerSupervisorActor : ReceiveActor
             failure: e => new ContainersRemoved(0, null, e.Message)));
         Receive<PruneImages>(p => PruneAsync(p, _stopping.Token).PipeTo(Sender, Self,
             failure: e => new ImagesPruned(p.App, [], [e.Message])));
-        // The worker's name; given a runtime (tests), the node's address.
-        var node = runtime is null ? DockerHost.Get(Context.System).Cluster.WorkerName
-            : ((ExtendedActorSystem)Context.System).Provider.DefaultAddress.ToString();
+        var node = host.Cluster.WorkerName;
         Receive<ListContainers>(l => _runtime.ListAsync(l.App, _stopping.Token).PipeTo(Sender, Self,
             success: found => new ContainersListed(found.ToList(), Worker: node), failure: e => new ContainersListed([], e.Message)));
         Receive<RemoveStrangers>(r => RemoveStrangersAsync(r.KnownApps, _stopping.Token).PipeTo(Sender, Self,
@@ -42,6 +39,11 @@ public sealed class ContainerSupervisorActor : ReceiveActor
     }
 
     protected override void PostStop() => _stopping.Cancel();
+
+    /// <summary>The pause between readiness checks (<see cref="ContainerReadiness"/>).</summary>
+    internal static TimeSpan NextReadinessPause(TimeSpan pause) => ContainerReadiness.NextPause(pause);
+
+    internal static TimeSpan InitialReadinessPause => ContainerReadiness.FirstPause;
 
     private async Task<IDeploymentCommand> StartAsync(StartContainers start, IActorRef requester, CancellationToken ct)
     {
@@ -65,7 +67,7 @@ public sealed class ContainerSupervisorActor : ReceiveActor
                 Log($"starting {spec.Slot} ({spec.Name}){(spec.Port is { } p ? $" on port {p}" : "")}");
                 ids[spec] = (await _runtime.RunAsync(spec, restartAlways: true, ct), 0);
             }
-            return await WaitUntilUpAsync(ids, start.Timeout, start.StabilityWindow, Log, ct);
+            return await new ContainerReadiness(_runtime).WaitUntilUpAsync(ids, start.Timeout, start.StabilityWindow, Log, ct);
         }
         catch (ContainerRuntimeException e)
         {
@@ -78,93 +80,6 @@ public sealed class ContainerSupervisorActor : ReceiveActor
             await RemoveAsync(RemoveContainers.Of(spec.App, spec.DeploymentId, TimeSpan.Zero), CancellationToken.None);
             throw;
         }
-    }
-
-    /// <summary>Web containers are up once they accept TCP; when there are non-web ones, every container must also run
-    /// for the stability window without exiting (Docker's wait tells the moment one does) or restarting.</summary>
-    private async Task<IDeploymentCommand> WaitUntilUpAsync(Dictionary<ContainerSpec, (string Id, long Restarts)> ids,
-        TimeSpan timeout, TimeSpan stabilityWindow, Action<string> log, CancellationToken ct)
-    {
-        var deadline = DateTime.UtcNow + timeout;
-        var window = ids.Keys.Any(s => s.Port is null) ? stabilityWindow : TimeSpan.Zero;
-        using var windowEnds = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        windowEnds.CancelAfter(window);
-        var exited = new TaskCompletionSource();
-        var exits = window > TimeSpan.Zero
-            ? ids.ToDictionary(kv => kv.Key, kv => ExitWithinAsync(kv.Value.Id, exited, windowEnds.Token, ct))
-            : [];
-        var stable = Task.WhenAll(exits.Values);
-        var pause = FirstReadinessPause;
-        try
-        {
-            while (true)
-            {
-                ct.ThrowIfCancellationRequested();
-                foreach (var (spec, exit) in exits)
-                    if (exit.IsCompletedSuccessfully && await exit is { } code)
-                        return await CrashedAsync(spec, ids[spec].Id,
-                            $"exited with code {code} within the {window.TotalSeconds:0.#} s stability window", log, ct);
-                // Docker's state and the ports are asked at once: one round trip's time per pass, not one per container.
-                var webs = ids.Keys.Where(s => s.Port is not null).ToList();
-                var accepting = Task.WhenAll(webs.Select(s => FreePorts.AcceptsAsync(s.Port!.Value, ct)));
-                var states = await Task.WhenAll(ids.Select(async kv => (Spec: kv.Key, kv.Value.Id, kv.Value.Restarts,
-                    State: await _runtime.InspectAsync(kv.Value.Id, ct))));
-                var accepts = await accepting;
-                foreach (var (spec, id, restarts, state) in states)
-                {
-                    if (state is { Running: true, Restarting: false } && state.RestartCount == restarts) continue;
-                    var how = state is null ? "disappeared" : state.RestartCount != restarts ? "restarted" : $"exited with code {state.ExitCode}";
-                    return await CrashedAsync(spec, id, $"{how} before it was up", log, ct);
-                }
-                if (stable.IsFaulted) await stable; // Docker could not be asked: ContainersFailed with its message
-                var waiting = webs.Where((_, i) => !accepts[i]).ToList();
-                if (waiting.Count == 0 && stable.IsCompleted)
-                {
-                    log($"{ids.Count} container(s) up");
-                    return new ContainersUp(ids.Keys.ToList(), ids.ToDictionary(p => p.Key.Slot, p => p.Value.Id));
-                }
-                if (waiting.Count > 0 && DateTime.UtcNow > deadline)
-                    return new ContainersFailed(DeploymentStatus.TimeoutError,
-                        $"{string.Join(", ", waiting.Select(s => s.Slot))} did not accept connections on $PORT " +
-                        $"({string.Join(", ", waiting.Select(s => s.Port))}) within {timeout.TotalSeconds:0.#} s");
-                // Web readiness is polled (TCP), soon at first since most apps listen within milliseconds; the window
-                // is waited on: its end or the first exit wakes us.
-                await Task.WhenAny(waiting.Count > 0 || stable.IsCompleted ? Task.Delay(pause, ct) : stable, exited.Task);
-                pause = NextReadinessPause(pause);
-            }
-        }
-        finally
-        {
-            await windowEnds.CancelAsync(); // ends the Docker waits still open
-        }
-    }
-
-    /// <summary>The pause between readiness checks: doubles from 10 ms up to 200 ms.</summary>
-    internal static TimeSpan NextReadinessPause(TimeSpan pause) =>
-        pause * 2 < LongestReadinessPause ? pause * 2 : LongestReadinessPause;
-
-    internal static TimeSpan InitialReadinessPause => FirstReadinessPause;
-
-    /// <summary>The exit code if the container exits before the window ends, else null.</summary>
-    private async Task<long?> ExitWithinAsync(string id, TaskCompletionSource exited, CancellationToken window, CancellationToken ct)
-    {
-        try
-        {
-            var code = await _runtime.WaitAsync(id, window);
-            exited.TrySetResult();
-            return code;
-        }
-        catch (OperationCanceledException) when (!ct.IsCancellationRequested)
-        {
-            return null;
-        }
-    }
-
-    private async Task<ContainersFailed> CrashedAsync(ContainerSpec spec, string id, string how, Action<string> log, CancellationToken ct)
-    {
-        var tail = await _runtime.TailLogsAsync(id, 20, ct);
-        if (tail.Length > 0) foreach (var l in tail.Split('\n')) log($"{spec.Slot}: {l}");
-        return new ContainersFailed(DeploymentStatus.CrashedError, $"container {spec.Slot} {how}");
     }
 
     /// <summary>Removes, then asks Docker again (its word, not the calls' result); retries with backoff until the

@@ -1,5 +1,4 @@
 using Akka.Actor;
-using Akka.Cluster;
 using Akka.Event;
 using Akka.Persistence;
 using Engine.Apps;
@@ -7,102 +6,73 @@ using Engine.Build;
 using Engine.Containers;
 using Engine.Hooks;
 using Engine.Hosting;
-using Engine.Routing;
 using Engine.Workers;
-using ClusterSettings = Engine.Cluster.ClusterSettings;
 
 namespace Engine.Deployments;
 
 /// <summary>One deployment: an event-sourced state machine. It persists what happened, applies it, and talks to its
 /// children (build, containers, hook), its app and the router. All decisions live in <see cref="DeploymentState"/>.
-/// The children run on the worker node picked when it starts (journaled), deployed there by Akka remoting; given a
-/// runtime (tests), they run here on it.</summary>
-public sealed class DeploymentActor : ReceivePersistentActor
+/// The children run on the worker node picked when it starts (journaled), deployed there by <see cref="IWorkers"/>.</summary>
+public sealed class DeploymentActor : ReceivePersistentActor, IWithTimers
 {
     /// <summary>A finished deployment stays this long after its last message (late log lines, queries), then asks its
     /// app to stop it: the app answers for it from its own record, so memory does not grow with finished ones.</summary>
     public static readonly TimeSpan IdleAfterEnd = TimeSpan.FromSeconds(2);
-    /// <summary>How long its turn waits for a worker node to come up (one restarting, or the cluster starting) before it
-    /// fails rather than stay queued.</summary>
-    public static readonly TimeSpan WorkerWait = TimeSpan.FromSeconds(20);
+    /// <summary>The one deadline at a time: the deployment's own, or the switch's watchdog.</summary>
+    private const string Deadline = "deadline";
     private readonly DeploymentCreated _init;
     private readonly EngineSettings _settings;
-    private readonly IContainerRuntime? _runtime;
+    private readonly IWorkers _workers;
     private readonly IActorRef _router;
-    /// <summary>Where the children go: the journaled worker while it is up, else another one (null: none is).</summary>
-    private Address? _worker;
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private DeploymentState _state = new();
-    private ICancelable? _timeout;
-    /// <summary>A failure already decided, journaled only once the new containers are gone: a final status means
-    /// nothing of the failed version is left.</summary>
-    private DeploymentFailed? _failing;
+    /// <summary>Where the children go (<see cref="DeploymentState.WorkerAmong"/>; null: no worker is up).</summary>
+    private Address? _worker;
     private readonly WorkerChildren _children;
     /// <summary>The StartDeployment that waits for a worker to come up.</summary>
     private StartDeployment _start = StartDeployment.Instance;
-    private int _startsPending;
-    private readonly List<ContainerSpec> _upSoFar = [];
-    private readonly Dictionary<string, string> _idsSoFar = [];
     /// <summary>Who canceled it: told once the deployment has ended.</summary>
     private IActorRef? _canceledBy;
-    /// <summary>The workers the release's containers were started on.</summary>
-    private readonly HashSet<Address> _placedOn = [];
-    /// <summary>How long gathering every worker's answer may take before the missing ones count as lost.</summary>
-    private static readonly TimeSpan FanOutLimit = TimeSpan.FromMinutes(2);
 
-    public static Props Props(DeploymentCreated init, EngineSettings settings, IContainerRuntime? runtime, IActorRef router) =>
-        Akka.Actor.Props.Create(() => new DeploymentActor(init, settings, runtime, router));
+    public static Props Props(DeploymentCreated init, EngineSettings settings, IWorkers workers, IActorRef router) =>
+        Akka.Actor.Props.Create(() => new DeploymentActor(init, settings, workers, router));
+
+    public ITimerScheduler Timers { get; set; } = null!;
 
     public const string PersistencePrefix = "deployment-";
     public static string NameFor(string deploymentId) => PersistencePrefix + deploymentId;
 
     public override string PersistenceId => NameFor(_init.DeploymentId);
 
-    public DeploymentActor(DeploymentCreated init, EngineSettings settings, IContainerRuntime? runtime, IActorRef router)
+    public DeploymentActor(DeploymentCreated init, EngineSettings settings, IWorkers workers, IActorRef router)
     {
-        _init = init;
-        _settings = settings;
-        _runtime = runtime;
-        _router = router;
-        _children = new WorkerChildren(runtime is not null);
+        (_init, _settings, _workers, _router) = (init, settings, workers, router);
+        _children = new WorkerChildren(workers);
 
         Recover<IDeploymentEvent>(e => _state = _state.Apply(e));
         Recover<RecoveryCompleted>(_ => OnRecovered());
 
-        Command<StartDeployment>(_ => _state.IsTerminal, _ => Sender.Tell(Finished));
-        Command<StartDeployment>(s => s.Worker is null && _runtime is null && _state.Status == DeploymentStatus.Queued, s =>
+        Command<StartDeployment>(_ => _state.IsTerminal, _ => Sender.Tell(_state.Finished));
+        Command<StartDeployment>(s => s.Worker is null && _state.Status == DeploymentStatus.Queued, s =>
         {
             _start = s;
-            var up = WorkerPlacement.Up(Context.System);
-            _worker = up.FirstOrDefault();
-            if (up.Count > 1 && _settings.Registry.Length == 0) Handle(new NoRegistry(up.Count));
-            else if (_worker is not null) Handle(s with { Worker = _worker.ToString() });
-            else if (_timeout is null) WaitForWorker(NoWorkerUp.Instance);
+            var up = _workers.Up(Context.System);
+            _worker = up.FirstOrDefault()?.Address;
+            if (_state.StartOn(s, up, _settings.Registry.Length > 0) is { } start) Handle(start);
+            else if (Context.Child(WorkerWaitActor.Name).IsNobody()) WaitForWorker(NoWorkerUp.Instance);
         });
-        // The event's member, not Cluster.State, which may not show it up yet.
-        Command<ClusterEvent.MemberUp>(up =>
+        Command<WorkerWaitActor.WorkerCameUp>(up =>
         {
-            if (!up.Member.HasRole(ClusterSettings.Worker) || _worker is not null
-                || _state.Status is not (DeploymentStatus.Queued or DeploymentStatus.RunningHook)) return;
-            Akka.Cluster.Cluster.Get(Context.System).Unsubscribe(Self, typeof(ClusterEvent.MemberUp));
-            _timeout?.Cancel();
-            _timeout = null;
-            _worker = up.Member.Address;
+            if (_worker is not null || _state.Status is not (DeploymentStatus.Queued or DeploymentStatus.RunningHook)) return;
+            _worker = up.Worker;
             if (_state.Status == DeploymentStatus.Queued) Handle(_start with { Worker = _worker.ToString() });
             else AttachHook();
         });
-        Command<CancelRequested>(c =>
-        {
-            if (_failing is not null) Sender.Tell(new AppError($"deployment {_state.Id} is already ending as {_failing.Status}", Conflict: true));
-            else if (_state.Decide(c, DateTimeOffset.UtcNow).Count == 0) Sender.Tell(new AppError(_state.RefuseCancel, Conflict: true));
-            else
-            {
-                _canceledBy = Sender;
-                Handle(c);
-            }
-        });
-        Command<ContainersRemoved>(_ => _failing is not null, CompleteFailure);
-        Command<IDeploymentCommand>(_ => _failing is not null, c => _log.Debug("{0} ignores {1} while cleaning up", _state.Id, c.GetType().Name));
+        Command<CancelRequested>(c => _state.RefuseCancelNow(c, DateTimeOffset.UtcNow) is not null,
+            c => Sender.Tell(new AppError(_state.RefuseCancelNow(c, DateTimeOffset.UtcNow)!, Conflict: true)));
+        Command<CancelRequested>(c => { _canceledBy = Sender; Handle(c); });
+        Command<ContainersRemoved>(_ => _state.Failing is not null, removed => PersistEvents([_state.FailureAfter(removed)]));
+        Command<IDeploymentCommand>(_ => _state.Failing is not null, c => _log.Debug("{0} ignores {1} while cleaning up", _state.Id, c.GetType().Name));
         Command<SwitchStalled>(_ => _state.Status == DeploymentStatus.Switching, _ =>
         {
             _log.Warning("{0}: the traffic switch is taking long; running its steps again", _state.Id);
@@ -116,87 +86,47 @@ public sealed class DeploymentActor : ReceivePersistentActor
         // Old containers Docker would not remove: no success yet; the switch watchdog runs the steps (removal too) again.
         Command<ContainersRemoved>(r => !r.Confirmed && _state.Status == DeploymentStatus.Switching,
             r => AppendLog($"old containers remain: {r.Problem}"));
-        // One answer per worker the release starts on: the deployment goes on once all are up, and fails at the first
-        // that is not.
-        Command<ContainersUp>(up => _state.Status == DeploymentStatus.Starting && _startsPending > 1, up =>
-        {
-            _startsPending--;
-            _upSoFar.AddRange(up.Containers);
-            foreach (var (slot, id) in up.Ids ?? new Dictionary<string, string>()) _idsSoFar[slot] = id;
-        });
-        Command<ContainersUp>(up => _state.Status == DeploymentStatus.Starting && _startsPending == 1, up =>
-        {
-            _startsPending = 0;
-            foreach (var (slot, id) in up.Ids ?? new Dictionary<string, string>()) _idsSoFar[slot] = id;
-            Handle(new ContainersUp([.. _upSoFar, .. up.Containers], new Dictionary<string, string>(_idsSoFar)));
-        });
         Command<IDeploymentCommand>(Handle);
         Command<DeploymentPromoted>(p =>
         {
-            if (_state.MayPublishRoute(p))
-                _router.Tell(new SwitchRoute(_state.App, _state.Id, _state.VersionLabel,
-                    _state.WebContainers.Select(c => ClusterSettings.WebEndpoint(c.WorkerHost ?? WorkerHost, c.Port!.Value)).ToList(), Self));
+            if (_state.RouteOnPromote(p, _settings.Cluster.AdvertiseHost, Self) is { } route) _router.Tell(route);
             else _log.Warning("{0} ignores a late DeploymentPromoted for {1} while {2}", _state.Id, p.DeploymentId, _state.Status);
         });
         Command<AppError>(e => _log.Warning("{0}: the app refused: {1}", _state.Id, e.Error));
         // A child on a worker that left the cluster: before the switch the deployment cannot finish there; past it, the
         // watchdog runs the switch's steps again on another worker.
-        Command<Terminated>(t =>
-        {
-            if (!t.AddressTerminated || _state.IsTerminal) return;
-            var lost = t.ActorRef.Path.Address;
-            var builder = lost == _worker;
-            if (builder) _worker = WorkerPlacement.Pick(Context.System, null);
-            // A worker that runs none of the release (one only asked to remove old containers) is no loss to it.
-            if (_failing is null && (builder || _state.Containers.Count == 0
-                    || _placedOn.Contains(lost)))
-                Handle(new WorkerLost(lost.ToString()));
-        });
-        Command<ReadSource>(r =>
-        {
-            if (_state.Status == DeploymentStatus.Building && Sender.Equals(Context.Child("build")))
-                Sender.Tell(FileChunk.Read(_state.ArchivePath, r.Offset));
-        });
+        Command<Terminated>(t => { if (t.AddressTerminated) WorkerGone(t.ActorRef.Path.Address, placed: false); });
+        Command<SupervisorLost>(l => WorkerGone(l.Worker, l.Placed));
+        Command<ReadSource>(r => { if (_state.Status == DeploymentStatus.Building && Sender.Equals(Context.Child("build")))
+            Sender.Tell(FileChunk.Read(_state.ArchivePath, r.Offset)); });
         Command<DeploymentLogLine>(l => AppendLog(l.Text));
         Command<GetDeploymentView>(_ => Sender.Tell(_state.View));
-        Command<ReceiveTimeout>(_ =>
-        {
-            if (!_state.IsTerminal) return;
-            Context.SetReceiveTimeout(null);
-            Context.Parent.Tell(new PassivateDeployment(_state.Id));
-        });
+        Command<ReceiveTimeout>(_ => !_state.IsTerminal, _ => { });
+        Command<ReceiveTimeout>(_ => { Context.SetReceiveTimeout(null); Context.Parent.Tell(new PassivateDeployment(_state.Id)); });
     }
 
-    private DeploymentFinished Finished => new(_state.Id, _state.Status, _state.Error, _state.FinishedAt);
+    /// <summary>Its containers' child (<paramref name="role"/> "cleanup": a fresh one, as the old supervisors may still
+    /// be starting containers), watched.</summary>
+    private IActorRef Release(string role = "release") =>
+        _children.Get(Context, role, null, () => ReleaseContainersActor.Props(_settings, _workers));
 
-    private string WorkerHost => _state.WorkerHost ?? _settings.Cluster.AdvertiseHost;
+    /// <summary>Every up worker may hold containers of the app (the old version's, or this one's). Their answers come
+    /// back as one.</summary>
+    private void OnEveryWorker(string role, RemoveContainers remove) =>
+        Release(role == "cleanup" ? "cleanup" : "release").Tell(new RemoveOnEveryWorker(role, remove));
 
-    /// <summary>The containers' supervisor on a worker (null: the deployment's own), watched so that losing its node ends
-    /// what waits for it (Terminated, address terminated).</summary>
-    private IActorRef Supervisor(string role, Address? worker = null) => _children.Get(Context, role, worker ?? _worker,
-        () => ContainerSupervisorActor.Props(_runtime, _settings.RemovalRetry));
-
-    /// <summary>Every up worker may hold containers of the app (the old version's, or this one's); given a runtime, the
-    /// one here does. Their answers come back as one.</summary>
-    private void OnEveryWorker(string role, RemoveContainers remove)
+    /// <summary>Before the switch the deployment cannot finish on a worker that left the cluster; past it, the watchdog
+    /// runs the switch's steps again on another worker.</summary>
+    private void WorkerGone(Address lost, bool placed)
     {
-        var workers = _runtime is null ? WorkerPlacement.Up(Context.System).Select(a => (Address?)a).ToList() : [null];
-        Context.ActorOf(FanOutActor.Props(workers.Select(w => Supervisor(role, w)).ToList(), remove, ContainersRemovedOnAll, Self,
-            FanOutLimit));
-    }
-
-    private static object ContainersRemovedOnAll(IReadOnlyList<(IActorRef Target, object? Reply)> replies)
-    {
-        var removed = replies.Select(r => r.Reply as ContainersRemoved
-            ?? new ContainersRemoved(0, Error: $"worker {r.Target.Path.Address} left or did not answer before they were removed")).ToList();
-        var errors = removed.Where(r => r.Error is not null).Select(r => r.Error!).ToList();
-        return new ContainersRemoved(removed.Sum(r => r.Count), removed.SelectMany(r => r.Leftover ?? []).ToList(),
-            errors.Count > 0 ? string.Join("; ", errors) : null);
+        if (_state.IsTerminal) return;
+        var worker = _worker?.ToString();
+        if (lost == _worker) _worker = _state.WorkerAmong(_workers.Up(Context.System), null)?.Address;
+        if (_state.LostWith(lost.ToString(), worker, placed)) Handle(new WorkerLost(lost.ToString()));
     }
 
     /// <summary>Watched, so that losing its worker's node ends what waits for it (Terminated, address terminated).</summary>
-    private IActorRef OnWorker(Props props, string name) =>
-        _runtime is null ? Context.Watch(Context.ActorOf(WorkerPlacement.On(_worker, props), name)) : Context.ActorOf(props, name);
+    private IActorRef OnWorker(Props props, string name) => Context.Watch(Context.ActorOf(_workers.On(_worker, props), name));
 
     private void OnRecovered()
     {
@@ -207,89 +137,56 @@ public sealed class DeploymentActor : ReceivePersistentActor
         }
         // Recovered on demand (a query, the app's queue after a restart): it answers, then goes again when idle.
         if (_state.IsTerminal) Context.SetReceiveTimeout(IdleAfterEnd);
-        else if (_runtime is null && _state.Status != DeploymentStatus.Queued)
-        {
-            _worker = WorkerPlacement.Pick(Context.System, _state.Worker);
-            if (_state.Worker is not null && _worker?.ToString() != _state.Worker)
-                AppendLog($"its worker {_state.Worker} is gone; going on with {_worker?.ToString() ?? "no worker"}");
-        }
+        else if (_state.Status != DeploymentStatus.Queued
+                 && _state.WorkerGone(_worker = _state.WorkerAmong(_workers.Up(Context.System), _state.Worker)?.Address) is { } gone)
+            AppendLog(gone);
         switch (_state.AfterRestart)
         {
-            case RestartStep.ResumeSwitch:
-                Enter(new SwitchStarted(_state.App, _state.Id, DateTimeOffset.UtcNow));
-                break;
-            case RestartStep.AttachHook when _runtime is null && _worker is null:
-                // After a whole-cluster restart the worker may come up later than this node. If none does, whether the
-                // hook ran is unknown, so the safe end is aborted.
+            case RestartStep.ResumeSwitch: Enter(new SwitchStarted(_state.App, _state.Id, DateTimeOffset.UtcNow)); break;
+            // After a whole-cluster restart the worker may come up later than this node. If none does, whether the hook
+            // ran is unknown, so the safe end is aborted.
+            case RestartStep.AttachHook when _worker is null:
                 WaitForWorker(new HookLost("the node restarted during the postdeploy hook and no worker node came up to re-attach to it"));
                 break;
-            case RestartStep.AttachHook:
-                AttachHook();
-                break;
-            case RestartStep.Abort:
-                Handle(RecoveredInFlight.Instance);
-                break;
+            case RestartStep.AttachHook: AttachHook(); break;
+            case RestartStep.Abort: Handle(RecoveredInFlight.Instance); break;
         }
     }
 
-    private void AttachHook() => OnWorker(HookActor.Attach(_runtime, _state.HookSpec(), _settings.HookTimeout), "hook");
+    private void AttachHook() => OnWorker(HookActor.Attach(_state.HookSpec(), _settings.HookTimeout), "hook");
 
-    /// <summary>Until the first worker node comes up (see the MemberUp handler), at most <see cref="WorkerWait"/>; then
+    /// <summary>Until the first worker node comes up, at most <see cref="WorkerWaitActor.Patience"/>; then
     /// <paramref name="giveUp"/>.</summary>
     private void WaitForWorker(IDeploymentCommand giveUp)
     {
-        AppendLog($"waiting up to {WorkerWait.TotalSeconds:0} s for a worker node to come up");
-        Akka.Cluster.Cluster.Get(Context.System).Subscribe(Self, ClusterEvent.SubscriptionInitialStateMode.InitialStateAsEvents,
-            typeof(ClusterEvent.MemberUp));
-        _timeout = Context.System.Scheduler.ScheduleTellOnceCancelable(WorkerWait, Self, giveUp, Self);
+        AppendLog($"waiting up to {WorkerWaitActor.Patience.TotalSeconds:0} s for a worker node to come up");
+        Context.ActorOf(WorkerWaitActor.Props(_workers, giveUp), WorkerWaitActor.Name);
     }
 
     private void Handle(IDeploymentCommand command)
     {
         var events = _state.Decide(command, DateTimeOffset.UtcNow);
-        if (events.Count == 0)
-        {
-            _log.Debug("{0} ignores {1} while {2}", _state.Id, command.GetType().Name, _state.Status);
-            return;
-        }
-        // Failing before the build started (no worker up), there is nothing to remove.
-        if (events is [DeploymentFailed failed] && _state.Status != DeploymentStatus.Queued)
-        {
-            BeginFailure(failed);
-            return;
-        }
-        PersistEvents(events);
+        if (events.Count == 0) _log.Debug("{0} ignores {1} while {2}", _state.Id, command.GetType().Name, _state.Status);
+        else if (_state.CleansUpBefore(events) is { } failed) BeginFailure(failed);
+        else PersistEvents(events);
     }
 
-    private void PersistEvents(IEnumerable<IDeploymentEvent> events) =>
-        PersistAll(events, e =>
-        {
-            _state = _state.Apply(e);
-            if (DeploymentState.StatusSetBy(e) is { } status)
-                AppendLog(e is DeploymentFailed f ? $"-----> {status}: {f.Error}" : $"-----> {status}");
-            Enter(e);
-        });
+    private void PersistEvents(IEnumerable<IDeploymentEvent> events) => PersistAll(events, e =>
+    {
+        _state = _state.Apply(e);
+        if (DeploymentState.StatusSetBy(e) is { } status) AppendLog(e is DeploymentFailed f ? $"-----> {status}: {f.Error}" : $"-----> {status}");
+        Enter(e);
+    });
 
     private void BeginFailure(DeploymentFailed failed)
     {
-        _failing = failed;
-        _timeout?.Cancel();
+        _state = _state.BeginFailure(failed);
+        Timers.Cancel(Deadline);
         AppendLog($"{failed.Status}: {failed.Error}; removing the new containers");
         foreach (var child in Context.GetChildren()) Context.Stop(child);
-        if (_runtime is null && _worker is null)
-        {
-            Self.Tell(new ContainersRemoved(0, Error: "no worker node is up to remove them"));
-            return;
-        }
+        if (_worker is null) Self.Tell(new ContainersRemoved(0, Error: "no worker node is up to remove them"));
         // Fresh children: the old supervisors may still be starting containers.
-        OnEveryWorker("cleanup", RemoveContainers.Of(_state.App, _state.Id, TimeSpan.Zero));
-    }
-
-    private void CompleteFailure(ContainersRemoved removed)
-    {
-        // The final status says what is left behind rather than claim a clean end.
-        PersistEvents([removed.Confirmed ? _failing! : _failing! with { Error = $"{_failing!.Error}; {removed.Problem}" }]);
-        _failing = null;
+        else OnEveryWorker("cleanup", RemoveContainers.Of(_state.App, _state.Id, TimeSpan.Zero));
     }
 
     /// <summary>What the actor does on entering the state an event leads to.</summary>
@@ -298,57 +195,28 @@ public sealed class DeploymentActor : ReceivePersistentActor
         switch (e)
         {
             case BuildStarted:
-                _timeout = Context.System.Scheduler.ScheduleTellOnceCancelable(_settings.DeploymentTimeout, Self,
-                    DeploymentTimedOut.Instance, Self);
-                OnWorker(BuildActor.Props(_runtime, _state.ArchivePath,
-                    ImageSpec.For(_settings.InstanceId, _state.App, _state.Id, _state.VersionLabel), _settings.ContextLimits,
-                    _state.ArchiveNode), "build");
-                break;
-            case ImageBuilt when _runtime is not null:
-                // Given a runtime (tests) it is one worker, here: the image is already where the containers run.
-                var ports = new Queue<int>(FreePorts.Take(_state.PlannedFormation.Where(f => f.Type == Procfile.Web).Sum(f => f.Count)));
-                Self.Tell(new ImagePushed(_state.PlannedFormation.SelectMany(f => Enumerable.Range(1, f.Count)
-                    .Select(i => new PlacedContainer(f.Type, i, "", "", f.Type == Procfile.Web ? ports.Dequeue() : null))).ToList()));
+                Timers.StartSingleTimer(Deadline, DeploymentTimedOut.Instance, _settings.DeploymentTimeout);
+                OnWorker(BuildActor.Props(_state.ArchivePath, ImageSpec.For(_settings.InstanceId, _state.App, _state.Id, _state.VersionLabel),
+                    _settings.ContextLimits, _state.ArchiveNode), "build");
                 break;
             case ImageBuilt built:
-                Context.ActorOf(PlacementActor.Props(new PlacementActor.Request(_state.App, built.Image, _state.PlannedFormation,
+                Context.ActorOf(_workers.Placement(new PlacementActor.Request(_state.App, built.Image, _state.PlannedFormation,
                     [_state.Worker ?? ""], _settings.Registry, _settings.DeploymentTimeout)), "placement");
                 break;
-            case ContainersStarting:
-                var groups = _state.Containers.GroupBy(c => c.Worker).ToList();
-                _startsPending = groups.Count;
-                _upSoFar.Clear();
-                _idsSoFar.Clear();
-                foreach (var group in groups)
-                {
-                    var worker = group.Key is { } name ? WorkerPlacement.Find(Context.System, name) : null;
-                    if (group.Key is not null && worker is null)
-                    {
-                        Handle(new WorkerLost(group.Key));
-                        return;
-                    }
-                    if (worker is not null) _placedOn.Add(worker);
-                    Supervisor("containers", worker).Tell(new StartContainers(group.ToList(), _settings.StartTimeout,
-                        StabilityWindow: _settings.StabilityWindow));
-                }
-                if (groups.Count == 0) Self.Tell(new ContainersUp([]));
-                break;
-            case HookStarted:
-                OnWorker(HookActor.Props(_runtime, _state.HookSpec(), _settings.HookTimeout), "hook");
-                break;
+            case ContainersStarting: Release().Tell(new StartRelease(_state.Containers, _worker)); break;
+            case HookStarted: OnWorker(HookActor.Props(_state.HookSpec(), _settings.HookTimeout), "hook"); break;
             case SwitchStarted:
                 // Past the hook the deployment cannot fail any more, so instead of a deadline it gets a watchdog.
-                _timeout?.Cancel();
-                _timeout = Context.System.Scheduler.ScheduleTellOnceCancelable(_settings.SwitchRetry, Self, SwitchStalled.Instance, Self);
+                Timers.StartSingleTimer(Deadline, SwitchStalled.Instance, _settings.SwitchRetry);
                 Context.Parent.Tell(new PromoteDeployment(_state.Id, _state.Version, _state.Containers, _state.Worker, _state.WorkerHost,
                     _state.Processes.ToList()));
                 RemoveHookContainer();
                 break;
             case DeploymentSucceeded or DeploymentFailed:
-                _timeout?.Cancel();
+                Timers.Cancel(Deadline);
                 _canceledBy?.Tell(_state.View);
-                DeleteUpload();
-                Context.Parent.Tell(Finished);
+                DeploymentFiles.DeleteUpload(Context, _state.ArchivePath, _state.ArchiveNode);
+                Context.Parent.Tell(_state.Finished);
                 Context.SetReceiveTimeout(IdleAfterEnd);
                 break;
         }
@@ -359,32 +227,10 @@ public sealed class DeploymentActor : ReceivePersistentActor
     {
         if (_state.HookCommand is null) return;
         if (Context.Child("hook") is { } hook && !hook.IsNobody()) Context.Stop(hook);
-        // No reply wanted: ContainersRemoved here means the old version's containers are gone. A failure is logged there.
-        Supervisor("containers").Tell(RemoveContainers.HookOf(_state.App, _state.Id), ActorRefs.NoSender);
+        Release().Tell(new RemoveOn(_worker, RemoveContainers.HookOf(_state.App, _state.Id)));
     }
 
-    private void AppendLog(string line)
-    {
-        try { File.AppendAllText(_settings.LogPath(_init.DeploymentId), line + "\n"); }
-        catch (IOException e) { _log.Warning("cannot write the log of {0}: {1}", _init.DeploymentId, e.Message); }
-        Context.System.EventStream.Publish(new DeploymentChanged(_init.DeploymentId));
-    }
-
-    /// <summary>From this node's disk, or through the uploads actor of the node that stored it.</summary>
-    private void DeleteUpload()
-    {
-        if (_state.ArchiveNode is { } node && node != Akka.Cluster.Cluster.Get(Context.System).SelfAddress.ToString())
-            UploadsActor.At(Context, node).Tell(new DeleteUpload(_state.ArchivePath));
-        else
-            try { File.Delete(_state.ArchivePath); } catch (IOException) { }
-    }
-
-    protected override void PostStop()
-    {
-        _timeout?.Cancel();
-        // With an injected runtime (tests) the system may have no cluster, and the actor never subscribed.
-        if (_runtime is null) Akka.Cluster.Cluster.Get(Context.System).Unsubscribe(Self);
-    }
+    private void AppendLog(string line) => DeploymentFiles.AppendLog(_settings, _init.DeploymentId, line, _log, Context.System.EventStream);
 
     /// <summary>Akka stops the actor after this; the app brings it back (and ends it as aborted if it stops again).</summary>
     protected override void OnPersistFailure(Exception cause, object @event, long sequenceNr)

@@ -1,7 +1,10 @@
 using System.Collections.Immutable;
+using Akka.Actor;
 using Engine.Apps;
 using Engine.Containers;
+using Engine.Routing;
 using Engine.Workers;
+using ClusterSettings = Engine.Cluster.ClusterSettings;
 using S = Engine.Deployments.DeploymentStatus;
 
 namespace Engine.Deployments;
@@ -28,6 +31,9 @@ public sealed record DeploymentState
     public DateTimeOffset CreatedAt { get; init; }
     public DateTimeOffset? FinishedAt { get; init; }
     public string? Error { get; init; }
+    /// <summary>A failure already decided, journaled only once the new containers are gone (a final status means nothing
+    /// of the failed version is left). Not journaled itself: a restart meanwhile aborts the deployment anyway.</summary>
+    public DeploymentFailed? Failing { get; init; }
 
     public bool Exists => Id.Length > 0;
     public bool IsTerminal => S.IsTerminal(Status);
@@ -78,6 +84,47 @@ public sealed record DeploymentState
         };
     }
 
+    /// <summary>A failure decided past the queue is journaled only after the release's containers are removed
+    /// (<see cref="Failing"/>); one before the build started (no worker up) has nothing to remove.</summary>
+    public DeploymentFailed? CleansUpBefore(IReadOnlyList<IDeploymentEvent> events) =>
+        events is [DeploymentFailed failed] && Status != S.Queued ? failed : null;
+
+    public DeploymentState BeginFailure(DeploymentFailed failed) => this with { Failing = failed };
+
+    /// <summary>The failure to journal once the removal answered: its error says what is left behind rather than claim a
+    /// clean end.</summary>
+    public DeploymentFailed FailureAfter(ContainersRemoved removed) =>
+        removed.Confirmed ? Failing! : Failing! with { Error = $"{Failing!.Error}; {removed.Problem}" };
+
+    /// <summary>Null when a cancel may go ahead now; else why not.</summary>
+    public string? RefuseCancelNow(CancelRequested cancel, DateTimeOffset now) =>
+        Failing is { } failing ? $"deployment {Id} is already ending as {failing.Status}"
+        : Decide(cancel, now).Count == 0 ? RefuseCancel
+        : null;
+
+    /// <summary>Where a queued deployment goes when its turn comes, given the up workers (this node first when it is
+    /// one): to the first; more than one cannot share its image without a registry; none: null, it waits.</summary>
+    public IDeploymentCommand? StartOn(StartDeployment start, IReadOnlyList<UpWorker> up, bool hasRegistry) =>
+        up.Count > 1 && !hasRegistry ? new NoRegistry(up.Count)
+        : up.Count > 0 ? start with { Worker = up[0].Address.ToString() }
+        : null;
+
+    /// <summary>Where its children go after a restart or the loss of its worker: the journaled worker while it is up (the
+    /// containers are there), else the first up one; null when none is.</summary>
+    public UpWorker? WorkerAmong(IReadOnlyList<UpWorker> up, string? preferred) =>
+        up.FirstOrDefault(w => preferred is not null && (w.Name == preferred || w.Address.ToString() == preferred)) ?? up.FirstOrDefault();
+
+    /// <summary>What the log says when its journaled worker is gone and its children go to <paramref name="chosen"/>.</summary>
+    public string? WorkerGone(Address? chosen) => Worker is not null && chosen?.ToString() != Worker
+        ? $"its worker {Worker} is gone; going on with {chosen?.ToString() ?? "no worker"}"
+        : null;
+
+    /// <summary>Whether the node at <paramref name="lost"/> leaving ends the deployment: before its end, the worker its
+    /// children run on, or one the release's containers started on (or any while it has none). A worker only asked to
+    /// remove old containers is no loss to it; a failure under way already ends it.</summary>
+    public bool LostWith(string lost, string? worker, bool placed) =>
+        !IsTerminal && Failing is null && (lost == worker || Containers.Count == 0 || placed);
+
     /// <summary>Why a cancel is refused now: once the hook succeeded the switch is committed and runs to its end.</summary>
     public string RefuseCancel => Status switch
     {
@@ -98,6 +145,15 @@ public sealed record DeploymentState
     /// <summary>The app's answer to this deployment's promote may publish its route only while it still switches: the
     /// watchdog asks twice by design, and a late answer must not bring an old route back.</summary>
     public bool MayPublishRoute(DeploymentPromoted promoted) => Status == S.Switching && promoted.DeploymentId == Id;
+
+    /// <summary>The route to publish on the app's answer to its promote, on the hosts routers reach its web containers at
+    /// (<paramref name="advertiseHost"/> for those journaled without one); null for a late answer.</summary>
+    public SwitchRoute? RouteOnPromote(DeploymentPromoted promoted, string advertiseHost, IActorRef replyTo) => MayPublishRoute(promoted)
+        ? new SwitchRoute(App, Id, VersionLabel, WebContainers
+            .Select(c => ClusterSettings.WebEndpoint(c.WorkerHost ?? WorkerHost ?? advertiseHost, c.Port!.Value)).ToList(), replyTo)
+        : null;
+
+    public DeploymentFinished Finished => new(Id, Status, Error, FinishedAt);
 
     /// <summary>The old version drained: its containers may go only while this deployment switches and holds the route,
     /// since the removal takes every container of the app but this deployment's own.</summary>
@@ -137,7 +193,7 @@ public sealed record DeploymentState
         SwitchStarted => this with { Status = S.Switching },
         TrafficSwitched => this with { Routed = true },
         DeploymentSucceeded s => this with { Status = S.Success, FinishedAt = s.At },
-        DeploymentFailed f => this with { Status = f.Status, Error = f.Error, FinishedAt = f.At },
+        DeploymentFailed f => this with { Status = f.Status, Error = f.Error, FinishedAt = f.At, Failing = null },
         _ => this,
     };
 

@@ -9,23 +9,23 @@ namespace Engine.Hooks;
 /// the one already started (found by its labels); replies HookSucceeded, HookFailed or HookLost. It never removes the
 /// container: that waits until the deployment has journaled the outcome (<see cref="RemoveContainers.HookOf"/>), so a
 /// restart in between can still read the exit code. The container's files never reach the app's other containers.
-/// With no runtime given it runs on a worker node and uses that node's Docker.</summary>
+/// It uses the Docker engine of the node it runs on (<see cref="DockerHost"/>).</summary>
 public sealed class HookActor : ReceiveActor
 {
     private static readonly TimeSpan LogFlushLimit = TimeSpan.FromSeconds(5);
     private readonly CancellationTokenSource _stopping = new();
 
-    public static Props Props(IContainerRuntime? runtime, ContainerSpec spec, TimeSpan timeout) =>
-        Akka.Actor.Props.Create(() => new HookActor(runtime, spec, new Span(timeout), false));
+    public static Props Props(ContainerSpec spec, TimeSpan timeout) =>
+        Akka.Actor.Props.Create(() => new HookActor(spec, new Span(timeout), false));
 
     /// <summary>After a restart during the hook: wait for its container if it still runs, read its exit code if not.</summary>
-    public static Props Attach(IContainerRuntime? runtime, ContainerSpec spec, TimeSpan timeout) =>
-        Akka.Actor.Props.Create(() => new HookActor(runtime, spec, new Span(timeout), true));
+    public static Props Attach(ContainerSpec spec, TimeSpan timeout) =>
+        Akka.Actor.Props.Create(() => new HookActor(spec, new Span(timeout), true));
 
-    public HookActor(IContainerRuntime? given, ContainerSpec spec, Span timeout, bool attach)
+    public HookActor(ContainerSpec spec, Span timeout, bool attach)
     {
         var parent = Context.Parent;
-        var runtime = given ?? DockerHost.Get(Context.System).Runtime;
+        var runtime = DockerHost.Get(Context.System).Runtime;
         void Log(string line) => parent.Tell(new DeploymentLogLine(line));
         (attach ? AttachAsync(runtime, spec, timeout, Log, _stopping.Token) : RunAsync(runtime, spec, timeout, Log, _stopping.Token))
             .PipeTo(parent, failure: e => new HookFailed($"the postdeploy hook could not run: {e.Message}"));

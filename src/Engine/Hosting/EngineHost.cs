@@ -84,6 +84,8 @@ public static class EngineHost
                     registry.Register<RouteBroadcastActor>(system.ActorOf(RouteBroadcastActor.Props(), "routes"));
                     // Any node takes uploads; builds on other nodes copy them from here.
                     system.ActorOf(UploadsActor.Props(settings.UploadDir), UploadsActor.Name);
+                    // The deployments' logs are files on the node their app runs on: read and watched there.
+                    system.ActorOf(DeploymentLogsActor.Props(settings), DeploymentLogsActor.Name);
                     // Operators' palettes: cluster commands are journaled here; another node's admin API reads this
                     // node's actor tree through the second.
                     registry.Register<OperatorLogActor>(system.ActorOf(OperatorLogActor.Props(settings.Cluster.WorkerName), OperatorLogActor.Name));
@@ -178,7 +180,8 @@ public static class EngineHost
         if (!settings.Cluster.RoleList.Contains(ClusterSettings.Control))
             return akka.WithSingletonProxy<AppsRegistryActor>(AppsRegistryActor.Id, options);
         return akka.WithSingleton<AppsRegistryActor>(AppsRegistryActor.Id, (_, registry, _) => BackoffSupervisor.Props(
-                Backoff.OnStop(AppsRegistryActor.Props(settings, null, registry.Get<RouteBroadcastActor>()), "registry",
+                Backoff.OnStop(AppsRegistryActor.Props(settings, ClusterWorkers.Instance, registry.Get<RouteBroadcastActor>(),
+                        AppsRegistryActor.ShardRegionHome), "registry",
                         // Short: the registry answers 503 while stopped, so its backoff is time with writes refused.
                         TimeSpan.FromSeconds(0.2), TimeSpan.FromSeconds(1), 0.2, maxNrOfRetries: -1)
                     .WithReplyWhileStopped(new AppError("the engine is recovering from a journal failure; try again shortly",
@@ -198,7 +201,7 @@ public static class EngineHost
                 akka.cluster.sharding.least-shard-allocation-strategy.rebalance-threshold = 1000000
                 """, HoconAddMode.Prepend)
             .WithShardRegion<AppActor>(AppMessageExtractor.RegionName,
-                (_, registry, _) => app => AppActor.Props(app, settings, null, registry.Get<RouteBroadcastActor>(),
+                (_, registry, _) => app => AppActor.Props(app, settings, ClusterWorkers.Instance, registry.Get<RouteBroadcastActor>(),
                     registry.Get<AppsRegistryActor>()),
                 new AppMessageExtractor(),
                 new ShardOptions

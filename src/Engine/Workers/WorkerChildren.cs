@@ -3,9 +3,9 @@ using Akka.Actor;
 namespace Engine.Workers;
 
 /// <summary>An actor's children doing one kind of Docker work on each worker: made on first use (deployed there by Akka
-/// remoting; here when <paramref name="local"/>, i.e. given a runtime in tests), watched, and made anew under a new name
-/// once the one before stopped.</summary>
-public sealed class WorkerChildren(bool local)
+/// remoting, or wherever <paramref name="workers"/> put them), watched, and made anew under a new name once the one before
+/// stopped.</summary>
+public sealed class WorkerChildren(IWorkers workers)
 {
     private readonly Dictionary<string, string> _names = [];
     private int _generation;
@@ -16,7 +16,7 @@ public sealed class WorkerChildren(bool local)
         if (_names.TryGetValue(key, out var name) && context.Child(name) is { } child && !child.IsNobody()) return child;
         name = $"{role}-{++_generation}";
         _names[key] = name;
-        return context.Watch(context.ActorOf(local ? props() : WorkerPlacement.On(worker, props()), name));
+        return context.Watch(context.ActorOf(workers.On(worker, props()), name));
     }
 
     /// <summary>Where the next ones of the role go to a fresh child (e.g. the old one may still be busy).</summary>

@@ -18,7 +18,7 @@ public sealed class AppActorTests : EngineTestKit
     public async Task Deployments_of_one_app_run_one_at_a_time_and_a_stopped_one_does_not_block_the_queue()
     {
         var router = CreateTestProbe();
-        var app = Sys.ActorOf(AppActor.Props("app", Settings, Runtime, router.Ref));
+        var app = Sys.ActorOf(AppActor.Props("app", Settings, Workers, router.Ref, CreateTestProbe().Ref));
         router.ExpectMsg<AppKnown>(Patience);
         var hook = "web: serve\npostdeploy: migrate\n";
 
@@ -51,7 +51,7 @@ public sealed class AppActorTests : EngineTestKit
     public async Task The_app_promotes_only_the_deployment_that_runs_now()
     {
         var router = CreateTestProbe();
-        var app = Sys.ActorOf(AppActor.Props("app", Settings, Runtime, router.Ref));
+        var app = Sys.ActorOf(AppActor.Props("app", Settings, Workers, router.Ref, CreateTestProbe().Ref));
         router.ExpectMsg<AppKnown>(Patience);
 
         Assert.Contains("not found", RefusalOf(app, "app-v9"));

@@ -14,7 +14,7 @@ public sealed class AppPaletteHandlerTests : EngineTestKit
     private async Task<(IActorRef App, Akka.TestKit.TestProbe Router)> RoutedV1()
     {
         var router = CreateTestProbe();
-        var app = Sys.ActorOf(AppActor.Props("app", Settings, Runtime, router.Ref));
+        var app = Sys.ActorOf(AppActor.Props("app", Settings, Workers, router.Ref, CreateTestProbe().Ref));
         router.ExpectMsg<AppKnown>(Patience);
         app.Tell(new CreateDeployment("app", SourceTar.WriteArchive(DataDir, "web: serve\nclock: tick\n")));
         ExpectMsg<DeploymentView>(Patience);
@@ -74,13 +74,13 @@ public sealed class AppPaletteHandlerTests : EngineTestKit
         var up = router.ExpectMsg<EndpointUp>(Patience);
         Assert.Equal(down.Endpoint, up.Endpoint);
 
-        var restarted = ExpectMsg<RestartedContainer[]>(Patience);
+        var restarted = ExpectMsg<RestartedContainers>(Patience).Containers;
         Assert.Equal(["web-1", "clock-1"], restarted.Select(c => c.Name));
         Assert.Equal([("app-v1", "web-1"), ("app-v1", "clock-1")], Runtime.Started.Skip(started).Take(2).Select(c => (c.DeploymentId, c.Slot)));
         Assert.Equal("app-v2", router.ExpectMsg<SwitchRoute>(Patience).DeploymentId);
 
         // With no routed release there is nothing to restart.
-        var empty = Sys.ActorOf(AppActor.Props("empty", Settings, Runtime, CreateTestProbe().Ref));
+        var empty = Sys.ActorOf(AppActor.Props("empty", Settings, Workers, CreateTestProbe().Ref, CreateTestProbe().Ref));
         empty.Tell(new RestartApp("empty", "alice"));
         Assert.True(ExpectMsg<AppError>(Patience).Conflict);
     }

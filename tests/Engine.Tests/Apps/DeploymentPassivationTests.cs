@@ -17,7 +17,7 @@ public sealed class DeploymentPassivationTests : EngineTestKit
     public async Task Finished_deployments_stop_and_their_status_listing_and_error_still_answer()
     {
         var router = CreateTestProbe();
-        var app = Sys.ActorOf(AppActor.Props("app", Settings, Runtime, router.Ref));
+        var app = Sys.ActorOf(AppActor.Props("app", Settings, Workers, router.Ref, CreateTestProbe().Ref));
         router.ExpectMsg<AppKnown>(Patience);
 
         // Three successful deployments, then one whose hook fails.
@@ -41,7 +41,7 @@ public sealed class DeploymentPassivationTests : EngineTestKit
         foreach (var id in new[] { "app-v1", "app-v2", "app-v3", "app-v4" })
             await AwaitConditionAsync(async () => !await IsAlive(app, id), Patience, TimeSpan.FromMilliseconds(100));
 
-        var listing = await app.Ask<DeploymentView[]>(new GetDeployments("app"), Patience);
+        var listing = (await app.Ask<DeploymentList>(new GetDeployments("app"), Patience)).Deployments;
         Assert.Equal(["success", "success", "success", "hook-error"], listing.Select(d => d.Status));
         Assert.All(listing, d => Assert.NotNull(d.FinishedAt));
         var failed = await app.Ask<DeploymentView>(new GetDeployment("app", "app-v4"), Patience);

@@ -13,7 +13,7 @@ public sealed class ScaleTests : EngineTestKit
     private (IActorRef App, Akka.TestKit.TestProbe Router) DeployedApp(string procfile)
     {
         var router = CreateTestProbe();
-        var app = Sys.ActorOf(AppActor.Props("app", Settings, Runtime, router.Ref));
+        var app = Sys.ActorOf(AppActor.Props("app", Settings, Workers, router.Ref, CreateTestProbe().Ref));
         router.ExpectMsg<AppKnown>(Patience);
         app.Tell(new CreateDeployment("app", SourceTar.WriteArchive(DataDir, procfile)));
         ExpectMsg<DeploymentView>(Patience);

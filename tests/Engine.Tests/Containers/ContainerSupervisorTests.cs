@@ -21,7 +21,7 @@ public sealed class ContainerSupervisorTests : EngineTestKit
     {
         IgnoreMessages<DeploymentLogLine>();
         Runtime.Crashing["worker"] = true;
-        var supervisor = Sys.ActorOf(ContainerSupervisorActor.Props(Runtime));
+        var supervisor = Sys.ActorOf(ContainerSupervisorActor.Props());
         supervisor.Tell(new StartContainers(WebAndWorker(), TimeSpan.FromSeconds(10), StabilityWindow: Window));
 
         var failed = ExpectMsg<ContainersFailed>(Patience);
@@ -33,7 +33,7 @@ public sealed class ContainerSupervisorTests : EngineTestKit
     public void Containers_count_as_up_only_once_the_stability_window_has_passed()
     {
         IgnoreMessages<DeploymentLogLine>();
-        var supervisor = Sys.ActorOf(ContainerSupervisorActor.Props(Runtime));
+        var supervisor = Sys.ActorOf(ContainerSupervisorActor.Props());
         supervisor.Tell(new StartContainers(WebAndWorker(), TimeSpan.FromSeconds(10), StabilityWindow: Window));
 
         ExpectNoMsg(Window / 2); // web listens at once, but the worker has not proven itself yet

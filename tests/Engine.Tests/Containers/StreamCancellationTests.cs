@@ -17,6 +17,7 @@ public sealed class StreamCancellationTests(PrivateDockerFixture fixture) : Engi
     private const string Chatty = "i=0; while :; do i=$((i+1)); echo \"line $i\"; done";
     private const int LinesBeforeCut = 2000;
     private readonly DockerRuntime _runtime = new(fixture.Docker.Host, Guid.NewGuid().ToString("N")[..12], TimeSpan.FromSeconds(10));
+    protected override IContainerRuntime NodeRuntime => _runtime;
     private readonly string _app = $"streams-{Guid.NewGuid().ToString("N")[..8]}";
 
     private ContainerSpec Spec(string type) =>
@@ -38,7 +39,7 @@ public sealed class StreamCancellationTests(PrivateDockerFixture fixture) : Engi
     [Fact]
     public async Task A_hook_whose_actor_stops_mid_output_leaves_its_container_free_to_stop_and_go()
     {
-        var parent = Sys.ActorOf(Props.Create(() => new FirstLines(HookActor.Props(_runtime, Spec("postdeploy"), Deadline), TestActor)));
+        var parent = Sys.ActorOf(Props.Create(() => new FirstLines(HookActor.Props(Spec("postdeploy"), Deadline), TestActor)));
         ExpectMsg<DeploymentLogLine>(l => l.Text.StartsWith("line ", StringComparison.Ordinal), Deadline);
 
         // The deployment goes away (a cancel, a failover): its hook actor stops with it, in the middle of the output.

@@ -17,7 +17,7 @@ public sealed class DeploymentActorTests : EngineTestKit
             new Dictionary<string, string> { ["FOO"] = "bar" }, DateTimeOffset.UtcNow);
 
     private IActorRef Spawn(DeploymentCreated init, IActorRef router) =>
-        Sys.ActorOf(Props.Create(() => new StepParent(DeploymentActor.Props(init, Settings, Runtime, router), TestActor)));
+        Sys.ActorOf(Props.Create(() => new StepParent(DeploymentActor.Props(init, Settings, Workers, router), TestActor)));
 
     private static async Task<DeploymentView> ViewOf(IActorRef parent) =>
         await parent.Ask<DeploymentView>(GetDeploymentView.Instance, Patience);

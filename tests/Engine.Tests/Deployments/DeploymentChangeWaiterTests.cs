@@ -40,7 +40,7 @@ public sealed class DeploymentChangeWaiterTests : EngineTestKit
         Sys.EventStream.Subscribe(changes, typeof(DeploymentChanged));
         var init = new DeploymentCreated("app", "app-v1", 1, SourceTar.WriteArchive(DataDir, "web: serve\n"),
             new Dictionary<string, string>(), DateTimeOffset.UtcNow);
-        var parent = Sys.ActorOf(Props.Create(() => new StepParent(DeploymentActor.Props(init, Settings, Runtime, TestActor), TestActor)));
+        var parent = Sys.ActorOf(Props.Create(() => new StepParent(DeploymentActor.Props(init, Settings, Workers, TestActor), TestActor)));
 
         changes.ExpectMsg<DeploymentChanged>(c => c.DeploymentId == "app-v1", Patience);
         Assert.Contains("queued", File.ReadAllText(Settings.LogPath("app-v1")));

@@ -15,7 +15,7 @@ public sealed class DeploymentCleanupTests : EngineTestKit
     {
         var init = new DeploymentCreated("app", "app-v1", 1, SourceTar.WriteArchive(DataDir, procfile, true),
             new Dictionary<string, string>(), DateTimeOffset.UtcNow);
-        return Sys.ActorOf(Props.Create(() => new StepParent(DeploymentActor.Props(init, Settings, Runtime, router), TestActor)));
+        return Sys.ActorOf(Props.Create(() => new StepParent(DeploymentActor.Props(init, Settings, Workers, router), TestActor)));
     }
 
     private async Task<DeploymentView> ViewOf(IActorRef parent) =>

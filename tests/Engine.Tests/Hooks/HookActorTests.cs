@@ -27,7 +27,7 @@ public sealed class HookActorTests : EngineTestKit
     {
         Runtime.HookExitCode = 3;
         Runtime.RemoveThrows = true;
-        Sys.ActorOf(Props.Create(() => new Parent(HookActor.Props(Runtime, Spec, Patience), TestActor)));
+        Sys.ActorOf(Props.Create(() => new Parent(HookActor.Props(Spec, Patience), TestActor)));
 
         var failed = FishForMessage<HookFailed>(_ => true, Patience);
         Assert.Equal("the postdeploy hook exited with code 3", failed.Error);
@@ -36,12 +36,12 @@ public sealed class HookActorTests : EngineTestKit
     [Fact]
     public void The_hook_container_stays_until_the_deployment_removes_it_after_journaling_the_outcome()
     {
-        Sys.ActorOf(Props.Create(() => new Parent(HookActor.Props(Runtime, Spec, Patience), TestActor)));
+        Sys.ActorOf(Props.Create(() => new Parent(HookActor.Props(Spec, Patience), TestActor)));
         FishForMessage<HookSucceeded>(_ => true, Patience);
         ExpectNoMsg(TimeSpan.FromMilliseconds(300));
         Assert.Contains(Runtime.Live, c => c.Type == "postdeploy");
 
-        Sys.ActorOf(ContainerSupervisorActor.Props(Runtime)).Tell(RemoveContainers.HookOf("app", "app-v1"), TestActor);
+        Sys.ActorOf(ContainerSupervisorActor.Props()).Tell(RemoveContainers.HookOf("app", "app-v1"), TestActor);
         Assert.Equal(1, ExpectMsg<ContainersRemoved>(Patience).Count);
         Assert.DoesNotContain(Runtime.Live, c => c.Type == "postdeploy");
     }
@@ -49,7 +49,7 @@ public sealed class HookActorTests : EngineTestKit
     [Fact]
     public void Attaching_without_a_hook_container_reports_it_lost()
     {
-        Sys.ActorOf(Props.Create(() => new Parent(HookActor.Attach(Runtime, Spec, Patience), TestActor)));
+        Sys.ActorOf(Props.Create(() => new Parent(HookActor.Attach(Spec, Patience), TestActor)));
         Assert.Contains("its container is gone", FishForMessage<HookLost>(_ => true, Patience).Error);
     }
 }

@@ -1,0 +1,27 @@
+using Akka.Actor;
+using Engine.Deployments;
+
+namespace Engine.Containers;
+
+public static class ContainerLists
+{
+    /// <summary>Every worker's containers in one list, each with its worker; an error names the workers that did not answer.</summary>
+    public static object OnAll(IReadOnlyList<(IActorRef Target, object? Reply)> replies)
+    {
+        var errors = replies.Where(r => r.Reply is not ContainersListed { Error: null })
+            .Select(r => $"worker {r.Target.Path.Address}: {(r.Reply as ContainersListed)?.Error ?? "no answer"}").ToList();
+        return new ContainersListed(replies.Select(r => r.Reply).OfType<ContainersListed>()
+            .SelectMany(l => l.Containers.Select(c => c with { Worker = c.Worker ?? l.Worker })).ToList(),
+            errors.Count > 0 ? string.Join("; ", errors) : null);
+    }
+
+    /// <summary>Every worker's removals as one; a worker that did not answer counts as an error.</summary>
+    public static object RemovedOnAll(IReadOnlyList<(IActorRef Target, object? Reply)> replies)
+    {
+        var removed = replies.Select(r => r.Reply as ContainersRemoved
+            ?? new ContainersRemoved(0, Error: $"worker {r.Target.Path.Address} left or did not answer before they were removed")).ToList();
+        var errors = removed.Where(r => r.Error is not null).Select(r => r.Error!).ToList();
+        return new ContainersRemoved(removed.Sum(r => r.Count), removed.SelectMany(r => r.Leftover ?? []).ToList(),
+            errors.Count > 0 ? string.Join("; ", errors) : null);
+    }
+}

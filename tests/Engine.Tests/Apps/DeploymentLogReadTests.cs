@@ -1,0 +1,32 @@
+using System.Text;
+using Akka.Actor;
+using Engine.Apps;
+using Engine.Deployments;
+using Engine.Routing;
+using Engine.Tests.Support;
+
+namespace Engine.Tests.Apps;
+
+/// <summary>A deployment's log, read and watched through its app by the node's log actor.</summary>
+public sealed class DeploymentLogReadTests : EngineTestKit
+{
+    [Fact]
+    public async Task The_app_reads_and_watches_its_deployments_logs_on_its_node_and_refuses_unknown_ones()
+    {
+        Runtime.HookBlocks = true;
+        var router = CreateTestProbe();
+        var app = Sys.ActorOf(AppActor.Props("app", Settings, Workers, router.Ref, CreateTestProbe().Ref));
+        router.ExpectMsg<AppKnown>(Patience);
+        app.Tell(new CreateDeployment("app", SourceTar.WriteArchive(DataDir, "web: serve\npostdeploy: migrate\n")));
+        ExpectMsg<DeploymentView>(Patience);
+
+        await AwaitAssertAsync(async () =>
+        {
+            var chunk = await app.Ask<FileChunk>(new ReadDeploymentLog("app", "app-v1", 0), Patience);
+            Assert.Contains("v1 queued", Encoding.UTF8.GetString(chunk.Data));
+        }, Patience);
+        var watching = await app.Ask<WatchingDeployment>(new WatchDeployment("app", "app-v1", CreateTestProbe().Ref), Patience);
+        Assert.True(watching.LogLength > 0);
+        Assert.True((await app.Ask<AppError>(new ReadDeploymentLog("app", "app-v9", 0), Patience)).NotFound);
+    }
+}
