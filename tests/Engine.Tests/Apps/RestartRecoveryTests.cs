@@ -18,6 +18,9 @@ public sealed class RestartRecoveryTests
         using var slow = AppDir.WithHook("sleep 300");
         var inFlight = node.Cli("deploy", slow.Path, "--app", app);
         await node.WaitForStatus($"{app}-v2", "running-hook");
+        // Killed before Docker has started the hook's container, recovery would find it `created` (another abort reason).
+        await Eventually.Until(() => DockerProbe.ContainersOf(app), c => c.Any(x => x is { Type: "postdeploy", State: "running" }),
+            Within, "the hook container to run");
 
         await node.KillAsync();
         await inFlight;
