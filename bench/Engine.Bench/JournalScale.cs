@@ -66,11 +66,11 @@ public static class JournalScale
         {
             progress($"journal scale: queries {q + 1}/{queries}");
             listing.Add(await TimeGetAsync(http, $"api/apps/{probe}/deployments"));
-            rawListing.Add(await TimeQueryAsync(node, "SELECT persistence_id, sequence_number, created, message FROM journal " +
+            rawListing.Add(await TimeQueryAsync(node, "SELECT persistence_id, sequence_number, created, manifest, message FROM journal " +
                 $"WHERE persistence_id = 'app-{probe}' OR persistence_id LIKE 'deployment-{probe}-v%' ORDER BY ordering", decode: true));
             audit.Add(await TimeGetAsync(http, $"api/apps/{probe}/audit"));
             // The same rows the audit reads (the app's tag), each event decoded as the audit does.
-            rawAudit.Add(await TimeQueryAsync(node, "SELECT j.persistence_id, j.sequence_number, j.created, j.message FROM tags t " +
+            rawAudit.Add(await TimeQueryAsync(node, "SELECT j.persistence_id, j.sequence_number, j.created, j.manifest, j.message FROM tags t " +
                 $"JOIN journal j ON j.ordering = t.ordering_id WHERE t.tag = 'app:{probe}' AND j.deleted = 0 ORDER BY t.ordering_id",
                 decode: true));
         }
@@ -130,8 +130,8 @@ public static class JournalScale
     }
 
     /// <summary>Opens the database read-only, runs the query and reads every column of every row; with
-    /// <paramref name="decode"/>, also parses the last column (the event's JSON) and reads its type, as a person
-    /// querying the journal by hand would need to.</summary>
+    /// <paramref name="decode"/>, also parses the last column (the event's JSON) and reads its type (the manifest, the
+    /// column before it), as a person querying the journal by hand would need to.</summary>
     private static async Task<double> TimeQueryAsync(BenchNode node, string sql, bool decode = false)
     {
         var clock = Stopwatch.StartNew();
@@ -147,7 +147,7 @@ public static class JournalScale
             reader.GetValues(values);
             if (!decode) continue;
             using var json = System.Text.Json.JsonDocument.Parse((byte[])values[^1]);
-            if (json.RootElement.TryGetProperty("$type", out _)) types++;
+            if (json.RootElement.ValueKind == System.Text.Json.JsonValueKind.Object && values[^2] is string { Length: > 0 }) types++;
         }
         if (decode && types == 0) throw new InvalidOperationException($"no event decoded by: {sql}");
         return clock.Elapsed.TotalSeconds;

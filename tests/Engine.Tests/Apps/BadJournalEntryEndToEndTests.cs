@@ -44,10 +44,10 @@ public sealed class BadJournalEntryEndToEndTests
         await node.KillAsync();
 
         var db = Path.Combine(node.DataDir, "engine.db");
-        // A registration whose name Akka refuses as an actor name (journaled before names were checked strictly).
-        await AppendRow(db, "apps", last => last.Replace($"\"App\":\"{good}\"", "\"App\":\"x\\n\"").Replace($"\"App\":\"{broken}\"", "\"App\":\"x\\n\""));
-        // An event nobody can read back.
-        await AppendRow(db, $"app-{broken}", _ => "{\"$type\":\"Engine.Apps.NoSuchEvent, engine\", truncated");
+        // A registration whose name Akka refuses as an actor name (a row written by hand, or corrupted).
+        await AppendRow(db, "apps", last => last.Replace($"\"app\":\"{good}\"", "\"app\":\"x\\n\"").Replace($"\"app\":\"{broken}\"", "\"app\":\"x\\n\""));
+        // An event nobody can read back: its row cut short.
+        await AppendRow(db, $"app-{broken}", last => last[..(last.Length / 2)]);
         await node.RestartAsync();
 
         // The admin API answers and the good app is routed and serves.
