@@ -28,7 +28,7 @@ public sealed class DockerWatcherActorTests : EngineTestKit
         Runtime.DockerDown = false;
 
         apps.ExpectMsg<ListApps>(Patience);
-        apps.Reply(new[] { new AppView("a", "v1", "a-v1", 1, ""), new AppView("b", null, null, 0, "") });
+        apps.Reply(new AppList([new AppView("a", "v1", "a-v1", 1, ""), new AppView("b", null, null, 0, "")]));
         Assert.Equal(new ReconcileContainers("a"), apps.ExpectMsg<ReconcileContainers>(Patience));
         Assert.Equal(new ReconcileContainers("b"), apps.ExpectMsg<ReconcileContainers>(Patience));
         apps.ExpectNoMsg(Heartbeat * 5); // once per outage
