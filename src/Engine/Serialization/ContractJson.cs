@@ -106,6 +106,7 @@ namespace Engine.Serialization;
 [JsonSerializable(typeof(Build.ContextLimits))]
 // Arguments of the actors a deployment places on worker nodes (remote deployment carries them).
 [JsonSerializable(typeof(TimeSpan))]
+[JsonSerializable(typeof(bool))]
 [JsonSerializable(typeof(StartContainers))]
 [JsonSerializable(typeof(RemoveContainers))]
 [JsonSerializable(typeof(ListContainers))]

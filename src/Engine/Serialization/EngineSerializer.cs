@@ -35,7 +35,11 @@ public sealed class EngineSerializer : SerializerWithStringManifest
 
     /// <summary>Not ours, but among the arguments of the actors a deployment places on a worker node: remote deployment
     /// sends them with the actor's props.</summary>
-    public static readonly IReadOnlyDictionary<Type, string> Arguments = new Dictionary<Type, string> { [typeof(TimeSpan)] = "timespan.v1" };
+    public static readonly IReadOnlyDictionary<Type, string> Arguments = new Dictionary<Type, string>
+    {
+        [typeof(TimeSpan)] = "timespan.v1",
+        [typeof(bool)] = "boolean.v1",
+    };
 
     /// <summary>Every contract type with its manifest, found once. A contract type without one, or two types under one
     /// name, stops the node at start rather than at the first message.</summary>

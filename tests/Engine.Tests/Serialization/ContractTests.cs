@@ -78,6 +78,25 @@ public sealed class ContractTests(ContractTests.Node node) : IClassFixture<Contr
         }
     }
 
+    /// <summary>Remote deployment sends each argument of their props through the node's serializers: none may be one
+    /// that has no contract (the actor would never start on the worker).</summary>
+    [Fact]
+    public void Every_argument_of_the_actors_placed_on_workers_has_a_serializer()
+    {
+        var system = (ExtendedActorSystem)node.System;
+        var placed = new[]
+        {
+            Engine.Build.BuildActor.Props("/data/uploads/a.tar", (Engine.Containers.ImageSpec)Sample.Of(typeof(Engine.Containers.ImageSpec), system),
+                Engine.Build.ContextLimits.Default, "akka.tcp://engine@10.0.0.6:4054"),
+            Engine.Hooks.HookActor.Props((Engine.Containers.ContainerSpec)Sample.Of(typeof(Engine.Containers.ContainerSpec), system), TimeSpan.FromMinutes(20)),
+            Engine.Hooks.HookActor.Attach((Engine.Containers.ContainerSpec)Sample.Of(typeof(Engine.Containers.ContainerSpec), system), TimeSpan.FromMinutes(20)),
+            Engine.Containers.ContainerKeeperActor.Props(system.DeadLetters, TimeSpan.FromMinutes(1)),
+            Engine.Containers.ContainerSupervisorActor.Props(),
+        };
+        foreach (var argument in placed.SelectMany(p => p.Arguments).Where(a => a is not null))
+            Assert.IsNotType<NoContractSerializer>(node.System.Serialization.FindSerializerFor(argument));
+    }
+
     [Fact]
     public void Manifests_are_unique_and_each_names_one_contract_type()
     {
