@@ -56,9 +56,6 @@ public sealed record ImageSpec(string Tag, string App, string DeploymentId) : IE
     public static ImageSpec For(string instanceId, string app, string deploymentId, string version) =>
         new($"{Repository}/{app}:{version}-{instanceId}", app, deploymentId);
 
-    /// <summary>The same image in a registry (`HOST:PORT/engine-apps/APP:vN-INSTANCE`), how other workers pull it.</summary>
-    public string In(string registry) => $"{registry}/{Tag}";
-
     /// <summary>Docker's `reference` filter for this instance's images of the app.</summary>
     public static string ReferenceFilter(string instanceId, string app) => $"{Repository}/{app}:*-{instanceId}";
 

@@ -18,10 +18,4 @@ public sealed class WorkerChildren(IWorkers workers)
         _names[key] = name;
         return context.Watch(context.ActorOf(workers.On(worker, props()), name));
     }
-
-    /// <summary>Where the next ones of the role go to a fresh child (e.g. the old one may still be busy).</summary>
-    public void Forget(string role)
-    {
-        foreach (var key in _names.Keys.Where(k => k.StartsWith(role + "@", StringComparison.Ordinal)).ToList()) _names.Remove(key);
-    }
 }
