@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Engine.Apps;
@@ -78,18 +77,7 @@ public sealed class GoldenJournalTests : IDisposable
             Assert.Equal(1, await old.ExecuteNonQueryAsync());
         }
         SqliteConnection.ClearAllPools();
-        var ports = TestPorts.Take(2);
-        var psi = new ProcessStartInfo("dotnet") { RedirectStandardError = true, RedirectStandardOutput = true };
-        foreach (var a in new[] { Path.Combine(AppContext.BaseDirectory, "engine.dll"), "serve", "--data-dir", _data,
-                     "--admin-url", $"http://127.0.0.1:{ports[0]}", "--router-url", $"http://127.0.0.1:{ports[1]}" })
-            psi.ArgumentList.Add(a);
-        using var process = Process.Start(psi)!;
-        var stderr = process.StandardError.ReadToEndAsync();
-        using var limit = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        try { await process.WaitForExitAsync(limit.Token); }
-        finally { if (!process.HasExited) process.Kill(entireProcessTree: true); }
-        Assert.Equal(2, process.ExitCode);
-        var line = Assert.Single((await stderr).Trim().Split('\n'));
+        var line = await EngineNode.RefusedServeInAsync(_data);
         Assert.Contains("was written by an engine version before its stable event contract", line);
         Assert.Contains("start on a new journal (move the file aside)", line);
         // Nothing was half-read, and nothing written.

@@ -178,16 +178,22 @@ public sealed class EngineNode : IAsyncDisposable
         var dataDir = Directory.CreateTempSubdirectory("engine-data-").FullName;
         try
         {
-            var ports = FreePorts.Take(2);
-            var result = await RunCli("http://127.0.0.1:1", ["serve", "--data-dir", dataDir,
-                "--admin-url", $"http://127.0.0.1:{ports[0]}", "--router-url", $"http://127.0.0.1:{ports[1]}", .. args]);
-            Assert.True(result.ExitCode == 2, $"{string.Join(' ', args)}: {result}");
-            return Assert.Single(result.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+            return await RefusedServeInAsync(dataDir, args);
         }
         finally
         {
             Directory.Delete(dataDir, recursive: true);
         }
+    }
+
+    /// <summary>As <see cref="RefusedServeAsync"/>, on a data directory the test prepared.</summary>
+    public static async Task<string> RefusedServeInAsync(string dataDir, params string[] args)
+    {
+        var ports = FreePorts.Take(2);
+        var result = await RunCli("http://127.0.0.1:1", ["serve", "--data-dir", dataDir,
+            "--admin-url", $"http://127.0.0.1:{ports[0]}", "--router-url", $"http://127.0.0.1:{ports[1]}", .. args]);
+        Assert.True(result.ExitCode == 2, $"{string.Join(' ', args)}: {result}");
+        return Assert.Single(result.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
     }
 
     public static Task<CliResult> RunCliWithToken(string server, string? token, params string[] args) =>
