@@ -18,7 +18,9 @@ public static class JournalFormat
             ? new SqliteConnection(EngineHost.JournalConnectionString(settings))
             : new NpgsqlConnection(EngineHost.JournalConnectionString(settings));
         db.Open();
-        if (!Holds(db, $"SELECT 1 FROM journal WHERE identifier = {ClrNamesSerializer} LIMIT 1")
+        // The oldest rows only, by the primary key: a journal of the old format holds them from its first event on, and
+        // a start reads no more of a long journal than that.
+        if (!Holds(db, $"SELECT 1 FROM (SELECT identifier FROM journal ORDER BY ordering LIMIT 1000) oldest WHERE identifier = {ClrNamesSerializer} LIMIT 1")
             && !Holds(db, $"SELECT 1 FROM snapshot WHERE serializer_id = {ClrNamesSerializer} LIMIT 1")) return;
         var where = settings.UsesSqlite ? settings.DatabasePath : "the PostgreSQL database of --journal-connection";
         throw new ArgumentException($"the journal in {where} was written by an engine version before its stable event "
