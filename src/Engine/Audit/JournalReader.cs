@@ -109,7 +109,5 @@ public sealed class JournalReader(ActorSystem system, EngineSettings settings)
         return all;
     }
 
-    private static bool NoTable(DbException e) => e is Microsoft.Data.Sqlite.SqliteException { SqliteErrorCode: 1 } s
-        ? s.Message.Contains("no such table", StringComparison.Ordinal)
-        : e is Npgsql.PostgresException { SqlState: Npgsql.PostgresErrorCodes.UndefinedTable };
+    private static bool NoTable(DbException e) => JournalDatabase.MissingTable(e);
 }

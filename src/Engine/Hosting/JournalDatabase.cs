@@ -18,6 +18,11 @@ public static class JournalDatabase
         return db;
     }
 
+    /// <summary>The plugin creates its tables at the journal's first start: before that, a read finds none.</summary>
+    public static bool MissingTable(DbException e) => e is SqliteException { SqliteErrorCode: 1 } s
+        ? s.Message.Contains("no such table", StringComparison.Ordinal)
+        : e is PostgresException { SqlState: PostgresErrorCodes.UndefinedTable };
+
     public static DbCommand Command(DbConnection db, DbTransaction? tx, string sql, params (string Name, DbType Type, object? Value)[] parameters)
     {
         var command = db.CreateCommand();

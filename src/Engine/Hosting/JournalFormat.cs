@@ -1,7 +1,5 @@
 using System.Data.Common;
 using Engine.Serialization;
-using Microsoft.Data.Sqlite;
-using Npgsql;
 
 namespace Engine.Hosting;
 
@@ -14,10 +12,7 @@ public static class JournalFormat
 
     public static void Check(EngineSettings settings)
     {
-        using DbConnection db = settings.UsesSqlite
-            ? new SqliteConnection(EngineHost.JournalConnectionString(settings))
-            : new NpgsqlConnection(EngineHost.JournalConnectionString(settings));
-        db.Open();
+        using var db = JournalDatabase.OpenAsync(settings, CancellationToken.None).GetAwaiter().GetResult();
         // The oldest rows only, by the primary key: a journal of the old format holds them from its first event on, and
         // a start reads no more of a long journal than that.
         if (!Holds(db, $"SELECT 1 FROM (SELECT identifier FROM journal ORDER BY ordering LIMIT 1000) oldest WHERE identifier = {ClrNamesSerializer} LIMIT 1")
@@ -34,7 +29,6 @@ public static class JournalFormat
         using var query = db.CreateCommand();
         query.CommandText = sql;
         try { return query.ExecuteScalar() is not null; }
-        catch (SqliteException e) when (e.Message.Contains("no such table", StringComparison.Ordinal)) { return false; }
-        catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.UndefinedTable) { return false; }
+        catch (DbException e) when (JournalDatabase.MissingTable(e)) { return false; }
     }
 }
