@@ -109,5 +109,34 @@ public sealed class JournalReader(ActorSystem system, EngineSettings settings)
         return all;
     }
 
+    /// <summary>The apps of the journal from its persistence ids (one query on its key, no event decoded).</summary>
+    public async Task<AppsIndex> AppsAsync(CancellationToken ct)
+    {
+        var ids = new List<string>();
+        try
+        {
+            await using var db = await JournalDatabase.OpenAsync(settings, ct);
+            foreach (var prefix in AppsIndex.Prefixes)
+            {
+                // LIKE, then an ordinal check: '-' and '_' compare differently under some PostgreSQL collations.
+                await using var query = JournalDatabase.Command(db, null,
+                    "SELECT DISTINCT persistence_id FROM journal WHERE persistence_id LIKE @prefix",
+                    ("@prefix", DbType.String, prefix + "%"));
+                await using var reader = await query.ExecuteReaderAsync(ct);
+                while (await reader.ReadAsync(ct)) ids.Add(reader.GetString(0));
+            }
+        }
+        catch (DbException e) when (ids.Count == 0 && NoTable(e)) { }
+        return AppsIndex.Of(ids);
+    }
+
+    /// <summary>Where the app's registration is when the registry that came before journaled it (persistence id
+    /// "apps"); null for apps registered in their own stream since.</summary>
+    public async Task<JournalRange?> LegacyRegistrationAsync(string app, CancellationToken ct) =>
+        (await RangesAsync([new JournalRange(AppsIndex.LegacyRegistry, 1, long.MaxValue)], ct))
+        .FirstOrDefault(e => e.Event is AppRegistered r && r.App == app) is { } found
+            ? new JournalRange(found.PersistenceId, found.SequenceNr, found.SequenceNr)
+            : null;
+
     private static bool NoTable(DbException e) => JournalDatabase.MissingTable(e);
 }

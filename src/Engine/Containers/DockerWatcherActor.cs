@@ -10,7 +10,6 @@ namespace Engine.Containers;
 /// policy brings back whatever ran before the outage, including containers of versions that failed meanwhile.</summary>
 public sealed class DockerWatcherActor : ReceiveActor, IWithTimers
 {
-    private static readonly TimeSpan AskTimeout = TimeSpan.FromSeconds(10);
     private static readonly TimeSpan MaxReconnectDelay = TimeSpan.FromSeconds(5);
     private readonly IContainerRuntime _runtime;
     private readonly IActorRef _apps;
@@ -39,10 +38,12 @@ public sealed class DockerWatcherActor : ReceiveActor, IWithTimers
 
     public ITimerScheduler Timers { get; set; } = null!;
 
-    public static Props Props(IContainerRuntime runtime, IActorRef apps, TimeSpan heartbeat) =>
-        Akka.Actor.Props.Create(() => new DockerWatcherActor(runtime, apps, heartbeat));
+    /// <param name="apps">The apps' shard region (or its proxy).</param>
+    /// <param name="index">The apps of the journal: those that ever deployed are reconciled.</param>
+    public static Props Props(IContainerRuntime runtime, IActorRef apps, Func<CancellationToken, Task<AppsIndex>> index, TimeSpan heartbeat) =>
+        Akka.Actor.Props.Create(() => new DockerWatcherActor(runtime, apps, index, heartbeat));
 
-    public DockerWatcherActor(IContainerRuntime runtime, IActorRef apps, TimeSpan heartbeat)
+    public DockerWatcherActor(IContainerRuntime runtime, IActorRef apps, Func<CancellationToken, Task<AppsIndex>> index, TimeSpan heartbeat)
     {
         _runtime = runtime;
         _apps = apps;
@@ -81,16 +82,17 @@ public sealed class DockerWatcherActor : ReceiveActor, IWithTimers
                 _down = false;
                 _reconnectDelay = TimeSpan.FromMilliseconds(500);
                 _log.Info("the Docker engine answers again; reconciling every app's containers");
-                _apps.Ask<AppList>(ListApps.Instance, AskTimeout).PipeTo(Self);
+                index(_stopping.Token).PipeTo(Self);
             }
         });
         Receive<CallUnanswered>(u => MarkDown(u.Reason));
-        Receive<AppList>(list =>
+        // An app that never deployed has no container to reconcile: no need to start it for that.
+        Receive<AppsIndex>(found =>
         {
-            foreach (var app in list.Apps) _apps.Tell(new ReconcileContainers(app.Name));
+            foreach (var app in found.Deployed) _apps.Tell(new ReconcileContainers(app));
         });
         Receive<Status.Failure>(f => _log.Warning("could not list the apps to reconcile: {0}", f.Cause.Message));
-        Receive<AppError>(_ => { }); // an exited container of an app the registry does not know: the registry removes those
+        Receive<AppError>(_ => { }); // an exited container of an app the journal does not hold: removed at start
         _heartbeat = heartbeat;
     }
 

@@ -56,7 +56,8 @@ public sealed class FencedJournal(Config config) : SqlWriteJournal(config)
         string Shard(string app) => $"{system}-shard-{region}-{AppMessageExtractor.ShardOf(app)}";
         return persistenceId switch
         {
-            AppsRegistryActor.Id => $"{system}-singleton-akka://{system}/user/{AppsRegistryActor.Id}",
+            // Nothing writes the old registry's stream now: no node holds its lease, so none can.
+            AppsIndex.LegacyRegistry => $"{system}-singleton-akka://{system}/user/{AppsIndex.LegacyRegistry}",
             _ when persistenceId.StartsWith($"/system/sharding/{region}Coordinator/", StringComparison.Ordinal) =>
                 $"{system}-singleton-akka://{system}/system/sharding/{region}Coordinator",
             _ when persistenceId.StartsWith($"/sharding/{region}Shard/", StringComparison.Ordinal) =>
