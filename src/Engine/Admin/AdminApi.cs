@@ -54,8 +54,8 @@ public static class AdminApi
                 CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, lifetime.ApplicationStopping)));
         api.MapGet("/apps/{app}/env", (string app, IRequiredActor<AppActor> apps) =>
             Reply(apps, new GetEnv(app)));
-        api.MapPatch("/apps/{app}/env", (string app, EnvChange change, HttpContext context, IRequiredActor<AppActor> apps) =>
-            Reply(apps, new ChangeEnv(app, change.Set ?? [], change.Unset ?? [], Caller.Of(context, settings))));
+        api.MapPatch("/apps/{app}/env", async (string app, EnvChange change, HttpContext context, IRequiredActor<AppActor> apps) =>
+            ToResult(await CreateAsync(apps, new ChangeEnv(app, change.Set ?? [], change.Unset ?? [], Caller.Of(context, settings)), settings)));
         api.MapGet("/apps/{app}/formation", (string app, IRequiredActor<AppActor> apps) =>
             Reply(apps, new GetFormation(app)));
         // A scale answers once its new containers are up (an image pull may come first): as long as the scale may take.
@@ -155,8 +155,8 @@ public static class AdminApi
             try { File.Delete(partial); } // a partial upload never stays, whatever cut it off
             catch (IOException) { } // its directory is gone: so is the file
         }
-        var reply = await AskRaw(apps, new CreateDeployment(app, path, Akka.Cluster.Cluster.Get(system).SelfAddress.ToString(),
-            Caller.Of(context, settings), key), QueueTimeout);
+        var reply = await CreateAsync(apps, new CreateDeployment(app, path, Akka.Cluster.Cluster.Get(system).SelfAddress.ToString(),
+            Caller.Of(context, settings), key), settings, QueueTimeout);
         // After a timeout the deployment may still be created and need it; a repeat's archive is nobody's.
         if (reply is AppError or DeploymentRepeated) File.Delete(path);
         return reply switch
@@ -247,6 +247,18 @@ public static class AdminApi
         {
             return new Status.Failure(e);
         }
+    }
+
+    /// <summary>A message that may create its app. While the journal takes no write, sharding cannot journal a new app's
+    /// start and nobody answers: then the caller hears why.</summary>
+    internal static async Task<object> CreateAsync(IRequiredActor<AppActor> apps, ICreatesApp message, EngineSettings settings,
+        TimeSpan? timeout = null)
+    {
+        var reply = await AskRaw(apps, message, timeout);
+        return reply is Status.Failure { Cause: AskTimeoutException }
+               && await JournalDatabase.UnwritableAsync(settings, CancellationToken.None) is { } unwritable
+            ? AppError.JournalUnwritable(unwritable)
+            : reply;
     }
 
     /// <summary>An app message goes straight to the app's entity (the shard region, or its proxy on a node that is not a

@@ -5,7 +5,9 @@ namespace Engine.Apps;
 /// <summary>The apps the journal holds, from its persistence ids alone (no app is recovered for it): every app with a
 /// stream of its own, and those that ever had a deployment. Only these may have containers, routes or deployments to
 /// restore; the others (env only) start when asked.</summary>
-public sealed record AppsIndex(IReadOnlySet<string> All, IReadOnlySet<string> Deployed)
+/// <param name="Refused">Names found in the journal that can never be an app (so never an entity), with why: a row
+/// written by hand, or corrupted. Left out, and said loudly by whoever reads the index at start.</param>
+public sealed record AppsIndex(IReadOnlySet<string> All, IReadOnlySet<string> Deployed, IReadOnlyList<(string App, string Why)>? Refused = null)
 {
     /// <summary>The persistence id of the registry that came before: its rows (<see cref="AppRegistered"/>,
     /// <see cref="AppDeploying"/>) stay in old journals, read only by audits; nothing writes it any more.</summary>
@@ -23,9 +25,9 @@ public sealed record AppsIndex(IReadOnlySet<string> All, IReadOnlySet<string> De
             else if (id.StartsWith(DeploymentActor.PersistencePrefix, StringComparison.Ordinal)
                      && DeploymentId.Parse(id[DeploymentActor.PersistencePrefix.Length..]) is { } d)
                 deployed.Add(d.App);
-        // A name that can never be an actor (so never a shard's entity) is left out, loudly where it is read.
-        all.RemoveWhere(a => AppName.Validate(a) is not null);
+        var refused = all.Select(a => (App: a, Why: AppName.Validate(a)!)).Where(r => r.Why is not null).ToList();
+        all.ExceptWith(refused.Select(r => r.App));
         deployed.IntersectWith(all);
-        return new AppsIndex(all, deployed);
+        return new AppsIndex(all, deployed, refused);
     }
 }

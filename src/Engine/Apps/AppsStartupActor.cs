@@ -34,6 +34,9 @@ public sealed class AppsStartupActor : ReceiveActor, IWithTimers
         Receive<Read>(_ => index(CancellationToken.None).PipeTo(Self));
         Receive<AppsIndex>(found =>
         {
+            // A name that can never be an actor would crash-loop its shard: skipped, loudly.
+            foreach (var (app, why) in found.Refused ?? [])
+                _log.Error("skipping app {0} found in the journal: {1}", System.Text.Json.JsonSerializer.Serialize(app), why);
             foreach (var app in found.All)
                 if (found.Deployed.Contains(app)) apps.Tell(new ShardRegion.StartEntity(app));
                 else router.Tell(new AppKnown(app));
