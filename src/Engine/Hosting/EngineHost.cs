@@ -138,7 +138,7 @@ public static class EngineHost
             autoInitialize: true,
             tagStorageMode: TagMode.TagTable,
             journalBuilder: j => j.AddEventAdapter<EnvSealingAdapter>("env-sealing", [typeof(IAppEvent)]));
-        // A shared journal: only the holder of an app's shard lease (or the coordinator's, the registry's) writes its
+        // A shared journal: only the holder of an app's shard lease (or the coordinator's) writes its
         // history, whatever the membership says. SQLite is one node's file and needs none.
         if (!settings.UsesSqlite)
             akka.AddHocon($$"""

@@ -10,7 +10,7 @@ using Engine.Deployments;
 namespace Engine.Hosting;
 
 /// <summary>The SQL journal, writing a persistence id only while this node holds the lease that gives the right to it
-/// (<see cref="RequiredLease"/>): the app's shard, the shard coordinator, the registry singleton. A node frozen past
+/// (<see cref="RequiredLease"/>): the app's shard, the shard coordinator. A node frozen past
 /// its lease, or an island that formed beside the cluster, has its writes rejected before they reach the table, even
 /// in the instant before sharding hears that the lease is lost.</summary>
 public sealed class FencedJournal(Config config) : SqlWriteJournal(config)
