@@ -55,6 +55,7 @@ public sealed class IdleAppsTests : EngineTestKit
     [Fact]
     public async Task A_message_for_an_app_that_does_not_exist_is_answered_not_found_and_leaves_no_entity()
     {
+        Settings.IdleAppPassivation = TimeSpan.FromHours(1); // gone at once, not because it idled
         var router = CreateTestProbe();
         var region = Region(router.Ref, "apps");
         var error = await region.Ask<AppError>(new GetEnv("ghost"), Patience);

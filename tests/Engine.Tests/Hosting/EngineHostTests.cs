@@ -21,6 +21,8 @@ public sealed class EngineHostTests
             ["Engine:DataDir"] = dataDir,
             ["Engine:AdminUrl"] = $"http://127.0.0.1:{ports[0]}",
             ["Engine:RouterUrl"] = $"http://127.0.0.1:{ports[1]}",
+            // An entity that goes, goes at once: not because it idled.
+            ["Engine:IdleAppPassivation"] = "01:00:00",
         });
     }
 
