@@ -148,7 +148,7 @@ public sealed class AppActor : AnsweringPersistentActor
         {
             if (_running == f.DeploymentId) _running = null;
             if (_state.Ended.ContainsKey(f.DeploymentId) || _state.Find(f.DeploymentId) is null) StartNext();
-            else Persist(new DeploymentEnded(_state.Name, f.DeploymentId, f.Status, DateTimeOffset.UtcNow, f.Error, f.FinishedAt), e =>
+            else Persist(new DeploymentEnded(_state.Name, f.DeploymentId, f.Status, DateTimeOffset.UtcNow, f.FinishedAt, f.Error), e =>
             {
                 Apply(e);
                 _release.Tell(PruneReleaseImages.Instance);

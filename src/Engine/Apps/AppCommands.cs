@@ -151,14 +151,14 @@ public sealed record AppRecovered(string App) : IEngineMessage;
 /// <summary>From a deployment whose hook succeeded: make it the routed version. Replies DeploymentPromoted.</summary>
 [Manifest("promote-deployment.v1")]
 public sealed record PromoteDeployment(string DeploymentId, int Version, IReadOnlyList<ContainerSpec> Containers,
-    string? Worker = null, string? WorkerHost = null, IReadOnlyList<ProcessType>? Processes = null) : IEngineMessage;
+    IReadOnlyList<ProcessType> Processes, string? Worker = null, string? WorkerHost = null) : IEngineMessage;
 
 [Manifest("deployment-promoted.v1")]
 public sealed record DeploymentPromoted(string DeploymentId) : IEngineMessage;
 
 /// <summary>From a deployment that reached a final status and cleaned up after itself.</summary>
 [Manifest("deployment-finished.v1")]
-public sealed record DeploymentFinished(string DeploymentId, string Status, string? Error = null, DateTimeOffset? FinishedAt = null) : IEngineMessage;
+public sealed record DeploymentFinished(string DeploymentId, string Status, DateTimeOffset FinishedAt, string? Error = null) : IEngineMessage;
 
 /// <summary>From a finished deployment that has been idle a while: stop me. The app stops it after what it already
 /// sent it, and keeps what comes for it meanwhile for its next incarnation.</summary>

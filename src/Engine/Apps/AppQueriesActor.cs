@@ -42,8 +42,7 @@ public sealed class AppQueriesActor : ReceiveActor
         });
         Receive<GetApp>(_ => Sender.Tell(new AppView(_state.Name, _state.Routed is { } r ? $"v{r.Version}" : null,
             _state.Routed?.DeploymentId, _state.Deployments.Count, settings.AppUrl(_state.Name), node)));
-        // Finished deployments answer from the app's own record; only running ones (and ends journaled before outcomes
-        // were kept) ask their actor.
+        // Finished deployments answer from the app's own record; only running ones ask their actor.
         Receive<GetDeployments>(g =>
         {
             if (_state.Deployments.All(d => _state.ViewOf(d) is not null))

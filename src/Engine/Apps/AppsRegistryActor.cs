@@ -63,7 +63,7 @@ public sealed class AppsRegistryActor : AnsweringPersistentActor
             {
                 _apps.Add(r.App);
                 _registeredAt[r.App] = LastSequenceNr;
-                if (r.Idle == true) _idle.Add(r.App);
+                if (r.Idle) _idle.Add(r.App);
             }
         });
         Recover<AppDeploying>(d => _idle.Remove(d.App));
@@ -103,7 +103,7 @@ public sealed class AppsRegistryActor : AnsweringPersistentActor
                 {
                     _apps.Add(e.App);
                     _registeredAt[e.App] = LastSequenceNr;
-                    if (e.Idle == true) _idle.Add(e.App);
+                    if (e.Idle) _idle.Add(e.App);
                     Apps.Forward(m);
                 });
             }

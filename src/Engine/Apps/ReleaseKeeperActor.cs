@@ -185,8 +185,8 @@ public sealed class ReleaseKeeperActor : ReceiveActor, IWithTimers
         return true;
     }
 
-    /// <summary>The child doing this kind of Docker work on the worker of <paramref name="spec"/> (its release's for specs
-    /// journaled before containers were placed one by one) while it is up, else on the first up worker.</summary>
+    /// <summary>The child doing this kind of Docker work on the worker of <paramref name="spec"/> (its release's when the spec
+    /// names none) while it is up, else on the first up worker.</summary>
     private IActorRef OnWorker(string role, ContainerSpec? spec, Func<Props> props) => _children.Get(Context, role,
         _workers.Pick(Context.System, spec?.Worker ?? _state.Routed?.Worker), props);
 
@@ -215,8 +215,8 @@ public sealed class ReleaseKeeperActor : ReceiveActor, IWithTimers
                 .Tell(new StartContainers(group.ToList(), _settings.StartTimeout, ReuseRunning: true));
     }
 
-    /// <summary>Containers of the routed release placed on a worker that is not up (none for specs journaled before
-    /// containers were placed one by one: those go wherever a worker is).</summary>
+    /// <summary>Containers of the routed release placed on a worker that is not up (a spec that names no worker
+    /// is never lost: it goes wherever a worker is).</summary>
     private IReadOnlyList<ContainerSpec> LostContainers(RoutedRelease routed) =>
         routed.Containers.Where(c => c.Worker is { } w && _workers.Find(Context.System, w) is null).ToList();
 

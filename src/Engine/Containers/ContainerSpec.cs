@@ -3,8 +3,8 @@ using Engine.Protocol;
 namespace Engine.Containers;
 
 /// <summary>Everything needed to (re)create one container of an app version. <paramref name="Worker"/>: the address of the
-/// worker node that runs it, and <paramref name="WorkerHost"/> where routers reach it (null in specs journaled before
-/// containers were placed one by one: then the deployment's worker).</summary>
+/// worker node that runs it, and <paramref name="WorkerHost"/> where routers reach it (null: placed with no worker
+/// named, on the deployment's own worker).</summary>
 [Manifest("container-spec.v1")]
 public sealed record ContainerSpec(
     string Name,

@@ -97,8 +97,6 @@ public sealed class DeploymentActor : ReceivePersistentActor, IWithTimers
         // watchdog runs the switch's steps again on another worker.
         Command<Terminated>(t => { if (t.AddressTerminated) WorkerGone(t.ActorRef.Path.Address, placed: false); });
         Command<SupervisorLost>(l => WorkerGone(l.Worker, l.Placed));
-        Command<ReadSource>(r => { if (_state.Status == DeploymentStatus.Building && Sender.Equals(Context.Child("build")))
-            Sender.Tell(FileChunk.Read(_state.ArchivePath, r.Offset)); });
         Command<DeploymentLogLine>(l => AppendLog(l.Text));
         Command<GetDeploymentView>(_ => Sender.Tell(_state.View));
         Command<ReceiveTimeout>(_ => !_state.IsTerminal, _ => { });
@@ -208,8 +206,8 @@ public sealed class DeploymentActor : ReceivePersistentActor, IWithTimers
             case SwitchStarted:
                 // Past the hook the deployment cannot fail any more, so instead of a deadline it gets a watchdog.
                 Timers.StartSingleTimer(Deadline, SwitchStalled.Instance, _settings.SwitchRetry);
-                Context.Parent.Tell(new PromoteDeployment(_state.Id, _state.Version, _state.Containers, _state.Worker, _state.WorkerHost,
-                    _state.Processes.ToList()));
+                Context.Parent.Tell(new PromoteDeployment(_state.Id, _state.Version, _state.Containers, _state.Processes.ToList(),
+                    _state.Worker, _state.WorkerHost));
                 RemoveHookContainer();
                 break;
             case DeploymentSucceeded or DeploymentFailed:

@@ -49,7 +49,7 @@ public sealed record DeploymentState
         // Plain dictionaries: the journal's serializer cannot rebuild other kinds.
         IDeploymentEvent AfterStart(ContainersUp up)
         {
-            var ids = up.Ids is null ? null : new Dictionary<string, string>(up.Ids);
+            var ids = new Dictionary<string, string>(up.Ids ?? new Dictionary<string, string>());
             return HookCommand is { } hook ? new HookStarted(App, Id, hook, now, ids) : new SwitchStarted(App, Id, now, ids);
         }
 
@@ -147,13 +147,14 @@ public sealed record DeploymentState
     public bool MayPublishRoute(DeploymentPromoted promoted) => Status == S.Switching && promoted.DeploymentId == Id;
 
     /// <summary>The route to publish on the app's answer to its promote, on the hosts routers reach its web containers at
-    /// (<paramref name="advertiseHost"/> for those journaled without one); null for a late answer.</summary>
+    /// (<paramref name="advertiseHost"/> for those placed with no worker named); null for a late answer.</summary>
     public SwitchRoute? RouteOnPromote(DeploymentPromoted promoted, string advertiseHost, IActorRef replyTo) => MayPublishRoute(promoted)
         ? new SwitchRoute(App, Id, VersionLabel, WebContainers
             .Select(c => ClusterSettings.WebEndpoint(c.WorkerHost ?? WorkerHost ?? advertiseHost, c.Port!.Value)).ToList(), replyTo)
         : null;
 
-    public DeploymentFinished Finished => new(Id, Status, Error, FinishedAt);
+    /// <summary>Told to the app once the deployment is over (so it has its finishing time).</summary>
+    public DeploymentFinished Finished => new(Id, Status, FinishedAt ?? throw new InvalidOperationException($"{Id} has not finished"), Error);
 
     /// <summary>The old version drained: its containers may go only while this deployment switches and holds the route,
     /// since the removal takes every container of the app but this deployment's own.</summary>

@@ -125,7 +125,7 @@ public sealed class DeploymentStateTests
             new BuildStarted("app", "app-v2", Now),
             new ImageBuilt("app", "app-v2", "img:v2", WithHook, Now),
             new ContainersStarting("app", "app-v2", [web], Now),
-            new HookStarted("app", "app-v2", "migrate", Now),
+            new HookStarted("app", "app-v2", "migrate", Now, new Dictionary<string, string>()),
         ];
         var replayed = journal.Aggregate(new DeploymentState(), (s, e) => s.Apply(e));
 

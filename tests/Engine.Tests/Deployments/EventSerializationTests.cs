@@ -17,7 +17,7 @@ public sealed class EventSerializationTests : TestKit
         var env = app.DecideEnv(new ChangeEnv("app", new Dictionary<string, string> { ["A"] = "1" }, ["B"]), At, out _)!;
         app = app.Apply(env);
         var queued = app.DecideDeployment(new CreateDeployment("app", "/tmp/a.tar"), At);
-        yield return new AppRegistered("app", At);
+        yield return new AppRegistered("app", At, Idle: false);
         yield return new AppRegistered("app", At, Idle: true);
         yield return new AppDeploying("app", At);
         yield return env;
@@ -39,15 +39,15 @@ public sealed class EventSerializationTests : TestKit
                 s = s.Apply(e);
                 yield return e;
             }
-        yield return new DeploymentRouted("app", s.Id, s.Version, s.Containers, At);
-        yield return new DeploymentRouted("app", s.Id, s.Version, s.Containers, At, "akka.tcp://engine@10.0.0.7:4054", "10.0.0.7",
-            processes.ToList());
+        yield return new DeploymentRouted("app", s.Id, s.Version, s.Containers, At, []);
+        yield return new DeploymentRouted("app", s.Id, s.Version, s.Containers, At, processes.ToList(),
+            "akka.tcp://engine@10.0.0.7:4054", "10.0.0.7");
         yield return new FormationChanged("app", new Dictionary<string, int> { ["web"] = 3 }, At);
         yield return new ReleaseScaled("app", s.Id, s.Containers, "scaled to web=3", At);
         yield return new ContainerRestarted("app", s.Id, "web-1", 137, At);
         yield return new DeploymentFailed("app", s.Id, "hook-error", "exit 3", At);
-        yield return new DeploymentEnded("app", s.Id, s.Status, At);
-        yield return new DeploymentEnded("app", s.Id, "hook-error", At, "exit 3", At);
+        yield return new DeploymentEnded("app", s.Id, s.Status, At, At);
+        yield return new DeploymentEnded("app", s.Id, "hook-error", At, At, "exit 3");
     }
 
     public static TheoryData<string> Procfiles => new() { "none", "web: serve\nworker: work\npostdeploy: migrate\n" };

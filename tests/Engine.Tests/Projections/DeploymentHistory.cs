@@ -45,7 +45,7 @@ internal static class DeploymentHistory
                 new DeploymentSucceeded(app, id, at));
         var status = Fails(version) ? S.BuildError : S.Success;
         yield return Write($"app-{app}", 2 * version,
-            new DeploymentEnded(app, id, status, at.AddSeconds(1), Fails(version) ? Error(app, version) : null, at));
+            new DeploymentEnded(app, id, status, at.AddSeconds(1), at, Fails(version) ? Error(app, version) : null));
     }
 
     public static IEnumerable<AtomicWrite> Whole(string app, IEnumerable<int> versions) =>
