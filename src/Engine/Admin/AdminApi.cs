@@ -4,11 +4,11 @@ using Akka.Hosting;
 using Engine.Apps;
 using Engine.Audit;
 using Engine.Cluster;
-using Engine.Containers;
 using Engine.Deployments;
 using Engine.Hosting;
 using Engine.Palettes;
 using Microsoft.AspNetCore.Server.Kestrel.Core.Features;
+using Engine.Protocol;
 
 namespace Engine.Admin;
 
@@ -64,14 +64,14 @@ public static class AdminApi
         // The app asks its workers' Docker engines.
         api.MapGet("/apps/{app}/ps", async (string app, IRequiredActor<AppsRegistryActor> apps) =>
         {
-            var found = await AskRaw(apps, new GetContainerRestarts(app));
-            if (found is not ContainerRestartsView restarts) return ToResult(found);
+            var found = await AskRaw(apps, new GetRevivals(app));
+            if (found is not RevivalsView restarts) return ToResult(found);
             var listed = await AskRaw(apps, new ListContainers(app));
             if (listed is not ContainersListed { Error: null } containers)
                 return listed is ContainersListed { Error: { } error } ? Error(StatusCodes.Status503ServiceUnavailable, error) : ToResult(listed);
             return Results.Json(containers.Containers.OrderBy(c => c.Version).ThenBy(c => c.Slot).Select(c =>
             {
-                var r = restarts.Restarts.GetValueOrDefault(AppState.RestartKey(c.DeploymentId, c.Slot));
+                var r = restarts.Restarts.GetValueOrDefault(AppState.RevivalKey(c.DeploymentId, c.Slot));
                 return new ContainerView(c.Type, c.Slot, c.Version, c.State, c.DeploymentId, c.Id[..12], c.Name,
                     r?.Count ?? 0, r?.LastExitCode, c.Worker ?? containers.Worker);
             }), ApiJson.Options);

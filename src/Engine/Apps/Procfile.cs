@@ -1,8 +1,7 @@
 using System.Text.RegularExpressions;
+using Engine.Protocol;
 
 namespace Engine.Apps;
-
-public sealed record ProcessType(string Name, string? Command);
 
 public sealed class ProcfileException(string message) : Exception(message);
 

@@ -14,12 +14,13 @@ using Engine.Cluster;
 using Engine.Containers;
 using Engine.Deployments;
 using Engine.Palettes;
-using Engine.Projections;
 using Engine.Routing;
 using Engine.Secrets;
-using Engine.Serialization;
 using Engine.Workers;
 using LinqToDB;
+using Engine.Protocol;
+using Engine.Projections;
+using Engine.Serialization;
 
 namespace Engine.Hosting;
 
@@ -64,7 +65,7 @@ public static class EngineHost
                 {
                     // A worker's name rides along as a role, so every node reads it from the membership.
                     Roles = [.. settings.Cluster.RoleList, .. settings.Cluster.RoleList.Contains(ClusterSettings.Worker)
-                        ? [WorkerPlacement.NameRolePrefix + settings.Cluster.WorkerName] : Array.Empty<string>()],
+                        ? [WorkerMembers.NameRolePrefix + settings.Cluster.WorkerName] : Array.Empty<string>()],
                     SeedNodes = [.. settings.Cluster.SeedAddresses.Select(a => a.ToString())],
                 })
                 .WithActors((system, registry) =>

@@ -6,6 +6,7 @@ using Akka.Persistence.Sql.Journal;
 using Engine.Apps;
 using Engine.Cluster;
 using Engine.Deployments;
+using Engine.Protocol;
 
 namespace Engine.Hosting;
 

@@ -1,5 +1,4 @@
 using System.Data.Common;
-using Engine.Serialization;
 
 namespace Engine.Hosting;
 

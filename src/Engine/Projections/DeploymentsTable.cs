@@ -1,8 +1,8 @@
 using System.Collections.Concurrent;
 using System.Data;
 using System.Data.Common;
-using Engine.Deployments;
 using Engine.Hosting;
+using Engine.Protocol;
 
 namespace Engine.Projections;
 

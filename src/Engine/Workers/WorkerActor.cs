@@ -2,7 +2,7 @@ using Akka.Actor;
 using Engine.Apps;
 using Engine.Cluster;
 using Engine.Containers;
-using Engine.Deployments;
+using Engine.Protocol;
 
 namespace Engine.Workers;
 

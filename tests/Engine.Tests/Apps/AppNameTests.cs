@@ -1,4 +1,5 @@
 using Engine.Apps;
+using Engine.Protocol;
 
 namespace Engine.Tests.Apps;
 

@@ -1,9 +1,9 @@
 using System.Net;
 using System.Text;
-using Engine.Apps;
 using Engine.Audit;
 using Engine.Tests.Support;
 using Npgsql;
+using Engine.Apps;
 
 namespace Engine.Tests.Cluster;
 

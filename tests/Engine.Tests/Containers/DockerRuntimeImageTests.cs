@@ -1,5 +1,7 @@
 using Engine.Containers;
 using Engine.Tests.Support;
+using Engine.Protocol;
+using Engine.Workers;
 
 namespace Engine.Tests.Containers;
 

@@ -4,7 +4,7 @@ using Engine.Projections;
 using Engine.Tests.Support;
 using Microsoft.Data.Sqlite;
 using Xunit.Abstractions;
-using S = Engine.Deployments.DeploymentStatus;
+using S = Engine.Protocol.DeploymentStatus;
 
 namespace Engine.Tests.Projections;
 

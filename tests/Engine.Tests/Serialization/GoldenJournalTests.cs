@@ -4,10 +4,11 @@ using Engine.Apps;
 using Engine.Audit;
 using Engine.Deployments;
 using Engine.Hosting;
-using Engine.Serialization;
 using Engine.Tests.Projections;
 using Engine.Tests.Support;
 using Microsoft.Data.Sqlite;
+using Engine.Protocol;
+using Engine.Serialization;
 
 namespace Engine.Tests.Serialization;
 
