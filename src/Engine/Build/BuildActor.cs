@@ -1,7 +1,5 @@
 using Akka.Actor;
-using Engine.Apps;
 using Engine.Containers;
-using Engine.Workers;
 using Engine.Protocol;
 
 namespace Engine.Build;

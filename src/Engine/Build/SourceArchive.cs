@@ -1,7 +1,6 @@
 using System.Formats.Tar;
 using System.Text;
 using Engine.Protocol;
-using Engine.Apps;
 
 namespace Engine.Build;
 

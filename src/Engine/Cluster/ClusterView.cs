@@ -1,6 +1,5 @@
 using Akka.Actor;
 using Akka.Cluster;
-using Engine.Workers;
 using Engine.Protocol;
 
 namespace Engine.Cluster;

@@ -1,6 +1,5 @@
 using Akka.Actor;
 using Akka.Event;
-using Engine.Workers;
 using Engine.Protocol;
 
 namespace Engine.Containers;

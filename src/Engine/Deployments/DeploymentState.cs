@@ -1,7 +1,5 @@
 using System.Collections.Immutable;
 using Akka.Actor;
-using Engine.Apps;
-using Engine.Workers;
 using Engine.Cluster;
 using Engine.Protocol;
 using ClusterSettings = Engine.Cluster.ClusterSettings;

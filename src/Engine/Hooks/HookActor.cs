@@ -1,6 +1,5 @@
 using Akka.Actor;
 using Engine.Containers;
-using Engine.Workers;
 using Engine.Protocol;
 
 namespace Engine.Hooks;

@@ -2,7 +2,7 @@ using Engine.Admin;
 using Engine.Cluster;
 using Engine.Secrets;
 using Engine.Protocol;
-using Engine.Workers;
+using Engine.Containers;
 
 namespace Engine.Hosting;
 

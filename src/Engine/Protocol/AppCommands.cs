@@ -11,7 +11,7 @@ public interface IAppMessage : IEngineMessage
 /// <summary>Creates the app when it does not exist yet.</summary>
 public interface ICreatesApp : IAppMessage;
 
-/// <param name="By">Who asked (see <see cref="Palettes.Caller"/>), journaled with what it changes; so for ChangeEnv, ScaleApp.</param>
+/// <param name="By">Who asked (see <c>Admin.Caller</c>), journaled with what it changes; so for ChangeEnv, ScaleApp.</param>
 /// <param name="IdempotencyKey">The upload's Idempotency-Key: a repeat gets the deployment the first one made.</param>
 [Manifest("create-deployment.v1")]
 public sealed record CreateDeployment(string App, string ArchivePath, string? ArchiveNode = null, string? By = null,

@@ -27,7 +27,7 @@ public sealed record RemoveContainers(string App, string? OnlyDeployment, ISet<s
 
     /// <summary>The deployment's postdeploy container, once its outcome is journaled.</summary>
     public static RemoveContainers HookOf(string app, string deploymentId) =>
-        new(app, deploymentId, new HashSet<string>(), TimeSpan.Zero, Apps.Procfile.PostDeploy);
+        new(app, deploymentId, new HashSet<string>(), TimeSpan.Zero, Procfile.PostDeploy);
 
     public bool Matches(ContainerSummary c) =>
         (OnlyDeployment is { } only ? c.DeploymentId == only : !Keep.Contains(c.DeploymentId))

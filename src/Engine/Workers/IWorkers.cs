@@ -1,5 +1,6 @@
 using Akka.Actor;
 using Akka.Cluster;
+using Engine.Cluster;
 
 namespace Engine.Workers;
 

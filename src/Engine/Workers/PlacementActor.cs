@@ -1,6 +1,6 @@
 using Akka.Actor;
-using Engine.Apps;
 using Engine.Protocol;
+using Engine.Cluster;
 
 namespace Engine.Workers;
 

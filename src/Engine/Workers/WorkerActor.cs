@@ -1,5 +1,4 @@
 using Akka.Actor;
-using Engine.Apps;
 using Engine.Cluster;
 using Engine.Containers;
 using Engine.Protocol;

@@ -173,7 +173,7 @@ public sealed class SplitBrainTests(PostgresServer postgres)
 
     private static async Task<string?> LeaseOwnerAsync(string journal, string lease)
     {
-        await using var leases = new Engine.Cluster.LeaseTable(journal, Engine.Cluster.JournalLeases.TimeToLive);
+        await using var leases = new Engine.Hosting.LeaseTable(journal, Engine.Hosting.JournalLeases.TimeToLive);
         return (await leases.HolderAsync(lease, CancellationToken.None))?.Owner;
     }
 

@@ -1,7 +1,6 @@
 using Engine.Containers;
 using Engine.Tests.Support;
 using Engine.Protocol;
-using Engine.Workers;
 
 namespace Engine.Tests.Containers;
 

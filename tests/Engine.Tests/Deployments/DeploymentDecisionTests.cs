@@ -1,7 +1,7 @@
 using Akka.Actor;
 using Engine.Deployments;
-using Engine.Workers;
 using Engine.Protocol;
+using Engine.Cluster;
 
 namespace Engine.Tests.Deployments;
 

@@ -1,9 +1,9 @@
 using Akka.Actor;
 using Akka.Cluster;
-using Engine.Apps;
 using Engine.Containers;
 using Engine.Workers;
 using Engine.Protocol;
+using Engine.Cluster;
 
 namespace Engine.Tests.Support;
 

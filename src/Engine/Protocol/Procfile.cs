@@ -1,7 +1,6 @@
 using System.Text.RegularExpressions;
-using Engine.Protocol;
 
-namespace Engine.Apps;
+namespace Engine.Protocol;
 
 public sealed class ProcfileException(string message) : Exception(message);
 

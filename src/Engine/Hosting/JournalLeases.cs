@@ -3,9 +3,8 @@ using System.Diagnostics;
 using Akka.Actor;
 using Akka.DependencyInjection;
 using Akka.Event;
-using Engine.Hosting;
 
-namespace Engine.Cluster;
+namespace Engine.Hosting;
 
 /// <summary>This node's leases in the journal's database (<see cref="LeaseTable"/>): one heartbeat renews them all in one
 /// statement, and the journal asks here before each write whether the node still holds the right to it

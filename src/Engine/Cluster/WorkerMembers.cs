@@ -1,7 +1,7 @@
 using Akka.Actor;
 using Akka.Cluster;
 
-namespace Engine.Workers;
+namespace Engine.Cluster;
 
 /// <summary>A worker node that is up and reachable. <paramref name="Name"/> stays the same across restarts of the node
 /// (its address may not: a node on port 0 gets another one), so containers are recorded by it.</summary>
