@@ -6,7 +6,6 @@ using Engine.Audit;
 using Engine.Cluster;
 using Engine.Deployments;
 using Engine.Hosting;
-using Engine.Palettes;
 using Microsoft.AspNetCore.Server.Kestrel.Core.Features;
 using Engine.Protocol;
 
@@ -22,7 +21,9 @@ public static class AdminApi
     private static readonly TimeSpan QueueTimeout = TimeSpan.FromMinutes(5);
     private const int MaxIdempotencyKeyLength = 128;
 
-    public static void MapAdminApi(this WebApplication web, EngineSettings settings)
+    /// <param name="palettes">Maps the palettes' endpoints into the same group (Hosting passes them: they sit beside
+    /// the admin API, which knows nothing of them).</param>
+    public static void MapAdminApi(this WebApplication web, EngineSettings settings, Action<RouteGroupBuilder> palettes)
     {
         // The port picks the group, so an app's own /api paths still reach it on the router port; AdminGuard checks
         // the Host name, Origin, token and body size of every request on the admin port.
@@ -39,7 +40,7 @@ public static class AdminApi
             Reply(apps, ListApps.Instance));
         api.MapGet("/apps/{app}", (string app, IRequiredActor<AppsRegistryActor> apps) =>
             Reply(apps, new GetApp(app)));
-        api.MapPalettes(settings);
+        palettes(api);
         api.MapPost("/apps/{app}/deployments", Upload).WithMetadata(UploadEndpoint.Instance);
         api.MapGet("/apps/{app}/deployments", (string app, IRequiredActor<AppsRegistryActor> apps) =>
             Reply(apps, new GetDeployments(app)));

@@ -105,7 +105,7 @@ public static class EngineHost
 
         var web = builder.Build();
         web.UseAdminGuard(settings);
-        web.MapAdminApi(settings);
+        web.MapAdminApi(settings, api => api.MapPalettes(settings));
         web.MapAdminFallback();
         return web;
     }
@@ -134,7 +134,7 @@ public static class EngineHost
         // What the journal holds is the contract: stable names, never CLR types.
         akka.WithEngineContract();
         akka.WithSqlPersistence(
-            connectionString: JournalConnectionString(settings),
+            connectionString: JournalDatabase.ConnectionString(settings),
             providerName: settings.UsesSqlite ? ProviderName.SQLiteMS : ProviderName.PostgreSQL15,
             autoInitialize: true,
             tagStorageMode: TagMode.TagTable,
@@ -157,18 +157,6 @@ public static class EngineHost
                 akka.cluster.singleton.lease-retry-interval = 1s
                 """, HoconAddMode.Prepend);
         return akka;
-    }
-
-    public static string JournalConnectionString(EngineSettings settings) =>
-        settings.UsesSqlite ? $"Data Source={settings.DatabasePath};Default Timeout=30" : WithKeepalive(settings.JournalConnection);
-
-    /// <summary>A PostgreSQL restart kills the pool's idle connections, and the first write on each failed (57P01). A
-    /// keepalive query every second on idle connections finds them dead first, and the pool drops them.</summary>
-    private static string WithKeepalive(string connection)
-    {
-        var builder = new Npgsql.NpgsqlConnectionStringBuilder(connection);
-        if (builder.KeepAlive == 0) builder.KeepAlive = 1;
-        return builder.ConnectionString;
     }
 
     /// <summary>One registry of apps (their names; the entry point of every app message) in the whole cluster, on the

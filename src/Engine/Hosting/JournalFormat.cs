@@ -1,4 +1,5 @@
 using System.Data.Common;
+using Engine.Audit;
 
 namespace Engine.Hosting;
 

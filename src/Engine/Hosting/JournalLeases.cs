@@ -3,6 +3,7 @@ using System.Diagnostics;
 using Akka.Actor;
 using Akka.DependencyInjection;
 using Akka.Event;
+using Engine.Audit;
 
 namespace Engine.Hosting;
 
@@ -38,7 +39,7 @@ public sealed class JournalLeases : IExtension
     internal JournalLeases(ExtendedActorSystem system)
     {
         var settings = DependencyResolver.For(system).Resolver.GetService<EngineSettings>();
-        Table = new LeaseTable(EngineHost.JournalConnectionString(settings), TimeToLive);
+        Table = new LeaseTable(JournalDatabase.ConnectionString(settings), TimeToLive);
         var self = Akka.Cluster.Cluster.Get(system).SelfUniqueAddress;
         Owner = $"{self.Address}#{self.Uid}";
         _log = Logging.GetLogger(system, typeof(JournalLeases));

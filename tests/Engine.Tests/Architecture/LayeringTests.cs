@@ -26,12 +26,12 @@ public sealed class LayeringTests
         var graph = new Dictionary<string, Dictionary<string, string>>();
         foreach (var type in Engine.Types)
         {
-            if (Slice(type.Namespace.FullName) is not { } from) continue;
+            if (Slice(type.Namespace?.FullName ?? "") is not { } from) continue;
             var edges = graph.TryGetValue(from, out var e) ? e : graph[from] = [];
             foreach (var d in type.Dependencies)
             {
-                if (NotYetSplit.Contains(d.Target.FullName)) continue;
-                if (Slice(d.Target.Namespace.FullName) is { } to && to != from)
+                if (d.Target is null || NotYetSplit.Contains(d.Target.FullName)) continue;
+                if (Slice(d.Target.Namespace?.FullName ?? "") is { } to && to != from)
                     edges.TryAdd(to, $"{type.FullName} -> {d.Target.FullName}");
             }
         }
