@@ -39,7 +39,7 @@ public sealed class GoldenJournalTests : IDisposable
         settings.Prepare();
         await using var node = await JournalNode.StartAsync(settings, projection: false);
         var events = await new JournalReader(node.System, settings).AllAsync(CancellationToken.None);
-        Assert.Equal(ContractRows(), events.Count(e => e.Event is Protocol.IEngineMessage));
+        Assert.Equal(ContractRows(), events.Count(e => e.Event is IEngineMessage));
 
         var registry = new SortedDictionary<string, bool>(StringComparer.Ordinal); // app -> idle
         var apps = new SortedDictionary<string, AppState>(StringComparer.Ordinal);

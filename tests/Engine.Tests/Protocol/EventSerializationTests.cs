@@ -3,7 +3,7 @@ using Engine.Apps;
 using Engine.Deployments;
 using Engine.Protocol;
 
-namespace Engine.Tests.Deployments;
+namespace Engine.Tests.Protocol;
 
 /// <summary>Every journaled event, made the way the engine makes it, survives Akka's serializer: what the SQL journal
 /// stores must come back on recovery and in the audit.</summary>
