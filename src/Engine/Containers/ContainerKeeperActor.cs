@@ -1,7 +1,6 @@
 using Akka.Actor;
 using Akka.Event;
 using Engine.Cluster;
-using Engine.Apps;
 using Engine.Protocol;
 
 namespace Engine.Containers;

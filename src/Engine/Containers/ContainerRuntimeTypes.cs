@@ -1,4 +1,3 @@
-using Engine.Apps;
 using Engine.Protocol;
 
 namespace Engine.Containers;
