@@ -1,6 +1,8 @@
 using Akka.Actor;
 using Engine.Deployments;
 using Engine.Hosting;
+using Engine.Protocol;
+using Engine.Workers;
 
 namespace Engine.Apps;
 
@@ -58,7 +60,7 @@ public sealed class AppQueriesActor : ReceiveActor
             else Sender.Tell(new AppError($"deployment '{g.DeploymentId}' not found", NotFound: true));
         });
         // Plain collections in answers that may cross nodes: Newtonsoft cannot rebuild immutable dictionaries.
-        Receive<GetContainerRestarts>(_ => Sender.Tell(new ContainerRestartsView(new Dictionary<string, SlotRestarts>(_state.Restarts))));
+        Receive<GetRevivals>(_ => Sender.Tell(new RevivalsView(new Dictionary<string, SlotRevivals>(_state.Restarts))));
         // A List, for the same reason: nor can it rebuild the compiler's collection-expression types.
         Receive<GetAuditSources>(g => Sender.Tell(new AuditSources(_state.Name, (List<JournalRange>)
         [

@@ -1,6 +1,6 @@
 using Akka.Actor;
-using Engine.Containers;
-using Engine.Routing;
+using Engine.Cluster;
+using Engine.Protocol;
 using ClusterSettings = Engine.Cluster.ClusterSettings;
 
 namespace Engine.Apps;

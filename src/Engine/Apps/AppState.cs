@@ -1,14 +1,11 @@
 using System.Collections.Immutable;
-using Engine.Containers;
-using Engine.Deployments;
+using Engine.Protocol;
+using Engine.Workers;
 
 namespace Engine.Apps;
 
 public sealed record DeploymentRef(string Id, int Version, string ArchivePath, IReadOnlyDictionary<string, string> Env,
     DateTimeOffset QueuedAt, string? ArchiveNode = null, string? By = null, string? IdempotencyKey = null);
-
-/// <summary>How often the engine restarted one container slot of a deployment, and the exit code it last found.</summary>
-public sealed record SlotRestarts(int Count, long? LastExitCode);
 
 /// <summary>How a deployment ended, as the deployment itself recorded it.</summary>
 public sealed record DeploymentOutcome(string Status, string? Error, DateTimeOffset FinishedAt);
@@ -41,9 +38,9 @@ public sealed record AppState(string Name)
     public const int MaxScale = 100;
 
     /// <summary>By `DEPLOYMENT/SLOT`.</summary>
-    public ImmutableDictionary<string, SlotRestarts> Restarts { get; init; } = ImmutableDictionary<string, SlotRestarts>.Empty;
+    public ImmutableDictionary<string, SlotRevivals> Restarts { get; init; } = ImmutableDictionary<string, SlotRevivals>.Empty;
 
-    public static string RestartKey(string deploymentId, string slot) => $"{deploymentId}/{slot}";
+    public static string RevivalKey(string deploymentId, string slot) => $"{deploymentId}/{slot}";
 
     public int LastVersion => Deployments.Count == 0 ? 0 : Deployments[^1].Version;
 
@@ -236,8 +233,8 @@ public sealed record AppState(string Name)
         },
         ContainerRestarted c => this with
         {
-            Restarts = Restarts.SetItem(RestartKey(c.DeploymentId, c.Slot),
-                new SlotRestarts(Restarts.GetValueOrDefault(RestartKey(c.DeploymentId, c.Slot))?.Count + 1 ?? 1, c.ExitCode)),
+            Restarts = Restarts.SetItem(RevivalKey(c.DeploymentId, c.Slot),
+                new SlotRevivals(Restarts.GetValueOrDefault(RevivalKey(c.DeploymentId, c.Slot))?.Count + 1 ?? 1, c.ExitCode)),
         },
         _ => this,
     };

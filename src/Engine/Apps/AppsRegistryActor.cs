@@ -4,8 +4,8 @@ using Akka.Event;
 using Akka.Persistence;
 using Engine.Containers;
 using Engine.Hosting;
-using Engine.Routing;
 using Engine.Workers;
+using Engine.Protocol;
 
 namespace Engine.Apps;
 
@@ -154,6 +154,6 @@ public sealed class AppsRegistryActor : AnsweringPersistentActor
     {
         var known = _apps.ToHashSet();
         foreach (var worker in _workers.Addresses(Context.System))
-            Context.ActorOf(_workers.On(worker, ContainerSupervisorActor.Props())).Tell(new RemoveStrangers(known));
+            Context.ActorOf(_workers.On(worker, ContainerOperationsActor.Props())).Tell(new RemoveStrangers(known));
     }
 }

@@ -1,8 +1,6 @@
 using Akka.Actor;
-using Engine.Apps;
 using Engine.Containers;
-using Engine.Deployments;
-using Engine.Workers;
+using Engine.Protocol;
 
 namespace Engine.Build;
 

@@ -1,17 +1,18 @@
 using Akka.Actor;
 using Akka.Event;
 using Akka.Persistence;
-using Engine.Apps;
 using Engine.Build;
-using Engine.Containers;
 using Engine.Hooks;
 using Engine.Hosting;
 using Engine.Workers;
+using Engine.Protocol;
 
 namespace Engine.Deployments;
 
 /// <summary>One deployment: an event-sourced state machine. It persists what happened, applies it, and talks to its
-/// children (build, containers, hook), its app and the router. All decisions live in <see cref="DeploymentState"/>.
+/// children (build, containers, hook), its app and the router. What a command yields, the worker
+/// and the clean-up are decided by <see cref="DeploymentState"/>; the actor only checks its status before taking a
+/// child's answer (a worker found, a source read).
 /// The children run on the worker node picked when it starts (journaled), deployed there by <see cref="IWorkers"/>.</summary>
 public sealed class DeploymentActor : ReceivePersistentActor, IWithTimers
 {
@@ -138,16 +139,16 @@ public sealed class DeploymentActor : ReceivePersistentActor, IWithTimers
         else if (_state.Status != DeploymentStatus.Queued
                  && _state.WorkerGone(_worker = _state.WorkerAmong(_workers.Up(Context.System), _state.Worker)?.Address) is { } gone)
             AppendLog(gone);
-        switch (_state.AfterRestart)
+        switch (_state.AfterRecovery)
         {
-            case RestartStep.ResumeSwitch: Enter(new SwitchStarted(_state.App, _state.Id, DateTimeOffset.UtcNow)); break;
+            case RecoveryStep.ResumeSwitch: Enter(new SwitchStarted(_state.App, _state.Id, DateTimeOffset.UtcNow)); break;
             // After a whole-cluster restart the worker may come up later than this node. If none does, whether the hook
             // ran is unknown, so the safe end is aborted.
-            case RestartStep.AttachHook when _worker is null:
+            case RecoveryStep.AttachHook when _worker is null:
                 WaitForWorker(new HookLost("the node restarted during the postdeploy hook and no worker node came up to re-attach to it"));
                 break;
-            case RestartStep.AttachHook: AttachHook(); break;
-            case RestartStep.Abort: Handle(RecoveredInFlight.Instance); break;
+            case RecoveryStep.AttachHook: AttachHook(); break;
+            case RecoveryStep.Abort: Handle(RecoveredInFlight.Instance); break;
         }
     }
 

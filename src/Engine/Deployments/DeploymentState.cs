@@ -1,11 +1,9 @@
 using System.Collections.Immutable;
 using Akka.Actor;
-using Engine.Apps;
-using Engine.Containers;
-using Engine.Routing;
-using Engine.Workers;
+using Engine.Cluster;
+using Engine.Protocol;
 using ClusterSettings = Engine.Cluster.ClusterSettings;
-using S = Engine.Deployments.DeploymentStatus;
+using S = Engine.Protocol.DeploymentStatus;
 
 namespace Engine.Deployments;
 
@@ -61,7 +59,7 @@ public sealed record DeploymentState
             (S.Queued, NoRegistry n) => [Fail(S.PlacementError, NoRegistry.Error(n.Workers))],
             (S.Building, BuildSucceeded b) => [new ImageBuilt(App, Id, b.Image, b.Processes.ToList(), now, b.WorkerHost, b.ImageId)],
             (S.Building, BuildFailed f) => [Fail(S.BuildError, f.Error)],
-            (S.Pushing, ImagePushed p) => [new ContainersStarting(App, Id, PlanContainers(p.Placed), now)],
+            (S.Pushing, ContainersPlaced p) => [new ContainersStarting(App, Id, PlanContainers(p.Placed), now)],
             (S.Pushing, PlacementFailed f) => [Fail(f.Status, f.Error)],
             (S.Starting, ContainersUp up) => [AfterStart(up)],
             (S.Starting, ContainersFailed f) => [Fail(f.Status, f.Error)],
@@ -77,7 +75,7 @@ public sealed record DeploymentState
                 [Fail(S.Aborted, $"canceled by {c.By} while {Status}") with { By = c.By }],
             (S.Building or S.Pushing or S.Starting or S.RunningHook, DeploymentTimedOut) =>
                 [Fail(S.TimeoutError, "the deployment did not finish within its time limit")],
-            // A hook is re-attached instead (see AfterRestart): its work may already be done.
+            // A hook is re-attached instead (see AfterRecovery): its work may already be done.
             (S.Building or S.Pushing or S.Starting, RecoveredInFlight) =>
                 [Fail(S.Aborted, $"the node that ran it stopped (a restart or a failover) while the deployment was {Status}")],
             _ => [],
@@ -134,12 +132,12 @@ public sealed record DeploymentState
 
     /// <summary>What a deployment found mid-flight at recovery does: the switch is committed and runs again; a hook's
     /// container is looked for and re-attached; building, pushing and starting cannot be resumed and abort.</summary>
-    public RestartStep AfterRestart => Status switch
+    public RecoveryStep AfterRecovery => Status switch
     {
-        S.Switching => RestartStep.ResumeSwitch,
-        S.RunningHook => RestartStep.AttachHook,
-        S.Building or S.Pushing or S.Starting => RestartStep.Abort,
-        _ => RestartStep.None,
+        S.Switching => RecoveryStep.ResumeSwitch,
+        S.RunningHook => RecoveryStep.AttachHook,
+        S.Building or S.Pushing or S.Starting => RecoveryStep.Abort,
+        _ => RecoveryStep.None,
     };
 
     /// <summary>The app's answer to this deployment's promote may publish its route only while it still switches: the
@@ -203,7 +201,7 @@ public sealed record DeploymentState
         new DeploymentState().Apply(e).Status is { Length: > 0 } status ? status : null;
 }
 
-public enum RestartStep
+public enum RecoveryStep
 {
     None,
     ResumeSwitch,

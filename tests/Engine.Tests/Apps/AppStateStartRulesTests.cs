@@ -1,6 +1,5 @@
 using Engine.Apps;
-using Engine.Containers;
-using Engine.Deployments;
+using Engine.Protocol;
 
 namespace Engine.Tests.Apps;
 

@@ -1,6 +1,5 @@
 using Engine.Apps;
-using Engine.Containers;
-using Engine.Deployments;
+using Engine.Protocol;
 
 namespace Engine.Tests.Apps;
 
@@ -50,9 +49,9 @@ public sealed class AppStateTests
             new ContainerRestarted("a", "a-v1", "worker-1", null, At),
         }.Aggregate(new AppState("a"), (s, e) => s.Apply(e));
 
-        Assert.Equal(new SlotRestarts(2, 1), state.Restarts[AppState.RestartKey("a-v1", "web-1")]);
-        Assert.Equal(new SlotRestarts(1, null), state.Restarts[AppState.RestartKey("a-v1", "worker-1")]);
-        Assert.False(state.Restarts.ContainsKey(AppState.RestartKey("a-v2", "web-1")));
+        Assert.Equal(new SlotRevivals(2, 1), state.Restarts[AppState.RevivalKey("a-v1", "web-1")]);
+        Assert.Equal(new SlotRevivals(1, null), state.Restarts[AppState.RevivalKey("a-v1", "worker-1")]);
+        Assert.False(state.Restarts.ContainsKey(AppState.RevivalKey("a-v2", "web-1")));
     }
 
     [Fact]

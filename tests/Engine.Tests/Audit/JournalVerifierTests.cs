@@ -1,7 +1,6 @@
-using Engine.Apps;
 using Engine.Audit;
-using Engine.Containers;
 using Engine.Deployments;
+using Engine.Protocol;
 
 namespace Engine.Tests.Audit;
 

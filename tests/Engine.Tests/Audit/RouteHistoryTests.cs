@@ -1,6 +1,5 @@
-using Engine.Apps;
 using Engine.Audit;
-using Engine.Containers;
+using Engine.Protocol;
 
 namespace Engine.Tests.Audit;
 

@@ -1,10 +1,10 @@
 using System.Collections.Immutable;
 using Akka.Actor;
 using Akka.Persistence;
-using Engine.Apps;
 using Engine.Deployments;
 using Engine.Projections;
-using S = Engine.Deployments.DeploymentStatus;
+using Engine.Protocol;
+using S = Engine.Protocol.DeploymentStatus;
 
 namespace Engine.Tests.Projections;
 

@@ -1,10 +1,8 @@
 using System.Security.Cryptography;
 using Akka.Persistence.Journal;
-using Engine.Apps;
-using Engine.Containers;
-using Engine.Deployments;
 using Engine.Hosting;
 using Engine.Secrets;
+using Engine.Protocol;
 
 namespace Engine.Tests.Secrets;
 

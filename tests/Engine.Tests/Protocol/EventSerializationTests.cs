@@ -1,9 +1,9 @@
 using Akka.TestKit.Xunit2;
 using Engine.Apps;
 using Engine.Deployments;
-using Engine.Workers;
+using Engine.Protocol;
 
-namespace Engine.Tests.Deployments;
+namespace Engine.Tests.Protocol;
 
 /// <summary>Every journaled event, made the way the engine makes it, survives Akka's serializer: what the SQL journal
 /// stores must come back on recovery and in the audit.</summary>
@@ -31,7 +31,7 @@ public sealed class EventSerializationTests : TestKit
         foreach (var c in new IDeploymentCommand[]
                  {
                      new StartDeployment(Formation: new Dictionary<string, int> { ["web"] = 2 }), new BuildSucceeded("img", processes, "10.0.0.7"),
-                     new ImagePushed([new("web", 1, "akka.tcp://engine@10.0.0.7:4054", "10.0.0.7", 1234), new("web", 2, "", "", 1235)]),
+                     new ContainersPlaced([new("web", 1, "akka.tcp://engine@10.0.0.7:4054", "10.0.0.7", 1234), new("web", 2, "", "", 1235)]),
                      new ContainersUp([]), HookSucceeded.Instance, new RouteSwitched("app", "app-v1"), new ContainersRemoved(1),
                  })
             foreach (var e in s.Decide(c, At))

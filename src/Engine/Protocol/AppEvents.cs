@@ -1,8 +1,5 @@
-using Engine.Containers;
-using Engine.Deployments;
-using Engine.Protocol;
 
-namespace Engine.Apps;
+namespace Engine.Protocol;
 
 /// <summary><paramref name="Idle"/>: registered by an env change, no deployment yet (until <see cref="AppDeploying"/>):
 /// such an app has no container or route to restore, so it is not started at boot.</summary>

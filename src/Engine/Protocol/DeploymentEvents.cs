@@ -1,8 +1,5 @@
-using Engine.Apps;
-using Engine.Containers;
-using Engine.Protocol;
 
-namespace Engine.Deployments;
+namespace Engine.Protocol;
 
 /// <summary>Every journal event names its app, so the tagging adapter can file it for the audit.</summary>
 public interface IAppEvent : IEngineMessage
@@ -64,3 +61,5 @@ public sealed record DeploymentSucceeded(string App, string DeploymentId, DateTi
 [Manifest("deployment-failed.v1")]
 public sealed record DeploymentFailed(string App, string DeploymentId, string Status, string Error, DateTimeOffset At,
     string? By = null) : IDeploymentEvent;
+
+public sealed record ProcessType(string Name, string? Command);
