@@ -2,6 +2,7 @@ using Akka.Actor;
 using Engine.Apps;
 using Engine.Audit;
 using Engine.Hosting;
+using Engine.Protocol;
 
 namespace Engine.Admin;
 
@@ -12,9 +13,22 @@ public static class AppListing
 {
     private static readonly TimeSpan AskTimeout = TimeSpan.FromSeconds(10);
 
+    /// <summary>The apps of the journal, from its persistence ids.</summary>
+    public static async Task<AppsIndex> IndexAsync(ActorSystem system, EngineSettings settings, CancellationToken ct) =>
+        AppsIndex.Of(await new JournalReader(system, settings).PersistenceIdsAsync(AppsIndex.Prefixes, ct));
+
+    /// <summary>Where the registry that came before journaled the app's registration; null for apps registered in their
+    /// own stream since.</summary>
+    public static async Task<JournalRange?> LegacyRegistrationAsync(ActorSystem system, EngineSettings settings, string app,
+        CancellationToken ct) =>
+        (await new JournalReader(system, settings).RangesAsync([new JournalRange(AppsIndex.LegacyRegistry, 1, long.MaxValue)], ct))
+        .FirstOrDefault(e => e.Event is AppRegistered r && r.App == app) is { } found
+            ? new JournalRange(found.PersistenceId, found.SequenceNr, found.SequenceNr)
+            : null;
+
     public static async Task<AppList> ListAsync(IActorRef apps, ActorSystem system, EngineSettings settings, CancellationToken ct)
     {
-        var index = await new JournalReader(system, settings).AppsAsync(ct);
+        var index = await IndexAsync(system, settings, ct);
         var views = await Task.WhenAll(index.All.Select(async app => index.Deployed.Contains(app)
             ? await apps.Ask<object>(new GetApp(app), AskTimeout, ct) as AppView
             : AppQueriesActor.IdleView(app, settings)));

@@ -1,6 +1,7 @@
 using Akka.Actor;
 using Akka.Cluster.Sharding;
 using Akka.Persistence;
+using Engine.Protocol;
 
 namespace Engine.Apps;
 

@@ -1,4 +1,5 @@
 using Engine.Deployments;
+using Engine.Protocol;
 
 namespace Engine.Apps;
 

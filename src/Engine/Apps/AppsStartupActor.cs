@@ -4,6 +4,7 @@ using Akka.Event;
 using Engine.Containers;
 using Engine.Routing;
 using Engine.Workers;
+using Engine.Protocol;
 
 namespace Engine.Apps;
 
@@ -42,7 +43,7 @@ public sealed class AppsStartupActor : ReceiveActor, IWithTimers
                 else router.Tell(new AppKnown(app));
             var known = found.All.ToHashSet();
             foreach (var worker in workers.Addresses(Context.System))
-                Context.ActorOf(workers.On(worker, ContainerSupervisorActor.Props())).Tell(new RemoveStrangers(known));
+                Context.ActorOf(workers.On(worker, ContainerOperationsActor.Props())).Tell(new RemoveStrangers(known));
         });
         // The journal is down at start: the apps wait for it anyway.
         Receive<Status.Failure>(f =>

@@ -3,8 +3,8 @@ using System.Data.Common;
 using Akka.Actor;
 using Akka.Persistence;
 using Akka.Persistence.Journal;
-using Engine.Apps;
 using Engine.Hosting;
+using Engine.Protocol;
 
 namespace Engine.Audit;
 
@@ -109,34 +109,28 @@ public sealed class JournalReader(ActorSystem system, EngineSettings settings)
         return all;
     }
 
-    /// <summary>The apps of the journal from its persistence ids (one query on its key, no event decoded).</summary>
-    public async Task<AppsIndex> AppsAsync(CancellationToken ct)
+    /// <summary>The persistence ids that start with one of <paramref name="prefixes"/> (one query each on the journal's
+    /// key, no event decoded).</summary>
+    public async Task<IReadOnlyList<string>> PersistenceIdsAsync(IEnumerable<string> prefixes, CancellationToken ct)
     {
         var ids = new List<string>();
         try
         {
             await using var db = await JournalDatabase.OpenAsync(settings, ct);
-            foreach (var prefix in AppsIndex.Prefixes)
+            foreach (var prefix in prefixes)
             {
                 // LIKE, then an ordinal check: '-' and '_' compare differently under some PostgreSQL collations.
                 await using var query = JournalDatabase.Command(db, null,
                     "SELECT DISTINCT persistence_id FROM journal WHERE persistence_id LIKE @prefix",
                     ("@prefix", DbType.String, prefix + "%"));
                 await using var reader = await query.ExecuteReaderAsync(ct);
-                while (await reader.ReadAsync(ct)) ids.Add(reader.GetString(0));
+                while (await reader.ReadAsync(ct))
+                    if (reader.GetString(0) is var id && id.StartsWith(prefix, StringComparison.Ordinal)) ids.Add(id);
             }
         }
         catch (DbException e) when (ids.Count == 0 && NoTable(e)) { }
-        return AppsIndex.Of(ids);
+        return ids;
     }
-
-    /// <summary>Where the app's registration is when the registry that came before journaled it (persistence id
-    /// "apps"); null for apps registered in their own stream since.</summary>
-    public async Task<JournalRange?> LegacyRegistrationAsync(string app, CancellationToken ct) =>
-        (await RangesAsync([new JournalRange(AppsIndex.LegacyRegistry, 1, long.MaxValue)], ct))
-        .FirstOrDefault(e => e.Event is AppRegistered r && r.App == app) is { } found
-            ? new JournalRange(found.PersistenceId, found.SequenceNr, found.SequenceNr)
-            : null;
 
     private static bool NoTable(DbException e) => JournalDatabase.MissingTable(e);
 }

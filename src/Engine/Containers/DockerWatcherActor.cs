@@ -1,6 +1,6 @@
 using Akka.Actor;
 using Akka.Event;
-using Engine.Apps;
+using Engine.Protocol;
 
 namespace Engine.Containers;
 
@@ -39,11 +39,16 @@ public sealed class DockerWatcherActor : ReceiveActor, IWithTimers
     public ITimerScheduler Timers { get; set; } = null!;
 
     /// <param name="apps">The apps' shard region (or its proxy).</param>
-    /// <param name="index">The apps of the journal: those that ever deployed are reconciled.</param>
-    public static Props Props(IContainerRuntime runtime, IActorRef apps, Func<CancellationToken, Task<AppsIndex>> index, TimeSpan heartbeat) =>
-        Akka.Actor.Props.Create(() => new DockerWatcherActor(runtime, apps, index, heartbeat));
+    /// <param name="deployed">The apps of the journal that ever deployed: they are reconciled (the others have no
+    /// container, and are not started for this).</param>
+    public static Props Props(IContainerRuntime runtime, IActorRef apps, Func<CancellationToken, Task<IReadOnlySet<string>>> deployed,
+        TimeSpan heartbeat) =>
+        Akka.Actor.Props.Create(() => new DockerWatcherActor(runtime, apps, deployed, heartbeat));
 
-    public DockerWatcherActor(IContainerRuntime runtime, IActorRef apps, Func<CancellationToken, Task<AppsIndex>> index, TimeSpan heartbeat)
+    private sealed record Deployed(IReadOnlySet<string> Apps);
+
+    public DockerWatcherActor(IContainerRuntime runtime, IActorRef apps, Func<CancellationToken, Task<IReadOnlySet<string>>> deployed,
+        TimeSpan heartbeat)
     {
         _runtime = runtime;
         _apps = apps;
@@ -82,14 +87,13 @@ public sealed class DockerWatcherActor : ReceiveActor, IWithTimers
                 _down = false;
                 _reconnectDelay = TimeSpan.FromMilliseconds(500);
                 _log.Info("the Docker engine answers again; reconciling every app's containers");
-                index(_stopping.Token).PipeTo(Self);
+                deployed(_stopping.Token).PipeTo(Self, success: found => new Deployed(found));
             }
         });
         Receive<CallUnanswered>(u => MarkDown(u.Reason));
-        // An app that never deployed has no container to reconcile: no need to start it for that.
-        Receive<AppsIndex>(found =>
+        Receive<Deployed>(found =>
         {
-            foreach (var app in found.Deployed) _apps.Tell(new ReconcileContainers(app));
+            foreach (var app in found.Apps) _apps.Tell(new ReconcileContainers(app));
         });
         Receive<Status.Failure>(f => _log.Warning("could not list the apps to reconcile: {0}", f.Cause.Message));
         Receive<AppError>(_ => { }); // an exited container of an app the journal does not hold: removed at start

@@ -13,12 +13,13 @@ using Engine.Cluster;
 using Engine.Containers;
 using Engine.Deployments;
 using Engine.Palettes;
-using Engine.Projections;
 using Engine.Routing;
 using Engine.Secrets;
-using Engine.Serialization;
 using Engine.Workers;
 using LinqToDB;
+using Engine.Protocol;
+using Engine.Projections;
+using Engine.Serialization;
 
 namespace Engine.Hosting;
 
@@ -63,7 +64,7 @@ public static class EngineHost
                 {
                     // A worker's name rides along as a role, so every node reads it from the membership.
                     Roles = [.. settings.Cluster.RoleList, .. settings.Cluster.RoleList.Contains(ClusterSettings.Worker)
-                        ? [WorkerPlacement.NameRolePrefix + settings.Cluster.WorkerName] : Array.Empty<string>()],
+                        ? [WorkerMembers.NameRolePrefix + settings.Cluster.WorkerName] : Array.Empty<string>()],
                     SeedNodes = [.. settings.Cluster.SeedAddresses.Select(a => a.ToString())],
                 })
                 .WithActors((system, registry) =>
@@ -97,14 +98,15 @@ public static class EngineHost
                     // The apps' containers run on worker nodes: only they use a Docker engine.
                     if (!settings.Cluster.RoleList.Contains(ClusterSettings.Worker)) return;
                     registry.Register<DockerWatcherActor>(system.ActorOf(
-                        DockerWatcherActor.Props(runtime, registry.Get<AppActor>(), new JournalReader(system, settings).AppsAsync,
+                        DockerWatcherActor.Props(runtime, registry.Get<AppActor>(),
+                            async ct => (await AppListing.IndexAsync(system, settings, ct)).Deployed,
                             settings.DockerTimeout), "docker-watcher"));
                 });
         });
 
         var web = builder.Build();
         web.UseAdminGuard(settings);
-        web.MapAdminApi(settings);
+        web.MapAdminApi(settings, api => api.MapPalettes(settings));
         web.MapAdminFallback();
         return web;
     }
@@ -133,7 +135,7 @@ public static class EngineHost
         // What the journal holds is the contract: stable names, never CLR types.
         akka.WithEngineContract();
         akka.WithSqlPersistence(
-            connectionString: JournalConnectionString(settings),
+            connectionString: JournalDatabase.ConnectionString(settings),
             providerName: settings.UsesSqlite ? ProviderName.SQLiteMS : ProviderName.PostgreSQL15,
             autoInitialize: true,
             tagStorageMode: TagMode.TagTable,
@@ -196,7 +198,7 @@ public static class EngineHost
                     StateStoreMode = StateStoreMode.Persistence,
                 })
             .WithSingleton<AppsStartupActor>(AppsStartupActor.Name, (system, registry, _) => AppsStartupActor.Props(ClusterWorkers.Instance,
-                    registry.Get<AppActor>(), registry.Get<RouteBroadcastActor>(), new JournalReader(system, settings).AppsAsync),
+                    registry.Get<AppActor>(), registry.Get<RouteBroadcastActor>(), ct => AppListing.IndexAsync(system, settings, ct)),
                 new ClusterSingletonOptions { Role = ClusterSettings.Control }, createProxyToo: false);
     }
 

@@ -4,6 +4,7 @@ using Engine.Cluster;
 using Engine.Deployments;
 using Engine.Routing;
 using Engine.Tests.Support;
+using Engine.Protocol;
 
 namespace Engine.Tests.Apps;
 

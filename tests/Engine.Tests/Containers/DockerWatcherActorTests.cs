@@ -1,7 +1,7 @@
 using Akka.Actor;
-using Engine.Apps;
 using Engine.Containers;
 using Engine.Tests.Support;
+using Engine.Protocol;
 
 namespace Engine.Tests.Containers;
 
@@ -16,11 +16,11 @@ public sealed class DockerWatcherActorTests : EngineTestKit
     {
         var apps = CreateTestProbe();
         var reads = CreateTestProbe();
-        // The journal holds two apps; only "a" ever deployed.
+        // Of the journal's apps, only "a" ever deployed.
         Sys.ActorOf(DockerWatcherActor.Props(Runtime, apps.Ref, _ =>
         {
             reads.Ref.Tell("read");
-            return Task.FromResult(new AppsIndex(new HashSet<string> { "a", "b" }, new HashSet<string> { "a" }));
+            return Task.FromResult<IReadOnlySet<string>>(new HashSet<string> { "a" });
         }, Heartbeat));
         AwaitCondition(() => Runtime.Watching, Patience);
         Runtime.Emit(new ContainerEvent("die", "c1", "a", "a-v1", "web-1", 137));

@@ -8,6 +8,7 @@ using Engine.Tests.Support;
 using Microsoft.Data.Sqlite;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
+using Engine.Protocol;
 
 namespace Engine.Tests.Hosting;
 
