@@ -14,7 +14,7 @@ namespace Engine.Apps;
 /// traffic, and how its deployments ended. Whether something may start now is <see cref="AppState"/>'s to say. Its
 /// routed release is kept running by a child (<see cref="ReleaseKeeperActor"/>), its queries answered by another
 /// (<see cref="AppQueriesActor"/>); its deployments are its children.</summary>
-public sealed class AppActor : AnsweringPersistentActor
+public sealed class AppActor : SnapshottingPersistentActor
 {
     private readonly EngineSettings _settings;
     private readonly IWorkers _workers;
@@ -37,11 +37,12 @@ public sealed class AppActor : AnsweringPersistentActor
     public override string PersistenceId => PersistencePrefix + _state.Name;
 
     public AppActor(string app, EngineSettings settings, IWorkers workers, IActorRef router, IActorRef directory)
+        : base(settings.SnapshotEvery)
     {
-        _state = new AppState(app);
-        (_settings, _workers, _router, _directory) = (settings, workers, router, directory);
+        (_state, _settings, _workers, _router, _directory) = (new AppState(app), settings, workers, router, directory);
         _deployments = new DeploymentChildren(() => _state, settings, workers, router, _log);
 
+        Recover<SnapshotOffer>(o => _state = ((AppSnapshot)o.Snapshot).ToState(settings.Cipher.Open));
         Recover<IAppEvent>(e => _state = _state.Apply(e));
         Recover<RecoveryCompleted>(_ => OnRecovered());
 
@@ -142,7 +143,11 @@ public sealed class AppActor : AnsweringPersistentActor
                 _release.Tell(new KeepOnly(e.DeploymentId));
                 Sender.Tell(new DeploymentPromoted(p.DeploymentId));
             });
-            else Sender.Tell(answer is AppError refused ? Logged(refused, "refusing to promote") : answer);
+            else
+            {
+                if (answer is AppError refused) _log.Warning("{0}: refusing to promote: {1}", _state.Name, refused.Error);
+                Sender.Tell(answer);
+            }
         });
         Command<DeploymentFinished>(f =>
         {
@@ -175,16 +180,11 @@ public sealed class AppActor : AnsweringPersistentActor
         Command<ListContainers>(l => _release.Forward(l));
     }
 
-    private AppError Logged(AppError error, string doing)
-    {
-        _log.Warning("{0}: {1}: {2}", _state.Name, doing, error.Error);
-        return error;
-    }
-
-    /// <summary>The new state, also to its children that read it.</summary>
+    /// <summary>The new state, also to its children that read it (and to a snapshot when one is due).</summary>
     private void Apply(IAppEvent e)
     {
         _state = _state.Apply(e);
+        SnapshotIfDue(() => AppSnapshot.Of(_state, _settings.Cipher.Seal));
         _release.Tell(new AppStateChanged(_state, LastSequenceNr));
         _queries.Tell(new AppStateChanged(_state, LastSequenceNr));
     }

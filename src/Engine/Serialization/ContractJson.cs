@@ -35,6 +35,8 @@ namespace Engine.Serialization;
 [JsonSerializable(typeof(DeploymentSucceeded))]
 [JsonSerializable(typeof(DeploymentFailed))]
 [JsonSerializable(typeof(OperatorCommandRun))]
+// Snapshots.
+[JsonSerializable(typeof(AppSnapshot))]
 // Apps: requests through the registry to an app's owner, and their answers.
 [JsonSerializable(typeof(CreateDeployment))]
 [JsonSerializable(typeof(DeploymentRepeated))]
