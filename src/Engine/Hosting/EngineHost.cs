@@ -33,6 +33,7 @@ public static class EngineHost
         builder.Configuration.AddInMemoryCollection(overrides);
         var settings = builder.Configuration.GetSection("Engine").Get<EngineSettings>() ?? new EngineSettings();
         settings.Prepare();
+        var dataDirLock = DataDirLock.Take(settings);
 
         builder.WebHost.UseUrls(settings.AdminUrl);
         // Uploads are capped by MaxUploadBytes, other admin bodies by AdminGuard.
@@ -103,6 +104,7 @@ public static class EngineHost
         });
 
         var web = builder.Build();
+        web.Lifetime.ApplicationStopped.Register(dataDirLock.Dispose);
         web.UseAdminGuard(settings);
         web.MapAdminApi(settings);
         web.MapAdminFallback();
@@ -190,10 +192,15 @@ public static class EngineHost
             .WithAppShards(settings);
     }
 
-    /// <summary>The apps themselves are spread over the control nodes. Sharding remembers which ones run (in the
-    /// journal), so when a control node dies the others restart its apps at once, without waiting for a request.</summary>
+    /// <summary>The apps themselves are spread over the control nodes. Sharding remembers which ones run, so when a control
+    /// node dies the others restart its apps at once, without waiting for a request. The stores Akka.NET recommends: the
+    /// coordinator's state (which region holds which shard) in distributed data, rebuilt by the regions at a full restart
+    /// instead of replayed from the journal and written to it at every allocation; the remembered shards and each shard's
+    /// apps event-sourced in the journal (a shard id is written once, when first remembered). Durable distributed data
+    /// (LMDB, only for keys this mode does not write) is pinned to the node's own data dir, never a shared working dir.</summary>
     private static AkkaConfigurationBuilder WithAppShards(this AkkaConfigurationBuilder akka, EngineSettings settings) =>
-        akka.AddHocon("""
+        akka.AddHocon($$"""
+                akka.cluster.sharding.distributed-data.durable.lmdb.dir = {{Hocon(settings.ShardingDataDir)}}
                 # An app that stopped (a journal write failed) is brought back after this: its messages are refused
                 # until then, so it is short (one journal read a second while the journal is down).
                 akka.cluster.sharding.entity-restart-backoff = 1s
@@ -209,8 +216,11 @@ public static class EngineHost
                     Role = ClusterSettings.Control,
                     RememberEntities = true,
                     RememberEntitiesStore = RememberEntitiesStore.Eventsourced,
-                    StateStoreMode = StateStoreMode.Persistence,
+                    StateStoreMode = StateStoreMode.DData,
                 });
+
+    /// <summary>A HOCON string: quoted, with its backslashes and quotes escaped.</summary>
+    private static string Hocon(string value) => System.Text.Json.JsonSerializer.Serialize(value);
 
     /// <summary>CLUSTER_IP, CLUSTER_PORT and CLUSTER_SEEDS, as petabridge/lighthouse reads them, for the keys that
     /// configuration (`Engine__Cluster__…`) does not set; `engine serve` options override both.</summary>
