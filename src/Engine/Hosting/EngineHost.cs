@@ -204,6 +204,10 @@ public static class EngineHost
                 # An app that stopped (a journal write failed) is brought back after this: its messages are refused
                 # until then, so it is short (one journal read a second while the journal is down).
                 akka.cluster.sharding.entity-restart-backoff = 1s
+                # A region registers with the coordinator, and asks where a shard lives, again after this when not answered:
+                # at a start the coordinator comes up after the region's first try (default 2 s, up to 2 s lost per step).
+                akka.cluster.sharding.retry-interval = 200ms
+                akka.cluster.singleton-proxy.singleton-identification-interval = 200ms
                 # No rebalancing: moving an app to a node that joined would interrupt its deployment for nothing.
                 akka.cluster.sharding.least-shard-allocation-strategy.rebalance-threshold = 1000000
                 """, HoconAddMode.Prepend)
