@@ -195,9 +195,10 @@ public static class EngineHost
     /// <summary>The apps themselves are spread over the control nodes. Sharding remembers which ones run, so when a control
     /// node dies the others restart its apps at once, without waiting for a request. The stores Akka.NET recommends: the
     /// coordinator's state (which region holds which shard) in distributed data, rebuilt by the regions at a full restart
-    /// instead of replayed from the journal and written to it at every allocation; the remembered shards and each shard's
-    /// apps event-sourced in the journal (a shard id is written once, when first remembered). Durable distributed data
-    /// (LMDB, only for keys this mode does not write) is pinned to the node's own data dir, never a shared working dir.</summary>
+    /// instead of replayed from the journal; the remembered shards and each shard's apps event-sourced in the journal (the
+    /// coordinator still journals each shard it allocates, one write at a time). remember-entities-store = ddata would
+    /// keep them in LMDB instead, but Akka's LMDB store does not run on the LightningDB served here (MissingMethodException);
+    /// its directory is pinned to the node's own data dir all the same, never a shared working dir.</summary>
     private static AkkaConfigurationBuilder WithAppShards(this AkkaConfigurationBuilder akka, EngineSettings settings) =>
         akka.AddHocon($$"""
                 akka.cluster.sharding.distributed-data.durable.lmdb.dir = {{Hocon(settings.ShardingDataDir)}}
