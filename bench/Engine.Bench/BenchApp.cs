@@ -1,3 +1,4 @@
+
 namespace Engine.Bench;
 
 /// <summary>The busybox app of the deploy scenarios: one web container answering on $PORT with its version, and

@@ -4,11 +4,10 @@ using Akka.Hosting;
 using Engine.Apps;
 using Engine.Audit;
 using Engine.Cluster;
-using Engine.Containers;
 using Engine.Deployments;
 using Engine.Hosting;
-using Engine.Palettes;
 using Microsoft.AspNetCore.Server.Kestrel.Core.Features;
+using Engine.Protocol;
 
 namespace Engine.Admin;
 
@@ -22,7 +21,9 @@ public static class AdminApi
     private static readonly TimeSpan QueueTimeout = TimeSpan.FromMinutes(5);
     private const int MaxIdempotencyKeyLength = 128;
 
-    public static void MapAdminApi(this WebApplication web, EngineSettings settings)
+    /// <param name="palettes">Maps the palettes' endpoints into the same group (Hosting passes them: they sit beside
+    /// the admin API, which knows nothing of them).</param>
+    public static void MapAdminApi(this WebApplication web, EngineSettings settings, Action<RouteGroupBuilder> palettes)
     {
         // The port picks the group, so an app's own /api paths still reach it on the router port; AdminGuard checks
         // the Host name, Origin, token and body size of every request on the admin port.
@@ -39,7 +40,7 @@ public static class AdminApi
             Reply(apps, ListApps.Instance));
         api.MapGet("/apps/{app}", (string app, IRequiredActor<AppsRegistryActor> apps) =>
             Reply(apps, new GetApp(app)));
-        api.MapPalettes(settings);
+        palettes(api);
         api.MapPost("/apps/{app}/deployments", Upload).WithMetadata(UploadEndpoint.Instance);
         api.MapGet("/apps/{app}/deployments", (string app, IRequiredActor<AppsRegistryActor> apps) =>
             Reply(apps, new GetDeployments(app)));
@@ -64,14 +65,14 @@ public static class AdminApi
         // The app asks its workers' Docker engines.
         api.MapGet("/apps/{app}/ps", async (string app, IRequiredActor<AppsRegistryActor> apps) =>
         {
-            var found = await AskRaw(apps, new GetContainerRestarts(app));
-            if (found is not ContainerRestartsView restarts) return ToResult(found);
+            var found = await AskRaw(apps, new GetRevivals(app));
+            if (found is not RevivalsView restarts) return ToResult(found);
             var listed = await AskRaw(apps, new ListContainers(app));
             if (listed is not ContainersListed { Error: null } containers)
                 return listed is ContainersListed { Error: { } error } ? Error(StatusCodes.Status503ServiceUnavailable, error) : ToResult(listed);
             return Results.Json(containers.Containers.OrderBy(c => c.Version).ThenBy(c => c.Slot).Select(c =>
             {
-                var r = restarts.Restarts.GetValueOrDefault(AppState.RestartKey(c.DeploymentId, c.Slot));
+                var r = restarts.Restarts.GetValueOrDefault(AppState.RevivalKey(c.DeploymentId, c.Slot));
                 return new ContainerView(c.Type, c.Slot, c.Version, c.State, c.DeploymentId, c.Id[..12], c.Name,
                     r?.Count ?? 0, r?.LastExitCode, c.Worker ?? containers.Worker);
             }), ApiJson.Options);

@@ -16,7 +16,7 @@ public static class AdminGuard
             try
             {
                 var refusal = HostCheck.Refuse(context, address) ?? OriginCheck.Refuse(context) ?? token.Refuse(context)
-                    ?? Palettes.Caller.Refuse(context) ?? await BodyLimit.ApplyAsync(context, settings.MaxRequestBodyBytes);
+                    ?? Caller.Refuse(context) ?? await BodyLimit.ApplyAsync(context, settings.MaxRequestBodyBytes);
                 if (refusal is not null) await refusal.ExecuteAsync(context);
                 else await next(context);
             }

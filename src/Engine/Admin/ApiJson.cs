@@ -8,7 +8,7 @@ namespace Engine.Admin;
 /// <summary>The admin API's wire format, shared by the server and the CLI: snake_case, ISO 8601 times.</summary>
 public static class ApiJson
 {
-    /// <summary>Who asks, as the CLI names them (the OS user); see <c>Palettes.Caller</c>.</summary>
+    /// <summary>Who asks, as the CLI names them (the OS user); see <see cref="Caller"/>.</summary>
     public const string UserHeader = "X-Engine-User";
 
     public const int MaxUserLength = 64;

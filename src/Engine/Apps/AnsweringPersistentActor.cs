@@ -1,5 +1,6 @@
 using Akka.Actor;
 using Akka.Persistence;
+using Engine.Protocol;
 
 namespace Engine.Apps;
 

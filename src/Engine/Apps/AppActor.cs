@@ -2,11 +2,10 @@ using Akka.Actor;
 using Akka.Cluster.Sharding;
 using Akka.Event;
 using Akka.Persistence;
-using Engine.Containers;
 using Engine.Deployments;
 using Engine.Hosting;
-using Engine.Routing;
 using Engine.Workers;
+using Engine.Protocol;
 
 namespace Engine.Apps;
 
@@ -100,7 +99,7 @@ public sealed class AppActor : SnapshottingPersistentActor
             else
             {
                 _restarting = new Restarting(Sender, r.By, _state.Routed!.DeploymentId);
-                Context.ActorOf(RestartActor.Props(_state.RestartOrder(_settings.Cluster.AdvertiseHost), _router, _settings, _workers));
+                Context.ActorOf(RollingRestartActor.Props(_state.RestartOrder(_settings.Cluster.AdvertiseHost), _router, _settings, _workers));
             }
         });
         Command<RestartingSlot>(s => _restarting?.Slots.Add(s.Slot));
@@ -117,7 +116,7 @@ public sealed class AppActor : SnapshottingPersistentActor
             }
             StartNext();
         }));
-        Command<IAppMessage>(q => q is GetApp or GetDeployments or ReadDeploymentLog or WatchDeployment or GetContainerRestarts
+        Command<IAppMessage>(q => q is GetApp or GetDeployments or ReadDeploymentLog or WatchDeployment or GetRevivals
             or GetAuditSources, q => _queries.Forward(q));
         // A running deployment's view is its actor's.
         Command<GetDeployment>(g =>
@@ -153,7 +152,7 @@ public sealed class AppActor : SnapshottingPersistentActor
         {
             if (_running == f.DeploymentId) _running = null;
             if (_state.Ended.ContainsKey(f.DeploymentId) || _state.Find(f.DeploymentId) is null) StartNext();
-            else Persist(new DeploymentEnded(_state.Name, f.DeploymentId, f.Status, DateTimeOffset.UtcNow, f.Error, f.FinishedAt), e =>
+            else Persist(new DeploymentEnded(_state.Name, f.DeploymentId, f.Status, DateTimeOffset.UtcNow, f.FinishedAt, f.Error), e =>
             {
                 Apply(e);
                 _release.Tell(PruneReleaseImages.Instance);

@@ -1,4 +1,5 @@
 using Akka.Cluster.Sharding;
+using Engine.Protocol;
 
 namespace Engine.Apps;
 

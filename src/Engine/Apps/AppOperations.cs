@@ -1,5 +1,5 @@
 using Akka.Actor;
-using Engine.Containers;
+using Engine.Protocol;
 
 namespace Engine.Apps;
 

@@ -1,6 +1,8 @@
 using Akka.Actor;
 using Engine.Deployments;
 using Engine.Hosting;
+using Engine.Protocol;
+using Engine.Workers;
 
 namespace Engine.Apps;
 
@@ -42,8 +44,7 @@ public sealed class AppQueriesActor : ReceiveActor
         });
         Receive<GetApp>(_ => Sender.Tell(new AppView(_state.Name, _state.Routed is { } r ? $"v{r.Version}" : null,
             _state.Routed?.DeploymentId, _state.Deployments.Count, settings.AppUrl(_state.Name), node)));
-        // Finished deployments answer from the app's own record; only running ones (and ends journaled before outcomes
-        // were kept) ask their actor.
+        // Finished deployments answer from the app's own record; only running ones ask their actor.
         Receive<GetDeployments>(g =>
         {
             if (_state.Deployments.All(d => _state.ViewOf(d) is not null))
@@ -59,7 +60,7 @@ public sealed class AppQueriesActor : ReceiveActor
             else Sender.Tell(new AppError($"deployment '{g.DeploymentId}' not found", NotFound: true));
         });
         // Plain collections in answers that may cross nodes: Newtonsoft cannot rebuild immutable dictionaries.
-        Receive<GetContainerRestarts>(_ => Sender.Tell(new ContainerRestartsView(new Dictionary<string, SlotRestarts>(_state.Restarts))));
+        Receive<GetRevivals>(_ => Sender.Tell(new RevivalsView(new Dictionary<string, SlotRevivals>(_state.Restarts))));
         // A List, for the same reason: nor can it rebuild the compiler's collection-expression types.
         Receive<GetAuditSources>(g => Sender.Tell(new AuditSources(_state.Name, (List<JournalRange>)
         [

@@ -1,6 +1,6 @@
 using Akka.Actor;
-using Engine.Containers;
-using Engine.Routing;
+using Engine.Cluster;
+using Engine.Protocol;
 using ClusterSettings = Engine.Cluster.ClusterSettings;
 
 namespace Engine.Apps;
@@ -14,7 +14,7 @@ public static class AppRoutes
             routed.Containers.Where(c => c.Port is not null).Select(c => Endpoint(routed, c, advertiseHost)).ToList(),
             replyTo ?? ActorRefs.Nobody);
 
-    /// <summary>On its worker's host (<paramref name="advertiseHost"/> for containers journaled without one).</summary>
+    /// <summary>On its worker's host (<paramref name="advertiseHost"/> for containers placed with no worker named).</summary>
     public static string Endpoint(RoutedRelease routed, ContainerSpec c, string advertiseHost) =>
         ClusterSettings.WebEndpoint(c.WorkerHost ?? routed.WorkerHost ?? advertiseHost, c.Port!.Value);
 }

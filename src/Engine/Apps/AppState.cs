@@ -1,31 +1,25 @@
 using System.Collections.Immutable;
-using Engine.Containers;
-using Engine.Deployments;
+using Engine.Protocol;
+using Engine.Workers;
 
 namespace Engine.Apps;
 
 public sealed record DeploymentRef(string Id, int Version, string ArchivePath, IReadOnlyDictionary<string, string> Env,
     DateTimeOffset QueuedAt, string? ArchiveNode = null, string? By = null, string? IdempotencyKey = null);
 
-/// <summary>How often the engine restarted one container slot of a deployment, and the exit code it last found.</summary>
-public sealed record SlotRestarts(int Count, long? LastExitCode);
-
 /// <summary>How a deployment ended, as the deployment itself recorded it.</summary>
 public sealed record DeploymentOutcome(string Status, string? Error, DateTimeOffset FinishedAt);
 
-/// <summary><paramref name="Worker"/> built it and ran its hook; its containers name their own worker (journaled before:
-/// they ran on this one, and routers reach them at <paramref name="WorkerHost"/>; both null when journaled before workers
-/// were placed).</summary>
+/// <summary><paramref name="Worker"/> built it, ran its hook and holds its image; routers reach it at
+/// <paramref name="WorkerHost"/>. A container placed with no worker (the deployment's own node) runs there.</summary>
 public sealed record RoutedRelease(string DeploymentId, int Version, IReadOnlyList<ContainerSpec> Containers,
-    string? Worker = null, string? WorkerHost = null, IReadOnlyList<ProcessType>? Processes = null)
+    IReadOnlyList<ProcessType> Processes, string? Worker = null, string? WorkerHost = null)
 {
     /// <summary>The worker a container runs on.</summary>
     public string? WorkerOf(ContainerSpec c) => c.Worker ?? Worker;
 
-    /// <summary>The release's long-running process types with their commands (from its containers when journaled
-    /// before the Procfile was kept).</summary>
-    public IReadOnlyList<ProcessType> Types => Processes?.Where(p => p.Name != Procfile.PostDeploy).ToList()
-        ?? Containers.DistinctBy(c => c.Type).Select(c => new ProcessType(c.Type, c.Command)).ToList();
+    /// <summary>The release's long-running process types with their commands.</summary>
+    public IReadOnlyList<ProcessType> Types => Processes.Where(p => p.Name != Procfile.PostDeploy).ToList();
 }
 
 /// <summary>One app: its environment, its deployments in order, which have ended, and which one holds the traffic.</summary>
@@ -44,9 +38,9 @@ public sealed record AppState(string Name)
     public const int MaxScale = 100;
 
     /// <summary>By `DEPLOYMENT/SLOT`.</summary>
-    public ImmutableDictionary<string, SlotRestarts> Restarts { get; init; } = ImmutableDictionary<string, SlotRestarts>.Empty;
+    public ImmutableDictionary<string, SlotRevivals> Restarts { get; init; } = ImmutableDictionary<string, SlotRevivals>.Empty;
 
-    public static string RestartKey(string deploymentId, string slot) => $"{deploymentId}/{slot}";
+    public static string RevivalKey(string deploymentId, string slot) => $"{deploymentId}/{slot}";
 
     public int LastVersion => Deployments.Count == 0 ? 0 : Deployments[^1].Version;
 
@@ -55,8 +49,7 @@ public sealed record AppState(string Name)
 
     public DeploymentRef? Find(string id) => Deployments.FirstOrDefault(d => d.Id == id);
 
-    /// <summary>A finished deployment's view from the app's own record; null while it runs (or for an end journaled
-    /// before outcomes were kept): then only its actor knows.</summary>
+    /// <summary>A finished deployment's view from the app's own record; null while it runs: then only its actor knows.</summary>
     public DeploymentView? ViewOf(DeploymentRef d) => Outcomes.TryGetValue(d.Id, out var o) ? View(d, o.Status, o.FinishedAt, o.Error) : null;
 
     /// <summary>A deployment as it was journaled: queued.</summary>
@@ -172,13 +165,13 @@ public sealed record AppState(string Name)
             : Routed?.DeploymentId == p.DeploymentId ? new DeploymentPromoted(p.DeploymentId)
             : null;
         return answer is null
-            ? new DeploymentRouted(Name, p.DeploymentId, p.Version, p.Containers.ToList(), now, p.Worker, p.WorkerHost, p.Processes?.ToList())
+            ? new DeploymentRouted(Name, p.DeploymentId, p.Version, p.Containers.ToList(), now, p.Processes.ToList(), p.Worker, p.WorkerHost)
             : null;
     }
 
     /// <summary>The end of a pending deployment whose actor stopped unexpectedly twice.</summary>
     public DeploymentEnded AbortedTwice(string deploymentId, DateTimeOffset now) =>
-        new(Name, deploymentId, DeploymentStatus.Aborted, now, "the deployment stopped unexpectedly twice", now);
+        new(Name, deploymentId, DeploymentStatus.Aborted, now, now, "the deployment stopped unexpectedly twice");
 
     /// <summary>A restart needs a routed release, and nothing else under way (a deployment's switch would leave the
     /// restart's containers behind). Null when allowed, else why not.</summary>
@@ -230,18 +223,18 @@ public sealed record AppState(string Name)
             Deployments = Deployments.Add(new DeploymentRef(q.DeploymentId, q.Version, q.ArchivePath, q.Env, q.At, q.ArchiveNode, q.By,
                 q.IdempotencyKey)),
         },
-        DeploymentRouted r => this with { Routed = new RoutedRelease(r.DeploymentId, r.Version, r.Containers, r.Worker, r.WorkerHost, r.Processes) },
+        DeploymentRouted r => this with { Routed = new RoutedRelease(r.DeploymentId, r.Version, r.Containers, r.Processes, r.Worker, r.WorkerHost) },
         FormationChanged f => this with { Formation = Formation.SetItems(f.Set) },
         ReleaseScaled r when Routed?.DeploymentId == r.DeploymentId => this with { Routed = Routed with { Containers = r.Containers } },
         DeploymentEnded x => this with
         {
             Ended = Ended.SetItem(x.DeploymentId, x.Status),
-            Outcomes = x.FinishedAt is { } at ? Outcomes.SetItem(x.DeploymentId, new DeploymentOutcome(x.Status, x.Error, at)) : Outcomes,
+            Outcomes = Outcomes.SetItem(x.DeploymentId, new DeploymentOutcome(x.Status, x.Error, x.FinishedAt)),
         },
         ContainerRestarted c => this with
         {
-            Restarts = Restarts.SetItem(RestartKey(c.DeploymentId, c.Slot),
-                new SlotRestarts(Restarts.GetValueOrDefault(RestartKey(c.DeploymentId, c.Slot))?.Count + 1 ?? 1, c.ExitCode)),
+            Restarts = Restarts.SetItem(RevivalKey(c.DeploymentId, c.Slot),
+                new SlotRevivals(Restarts.GetValueOrDefault(RevivalKey(c.DeploymentId, c.Slot))?.Count + 1 ?? 1, c.ExitCode)),
         },
         _ => this,
     };

@@ -4,8 +4,8 @@ using Akka.Event;
 using Akka.Persistence;
 using Engine.Containers;
 using Engine.Hosting;
-using Engine.Routing;
 using Engine.Workers;
+using Engine.Protocol;
 
 namespace Engine.Apps;
 
@@ -63,7 +63,7 @@ public sealed class AppsRegistryActor : AnsweringPersistentActor
             {
                 _apps.Add(r.App);
                 _registeredAt[r.App] = LastSequenceNr;
-                if (r.Idle == true) _idle.Add(r.App);
+                if (r.Idle) _idle.Add(r.App);
             }
         });
         Recover<AppDeploying>(d => _idle.Remove(d.App));
@@ -103,7 +103,7 @@ public sealed class AppsRegistryActor : AnsweringPersistentActor
                 {
                     _apps.Add(e.App);
                     _registeredAt[e.App] = LastSequenceNr;
-                    if (e.Idle == true) _idle.Add(e.App);
+                    if (e.Idle) _idle.Add(e.App);
                     Apps.Forward(m);
                 });
             }
@@ -154,6 +154,6 @@ public sealed class AppsRegistryActor : AnsweringPersistentActor
     {
         var known = _apps.ToHashSet();
         foreach (var worker in _workers.Addresses(Context.System))
-            Context.ActorOf(_workers.On(worker, ContainerSupervisorActor.Props())).Tell(new RemoveStrangers(known));
+            Context.ActorOf(_workers.On(worker, ContainerOperationsActor.Props())).Tell(new RemoveStrangers(known));
     }
 }

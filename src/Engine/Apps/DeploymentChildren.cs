@@ -4,6 +4,7 @@ using Engine.Cluster;
 using Engine.Deployments;
 using Engine.Hosting;
 using Engine.Workers;
+using Engine.Protocol;
 
 namespace Engine.Apps;
 

@@ -2,10 +2,10 @@ using Akka.Actor;
 using Akka.Cluster;
 using Akka.Event;
 using Engine.Containers;
-using Engine.Deployments;
 using Engine.Hosting;
-using Engine.Routing;
 using Engine.Workers;
+using Engine.Cluster;
+using Engine.Protocol;
 using ClusterSettings = Engine.Cluster.ClusterSettings;
 
 namespace Engine.Apps;
@@ -92,7 +92,7 @@ public sealed class ReleaseKeeperActor : ReceiveActor, IWithTimers
         // removed it, they start on the other workers.
         Receive<ClusterEvent.MemberRemoved>(r =>
         {
-            if (r.Member.HasRole(ClusterSettings.Worker)) ReplaceLostLater(WorkerPlacement.NameOf(r.Member));
+            if (r.Member.HasRole(ClusterSettings.Worker)) ReplaceLostLater(WorkerMembers.NameOf(r.Member));
         });
         Receive<ClusterEvent.MemberUp>(up =>
         {
@@ -100,9 +100,9 @@ public sealed class ReleaseKeeperActor : ReceiveActor, IWithTimers
             if (_awaitingWorker) Self.Tell(new WorkerCameUp(0));
             // A worker back under its name (a restart; Docker kept its containers): they are found by their labels and
             // routed again. Cluster.State may not show it up yet: a moment later.
-            else if (_state.Routed is { } routed && routed.Containers.Any(c => c.Worker == WorkerPlacement.NameOf(up.Member)))
+            else if (_state.Routed is { } routed && routed.Containers.Any(c => c.Worker == WorkerMembers.NameOf(up.Member)))
             {
-                _log.Info("{0}: worker {1} is up: its containers are found by their labels", _state.Name, WorkerPlacement.NameOf(up.Member));
+                _log.Info("{0}: worker {1} is up: its containers are found by their labels", _state.Name, WorkerMembers.NameOf(up.Member));
                 Timers.StartSingleTimer("restore-retry", new RetryRestore(), TimeSpan.FromSeconds(2));
             }
         });
@@ -174,7 +174,7 @@ public sealed class ReleaseKeeperActor : ReceiveActor, IWithTimers
 
     /// <summary>This kind of child on every up worker.</summary>
     private IReadOnlyList<IActorRef> EveryWorker(string role) => _workers.Addresses(Context.System)
-        .Select(w => _children.Get(Context, role, w, () => ContainerSupervisorActor.Props())).ToList();
+        .Select(w => _children.Get(Context, role, w, () => ContainerOperationsActor.Props())).ToList();
 
     /// <summary>True while no worker node is up (after a whole-cluster restart the control nodes may come first); the
     /// first one to come up brings the reconciliation on.</summary>
@@ -185,8 +185,8 @@ public sealed class ReleaseKeeperActor : ReceiveActor, IWithTimers
         return true;
     }
 
-    /// <summary>The child doing this kind of Docker work on the worker of <paramref name="spec"/> (its release's for specs
-    /// journaled before containers were placed one by one) while it is up, else on the first up worker.</summary>
+    /// <summary>The child doing this kind of Docker work on the worker of <paramref name="spec"/> (its release's when the spec
+    /// names none) while it is up, else on the first up worker.</summary>
     private IActorRef OnWorker(string role, ContainerSpec? spec, Func<Props> props) => _children.Get(Context, role,
         _workers.Pick(Context.System, spec?.Worker ?? _state.Routed?.Worker), props);
 
@@ -211,12 +211,12 @@ public sealed class ReleaseKeeperActor : ReceiveActor, IWithTimers
         if (_state.Routed is not { } routed) return;
         var lost = LostContainers(routed);
         foreach (var group in routed.Containers.Except(lost).GroupBy(routed.WorkerOf))
-            OnWorker("restore", group.First(), () => ContainerSupervisorActor.Props())
+            OnWorker("restore", group.First(), () => ContainerOperationsActor.Props())
                 .Tell(new StartContainers(group.ToList(), _settings.StartTimeout, ReuseRunning: true));
     }
 
-    /// <summary>Containers of the routed release placed on a worker that is not up (none for specs journaled before
-    /// containers were placed one by one: those go wherever a worker is).</summary>
+    /// <summary>Containers of the routed release placed on a worker that is not up (a spec that names no worker
+    /// is never lost: it goes wherever a worker is).</summary>
     private IReadOnlyList<ContainerSpec> LostContainers(RoutedRelease routed) =>
         routed.Containers.Where(c => c.Worker is { } w && _workers.Find(Context.System, w) is null).ToList();
 
@@ -226,7 +226,7 @@ public sealed class ReleaseKeeperActor : ReceiveActor, IWithTimers
     {
         if (_state.Routed is not { } routed) return;
         foreach (var worker in _workers.Up(Context.System))
-            _children.Get(Context, "restore", worker.Address, () => ContainerSupervisorActor.Props())
+            _children.Get(Context, "restore", worker.Address, () => ContainerOperationsActor.Props())
                 .Tell(RemoveContainers.OfDeploymentBut(_state.Name, routed.DeploymentId, routed.Containers
                     .Where(c => routed.WorkerOf(c) is not { } w || w == worker.Name || w == worker.Address.ToString())
                     .Select(c => c.Slot), grace));

@@ -1,20 +1,11 @@
 using Akka.Actor;
 using Akka.Event;
 using Engine.Containers;
-using Engine.Deployments;
 using Engine.Hosting;
 using Engine.Workers;
 using Engine.Protocol;
 
 namespace Engine.Apps;
-
-/// <summary>The containers a scale (or the loss of a worker) adds to the routed release, up.</summary>
-[Manifest("containers-added.v1")]
-public sealed record ContainersAdded(IReadOnlyList<ContainerSpec> Containers) : IEngineMessage;
-
-/// <summary>Nothing was added: whatever had started is removed again.</summary>
-[Manifest("scale-failed.v1")]
-public sealed record ScaleFailed(string Error) : IEngineMessage;
 
 /// <summary>Adds containers to the routed release: places those the formation asks for beyond <c>keep</c> (see
 /// <see cref="PlacementActor"/>), starts them on their workers and waits until they are up (web ones accept TCP on
@@ -45,7 +36,7 @@ public sealed class ScaleActor : ReceiveActor
         _children = new WorkerChildren(workers);
         _parent = Context.Parent;
 
-        Receive<ImagePushed>(Start);
+        Receive<ContainersPlaced>(Start);
         Receive<PlacementFailed>(f => Fail(f.Error));
         Receive<WorkerLost>(l => Fail($"worker {l.Worker} left the cluster while the containers were placed"));
         Receive<ContainersUp>(_ =>
@@ -74,7 +65,7 @@ public sealed class ScaleActor : ReceiveActor
             keep.Select(k => (k.Type, k.Index, routed.WorkerOf(k) ?? "")).ToList())), "placement");
     }
 
-    private void Start(ImagePushed pushed)
+    private void Start(ContainersPlaced pushed)
     {
         var template = _routed.Containers[0];
         _adding = pushed.Placed.Select(p => template.Sibling(p.Type, p.Index,
@@ -102,7 +93,7 @@ public sealed class ScaleActor : ReceiveActor
     }
 
     private IActorRef Supervisor(string? worker, string role = "containers") => _children.Get(Context, role,
-        _workers.Find(Context.System, worker), () => ContainerSupervisorActor.Props(_settings.RemovalRetry));
+        _workers.Find(Context.System, worker), () => ContainerOperationsActor.Props(_settings.RemovalRetry));
 
     /// <summary>Stops the starts, then removes what they started (each worker's containers of the release that the route
     /// does not hold) before it stops itself.</summary>

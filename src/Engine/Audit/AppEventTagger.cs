@@ -1,5 +1,5 @@
 using Akka.Persistence.Journal;
-using Engine.Deployments;
+using Engine.Protocol;
 
 namespace Engine.Audit;
 

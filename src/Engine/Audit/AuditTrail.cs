@@ -1,6 +1,6 @@
 using System.Globalization;
-using Engine.Apps;
 using Engine.Deployments;
+using Engine.Protocol;
 
 namespace Engine.Audit;
 

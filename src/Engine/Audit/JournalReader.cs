@@ -3,8 +3,8 @@ using System.Data.Common;
 using Akka.Actor;
 using Akka.Persistence;
 using Akka.Persistence.Journal;
-using Engine.Apps;
 using Engine.Hosting;
+using Engine.Protocol;
 
 namespace Engine.Audit;
 

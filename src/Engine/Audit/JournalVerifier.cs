@@ -1,7 +1,7 @@
 using System.Globalization;
-using Engine.Apps;
 using Engine.Deployments;
-using S = Engine.Deployments.DeploymentStatus;
+using Engine.Protocol;
+using S = Engine.Protocol.DeploymentStatus;
 
 namespace Engine.Audit;
 

@@ -1,14 +1,8 @@
 using Akka.Actor;
 using Akka.Persistence;
-using Engine.Apps;
 using Engine.Protocol;
 
 namespace Engine.Audit;
-
-/// <summary>An operator's change to the cluster itself (leave, down, join), journaled before it is made.
-/// <paramref name="Node"/>: the address of the node that took the command.</summary>
-[Manifest("operator-command-run.v1")]
-public sealed record OperatorCommandRun(string Command, string? Target, string By, string Node, DateTimeOffset At) : IEngineMessage;
 
 /// <summary>Journal this (-> the OperatorCommandRun once written | AppError).</summary>
 public sealed record RecordOperatorCommand(string Command, string? Target, string By);

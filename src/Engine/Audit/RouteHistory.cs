@@ -1,5 +1,5 @@
-using Engine.Apps;
-using Engine.Deployments;
+using Engine.Protocol;
+
 
 namespace Engine.Audit;
 

@@ -1,15 +1,13 @@
 using Akka.Actor;
-using Engine.Apps;
 using Engine.Containers;
-using Engine.Deployments;
-using Engine.Workers;
+using Engine.Protocol;
 
 namespace Engine.Build;
 
 /// <summary>Checks the uploaded source, reads its Procfile and builds the image; replies BuildSucceeded or BuildFailed.
 /// It uses the Docker engine of the node it runs on (<see cref="DockerHost"/>). When the
 /// upload is on another node it first copies it from there, chunk by chunk: from the node that stored it
-/// (<paramref name="archiveNode"/>), or, for deployments journaled before that was recorded, from its deployment.</summary>
+/// (<paramref name="archiveNode"/>; null: this one).</summary>
 public sealed class BuildActor : ReceiveActor
 {
     /// <summary>How long a copy waits for the next chunk before it gives up.</summary>
@@ -30,9 +28,8 @@ public sealed class BuildActor : ReceiveActor
                 .PipeTo(parent, success: built => built is BuildSucceeded b ? b with { WorkerHost = host.Cluster.AdvertiseHost } : built,
                     failure: e => new BuildFailed(e.Message), sender: self);
 
-        ICanTell? source = archiveNode is null
-            ? parent.Path.Address.HasGlobalScope ? parent : null
-            : archiveNode == Akka.Cluster.Cluster.Get(Context.System).SelfAddress.ToString() ? null : UploadsActor.At(Context, archiveNode);
+        ICanTell? source = archiveNode is null || archiveNode == Akka.Cluster.Cluster.Get(Context.System).SelfAddress.ToString()
+            ? null : UploadsActor.At(Context, archiveNode);
         if (source is null)
         {
             Build(archivePath);

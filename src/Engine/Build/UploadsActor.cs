@@ -1,5 +1,5 @@
 using Akka.Actor;
-using Engine.Deployments;
+using Engine.Protocol;
 
 namespace Engine.Build;
 

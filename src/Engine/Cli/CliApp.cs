@@ -3,9 +3,8 @@ using System.CommandLine.Invocation;
 using System.Globalization;
 using System.Text.Json;
 using Engine.Admin;
-using Engine.Apps;
-using Engine.Deployments;
 using Engine.Palettes;
+using Engine.Protocol;
 
 namespace Engine.Cli;
 

@@ -1,7 +1,7 @@
 using System.Text;
 using System.Text.Json;
-using Engine.Admin;
 using Engine.Palettes;
+using Engine.Protocol;
 
 namespace Engine.Cli;
 

@@ -1,7 +1,6 @@
 using Akka.Actor;
 using Akka.Cluster;
-using Engine.Apps;
-using Engine.Workers;
+using Engine.Protocol;
 
 namespace Engine.Cluster;
 
@@ -23,7 +22,7 @@ public sealed record ClusterView(string Self, string? Leader, IReadOnlyList<Memb
 
     /// <summary>A member's roles as operators know them (the worker-name role is shown as the worker's name).</summary>
     public static IReadOnlyList<string> RolesOf(Member m) =>
-        [.. m.Roles.Where(r => !r.StartsWith(WorkerPlacement.NameRolePrefix, StringComparison.Ordinal)).Order()];
+        [.. m.Roles.Where(r => !r.StartsWith(WorkerMembers.NameRolePrefix, StringComparison.Ordinal)).Order()];
 
     /// <param name="apps">The registry's answer to <see cref="ListApps"/>, or null when it was not asked.</param>
     public static ClusterView Of(ActorSystem system, object? apps)
@@ -42,7 +41,7 @@ public sealed record ClusterView(string Self, string? Leader, IReadOnlyList<Memb
             state.Members.OrderBy(m => m.Address.ToString(), StringComparer.Ordinal).Select(m => new MemberView(
                 m.Address.ToString(), RolesOf(m),
                 m.Status.ToString().ToLowerInvariant(), !state.Unreachable.Contains(m), m.Address == state.Leader,
-                m.Address == cluster.SelfAddress, m.HasRole(ClusterSettings.Worker) ? WorkerPlacement.NameOf(m) : null)).ToList(),
+                m.Address == cluster.SelfAddress, m.HasRole(ClusterSettings.Worker) ? WorkerMembers.NameOf(m) : null)).ToList(),
             owners, error);
     }
 }

@@ -1,8 +1,7 @@
 using Akka.Actor;
 using Akka.Event;
 using Engine.Cluster;
-using Engine.Routing;
-using Engine.Workers;
+using Engine.Protocol;
 
 namespace Engine.Containers;
 
@@ -30,9 +29,9 @@ public sealed class ContainerKeeperActor : ReceiveActor, IWithTimers
 
     /// <summary>It uses the Docker engine and settings of the node it runs on (<see cref="DockerHost"/>).</summary>
     public static Props Props(IActorRef router, TimeSpan startTimeout) =>
-        Akka.Actor.Props.Create(() => new ContainerKeeperActor(router, new Span(startTimeout)));
+        Akka.Actor.Props.Create(() => new ContainerKeeperActor(router, new Duration(startTimeout)));
 
-    public ContainerKeeperActor(IActorRef router, Span startTimeout)
+    public ContainerKeeperActor(IActorRef router, Duration startTimeout)
     {
         _runtime = DockerHost.Get(Context.System).Runtime;
         _router = router;

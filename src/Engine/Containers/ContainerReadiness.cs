@@ -1,8 +1,9 @@
-using Engine.Deployments;
+using Engine.Protocol;
+
 
 namespace Engine.Containers;
 
-/// <summary>Whether containers just started are up (<see cref="ContainerSupervisorActor"/>'s StartContainers), asked
+/// <summary>Whether containers just started are up (<see cref="ContainerOperationsActor"/>'s StartContainers), asked
 /// of this node's Docker engine.</summary>
 public sealed class ContainerReadiness(IContainerRuntime runtime)
 {

@@ -2,6 +2,8 @@ using System.Net.Sockets;
 using System.Text;
 using Docker.DotNet;
 using Docker.DotNet.Models;
+using Engine.Protocol;
+using ContainerSpec = Engine.Protocol.ContainerSpec;
 
 namespace Engine.Containers;
 

@@ -1,6 +1,6 @@
 using Akka.Actor;
 using Akka.Event;
-using Engine.Apps;
+using Engine.Protocol;
 
 namespace Engine.Containers;
 

@@ -1,3 +1,5 @@
+using Engine.Protocol;
+
 namespace Engine.Containers;
 
 /// <summary>The engine's view of one Docker host. All containers it lists or touches carry this engine's instance label.</summary>

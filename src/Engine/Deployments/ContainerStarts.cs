@@ -1,4 +1,5 @@
-using Engine.Containers;
+using Engine.Protocol;
+
 
 namespace Engine.Deployments;
 

@@ -1,17 +1,18 @@
 using Akka.Actor;
 using Akka.Event;
 using Akka.Persistence;
-using Engine.Apps;
 using Engine.Build;
-using Engine.Containers;
 using Engine.Hooks;
 using Engine.Hosting;
 using Engine.Workers;
+using Engine.Protocol;
 
 namespace Engine.Deployments;
 
 /// <summary>One deployment: an event-sourced state machine. It persists what happened, applies it, and talks to its
-/// children (build, containers, hook), its app and the router. All decisions live in <see cref="DeploymentState"/>.
+/// children (build, containers, hook), its app and the router. What a command yields, the worker
+/// and the clean-up are decided by <see cref="DeploymentState"/>; the actor only checks its status before taking a
+/// child's answer (a worker found, a source read).
 /// The children run on the worker node picked when it starts (journaled), deployed there by <see cref="IWorkers"/>.</summary>
 public sealed class DeploymentActor : ReceivePersistentActor, IWithTimers
 {
@@ -97,8 +98,6 @@ public sealed class DeploymentActor : ReceivePersistentActor, IWithTimers
         // watchdog runs the switch's steps again on another worker.
         Command<Terminated>(t => { if (t.AddressTerminated) WorkerGone(t.ActorRef.Path.Address, placed: false); });
         Command<SupervisorLost>(l => WorkerGone(l.Worker, l.Placed));
-        Command<ReadSource>(r => { if (_state.Status == DeploymentStatus.Building && Sender.Equals(Context.Child("build")))
-            Sender.Tell(FileChunk.Read(_state.ArchivePath, r.Offset)); });
         Command<DeploymentLogLine>(l => AppendLog(l.Text));
         Command<GetDeploymentView>(_ => Sender.Tell(_state.View));
         Command<ReceiveTimeout>(_ => !_state.IsTerminal, _ => { });
@@ -140,16 +139,16 @@ public sealed class DeploymentActor : ReceivePersistentActor, IWithTimers
         else if (_state.Status != DeploymentStatus.Queued
                  && _state.WorkerGone(_worker = _state.WorkerAmong(_workers.Up(Context.System), _state.Worker)?.Address) is { } gone)
             AppendLog(gone);
-        switch (_state.AfterRestart)
+        switch (_state.AfterRecovery)
         {
-            case RestartStep.ResumeSwitch: Enter(new SwitchStarted(_state.App, _state.Id, DateTimeOffset.UtcNow)); break;
+            case RecoveryStep.ResumeSwitch: Enter(new SwitchStarted(_state.App, _state.Id, DateTimeOffset.UtcNow)); break;
             // After a whole-cluster restart the worker may come up later than this node. If none does, whether the hook
             // ran is unknown, so the safe end is aborted.
-            case RestartStep.AttachHook when _worker is null:
+            case RecoveryStep.AttachHook when _worker is null:
                 WaitForWorker(new HookLost("the node restarted during the postdeploy hook and no worker node came up to re-attach to it"));
                 break;
-            case RestartStep.AttachHook: AttachHook(); break;
-            case RestartStep.Abort: Handle(RecoveredInFlight.Instance); break;
+            case RecoveryStep.AttachHook: AttachHook(); break;
+            case RecoveryStep.Abort: Handle(RecoveredInFlight.Instance); break;
         }
     }
 
@@ -208,8 +207,8 @@ public sealed class DeploymentActor : ReceivePersistentActor, IWithTimers
             case SwitchStarted:
                 // Past the hook the deployment cannot fail any more, so instead of a deadline it gets a watchdog.
                 Timers.StartSingleTimer(Deadline, SwitchStalled.Instance, _settings.SwitchRetry);
-                Context.Parent.Tell(new PromoteDeployment(_state.Id, _state.Version, _state.Containers, _state.Worker, _state.WorkerHost,
-                    _state.Processes.ToList()));
+                Context.Parent.Tell(new PromoteDeployment(_state.Id, _state.Version, _state.Containers, _state.Processes.ToList(),
+                    _state.Worker, _state.WorkerHost));
                 RemoveHookContainer();
                 break;
             case DeploymentSucceeded or DeploymentFailed:

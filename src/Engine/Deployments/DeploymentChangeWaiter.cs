@@ -1,4 +1,5 @@
 using Akka.Actor;
+using Engine.Protocol;
 
 namespace Engine.Deployments;
 

@@ -2,6 +2,7 @@ using Akka.Actor;
 using Akka.Event;
 using Engine.Build;
 using Engine.Hosting;
+using Engine.Protocol;
 
 namespace Engine.Deployments;
 

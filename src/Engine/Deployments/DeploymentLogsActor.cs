@@ -1,6 +1,6 @@
 using Akka.Actor;
-using Engine.Apps;
 using Engine.Hosting;
+using Engine.Protocol;
 
 namespace Engine.Deployments;
 

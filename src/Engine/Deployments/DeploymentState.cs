@@ -1,11 +1,9 @@
 using System.Collections.Immutable;
 using Akka.Actor;
-using Engine.Apps;
-using Engine.Containers;
-using Engine.Routing;
-using Engine.Workers;
+using Engine.Cluster;
+using Engine.Protocol;
 using ClusterSettings = Engine.Cluster.ClusterSettings;
-using S = Engine.Deployments.DeploymentStatus;
+using S = Engine.Protocol.DeploymentStatus;
 
 namespace Engine.Deployments;
 
@@ -49,7 +47,7 @@ public sealed record DeploymentState
         // Plain dictionaries: the journal's serializer cannot rebuild other kinds.
         IDeploymentEvent AfterStart(ContainersUp up)
         {
-            var ids = up.Ids is null ? null : new Dictionary<string, string>(up.Ids);
+            var ids = new Dictionary<string, string>(up.Ids ?? new Dictionary<string, string>());
             return HookCommand is { } hook ? new HookStarted(App, Id, hook, now, ids) : new SwitchStarted(App, Id, now, ids);
         }
 
@@ -61,7 +59,7 @@ public sealed record DeploymentState
             (S.Queued, NoRegistry n) => [Fail(S.PlacementError, NoRegistry.Error(n.Workers))],
             (S.Building, BuildSucceeded b) => [new ImageBuilt(App, Id, b.Image, b.Processes.ToList(), now, b.WorkerHost, b.ImageId)],
             (S.Building, BuildFailed f) => [Fail(S.BuildError, f.Error)],
-            (S.Pushing, ImagePushed p) => [new ContainersStarting(App, Id, PlanContainers(p.Placed), now)],
+            (S.Pushing, ContainersPlaced p) => [new ContainersStarting(App, Id, PlanContainers(p.Placed), now)],
             (S.Pushing, PlacementFailed f) => [Fail(f.Status, f.Error)],
             (S.Starting, ContainersUp up) => [AfterStart(up)],
             (S.Starting, ContainersFailed f) => [Fail(f.Status, f.Error)],
@@ -77,7 +75,7 @@ public sealed record DeploymentState
                 [Fail(S.Aborted, $"canceled by {c.By} while {Status}") with { By = c.By }],
             (S.Building or S.Pushing or S.Starting or S.RunningHook, DeploymentTimedOut) =>
                 [Fail(S.TimeoutError, "the deployment did not finish within its time limit")],
-            // A hook is re-attached instead (see AfterRestart): its work may already be done.
+            // A hook is re-attached instead (see AfterRecovery): its work may already be done.
             (S.Building or S.Pushing or S.Starting, RecoveredInFlight) =>
                 [Fail(S.Aborted, $"the node that ran it stopped (a restart or a failover) while the deployment was {Status}")],
             _ => [],
@@ -134,12 +132,12 @@ public sealed record DeploymentState
 
     /// <summary>What a deployment found mid-flight at recovery does: the switch is committed and runs again; a hook's
     /// container is looked for and re-attached; building, pushing and starting cannot be resumed and abort.</summary>
-    public RestartStep AfterRestart => Status switch
+    public RecoveryStep AfterRecovery => Status switch
     {
-        S.Switching => RestartStep.ResumeSwitch,
-        S.RunningHook => RestartStep.AttachHook,
-        S.Building or S.Pushing or S.Starting => RestartStep.Abort,
-        _ => RestartStep.None,
+        S.Switching => RecoveryStep.ResumeSwitch,
+        S.RunningHook => RecoveryStep.AttachHook,
+        S.Building or S.Pushing or S.Starting => RecoveryStep.Abort,
+        _ => RecoveryStep.None,
     };
 
     /// <summary>The app's answer to this deployment's promote may publish its route only while it still switches: the
@@ -147,13 +145,14 @@ public sealed record DeploymentState
     public bool MayPublishRoute(DeploymentPromoted promoted) => Status == S.Switching && promoted.DeploymentId == Id;
 
     /// <summary>The route to publish on the app's answer to its promote, on the hosts routers reach its web containers at
-    /// (<paramref name="advertiseHost"/> for those journaled without one); null for a late answer.</summary>
+    /// (<paramref name="advertiseHost"/> for those placed with no worker named); null for a late answer.</summary>
     public SwitchRoute? RouteOnPromote(DeploymentPromoted promoted, string advertiseHost, IActorRef replyTo) => MayPublishRoute(promoted)
         ? new SwitchRoute(App, Id, VersionLabel, WebContainers
             .Select(c => ClusterSettings.WebEndpoint(c.WorkerHost ?? WorkerHost ?? advertiseHost, c.Port!.Value)).ToList(), replyTo)
         : null;
 
-    public DeploymentFinished Finished => new(Id, Status, Error, FinishedAt);
+    /// <summary>Told to the app once the deployment is over (so it has its finishing time).</summary>
+    public DeploymentFinished Finished => new(Id, Status, FinishedAt ?? throw new InvalidOperationException($"{Id} has not finished"), Error);
 
     /// <summary>The old version drained: its containers may go only while this deployment switches and holds the route,
     /// since the removal takes every container of the app but this deployment's own.</summary>
@@ -202,7 +201,7 @@ public sealed record DeploymentState
         new DeploymentState().Apply(e).Status is { Length: > 0 } status ? status : null;
 }
 
-public enum RestartStep
+public enum RecoveryStep
 {
     None,
     ResumeSwitch,

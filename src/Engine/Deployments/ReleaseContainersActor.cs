@@ -2,6 +2,7 @@ using Akka.Actor;
 using Engine.Containers;
 using Engine.Hosting;
 using Engine.Workers;
+using Engine.Protocol;
 
 namespace Engine.Deployments;
 
@@ -59,7 +60,7 @@ public sealed class ReleaseContainersActor : ReceiveActor
     }
 
     private IActorRef Supervisor(string role, Address? worker) =>
-        _children.Get(Context, role, worker, () => ContainerSupervisorActor.Props(_settings.RemovalRetry));
+        _children.Get(Context, role, worker, () => ContainerOperationsActor.Props(_settings.RemovalRetry));
 
     private void Start(StartRelease start)
     {

@@ -1,6 +1,8 @@
 using Akka.Actor;
 using Akka.Cluster;
 using Engine.Workers;
+using Engine.Cluster;
+using Engine.Protocol;
 using ClusterSettings = Engine.Cluster.ClusterSettings;
 
 namespace Engine.Deployments;

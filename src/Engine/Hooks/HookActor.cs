@@ -1,7 +1,6 @@
 using Akka.Actor;
 using Engine.Containers;
-using Engine.Deployments;
-using Engine.Workers;
+using Engine.Protocol;
 
 namespace Engine.Hooks;
 
@@ -16,13 +15,13 @@ public sealed class HookActor : ReceiveActor
     private readonly CancellationTokenSource _stopping = new();
 
     public static Props Props(ContainerSpec spec, TimeSpan timeout) =>
-        Akka.Actor.Props.Create(() => new HookActor(spec, new Span(timeout), false));
+        Akka.Actor.Props.Create(() => new HookActor(spec, new Duration(timeout), false));
 
     /// <summary>After a restart during the hook: wait for its container if it still runs, read its exit code if not.</summary>
     public static Props Attach(ContainerSpec spec, TimeSpan timeout) =>
-        Akka.Actor.Props.Create(() => new HookActor(spec, new Span(timeout), true));
+        Akka.Actor.Props.Create(() => new HookActor(spec, new Duration(timeout), true));
 
-    public HookActor(ContainerSpec spec, Span timeout, bool attach)
+    public HookActor(ContainerSpec spec, Duration timeout, bool attach)
     {
         var parent = Context.Parent;
         var runtime = DockerHost.Get(Context.System).Runtime;

@@ -14,12 +14,13 @@ using Engine.Cluster;
 using Engine.Containers;
 using Engine.Deployments;
 using Engine.Palettes;
-using Engine.Projections;
 using Engine.Routing;
 using Engine.Secrets;
-using Engine.Serialization;
 using Engine.Workers;
 using LinqToDB;
+using Engine.Protocol;
+using Engine.Projections;
+using Engine.Serialization;
 
 namespace Engine.Hosting;
 
@@ -65,7 +66,7 @@ public static class EngineHost
                 {
                     // A worker's name rides along as a role, so every node reads it from the membership.
                     Roles = [.. settings.Cluster.RoleList, .. settings.Cluster.RoleList.Contains(ClusterSettings.Worker)
-                        ? [WorkerPlacement.NameRolePrefix + settings.Cluster.WorkerName] : Array.Empty<string>()],
+                        ? [WorkerMembers.NameRolePrefix + settings.Cluster.WorkerName] : Array.Empty<string>()],
                     SeedNodes = [.. settings.Cluster.SeedAddresses.Select(a => a.ToString())],
                 })
                 .WithActors((system, registry) =>
@@ -106,7 +107,7 @@ public static class EngineHost
         var web = builder.Build();
         web.Lifetime.ApplicationStopped.Register(dataDirLock.Dispose);
         web.UseAdminGuard(settings);
-        web.MapAdminApi(settings);
+        web.MapAdminApi(settings, api => api.MapPalettes(settings));
         web.MapAdminFallback();
         return web;
     }
@@ -135,7 +136,7 @@ public static class EngineHost
         // What the journal holds is the contract: stable names, never CLR types.
         akka.WithEngineContract();
         akka.WithSqlPersistence(
-            connectionString: JournalConnectionString(settings),
+            connectionString: JournalDatabase.ConnectionString(settings),
             providerName: settings.UsesSqlite ? ProviderName.SQLiteMS : ProviderName.PostgreSQL15,
             autoInitialize: true,
             tagStorageMode: TagMode.TagTable,
@@ -158,18 +159,6 @@ public static class EngineHost
                 akka.cluster.singleton.lease-retry-interval = 1s
                 """, HoconAddMode.Prepend);
         return akka;
-    }
-
-    public static string JournalConnectionString(EngineSettings settings) =>
-        settings.UsesSqlite ? $"Data Source={settings.DatabasePath};Default Timeout=30" : WithKeepalive(settings.JournalConnection);
-
-    /// <summary>A PostgreSQL restart kills the pool's idle connections, and the first write on each failed (57P01). A
-    /// keepalive query every second on idle connections finds them dead first, and the pool drops them.</summary>
-    private static string WithKeepalive(string connection)
-    {
-        var builder = new Npgsql.NpgsqlConnectionStringBuilder(connection);
-        if (builder.KeepAlive == 0) builder.KeepAlive = 1;
-        return builder.ConnectionString;
     }
 
     /// <summary>One registry of apps (their names; the entry point of every app message) in the whole cluster, on the

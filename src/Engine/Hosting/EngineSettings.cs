@@ -1,7 +1,8 @@
 using Engine.Admin;
-using Engine.Build;
 using Engine.Cluster;
 using Engine.Secrets;
+using Engine.Protocol;
+using Engine.Containers;
 
 namespace Engine.Hosting;
 

@@ -4,8 +4,8 @@ using Akka.Event;
 using Akka.Persistence;
 using Akka.Persistence.Sql.Journal;
 using Engine.Apps;
-using Engine.Cluster;
 using Engine.Deployments;
+using Engine.Protocol;
 
 namespace Engine.Hosting;
 

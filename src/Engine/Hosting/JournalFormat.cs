@@ -1,5 +1,5 @@
 using System.Data.Common;
-using Engine.Serialization;
+using Engine.Audit;
 
 namespace Engine.Hosting;
 

@@ -3,16 +3,6 @@ using Engine.Protocol;
 
 namespace Engine.Palettes;
 
-/// <summary>One live actor: its path, its name and how far below the start it is.</summary>
-public sealed record ActorNode(string Path, string Name, int Depth);
-
-/// <summary>`engine actor hierarchy` for another node (-> ActorTreeView | AppError).</summary>
-[Manifest("get-actor-tree.v1")]
-public sealed record GetActorTree(string Path, int Depth) : IEngineMessage;
-
-[Manifest("actor-tree-view.v1")]
-public sealed record ActorTreeView(string Node, IReadOnlyList<ActorNode> Actors) : IEngineMessage;
-
 /// <summary>A node's live actor tree, read from the actor cells themselves (no Identify round trips, so no waiting on
 /// silence to know that every child answered).</summary>
 public static class ActorTree

@@ -1,5 +1,5 @@
 using Akka.Actor;
-using Engine.Apps;
+using Engine.Protocol;
 
 namespace Engine.Palettes;
 

@@ -10,6 +10,7 @@ using Engine.Cluster;
 using Engine.Deployments;
 using Engine.Hosting;
 using Engine.Projections;
+using Engine.Protocol;
 using static Engine.Admin.AdminApi;
 
 namespace Engine.Palettes;

@@ -1,3 +1,4 @@
+
 namespace Engine.Palettes;
 
 /// <summary>An argument of a palette command; in the request it fills the path's <c>{Name}</c>, else the query.</summary>

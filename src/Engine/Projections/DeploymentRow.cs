@@ -1,7 +1,7 @@
 namespace Engine.Projections;
 
 /// <summary>One deployment as the projection keeps it: what a listing shows without recovering its actor.</summary>
-/// <param name="By">Who deployed it (null: journaled before callers were kept).</param>
+/// <param name="By">Who deployed it (null: not known).</param>
 public sealed record DeploymentRow(string App, string Id, int Version, string Status, DateTimeOffset CreatedAt,
     DateTimeOffset? FinishedAt, string? Error, string? By = null);
 

@@ -1,8 +1,9 @@
 using System.Collections.Concurrent;
 using System.Data;
 using System.Data.Common;
-using Engine.Deployments;
 using Engine.Hosting;
+using Engine.Protocol;
+using Engine.Audit;
 
 namespace Engine.Projections;
 
@@ -45,7 +46,7 @@ public static class DeploymentsTable
     public static async Task<long> StartAsync(EngineSettings settings, CancellationToken ct)
     {
         await using var db = await JournalDatabase.OpenAsync(settings, ct);
-        var key = EngineHost.JournalConnectionString(settings);
+        var key = JournalDatabase.ConnectionString(settings);
         if (!Created.ContainsKey(key))
         {
             await using (var create = JournalDatabase.Command(db, null, Schema)) await create.ExecuteNonQueryAsync(ct);

@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using Akka.Actor;
+using Engine.Protocol;
 
 namespace Engine.Routing;
 

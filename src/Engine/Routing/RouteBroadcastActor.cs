@@ -1,7 +1,8 @@
 using Akka.Actor;
 using Akka.Cluster;
+using Engine.Cluster;
+using Engine.Protocol;
 using ClusterSettings = Engine.Cluster.ClusterSettings;
-using Engine.Deployments;
 
 namespace Engine.Routing;
 

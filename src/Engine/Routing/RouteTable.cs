@@ -7,6 +7,7 @@ using Yarp.ReverseProxy.Forwarder;
 using Yarp.ReverseProxy.Health;
 using Yarp.ReverseProxy.LoadBalancing;
 using Yarp.ReverseProxy.Model;
+using Engine.Protocol;
 
 namespace Engine.Routing;
 

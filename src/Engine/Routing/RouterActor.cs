@@ -1,8 +1,8 @@
 using System.Diagnostics;
 using Akka.Actor;
 using Akka.Event;
-using Engine.Deployments;
 using Engine.Hosting;
+using Engine.Protocol;
 
 namespace Engine.Routing;
 

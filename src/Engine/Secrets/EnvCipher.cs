@@ -4,7 +4,7 @@ using System.Text;
 namespace Engine.Secrets;
 
 /// <summary>Encrypts env values for the journal (AES-GCM, a random nonce per value) as `enc:v1:BASE64`.
-/// Values without the prefix (journals written before) read back as they are.</summary>
+/// A value without the prefix was never sealed by this engine: it is refused, never read as it is.</summary>
 public sealed class EnvCipher
 {
     public const string Prefix = "enc:v1:";
@@ -44,7 +44,8 @@ public sealed class EnvCipher
 
     public string Open(string value)
     {
-        if (!value.StartsWith(Prefix, StringComparison.Ordinal)) return value;
+        if (!value.StartsWith(Prefix, StringComparison.Ordinal))
+            throw new CryptographicException("an env value in the journal is not sealed: it was not written by this engine");
         try
         {
             var sealedBytes = Convert.FromBase64String(value[Prefix.Length..]);

@@ -1,11 +1,10 @@
 using Akka.Actor;
 using Akka.DependencyInjection;
 using Akka.Persistence.Journal;
-using Engine.Apps;
 using Engine.Audit;
-using Engine.Deployments;
 using Engine.Hosting;
 using Microsoft.Extensions.DependencyInjection;
+using Engine.Protocol;
 
 namespace Engine.Secrets;
 

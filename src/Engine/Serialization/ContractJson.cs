@@ -1,11 +1,5 @@
 using System.Text.Json.Serialization;
-using Engine.Apps;
-using Engine.Audit;
-using Engine.Containers;
-using Engine.Deployments;
-using Engine.Palettes;
-using Engine.Routing;
-using Engine.Workers;
+using Engine.Protocol;
 
 namespace Engine.Serialization;
 
@@ -50,7 +44,7 @@ namespace Engine.Serialization;
 [JsonSerializable(typeof(RestartApp))]
 [JsonSerializable(typeof(RestartedContainers))]
 [JsonSerializable(typeof(CancelDeployment))]
-[JsonSerializable(typeof(GetContainerRestarts))]
+[JsonSerializable(typeof(GetRevivals))]
 [JsonSerializable(typeof(ReadDeploymentLog))]
 [JsonSerializable(typeof(WatchDeployment))]
 [JsonSerializable(typeof(WatchingDeployment))]
@@ -61,7 +55,7 @@ namespace Engine.Serialization;
 [JsonSerializable(typeof(DeploymentList))]
 [JsonSerializable(typeof(EnvView))]
 [JsonSerializable(typeof(FormationView))]
-[JsonSerializable(typeof(ContainerRestartsView))]
+[JsonSerializable(typeof(RevivalsView))]
 [JsonSerializable(typeof(AppView))]
 [JsonSerializable(typeof(AppError))]
 [JsonSerializable(typeof(AppUnavailable))]
@@ -84,7 +78,7 @@ namespace Engine.Serialization;
 [JsonSerializable(typeof(ReadSource))]
 [JsonSerializable(typeof(DeleteUpload))]
 [JsonSerializable(typeof(FileChunk))]
-[JsonSerializable(typeof(ImagePushed))]
+[JsonSerializable(typeof(ContainersPlaced))]
 [JsonSerializable(typeof(PlacementFailed))]
 [JsonSerializable(typeof(ContainersUp))]
 [JsonSerializable(typeof(ContainersFailed))]
@@ -105,7 +99,7 @@ namespace Engine.Serialization;
 // Containers, on the worker nodes.
 [JsonSerializable(typeof(ContainerSpec))]
 [JsonSerializable(typeof(ImageSpec))]
-[JsonSerializable(typeof(Build.ContextLimits))]
+[JsonSerializable(typeof(ContextLimits))]
 // Arguments of the actors a deployment places on worker nodes (remote deployment carries them).
 [JsonSerializable(typeof(TimeSpan))]
 [JsonSerializable(typeof(bool))]
@@ -135,7 +129,7 @@ namespace Engine.Serialization;
 [JsonSerializable(typeof(PushImage))]
 [JsonSerializable(typeof(PullImage))]
 [JsonSerializable(typeof(ImageDistributed))]
-[JsonSerializable(typeof(Span))]
+[JsonSerializable(typeof(Duration))]
 // Palettes: another node's actor tree.
 [JsonSerializable(typeof(GetActorTree))]
 [JsonSerializable(typeof(ActorTreeView))]

@@ -1,5 +1,6 @@
 using Akka.Actor;
 using Akka.Cluster;
+using Engine.Cluster;
 
 namespace Engine.Workers;
 
@@ -14,7 +15,7 @@ public interface IWorkers
     /// <summary>The props, to be created on <paramref name="worker"/> (null: here).</summary>
     Props On(Address? worker, Props props);
 
-    /// <summary>A child that places the request's containers and replies ImagePushed or PlacementFailed to its parent.</summary>
+    /// <summary>A child that places the request's containers and replies ContainersPlaced or PlacementFailed to its parent.</summary>
     Props Placement(PlacementActor.Request request);
 
     /// <summary>Membership events of the cluster, to <paramref name="subscriber"/>.</summary>
@@ -45,9 +46,9 @@ public sealed class ClusterWorkers : IWorkers
 {
     public static readonly ClusterWorkers Instance = new();
 
-    public IReadOnlyList<UpWorker> Up(ActorSystem system) => WorkerPlacement.Workers(system);
+    public IReadOnlyList<UpWorker> Up(ActorSystem system) => WorkerMembers.Workers(system);
 
-    public Props On(Address? worker, Props props) => WorkerPlacement.On(worker, props);
+    public Props On(Address? worker, Props props) => WorkerMembers.On(worker, props);
 
     public Props Placement(PlacementActor.Request request) => PlacementActor.Props(request);
 

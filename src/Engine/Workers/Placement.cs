@@ -2,14 +2,6 @@ using Engine.Protocol;
 
 namespace Engine.Workers;
 
-/// <summary>What a worker told about itself: its name, where routers reach it, its capacity (0: no limit) and how many
-/// containers it runs now (not counting those of the app being placed when a new release replaces them).</summary>
-[Manifest("worker-info.v1")]
-public sealed record WorkerInfo(string Address, string Name, string Host, int Capacity, int Running) : IEngineMessage;
-
-/// <summary>One container of a release and the worker (name) it goes to.</summary>
-public sealed record PlacedContainer(string Type, int Index, string Worker, string WorkerHost, int? Port = null);
-
 /// <summary>Spreads a formation over workers, all decided before anything starts.</summary>
 public static class Placement
 {

@@ -1,13 +1,13 @@
 using Akka.Actor;
-using Engine.Apps;
-using Engine.Deployments;
+using Engine.Protocol;
+using Engine.Cluster;
 
 namespace Engine.Workers;
 
 /// <summary>The `pushing` phase of a deployment on a cluster (and the placing of a scale or of containers a lost worker
 /// ran): asks every up worker for its load, places the formation (<see cref="Placement"/>), pushes the image from a
 /// worker that holds it to the registry and has every other worker that will run it pull it, then reserves each
-/// worker's $PORTs. Replies ImagePushed or PlacementFailed to its parent; a worker it talks to that leaves the cluster
+/// worker's $PORTs. Replies ContainersPlaced or PlacementFailed to its parent; a worker it talks to that leaves the cluster
 /// ends it with WorkerLost.</summary>
 public sealed class PlacementActor : ReceiveActor
 {
@@ -51,7 +51,7 @@ public sealed class PlacementActor : ReceiveActor
             var i = r.HasImage.ToList().FindIndex(h => h == w.Name || h == w.Address.ToString());
             return i < 0 ? int.MaxValue : i;
         }
-        var up = WorkerPlacement.Workers(system).OrderBy(Rank).ToList();
+        var up = WorkerMembers.Workers(system).OrderBy(Rank).ToList();
         var refs = new Dictionary<string, IActorRef>();
         var infos = new List<WorkerInfo>();
         foreach (var (worker, found) in up.Zip(await Task.WhenAll(up.Select(w => AskWorker(system, w.Address.ToString(), r.CountOwn ? null : r.App)))))
@@ -97,7 +97,7 @@ public sealed class PlacementActor : ReceiveActor
             if (reserved.Error is { } portError) return new PlacementFailed(DeploymentStatus.PlacementError, portError);
             foreach (var (web, port) in webs.Zip(reserved.Ports)) ports[web] = port;
         }
-        return new ImagePushed(plan.Select(p => ports.TryGetValue(p, out var port) ? p with { Port = port } : p).ToList());
+        return new ContainersPlaced(plan.Select(p => ports.TryGetValue(p, out var port) ? p with { Port = port } : p).ToList());
     }
 
     private static async Task<(IActorRef? Ref, WorkerInfo? Info, string? Error)> AskWorker(ActorSystem system, string address, string? exceptApp)

@@ -1,8 +1,7 @@
 using Akka.Actor;
-using Engine.Apps;
 using Engine.Cluster;
 using Engine.Containers;
-using Engine.Deployments;
+using Engine.Protocol;
 
 namespace Engine.Workers;
 

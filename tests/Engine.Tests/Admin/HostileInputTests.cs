@@ -3,6 +3,7 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Engine.Tests.Support;
+using Engine.Protocol;
 
 namespace Engine.Tests.Admin;
 

@@ -1,8 +1,8 @@
 using Akka.Actor;
 using Engine.Apps;
 using Engine.Deployments;
-using Engine.Routing;
 using Engine.Tests.Support;
+using Engine.Protocol;
 
 namespace Engine.Tests.Apps;
 
@@ -77,7 +77,7 @@ public sealed class AppActorTests : EngineTestKit
 
     private string RefusalOf(IActorRef app, string id)
     {
-        app.Tell(new PromoteDeployment(id, 9, []));
+        app.Tell(new PromoteDeployment(id, 9, [], []));
         return ExpectMsg<AppError>(Patience).Error;
     }
 }

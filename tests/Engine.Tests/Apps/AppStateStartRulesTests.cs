@@ -1,6 +1,5 @@
 using Engine.Apps;
-using Engine.Containers;
-using Engine.Deployments;
+using Engine.Protocol;
 
 namespace Engine.Tests.Apps;
 
@@ -17,8 +16,8 @@ public sealed class AppStateStartRulesTests
     }
 
     private static AppState Routed(AppState state, string id) =>
-        state.Apply(new DeploymentEnded("app", id, DeploymentStatus.Success, At))
-            .Apply(new DeploymentRouted("app", id, 1, [ContainerSpec.For("app", id, "v1", "img", "web", 1, "serve", new Dictionary<string, string>(), 5000)], At));
+        state.Apply(new DeploymentEnded("app", id, DeploymentStatus.Success, At, At))
+            .Apply(new DeploymentRouted("app", id, 1, [ContainerSpec.For("app", id, "v1", "img", "web", 1, "serve", new Dictionary<string, string>(), 5000)], At, [new ProcessType("web", "serve")]));
 
     [Fact]
     public void The_oldest_pending_deployment_starts_once_the_running_one_ended_and_no_restart_is_under_way()
@@ -27,9 +26,9 @@ public sealed class AppStateStartRulesTests
         Assert.Equal("app-v1", state.NextToStart(running: null, restarting: false)?.Id);
         Assert.Null(state.NextToStart(running: "app-v1", restarting: false));
         Assert.Null(state.NextToStart(running: null, restarting: true));
-        state = state.Apply(new DeploymentEnded("app", "app-v1", DeploymentStatus.Success, At));
+        state = state.Apply(new DeploymentEnded("app", "app-v1", DeploymentStatus.Success, At, At));
         Assert.Equal("app-v2", state.NextToStart(running: "app-v1", restarting: false)?.Id);
-        state = state.Apply(new DeploymentEnded("app", "app-v2", DeploymentStatus.Success, At));
+        state = state.Apply(new DeploymentEnded("app", "app-v2", DeploymentStatus.Success, At, At));
         Assert.Null(state.NextToStart(running: "app-v2", restarting: false));
     }
 
@@ -40,7 +39,7 @@ public sealed class AppStateStartRulesTests
         var state = Routed(Queued(1), "app-v1");
         Assert.Null(state.RefuseRestart(false));
         Assert.True(state.RefuseRestart(true)!.Conflict);
-        Assert.Contains("under way", Queued(1).Apply(new DeploymentRouted("app", "app-v1", 1, [], At)).RefuseRestart(false)!.Error);
+        Assert.Contains("under way", Queued(1).Apply(new DeploymentRouted("app", "app-v1", 1, [], At, [])).RefuseRestart(false)!.Error);
     }
 
     [Fact]

@@ -1,6 +1,5 @@
 using Engine.Apps;
-using Engine.Containers;
-using Engine.Deployments;
+using Engine.Protocol;
 
 namespace Engine.Tests.Apps;
 
@@ -14,8 +13,8 @@ public sealed class AppStateTests
         foreach (var v in Enumerable.Range(1, 8))
             state = state.Apply(new DeploymentQueued("app", $"app-v{v}", v, "x.tar", new Dictionary<string, string>(), now));
         foreach (var v in Enumerable.Range(1, 7))
-            state = state.Apply(new DeploymentEnded("app", $"app-v{v}", v == 4 ? DeploymentStatus.HookError : DeploymentStatus.Success, now));
-        state = state.Apply(new DeploymentRouted("app", "app-v1", 1, new List<ContainerSpec>(), now)); // e.g. a later rollback
+            state = state.Apply(new DeploymentEnded("app", $"app-v{v}", v == 4 ? DeploymentStatus.HookError : DeploymentStatus.Success, now, now));
+        state = state.Apply(new DeploymentRouted("app", "app-v1", 1, new List<ContainerSpec>(), now, [])); // e.g. a later rollback
 
         // v8 is in flight; v4 failed; of v1–v3, v5–v7 the last five successful are v2, v3, v5, v6, v7; v1 is routed.
         Assert.Equal(["app-v4"], state.ImagesToDrop(5).Order());
@@ -50,9 +49,9 @@ public sealed class AppStateTests
             new ContainerRestarted("a", "a-v1", "worker-1", null, At),
         }.Aggregate(new AppState("a"), (s, e) => s.Apply(e));
 
-        Assert.Equal(new SlotRestarts(2, 1), state.Restarts[AppState.RestartKey("a-v1", "web-1")]);
-        Assert.Equal(new SlotRestarts(1, null), state.Restarts[AppState.RestartKey("a-v1", "worker-1")]);
-        Assert.False(state.Restarts.ContainsKey(AppState.RestartKey("a-v2", "web-1")));
+        Assert.Equal(new SlotRevivals(2, 1), state.Restarts[AppState.RevivalKey("a-v1", "web-1")]);
+        Assert.Equal(new SlotRevivals(1, null), state.Restarts[AppState.RevivalKey("a-v1", "worker-1")]);
+        Assert.False(state.Restarts.ContainsKey(AppState.RevivalKey("a-v2", "web-1")));
     }
 
     [Fact]
@@ -66,7 +65,7 @@ public sealed class AppStateTests
 
         // The first deployment failed: still no release. While one runs: wait for it, as with a routed release.
         var failed = fresh.Apply(new DeploymentQueued("a", "a-v1", 1, "x.tar", new Dictionary<string, string>(), At))
-            .Apply(new DeploymentEnded("a", "a-v1", DeploymentStatus.BuildError, At));
+            .Apply(new DeploymentEnded("a", "a-v1", DeploymentStatus.BuildError, At, At));
         Assert.Null(failed.DecideScale(scale, At, out refusal));
         Assert.True(refusal!.Conflict);
         var running = failed.Apply(new DeploymentQueued("a", "a-v2", 2, "x.tar", new Dictionary<string, string>(), At));
@@ -74,7 +73,7 @@ public sealed class AppStateTests
         Assert.StartsWith("deployment a-v2 is in progress", refusal!.Error);
 
         var routed = failed.Apply(new DeploymentRouted("a", "a-v1", 1,
-            [ContainerSpec.For("a", "a-v1", "v1", "img", "web", 1, "serve", new Dictionary<string, string>(), 5000)], At));
+            [ContainerSpec.For("a", "a-v1", "v1", "img", "web", 1, "serve", new Dictionary<string, string>(), 5000)], At, [new ProcessType("web", "serve")]));
         Assert.Equal(new Dictionary<string, int> { ["web"] = 2 },
             routed.DecideScale(new ScaleApp("a", new Dictionary<string, int> { ["web"] = 2 }), At, out refusal)!.Set);
         Assert.Null(refusal);

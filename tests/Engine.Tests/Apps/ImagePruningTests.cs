@@ -1,5 +1,5 @@
-using Engine.Containers;
 using Engine.Tests.Support;
+using Engine.Protocol;
 using static Engine.Tests.Support.Deadlines;
 
 namespace Engine.Tests.Apps;

@@ -1,8 +1,7 @@
 using Akka.Actor;
 using Engine.Apps;
-using Engine.Deployments;
-using Engine.Routing;
 using Engine.Tests.Support;
+using Engine.Protocol;
 
 namespace Engine.Tests.Apps;
 

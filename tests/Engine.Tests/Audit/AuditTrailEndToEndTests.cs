@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Engine.Tests.Support;
 using Microsoft.Data.Sqlite;
+using Engine.Protocol;
 
 namespace Engine.Tests.Audit;
 

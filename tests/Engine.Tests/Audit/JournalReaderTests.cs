@@ -1,13 +1,12 @@
 using Akka.Actor;
 using Akka.Hosting;
 using Akka.Persistence;
-using Engine.Apps;
 using Engine.Audit;
-using Engine.Deployments;
 using Engine.Hosting;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Engine.Protocol;
 
 namespace Engine.Tests.Audit;
 

@@ -1,7 +1,6 @@
-using Engine.Apps;
 using Engine.Audit;
-using Engine.Containers;
 using Engine.Deployments;
+using Engine.Protocol;
 
 namespace Engine.Tests.Audit;
 
@@ -48,14 +47,14 @@ public sealed class JournalVerifierTests
                 hook ? [new("web", "serve"), new("postdeploy", "migrate")] : [new("web", "serve")], at))
             .On(Id(app, v), at => new ContainersStarting(app, Id(app, v), [Web(app, v)], at));
 
-        public Journal Hook(string app, int v) => On(Id(app, v), at => new HookStarted(app, Id(app, v), "migrate", at));
+        public Journal Hook(string app, int v) => On(Id(app, v), at => new HookStarted(app, Id(app, v), "migrate", at, new Dictionary<string, string>()));
 
         public Journal Switch(string app, int v) =>
             On(Id(app, v), at => new SwitchStarted(app, Id(app, v), at))
             .Route(app, v)
             .On(Id(app, v), at => new TrafficSwitched(app, Id(app, v), at));
 
-        public Journal Route(string app, int v) => OnApp(app, at => new DeploymentRouted(app, Id(app, v), v, [Web(app, v)], at));
+        public Journal Route(string app, int v) => OnApp(app, at => new DeploymentRouted(app, Id(app, v), v, [Web(app, v)], at, []));
 
         public Journal Succeed(string app, int v) =>
             On(Id(app, v), at => new DeploymentSucceeded(app, Id(app, v), at))
@@ -63,13 +62,13 @@ public sealed class JournalVerifierTests
 
         public Journal Fail(string app, int v, string status) =>
             On(Id(app, v), at => new DeploymentFailed(app, Id(app, v), status, "exit 3", at))
-            .OnApp(app, at => new DeploymentEnded(app, Id(app, v), status, at, "exit 3", at));
+            .OnApp(app, at => new DeploymentEnded(app, Id(app, v), status, at, at, "exit 3"));
     }
 
     /// <summary>A journal the engine writes: registrations, an env change, a deployment with a hook, one whose hook
     /// fails, one without a hook, a scale; and another app deploying at the same time as the first.</summary>
     private static Journal Clean() => new Journal()
-        .Then("apps", at => new AppRegistered("shop", at))
+        .Then("apps", at => new AppRegistered("shop", at, Idle: false))
         .OnApp("shop", at => new EnvChanged("shop", Env, [], at))
         .Then("apps", at => new AppRegistered("blog", at, Idle: true))
         .Then("apps", at => new AppDeploying("blog", at))
@@ -79,7 +78,7 @@ public sealed class JournalVerifierTests
         .Queue("shop", 3).Build("shop", 3, hook: false).Switch("shop", 3).Succeed("shop", 3)
         .OnApp("shop", at => new FormationChanged("shop", new Dictionary<string, int> { ["web"] = 2 }, at))
         .OnApp("shop", at => new ReleaseScaled("shop", Id("shop", 3), [Web("shop", 3), Web("shop", 3, 2)], "scaled to web=2", at))
-        .Then("apps", at => new AppRegistered("wiki", at));
+        .Then("apps", at => new AppRegistered("wiki", at, Idle: false));
 
     private static IReadOnlyList<JournalEvent> Without(IReadOnlyList<JournalEvent> events, string persistenceId, long sequenceNr) =>
         events.Where(e => (e.PersistenceId, e.SequenceNr) != (persistenceId, sequenceNr)).ToList();
@@ -201,7 +200,7 @@ public sealed class JournalVerifierTests
     public void A_deployment_the_app_ended_after_its_actor_stopped_twice_is_neither_orphaned_nor_contradicted()
     {
         var events = new Journal().Queue("shop", 1).Build("shop", 1, hook: false)
-            .OnApp("shop", at => new DeploymentEnded("shop", Id("shop", 1), "aborted", at, "the deployment stopped unexpectedly twice", at))
+            .OnApp("shop", at => new DeploymentEnded("shop", Id("shop", 1), "aborted", at, at, "the deployment stopped unexpectedly twice"))
             .Queue("shop", 2).Build("shop", 2, hook: false).Switch("shop", 2).Succeed("shop", 2).Events;
 
         Assert.Empty(JournalVerifier.Verify(events, new HashSet<string>()));

@@ -1,6 +1,5 @@
-using Engine.Apps;
 using Engine.Audit;
-using Engine.Containers;
+using Engine.Protocol;
 
 namespace Engine.Tests.Audit;
 
@@ -13,7 +12,7 @@ public sealed class RouteHistoryTests
     private static JournalEvent Routed(string app, long seq, int version, int minute) => new($"app-{app}", seq, Minute(minute),
         new DeploymentRouted(app, $"{app}-v{version}", version,
             [ContainerSpec.For(app, $"{app}-v{version}", $"v{version}", "img", "web", 1, "serve", new Dictionary<string, string>(), 5000)],
-            Minute(minute)));
+            Minute(minute), []));
 
     /// <summary>shop: v1 routed at 10, v2 failed in between (no route), v3 at 30; blog's routes fall in between.</summary>
     private static readonly IReadOnlyList<JournalEvent> Events =
@@ -21,7 +20,7 @@ public sealed class RouteHistoryTests
         new("app-shop", 1, Minute(1), new EnvChanged("shop", new Dictionary<string, string> { ["A"] = "1" }, [], Minute(1))),
         Routed("shop", 2, 1, 10),
         Routed("blog", 1, 1, 15),
-        new("app-shop", 3, Minute(20), new DeploymentEnded("shop", "shop-v2", "hook-error", Minute(20))),
+        new("app-shop", 3, Minute(20), new DeploymentEnded("shop", "shop-v2", "hook-error", Minute(20), Minute(20))),
         Routed("blog", 2, 2, 25),
         Routed("shop", 4, 3, 30),
         Routed("blog", 3, 3, 35),

@@ -1,6 +1,7 @@
 using System.Formats.Tar;
 using Engine.Build;
 using Engine.Tests.Support;
+using Engine.Protocol;
 
 namespace Engine.Tests.Build;
 

@@ -1,7 +1,7 @@
 using Akka.Actor;
 using Akka.TestKit.Xunit2;
 using Engine.Build;
-using Engine.Deployments;
+using Engine.Protocol;
 
 namespace Engine.Tests.Build;
 

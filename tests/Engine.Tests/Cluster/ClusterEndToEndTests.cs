@@ -1,5 +1,4 @@
 using System.Text.Json;
-using Engine.Containers;
 using Engine.Tests.Support;
 using static Engine.Tests.Support.Deadlines;
 

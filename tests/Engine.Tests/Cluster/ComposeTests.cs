@@ -1,7 +1,7 @@
 using Engine.Bench;
-using Engine.Containers;
 using Engine.Secrets;
 using Engine.Tests.Support;
+using Engine.Containers;
 
 namespace Engine.Tests.Cluster;
 

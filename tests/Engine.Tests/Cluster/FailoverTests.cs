@@ -1,9 +1,9 @@
 using System.Diagnostics;
 using System.Net;
 using Engine.Apps;
-using Engine.Deployments;
 using Engine.Tests.Support;
 using Xunit.Abstractions;
+using Engine.Protocol;
 using static Engine.Tests.Support.Deadlines;
 
 namespace Engine.Tests.Cluster;

@@ -1,9 +1,9 @@
 using System.Net;
 using System.Text;
-using Engine.Apps;
 using Engine.Audit;
 using Engine.Tests.Support;
 using Npgsql;
+using Engine.Apps;
 
 namespace Engine.Tests.Cluster;
 
@@ -173,7 +173,7 @@ public sealed class SplitBrainTests(PostgresServer postgres)
 
     private static async Task<string?> LeaseOwnerAsync(string journal, string lease)
     {
-        await using var leases = new Engine.Cluster.LeaseTable(journal, Engine.Cluster.JournalLeases.TimeToLive);
+        await using var leases = new Engine.Hosting.LeaseTable(journal, Engine.Hosting.JournalLeases.TimeToLive);
         return (await leases.HolderAsync(lease, CancellationToken.None))?.Owner;
     }
 

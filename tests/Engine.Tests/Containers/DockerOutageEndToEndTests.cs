@@ -1,8 +1,8 @@
 using System.Diagnostics;
 using System.Net;
-using Engine.Deployments;
 using Engine.Tests.Support;
 using Xunit.Abstractions;
+using Engine.Protocol;
 
 namespace Engine.Tests.Containers;
 

@@ -1,5 +1,6 @@
 using Engine.Containers;
 using Engine.Tests.Support;
+using Engine.Protocol;
 
 namespace Engine.Tests.Containers;
 

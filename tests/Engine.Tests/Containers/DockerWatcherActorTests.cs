@@ -1,7 +1,7 @@
 using Akka.Actor;
-using Engine.Apps;
 using Engine.Containers;
 using Engine.Tests.Support;
+using Engine.Protocol;
 
 namespace Engine.Tests.Containers;
 

@@ -1,9 +1,9 @@
 using Akka.Actor;
 using ContainersListParameters = Docker.DotNet.Models.ContainersListParameters;
 using Engine.Containers;
-using Engine.Deployments;
 using Engine.Hooks;
 using Engine.Tests.Support;
+using Engine.Protocol;
 
 namespace Engine.Tests.Containers;
 

@@ -1,8 +1,8 @@
 using System.Formats.Tar;
 using System.Net;
 using System.Text.Json;
+using Engine.Protocol;
 using Engine.Admin;
-using Engine.Deployments;
 using Engine.Tests.Support;
 
 namespace Engine.Tests.Deployments;

@@ -1,6 +1,7 @@
 using Akka.Actor;
 using Engine.Deployments;
 using Engine.Tests.Support;
+using Engine.Protocol;
 
 namespace Engine.Tests.Deployments;
 

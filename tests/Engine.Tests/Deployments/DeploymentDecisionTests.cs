@@ -1,8 +1,7 @@
 using Akka.Actor;
-using Engine.Apps;
-using Engine.Containers;
 using Engine.Deployments;
-using Engine.Workers;
+using Engine.Protocol;
+using Engine.Cluster;
 
 namespace Engine.Tests.Deployments;
 

@@ -1,5 +1,6 @@
 using System.Net;
 using Engine.Tests.Support;
+using Engine.Protocol;
 using static Engine.Tests.Support.Deadlines;
 
 namespace Engine.Tests.Deployments;

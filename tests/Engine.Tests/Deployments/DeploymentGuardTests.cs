@@ -1,6 +1,5 @@
-using Engine.Apps;
 using Engine.Deployments;
-using Engine.Workers;
+using Engine.Protocol;
 
 namespace Engine.Tests.Deployments;
 
@@ -14,7 +13,7 @@ public sealed class DeploymentGuardTests
         (s, c) => s.Decide(c, Now).Aggregate(s, (st, e) => st.Apply(e)));
 
     private static readonly IDeploymentCommand[] ToHook =
-        [StartDeployment.Instance, new BuildSucceeded("img", [new("web", "serve"), new("postdeploy", "migrate")]), new ImagePushed([new("web", 1, "", "", 1)]), new ContainersUp([])];
+        [StartDeployment.Instance, new BuildSucceeded("img", [new("web", "serve"), new("postdeploy", "migrate")]), new ContainersPlaced([new("web", 1, "", "", 1)]), new ContainersUp([])];
 
     private static readonly IDeploymentCommand[] ToSwitching = [.. ToHook, HookSucceeded.Instance];
 
@@ -46,12 +45,12 @@ public sealed class DeploymentGuardTests
     public void After_a_restart_a_hook_is_re_attached_and_only_a_lost_one_aborts()
     {
         var hook = Through(ToHook);
-        Assert.Equal(RestartStep.AttachHook, hook.AfterRestart);
+        Assert.Equal(RecoveryStep.AttachHook, hook.AfterRecovery);
         Assert.Empty(hook.Decide(RecoveredInFlight.Instance, Now));
         var lost = Assert.IsType<DeploymentFailed>(Assert.Single(hook.Decide(new HookLost("gone"), Now)));
         Assert.Equal(("aborted", "gone"), (lost.Status, lost.Error));
-        Assert.Equal(RestartStep.Abort, Through(StartDeployment.Instance).AfterRestart);
-        Assert.Equal(RestartStep.ResumeSwitch, Through(ToSwitching).AfterRestart);
-        Assert.Equal(RestartStep.None, Through().AfterRestart);
+        Assert.Equal(RecoveryStep.Abort, Through(StartDeployment.Instance).AfterRecovery);
+        Assert.Equal(RecoveryStep.ResumeSwitch, Through(ToSwitching).AfterRecovery);
+        Assert.Equal(RecoveryStep.None, Through().AfterRecovery);
     }
 }

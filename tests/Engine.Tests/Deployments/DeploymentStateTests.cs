@@ -1,7 +1,5 @@
-using Engine.Apps;
-using Engine.Containers;
 using Engine.Deployments;
-using Engine.Workers;
+using Engine.Protocol;
 
 namespace Engine.Tests.Deployments;
 
@@ -32,7 +30,7 @@ public sealed class DeploymentStateTests
         var statuses = new List<string> { s.Status };
         foreach (var c in new IDeploymentCommand[]
                  {
-                     StartDeployment.Instance, new BuildSucceeded("img:v2", WithHook), new ImagePushed([new("web", 1, "", "", 4242), new("worker", 1, "", "")]),
+                     StartDeployment.Instance, new BuildSucceeded("img:v2", WithHook), new ContainersPlaced([new("web", 1, "", "", 4242), new("worker", 1, "", "")]),
                      new ContainersUp([]), HookSucceeded.Instance, new RouteSwitched("app", "app-v2"), new ContainersRemoved(1),
                  })
         {
@@ -57,7 +55,7 @@ public sealed class DeploymentStateTests
     [Fact]
     public void Without_a_hook_the_deployment_goes_from_starting_straight_to_switching()
     {
-        var s = Through(Created(), StartDeployment.Instance, new BuildSucceeded("img", [new("web", null)]), new ImagePushed([new("web", 1, "", "", 1)]));
+        var s = Through(Created(), StartDeployment.Instance, new BuildSucceeded("img", [new("web", null)]), new ContainersPlaced([new("web", 1, "", "", 1)]));
         var (next, events) = Step(s, new ContainersUp(s.Containers));
         Assert.IsType<SwitchStarted>(Assert.Single(events));
         Assert.Equal("switching", next.Status);
@@ -74,7 +72,7 @@ public sealed class DeploymentStateTests
         var expected = "build-error";
         if (where != "build")
         {
-            s = Through(s, new BuildSucceeded("img", WithHook), new ImagePushed([new("web", 1, "", "", 1)]));
+            s = Through(s, new BuildSucceeded("img", WithHook), new ContainersPlaced([new("web", 1, "", "", 1)]));
             failure = new ContainersFailed("crashed-error", "web-1 exited");
             expected = "crashed-error";
         }
@@ -95,7 +93,7 @@ public sealed class DeploymentStateTests
     [Fact]
     public void A_timeout_fails_an_unfinished_deployment_but_not_one_whose_hook_already_succeeded()
     {
-        var hookRunning = Through(Created(), StartDeployment.Instance, new BuildSucceeded("img", WithHook), new ImagePushed([new("web", 1, "", "", 1)]), new ContainersUp([]));
+        var hookRunning = Through(Created(), StartDeployment.Instance, new BuildSucceeded("img", WithHook), new ContainersPlaced([new("web", 1, "", "", 1)]), new ContainersUp([]));
         Assert.Equal("timeout-error", Step(hookRunning, DeploymentTimedOut.Instance).State.Status);
 
         var switching = Through(hookRunning, HookSucceeded.Instance);
@@ -125,7 +123,7 @@ public sealed class DeploymentStateTests
             new BuildStarted("app", "app-v2", Now),
             new ImageBuilt("app", "app-v2", "img:v2", WithHook, Now),
             new ContainersStarting("app", "app-v2", [web], Now),
-            new HookStarted("app", "app-v2", "migrate", Now),
+            new HookStarted("app", "app-v2", "migrate", Now, new Dictionary<string, string>()),
         ];
         var replayed = journal.Aggregate(new DeploymentState(), (s, e) => s.Apply(e));
 
@@ -161,7 +159,7 @@ public sealed class DeploymentStateTests
         var phases = new List<DeploymentState> { Created() };
         foreach (var c in new IDeploymentCommand[]
                  {
-                     StartDeployment.Instance, new BuildSucceeded("img:v2", WithHook), new ImagePushed([new("web", 1, "", "", 4242)]),
+                     StartDeployment.Instance, new BuildSucceeded("img:v2", WithHook), new ContainersPlaced([new("web", 1, "", "", 4242)]),
                      new ContainersUp([]),
                  })
             phases.Add(Step(phases[^1], c).State);

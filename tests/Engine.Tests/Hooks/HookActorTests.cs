@@ -1,8 +1,8 @@
 using Akka.Actor;
 using Engine.Containers;
-using Engine.Deployments;
 using Engine.Hooks;
 using Engine.Tests.Support;
+using Engine.Protocol;
 
 namespace Engine.Tests.Hooks;
 
@@ -41,7 +41,7 @@ public sealed class HookActorTests : EngineTestKit
         ExpectNoMsg(TimeSpan.FromMilliseconds(300));
         Assert.Contains(Runtime.Live, c => c.Type == "postdeploy");
 
-        Sys.ActorOf(ContainerSupervisorActor.Props()).Tell(RemoveContainers.HookOf("app", "app-v1"), TestActor);
+        Sys.ActorOf(ContainerOperationsActor.Props()).Tell(RemoveContainers.HookOf("app", "app-v1"), TestActor);
         Assert.Equal(1, ExpectMsg<ContainersRemoved>(Patience).Count);
         Assert.DoesNotContain(Runtime.Live, c => c.Type == "postdeploy");
     }

@@ -1,5 +1,5 @@
 using System.Net;
-using Engine.Deployments;
+using Engine.Protocol;
 using Engine.Tests.Support;
 using static Engine.Tests.Support.Deadlines;
 

@@ -6,6 +6,7 @@ using Engine.Hosting;
 using Microsoft.Data.Sqlite;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
+using Engine.Protocol;
 
 namespace Engine.Tests.Hosting;
 

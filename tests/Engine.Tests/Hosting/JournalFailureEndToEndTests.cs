@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Net;
-using Engine.Deployments;
 using Engine.Tests.Support;
+using Engine.Protocol;
 
 namespace Engine.Tests.Hosting;
 

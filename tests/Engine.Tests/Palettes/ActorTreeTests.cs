@@ -1,7 +1,7 @@
 using Akka.Actor;
 using Akka.TestKit.Xunit2;
-using Engine.Apps;
 using Engine.Palettes;
+using Engine.Protocol;
 
 namespace Engine.Tests.Palettes;
 

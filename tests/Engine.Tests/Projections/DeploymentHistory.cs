@@ -1,10 +1,10 @@
 using System.Collections.Immutable;
 using Akka.Actor;
 using Akka.Persistence;
-using Engine.Apps;
 using Engine.Deployments;
 using Engine.Projections;
-using S = Engine.Deployments.DeploymentStatus;
+using Engine.Protocol;
+using S = Engine.Protocol.DeploymentStatus;
 
 namespace Engine.Tests.Projections;
 
@@ -45,7 +45,7 @@ internal static class DeploymentHistory
                 new DeploymentSucceeded(app, id, at));
         var status = Fails(version) ? S.BuildError : S.Success;
         yield return Write($"app-{app}", 2 * version,
-            new DeploymentEnded(app, id, status, at.AddSeconds(1), Fails(version) ? Error(app, version) : null, at));
+            new DeploymentEnded(app, id, status, at.AddSeconds(1), at, Fails(version) ? Error(app, version) : null));
     }
 
     public static IEnumerable<AtomicWrite> Whole(string app, IEnumerable<int> versions) =>

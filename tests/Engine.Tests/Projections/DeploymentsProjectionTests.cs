@@ -4,7 +4,8 @@ using Engine.Projections;
 using Engine.Tests.Support;
 using Microsoft.Data.Sqlite;
 using Xunit.Abstractions;
-using S = Engine.Deployments.DeploymentStatus;
+using Engine.Audit;
+using S = Engine.Protocol.DeploymentStatus;
 
 namespace Engine.Tests.Projections;
 
@@ -88,7 +89,7 @@ public sealed class DeploymentsProjectionTests(SeededJournal seed, ITestOutputHe
 
     private static async Task ExecuteAsync(EngineSettings settings, string sql)
     {
-        await using var db = new SqliteConnection(EngineHost.JournalConnectionString(settings));
+        await using var db = new SqliteConnection(JournalDatabase.ConnectionString(settings));
         await db.OpenAsync();
         await using var command = new SqliteCommand(sql, db);
         Assert.Equal(1, await command.ExecuteNonQueryAsync());

@@ -2,7 +2,7 @@ using Engine.Hosting;
 using Engine.Projections;
 using Engine.Tests.Support;
 using Microsoft.Data.Sqlite;
-using S = Engine.Deployments.DeploymentStatus;
+using S = Engine.Protocol.DeploymentStatus;
 
 namespace Engine.Tests.Projections;
 

@@ -5,9 +5,9 @@ using Akka.Persistence;
 using Akka.Remote.Hosting;
 using Engine.Cluster;
 using Engine.Hosting;
-using Engine.Projections;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Engine.Projections;
 
 namespace Engine.Tests.Projections;
 

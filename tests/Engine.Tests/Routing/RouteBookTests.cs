@@ -1,5 +1,6 @@
 using Akka.Actor;
 using Engine.Routing;
+using Engine.Protocol;
 
 namespace Engine.Tests.Routing;
 

@@ -2,12 +2,12 @@ using System.Diagnostics.CodeAnalysis;
 using System.Net;
 using Akka.Actor;
 using Akka.TestKit.Xunit2;
-using Engine.Deployments;
 using Engine.Hosting;
 using Engine.Routing;
 using Yarp.ReverseProxy;
 using Yarp.ReverseProxy.Configuration;
 using Yarp.ReverseProxy.Model;
+using Engine.Protocol;
 
 namespace Engine.Tests.Routing;
 

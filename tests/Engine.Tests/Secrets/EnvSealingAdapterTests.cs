@@ -1,10 +1,8 @@
 using System.Security.Cryptography;
 using Akka.Persistence.Journal;
-using Engine.Apps;
-using Engine.Containers;
-using Engine.Deployments;
 using Engine.Hosting;
 using Engine.Secrets;
+using Engine.Protocol;
 
 namespace Engine.Tests.Secrets;
 
@@ -21,7 +19,7 @@ public sealed class EnvSealingAdapterTests
         new DeploymentQueued("app", "app-v1", 1, "/a.tar", Env, Now),
         new DeploymentCreated("app", "app-v1", 1, "/a.tar", Env, Now),
         new ContainersStarting("app", "app-v1", [ContainerSpec.For("app", "app-v1", "v1", "img", "web", 1, "serve", Env, 5000)], Now),
-        new DeploymentRouted("app", "app-v1", 1, [ContainerSpec.For("app", "app-v1", "v1", "img", "web", 1, "serve", Env, 5000)], Now),
+        new DeploymentRouted("app", "app-v1", 1, [ContainerSpec.For("app", "app-v1", "v1", "img", "web", 1, "serve", Env, 5000)], Now, []),
     };
 
     private static IEnumerable<string> Values(object e) => e switch
@@ -48,11 +46,11 @@ public sealed class EnvSealingAdapterTests
     }
 
     [Fact]
-    public void A_journal_written_before_with_plain_values_still_reads()
+    public void A_plain_env_value_in_the_journal_is_refused_not_read_as_it_is()
     {
         var plain = new EnvChanged("app", Env, [], Now);
-        var back = Assert.IsType<EnvChanged>(Assert.Single(_adapter.FromJournal(plain, "").Events));
-        Assert.Equal(Env, back.Set);
+        var error = Assert.Throws<CryptographicException>(() => _adapter.FromJournal(plain, ""));
+        Assert.Contains("not sealed", error.Message);
     }
 
     [Fact]

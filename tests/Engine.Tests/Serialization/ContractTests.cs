@@ -86,12 +86,12 @@ public sealed class ContractTests(ContractTests.Node node) : IClassFixture<Contr
         var system = (ExtendedActorSystem)node.System;
         var placed = new[]
         {
-            Engine.Build.BuildActor.Props("/data/uploads/a.tar", (Engine.Containers.ImageSpec)Sample.Of(typeof(Engine.Containers.ImageSpec), system),
-                Engine.Build.ContextLimits.Default, "akka.tcp://engine@10.0.0.6:4054"),
-            Engine.Hooks.HookActor.Props((Engine.Containers.ContainerSpec)Sample.Of(typeof(Engine.Containers.ContainerSpec), system), TimeSpan.FromMinutes(20)),
-            Engine.Hooks.HookActor.Attach((Engine.Containers.ContainerSpec)Sample.Of(typeof(Engine.Containers.ContainerSpec), system), TimeSpan.FromMinutes(20)),
+            Engine.Build.BuildActor.Props("/data/uploads/a.tar", (Engine.Protocol.ImageSpec)Sample.Of(typeof(Engine.Protocol.ImageSpec), system),
+                Engine.Protocol.ContextLimits.Default, "akka.tcp://engine@10.0.0.6:4054"),
+            Engine.Hooks.HookActor.Props((Engine.Protocol.ContainerSpec)Sample.Of(typeof(Engine.Protocol.ContainerSpec), system), TimeSpan.FromMinutes(20)),
+            Engine.Hooks.HookActor.Attach((Engine.Protocol.ContainerSpec)Sample.Of(typeof(Engine.Protocol.ContainerSpec), system), TimeSpan.FromMinutes(20)),
             Engine.Containers.ContainerKeeperActor.Props(system.DeadLetters, TimeSpan.FromMinutes(1)),
-            Engine.Containers.ContainerSupervisorActor.Props(),
+            Engine.Containers.ContainerOperationsActor.Props(),
         };
         foreach (var argument in placed.SelectMany(p => p.Arguments).Where(a => a is not null))
             Assert.IsNotType<NoContractSerializer>(node.System.Serialization.FindSerializerFor(argument));
@@ -110,9 +110,9 @@ public sealed class ContractTests(ContractTests.Node node) : IClassFixture<Contr
     public void An_actor_reference_comes_back_as_the_same_actor()
     {
         var actor = node.System.ActorOf(Props.Empty, "contract-probe");
-        var sent = new Engine.Routing.SwitchRoute("app", "app-v1", "v1", ["http://10.0.0.7:32768"], actor);
+        var sent = new Engine.Protocol.SwitchRoute("app", "app-v1", "v1", ["http://10.0.0.7:32768"], actor);
         var serializer = node.System.Serialization.FindSerializerFor(sent);
-        var back = (Engine.Routing.SwitchRoute)node.System.Serialization.Deserialize(serializer.ToBinary(sent),
+        var back = (Engine.Protocol.SwitchRoute)node.System.Serialization.Deserialize(serializer.ToBinary(sent),
             serializer.Identifier, Akka.Serialization.Serialization.ManifestFor(serializer, sent));
         Assert.Equal(actor, back.ReplyTo);
         Assert.Equal(actor.Path.Uid, back.ReplyTo.Path.Uid);

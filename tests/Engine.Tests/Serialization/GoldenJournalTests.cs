@@ -4,10 +4,11 @@ using Engine.Apps;
 using Engine.Audit;
 using Engine.Deployments;
 using Engine.Hosting;
-using Engine.Serialization;
 using Engine.Tests.Projections;
 using Engine.Tests.Support;
 using Microsoft.Data.Sqlite;
+using Engine.Protocol;
+using Engine.Serialization;
 
 namespace Engine.Tests.Serialization;
 
@@ -38,7 +39,7 @@ public sealed class GoldenJournalTests : IDisposable
         settings.Prepare();
         await using var node = await JournalNode.StartAsync(settings, projection: false);
         var events = await new JournalReader(node.System, settings).AllAsync(CancellationToken.None);
-        Assert.Equal(ContractRows(), events.Count(e => e.Event is Protocol.IEngineMessage));
+        Assert.Equal(ContractRows(), events.Count(e => e.Event is IEngineMessage));
 
         var registry = new SortedDictionary<string, bool>(StringComparer.Ordinal); // app -> idle
         var apps = new SortedDictionary<string, AppState>(StringComparer.Ordinal);

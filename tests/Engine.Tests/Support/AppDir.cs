@@ -1,3 +1,4 @@
+
 namespace Engine.Tests.Support;
 
 /// <summary>A throwaway app directory: a busybox Dockerfile, a web server that names its version, and a Procfile.</summary>

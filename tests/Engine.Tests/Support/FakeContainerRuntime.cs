@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Sockets;
 using Engine.Containers;
+using Engine.Protocol;
 
 namespace Engine.Tests.Support;
 

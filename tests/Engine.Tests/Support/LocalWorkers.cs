@@ -1,9 +1,9 @@
 using Akka.Actor;
 using Akka.Cluster;
-using Engine.Apps;
 using Engine.Containers;
-using Engine.Deployments;
 using Engine.Workers;
+using Engine.Protocol;
+using Engine.Cluster;
 
 namespace Engine.Tests.Support;
 
@@ -37,7 +37,7 @@ public sealed class LocalPlacementActor : ReceiveActor
         var missing = request.Formation.SelectMany(f => Enumerable.Range(1, f.Count).Select(i => (f.Type, Index: i)))
             .Where(s => request.Existing?.Any(k => k.Type == s.Type && k.Index == s.Index) != true).ToList();
         var ports = new Queue<int>(FreePorts.Take(missing.Count(m => m.Type == Procfile.Web)));
-        Context.Parent.Tell(new ImagePushed(missing.Select(m => new PlacedContainer(m.Type, m.Index, "", "",
+        Context.Parent.Tell(new ContainersPlaced(missing.Select(m => new PlacedContainer(m.Type, m.Index, "", "",
             m.Type == Procfile.Web ? ports.Dequeue() : null)).ToList()));
         ReceiveAny(_ => { });
     }

@@ -1,3 +1,5 @@
+using Engine.Workers;
+
 namespace Engine.Tests.Support;
 
 /// <summary>The checkout the tests were built from: its scripts, bench and compose file.</summary>

@@ -1,4 +1,3 @@
-using Engine.Containers;
 using Engine.Secrets;
 using static Engine.Tests.Support.Deadlines;
 

@@ -1,4 +1,5 @@
 using Engine.Workers;
+using Engine.Protocol;
 
 namespace Engine.Tests.Workers;
 

@@ -2,9 +2,9 @@ using System.Net;
 using System.Net.Sockets;
 using Akka.Actor;
 using Engine.Cluster;
-using Engine.Containers;
 using Engine.Tests.Support;
 using Engine.Workers;
+using Engine.Protocol;
 
 namespace Engine.Tests.Workers;
 

@@ -1,8 +1,6 @@
 using System.Text.RegularExpressions;
 
-namespace Engine.Apps;
-
-public sealed record ProcessType(string Name, string? Command);
+namespace Engine.Protocol;
 
 public sealed class ProcfileException(string message) : Exception(message);
 

@@ -1,6 +1,5 @@
-using Engine.Protocol;
 
-namespace Engine.Containers;
+namespace Engine.Protocol;
 
 /// <summary>Start (or, with <paramref name="ReuseRunning"/>, restore) containers and wait until every web one listens
 /// and, when there are non-web ones, every container ran <paramref name="StabilityWindow"/> without exiting.
@@ -28,7 +27,7 @@ public sealed record RemoveContainers(string App, string? OnlyDeployment, ISet<s
 
     /// <summary>The deployment's postdeploy container, once its outcome is journaled.</summary>
     public static RemoveContainers HookOf(string app, string deploymentId) =>
-        new(app, deploymentId, new HashSet<string>(), TimeSpan.Zero, Apps.Procfile.PostDeploy);
+        new(app, deploymentId, new HashSet<string>(), TimeSpan.Zero, Procfile.PostDeploy);
 
     public bool Matches(ContainerSummary c) =>
         (OnlyDeployment is { } only ? c.DeploymentId == only : !Keep.Contains(c.DeploymentId))
@@ -37,7 +36,7 @@ public sealed record RemoveContainers(string App, string? OnlyDeployment, ISet<s
 
 /// <summary>List the app's containers on the worker. Replies ContainersListed.</summary>
 [Manifest("list-containers.v1")]
-public sealed record ListContainers(string App) : Apps.IAppMessage;
+public sealed record ListContainers(string App) : IAppMessage;
 
 /// <summary><paramref name="Error"/>: Docker could not be asked. <paramref name="Worker"/>: the node whose Docker engine
 /// was asked.</summary>
@@ -61,12 +60,12 @@ public sealed record ImagesPruned(string App, IReadOnlyList<string> Removed, IRe
 /// <summary>From the Docker watcher: a container of the app exited (Docker's `die` event).</summary>
 [Manifest("container-exited.v1")]
 public sealed record ContainerExited(string App, string DeploymentId, string Slot, string ContainerId, long? ExitCode)
-    : Apps.IAppMessage;
+    : IAppMessage;
 
 /// <summary>From the Docker watcher after Docker was unreachable: remove what belongs to no routed or in-flight
 /// deployment and bring the routed version back.</summary>
 [Manifest("reconcile-containers.v1")]
-public sealed record ReconcileContainers(string App) : Apps.IAppMessage;
+public sealed record ReconcileContainers(string App) : IAppMessage;
 
 /// <summary>To an app's keeper: a routed container exited; start it again (with backoff) until it is up.</summary>
 [Manifest("revive-container.v1")]

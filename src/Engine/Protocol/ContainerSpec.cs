@@ -1,10 +1,9 @@
-using Engine.Protocol;
 
-namespace Engine.Containers;
+namespace Engine.Protocol;
 
 /// <summary>Everything needed to (re)create one container of an app version. <paramref name="Worker"/>: the address of the
-/// worker node that runs it, and <paramref name="WorkerHost"/> where routers reach it (null in specs journaled before
-/// containers were placed one by one: then the deployment's worker).</summary>
+/// worker node that runs it, and <paramref name="WorkerHost"/> where routers reach it (null: placed with no worker
+/// named, on the deployment's own worker).</summary>
 [Manifest("container-spec.v1")]
 public sealed record ContainerSpec(
     string Name,
@@ -70,28 +69,7 @@ public sealed record ImageSpec(string Tag, string App, string DeploymentId) : IE
     }
 }
 
-public sealed record ImageSummary(string Id, IReadOnlyList<string> Tags, string DeploymentId);
-
 /// <param name="Worker">The node whose Docker engine listed it (set when lists of several workers are merged).</param>
 public sealed record ContainerSummary(string Id, string Name, string App, string DeploymentId, string Version,
     string Type, string Slot, string State, int? Port = null, string? Worker = null);
 
-/// <summary>A Docker event about one of this engine's containers; ExitCode is set for `die`.</summary>
-public sealed record ContainerEvent(string Action, string ContainerId, string App, string DeploymentId, string Slot,
-    long? ExitCode);
-
-public sealed record ContainerState(bool Running, bool Restarting, long ExitCode, long RestartCount, string Status);
-
-public static class ContainerLabels
-{
-    public const string Instance = "engine.instance";
-    public const string App = "engine.app";
-    public const string Deployment = "engine.deployment";
-    public const string Version = "engine.version";
-    public const string Type = "engine.type";
-    public const string Slot = "engine.container";
-    /// <summary>A web container's $PORT: its worker does not hand it out again while the container exists.</summary>
-    public const string Port = "engine.port";
-}
-
-public sealed class ContainerRuntimeException(string message, Exception? inner = null) : Exception(message, inner);

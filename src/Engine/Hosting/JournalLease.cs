@@ -2,7 +2,7 @@ using System.Diagnostics;
 using Akka.Actor;
 using Akka.Coordination;
 
-namespace Engine.Cluster;
+namespace Engine.Hosting;
 
 /// <summary>Akka.Coordination's lease for sharding (coordinator and shards) and the cluster singletons, kept in the
 /// journal's database (see <see cref="JournalLeases"/>): an island or a resumed, downed node cannot take or keep the

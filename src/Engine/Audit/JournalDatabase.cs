@@ -2,8 +2,9 @@ using System.Data;
 using System.Data.Common;
 using Microsoft.Data.Sqlite;
 using Npgsql;
+using Engine.Hosting;
 
-namespace Engine.Hosting;
+namespace Engine.Audit;
 
 /// <summary>Plain SQL on the journal's own database (SQLite or PostgreSQL), for what reads or writes beside the plugin:
 /// the journal reader and the projection's tables.</summary>
@@ -12,8 +13,8 @@ public static class JournalDatabase
     public static async Task<DbConnection> OpenAsync(EngineSettings settings, CancellationToken ct)
     {
         DbConnection db = settings.UsesSqlite
-            ? new SqliteConnection(EngineHost.JournalConnectionString(settings))
-            : new NpgsqlConnection(EngineHost.JournalConnectionString(settings));
+            ? new SqliteConnection(ConnectionString(settings))
+            : new NpgsqlConnection(ConnectionString(settings));
         await db.OpenAsync(ct);
         return db;
     }
@@ -37,5 +38,17 @@ public static class JournalDatabase
             command.Parameters.Add(p);
         }
         return command;
+    }
+
+    public static string ConnectionString(EngineSettings settings) =>
+        settings.UsesSqlite ? $"Data Source={settings.DatabasePath};Default Timeout=30" : WithKeepalive(settings.JournalConnection);
+
+    /// <summary>A PostgreSQL restart kills the pool's idle connections, and the first write on each failed (57P01). A
+    /// keepalive query every second on idle connections finds them dead first, and the pool drops them.</summary>
+    private static string WithKeepalive(string connection)
+    {
+        var builder = new NpgsqlConnectionStringBuilder(connection);
+        if (builder.KeepAlive == 0) builder.KeepAlive = 1;
+        return builder.ConnectionString;
     }
 }

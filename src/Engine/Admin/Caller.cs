@@ -1,7 +1,6 @@
-using Engine.Admin;
 using Engine.Hosting;
 
-namespace Engine.Palettes;
+namespace Engine.Admin;
 
 /// <summary>Who asked for a change, as the journal records it: with an admin token, the token's name (the token is the
 /// proof); without one (loopback only), the OS user the CLI names.</summary>

@@ -1,9 +1,5 @@
-using Engine.Apps;
-using Engine.Containers;
-using Engine.Workers;
-using Engine.Protocol;
 
-namespace Engine.Deployments;
+namespace Engine.Protocol;
 
 public interface IDeploymentCommand : IEngineMessage;
 
@@ -82,7 +78,7 @@ public sealed record FileChunk(long Offset, byte[] Data, bool Last, string? Erro
 /// <summary>The image is on every worker that will run the release (a no-op on one worker): each container placed, web
 /// ones with the $PORT their worker handed out.</summary>
 [Manifest("image-pushed.v1")]
-public sealed record ImagePushed(IReadOnlyList<PlacedContainer> Placed) : IDeploymentCommand;
+public sealed record ContainersPlaced(IReadOnlyList<PlacedContainer> Placed) : IDeploymentCommand;
 
 /// <summary>The release could not be placed or its image not distributed; nothing was started.</summary>
 [Manifest("placement-failed.v1")]

@@ -1,7 +1,6 @@
 using Akka.Actor;
-using Engine.Protocol;
 
-namespace Engine.Workers;
+namespace Engine.Protocol;
 
 /// <summary>To a worker: its host, capacity and load (-> WorkerInfo, or Status.Failure when its Docker cannot be asked).
 /// <paramref name="ExceptApp"/>'s containers are not counted: a new release of that app replaces them.</summary>
@@ -28,3 +27,11 @@ public sealed record PullImage(string Remote, string Local, IActorRef Log) : IEn
 /// <param name="Error">Null when the image is where it was asked to be.</param>
 [Manifest("image-distributed.v1")]
 public sealed record ImageDistributed(string Worker, string? Error) : IEngineMessage;
+
+/// <summary>What a worker told about itself: its name, where routers reach it, its capacity (0: no limit) and how many
+/// containers it runs now (not counting those of the app being placed when a new release replaces them).</summary>
+[Manifest("worker-info.v1")]
+public sealed record WorkerInfo(string Address, string Name, string Host, int Capacity, int Running) : IEngineMessage;
+
+/// <summary>One container of a release and the worker (name) it goes to.</summary>
+public sealed record PlacedContainer(string Type, int Index, string Worker, string WorkerHost, int? Port = null);

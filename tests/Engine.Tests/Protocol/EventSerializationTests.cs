@@ -1,9 +1,9 @@
 using Akka.TestKit.Xunit2;
 using Engine.Apps;
 using Engine.Deployments;
-using Engine.Workers;
+using Engine.Protocol;
 
-namespace Engine.Tests.Deployments;
+namespace Engine.Tests.Protocol;
 
 /// <summary>Every journaled event, made the way the engine makes it, survives Akka's serializer: what the SQL journal
 /// stores must come back on recovery and in the audit.</summary>
@@ -17,7 +17,7 @@ public sealed class EventSerializationTests : TestKit
         var env = app.DecideEnv(new ChangeEnv("app", new Dictionary<string, string> { ["A"] = "1" }, ["B"]), At, out _)!;
         app = app.Apply(env);
         var queued = app.DecideDeployment(new CreateDeployment("app", "/tmp/a.tar"), At);
-        yield return new AppRegistered("app", At);
+        yield return new AppRegistered("app", At, Idle: false);
         yield return new AppRegistered("app", At, Idle: true);
         yield return new AppDeploying("app", At);
         yield return env;
@@ -31,7 +31,7 @@ public sealed class EventSerializationTests : TestKit
         foreach (var c in new IDeploymentCommand[]
                  {
                      new StartDeployment(Formation: new Dictionary<string, int> { ["web"] = 2 }), new BuildSucceeded("img", processes, "10.0.0.7"),
-                     new ImagePushed([new("web", 1, "akka.tcp://engine@10.0.0.7:4054", "10.0.0.7", 1234), new("web", 2, "", "", 1235)]),
+                     new ContainersPlaced([new("web", 1, "akka.tcp://engine@10.0.0.7:4054", "10.0.0.7", 1234), new("web", 2, "", "", 1235)]),
                      new ContainersUp([]), HookSucceeded.Instance, new RouteSwitched("app", "app-v1"), new ContainersRemoved(1),
                  })
             foreach (var e in s.Decide(c, At))
@@ -39,15 +39,15 @@ public sealed class EventSerializationTests : TestKit
                 s = s.Apply(e);
                 yield return e;
             }
-        yield return new DeploymentRouted("app", s.Id, s.Version, s.Containers, At);
-        yield return new DeploymentRouted("app", s.Id, s.Version, s.Containers, At, "akka.tcp://engine@10.0.0.7:4054", "10.0.0.7",
-            processes.ToList());
+        yield return new DeploymentRouted("app", s.Id, s.Version, s.Containers, At, []);
+        yield return new DeploymentRouted("app", s.Id, s.Version, s.Containers, At, processes.ToList(),
+            "akka.tcp://engine@10.0.0.7:4054", "10.0.0.7");
         yield return new FormationChanged("app", new Dictionary<string, int> { ["web"] = 3 }, At);
         yield return new ReleaseScaled("app", s.Id, s.Containers, "scaled to web=3", At);
         yield return new ContainerRestarted("app", s.Id, "web-1", 137, At);
         yield return new DeploymentFailed("app", s.Id, "hook-error", "exit 3", At);
-        yield return new DeploymentEnded("app", s.Id, s.Status, At);
-        yield return new DeploymentEnded("app", s.Id, "hook-error", At, "exit 3", At);
+        yield return new DeploymentEnded("app", s.Id, s.Status, At, At);
+        yield return new DeploymentEnded("app", s.Id, "hook-error", At, At, "exit 3");
     }
 
     public static TheoryData<string> Procfiles => new() { "none", "web: serve\nworker: work\npostdeploy: migrate\n" };

@@ -1,7 +1,7 @@
 using System.Text;
 using System.Text.RegularExpressions;
 
-namespace Engine.Apps;
+namespace Engine.Protocol;
 
 public static partial class AppName
 {

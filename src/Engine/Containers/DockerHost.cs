@@ -1,8 +1,7 @@
 using Akka.Actor;
 using Engine.Cluster;
-using Engine.Containers;
 
-namespace Engine.Workers;
+namespace Engine.Containers;
 
 /// <summary>A worker node's Docker engine and the host routers reach its containers at. The deployment's children are
 /// deployed onto a worker by Akka remoting, which carries their arguments but not this: they find it here, on the node

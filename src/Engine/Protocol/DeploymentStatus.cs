@@ -1,4 +1,4 @@
-namespace Engine.Deployments;
+namespace Engine.Protocol;
 
 /// <summary>Scalingo's status names, plus the finer in-progress phases `running-hook` and `switching`.</summary>
 public static class DeploymentStatus

@@ -1,37 +1,32 @@
-using Engine.Containers;
-using Engine.Deployments;
-using Engine.Protocol;
 
-namespace Engine.Apps;
+namespace Engine.Protocol;
 
 /// <summary><paramref name="Idle"/>: registered by an env change, no deployment yet (until <see cref="AppDeploying"/>):
-/// such an app has no container or route to restore, so it is not started at boot. Null in entries journaled before
-/// it existed: such apps are started at boot.</summary>
+/// such an app has no container or route to restore, so it is not started at boot.</summary>
 [Manifest("app-registered.v1")]
-public sealed record AppRegistered(string App, DateTimeOffset At, bool? Idle = null) : IAppEvent;
+public sealed record AppRegistered(string App, DateTimeOffset At, bool Idle) : IAppEvent;
 
 /// <summary>The registry's note that an idle app got its first deployment: from now on it is started at boot.</summary>
 [Manifest("app-deploying.v1")]
 public sealed record AppDeploying(string App, DateTimeOffset At) : IEngineMessage;
 
-/// <param name="By">Who asked, in this and every event an operator's command makes (null: journaled before it was kept).</param>
+/// <param name="By">Who asked, in this and every event an operator's command makes (null: the engine itself).</param>
 [Manifest("env-changed.v1")]
 public sealed record EnvChanged(string App, IReadOnlyDictionary<string, string> Set, IReadOnlyList<string> Unset,
     DateTimeOffset At, string? By = null) : IAppEvent;
 
-/// <param name="IdempotencyKey">The upload's key (null: none sent, or journaled before keys were kept).</param>
+/// <param name="IdempotencyKey">The upload's key (null: none sent).</param>
 [Manifest("deployment-queued.v1")]
 public sealed record DeploymentQueued(string App, string DeploymentId, int Version, string ArchivePath,
     IReadOnlyDictionary<string, string> Env, DateTimeOffset At, string? ArchiveNode = null, string? By = null,
     string? IdempotencyKey = null) : IAppEvent, IAboutDeployment;
 
 /// <summary>The app's traffic belongs to this deployment from now on; its containers are restored after a restart, each
-/// on its worker (<paramref name="Worker"/> for specs journaled before containers were placed one by one).
-/// <paramref name="Processes"/>: the release's Procfile, which a scale starts more containers of (null in entries
-/// journaled before).</summary>
+/// on its worker. <paramref name="Processes"/>: the release's Procfile, which a scale starts more containers of;
+/// <paramref name="Worker"/>: the worker that built it and holds its image.</summary>
 [Manifest("deployment-routed.v1")]
 public sealed record DeploymentRouted(string App, string DeploymentId, int Version, IReadOnlyList<ContainerSpec> Containers,
-    DateTimeOffset At, string? Worker = null, string? WorkerHost = null, IReadOnlyList<ProcessType>? Processes = null)
+    DateTimeOffset At, IReadOnlyList<ProcessType> Processes, string? Worker = null, string? WorkerHost = null)
     : IAppEvent, IAboutDeployment;
 
 /// <summary>`engine scale`: containers per process type from now on, for the routed release and later deployments.</summary>
@@ -45,10 +40,10 @@ public sealed record ReleaseScaled(string App, string DeploymentId, IReadOnlyLis
     DateTimeOffset At) : IAppEvent, IAboutDeployment;
 
 /// <summary><paramref name="Error"/> and <paramref name="FinishedAt"/> are the deployment's own, so the app answers for a
-/// finished deployment without recovering its actor; entries journaled before they existed hold no FinishedAt.</summary>
+/// finished deployment without recovering its actor.</summary>
 [Manifest("deployment-ended.v1")]
-public sealed record DeploymentEnded(string App, string DeploymentId, string Status, DateTimeOffset At,
-    string? Error = null, DateTimeOffset? FinishedAt = null) : IAppEvent, IAboutDeployment;
+public sealed record DeploymentEnded(string App, string DeploymentId, string Status, DateTimeOffset At, DateTimeOffset FinishedAt,
+    string? Error = null) : IAppEvent, IAboutDeployment;
 
 /// <summary>`engine apps restart`: these containers of the routed release were replaced by fresh ones (all of them unless
 /// <paramref name="Error"/> says why it stopped).</summary>

@@ -1,6 +1,6 @@
 using Npgsql;
 
-namespace Engine.Cluster;
+namespace Engine.Hosting;
 
 /// <summary>The journal's PostgreSQL database as the cluster's lease store: a row per lease with its owner and an
 /// expiry that the database's own clock sets, so no two nodes' clocks are compared. An owner names one node

@@ -1,8 +1,5 @@
-using Engine.Apps;
-using Engine.Containers;
-using Engine.Protocol;
 
-namespace Engine.Deployments;
+namespace Engine.Protocol;
 
 /// <summary>Every journal event names its app, so the tagging adapter can file it for the audit.</summary>
 public interface IAppEvent : IEngineMessage
@@ -21,14 +18,14 @@ public interface IDeploymentEvent : IAppEvent, IAboutDeployment
     DateTimeOffset At { get; }
 }
 
-/// <summary><paramref name="ArchiveNode"/>: the address of the node that stored the upload (null: journaled before any
-/// node could take uploads, so the deployment's own).</summary>
+/// <summary><paramref name="ArchiveNode"/>: the address of the node that stored the upload (null: the deployment's own
+/// node).</summary>
 [Manifest("deployment-created.v1")]
 public sealed record DeploymentCreated(string App, string DeploymentId, int Version, string ArchivePath,
     IReadOnlyDictionary<string, string> Env, DateTimeOffset At, string? ArchiveNode = null, string? By = null) : IDeploymentEvent;
 
-/// <summary><paramref name="Worker"/>: the address of the worker node that builds it and runs its hook (events journaled
-/// before workers were placed hold none); <paramref name="Formation"/>: the app's formation then (null: one of each).</summary>
+/// <summary><paramref name="Worker"/>: the address of the worker node that builds it and runs its hook (null: the
+/// deployment's own node); <paramref name="Formation"/>: the app's formation then (null: one of each).</summary>
 [Manifest("build-started.v1")]
 public sealed record BuildStarted(string App, string DeploymentId, DateTimeOffset At, string? Worker = null,
     IReadOnlyDictionary<string, int>? Formation = null) : IDeploymentEvent;
@@ -43,11 +40,10 @@ public sealed record ImageBuilt(string App, string DeploymentId, string Image, I
 public sealed record ContainersStarting(string App, string DeploymentId, IReadOnlyList<ContainerSpec> Containers,
     DateTimeOffset At) : IDeploymentEvent;
 
-/// <param name="ContainerIds">Docker's ids of the release's containers, up, by slot (for the audit; null in entries
-/// journaled before).</param>
+/// <param name="ContainerIds">Docker's ids of the release's containers, up, by slot (for the audit).</param>
 [Manifest("hook-started.v1")]
 public sealed record HookStarted(string App, string DeploymentId, string Command, DateTimeOffset At,
-    IReadOnlyDictionary<string, string>? ContainerIds = null) : IDeploymentEvent;
+    IReadOnlyDictionary<string, string> ContainerIds) : IDeploymentEvent;
 
 /// <summary>The new containers are up and the hook (if any) succeeded: traffic may now move. <paramref name="ContainerIds"/>
 /// as for <see cref="HookStarted"/> when there is no hook; <paramref name="HookExitCode"/> when there was one.</summary>
@@ -65,3 +61,5 @@ public sealed record DeploymentSucceeded(string App, string DeploymentId, DateTi
 [Manifest("deployment-failed.v1")]
 public sealed record DeploymentFailed(string App, string DeploymentId, string Status, string Error, DateTimeOffset At,
     string? By = null) : IDeploymentEvent;
+
+public sealed record ProcessType(string Name, string? Command);

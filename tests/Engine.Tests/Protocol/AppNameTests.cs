@@ -1,6 +1,7 @@
 using Engine.Apps;
+using Engine.Protocol;
 
-namespace Engine.Tests.Apps;
+namespace Engine.Tests.Protocol;
 
 public sealed class AppNameTests
 {

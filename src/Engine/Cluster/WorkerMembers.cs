@@ -1,7 +1,7 @@
 using Akka.Actor;
 using Akka.Cluster;
 
-namespace Engine.Workers;
+namespace Engine.Cluster;
 
 /// <summary>A worker node that is up and reachable. <paramref name="Name"/> stays the same across restarts of the node
 /// (its address may not: a node on port 0 gets another one), so containers are recorded by it.</summary>
@@ -9,7 +9,7 @@ public sealed record UpWorker(Address Address, string Name);
 
 /// <summary>Which worker node runs a deployment's Docker work, and how a child actor gets there: Akka remote deployment
 /// onto the worker's address (a local actor when that address is this node's own).</summary>
-public static class WorkerPlacement
+public static class WorkerMembers
 {
     /// <summary>A worker node carries its name as a role with this prefix, so every node reads it from the membership.</summary>
     public const string NameRolePrefix = "worker-name.";

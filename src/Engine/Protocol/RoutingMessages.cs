@@ -1,8 +1,7 @@
 using System.Collections.Immutable;
 using Akka.Actor;
-using Engine.Protocol;
 
-namespace Engine.Routing;
+namespace Engine.Protocol;
 
 /// <summary>Move an app's traffic to the given web endpoints. The router replies RouteSwitched at once and
 /// RouteDrained when the previous endpoints have no request in flight (or the grace period is over).</summary>

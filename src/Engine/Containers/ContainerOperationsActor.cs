@@ -1,14 +1,12 @@
 using Akka.Actor;
 using Akka.Event;
-using Engine.Apps;
-using Engine.Deployments;
-using Engine.Workers;
+using Engine.Protocol;
 
 namespace Engine.Containers;
 
 /// <summary>Starts a version's containers and watches them until they are up; stops, removes and lists containers.
 /// It uses the Docker engine of the node it runs on (<see cref="DockerHost"/>).</summary>
-public sealed class ContainerSupervisorActor : ReceiveActor
+public sealed class ContainerOperationsActor : ReceiveActor
 {
     private static readonly TimeSpan FirstRetryPause = TimeSpan.FromMilliseconds(500);
     private static readonly TimeSpan LongestRetryPause = TimeSpan.FromSeconds(8);
@@ -18,9 +16,9 @@ public sealed class ContainerSupervisorActor : ReceiveActor
     private readonly ILoggingAdapter _log = Context.GetLogger();
 
     public static Props Props(TimeSpan? removalRetry = null) =>
-        Akka.Actor.Props.Create(() => new ContainerSupervisorActor(new Span(removalRetry ?? TimeSpan.FromSeconds(30))));
+        Akka.Actor.Props.Create(() => new ContainerOperationsActor(new Duration(removalRetry ?? TimeSpan.FromSeconds(30))));
 
-    public ContainerSupervisorActor(Span removalRetry)
+    public ContainerOperationsActor(Duration removalRetry)
     {
         var host = DockerHost.Get(Context.System);
         _runtime = host.Runtime;

@@ -1,27 +1,17 @@
 using Akka.Actor;
 using Akka.Event;
 using Engine.Containers;
-using Engine.Deployments;
 using Engine.Hosting;
-using Engine.Routing;
 using Engine.Workers;
 using Engine.Protocol;
 
 namespace Engine.Apps;
 
-/// <summary>To the app before each container goes: exits of this slot from now on are the restart's own.</summary>
-[Manifest("restarting-slot.v1")]
-public sealed record RestartingSlot(string Slot) : IEngineMessage;
-
-/// <summary>The restart's end: the containers restarted (all of them unless <paramref name="Error"/>).</summary>
-[Manifest("containers-restarted.v1")]
-public sealed record ContainersRestarted(IReadOnlyList<ContainerSpec> Containers, string? Error) : IEngineMessage;
-
 /// <summary>`engine apps restart`: the routed release's containers one at a time, each replaced by a fresh one from the
 /// same spec (same worker, same $PORT). A web one leaves the route first and stops once no request is in flight to it
 /// (RouteDrained), then joins the route again once it accepts connections: with more than one web container the app
 /// keeps serving throughout.</summary>
-public sealed class RestartActor : ReceiveActor
+public sealed class RollingRestartActor : ReceiveActor
 {
     private readonly Queue<(ContainerSpec Spec, string? Endpoint)> _left;
     private readonly List<ContainerSpec> _done = [];
@@ -34,9 +24,9 @@ public sealed class RestartActor : ReceiveActor
     private (ContainerSpec Spec, string? Endpoint) _current;
 
     public static Props Props(IReadOnlyList<(ContainerSpec Spec, string? Endpoint)> containers, IActorRef router, EngineSettings settings,
-        IWorkers workers) => Akka.Actor.Props.Create(() => new RestartActor(containers, router, settings, workers));
+        IWorkers workers) => Akka.Actor.Props.Create(() => new RollingRestartActor(containers, router, settings, workers));
 
-    public RestartActor(IReadOnlyList<(ContainerSpec Spec, string? Endpoint)> containers, IActorRef router, EngineSettings settings,
+    public RollingRestartActor(IReadOnlyList<(ContainerSpec Spec, string? Endpoint)> containers, IActorRef router, EngineSettings settings,
         IWorkers workers)
     {
         _left = new Queue<(ContainerSpec, string?)>(containers);
@@ -95,7 +85,7 @@ public sealed class RestartActor : ReceiveActor
     }
 
     private IActorRef Supervisor() => _children.Get(Context, "containers", _workers.Find(Context.System, _current.Spec.Worker),
-        () => ContainerSupervisorActor.Props(_settings.RemovalRetry));
+        () => ContainerOperationsActor.Props(_settings.RemovalRetry));
 
     private void Fail(string error)
     {

@@ -3,9 +3,9 @@ using System.Diagnostics;
 using Akka.Actor;
 using Akka.DependencyInjection;
 using Akka.Event;
-using Engine.Hosting;
+using Engine.Audit;
 
-namespace Engine.Cluster;
+namespace Engine.Hosting;
 
 /// <summary>This node's leases in the journal's database (<see cref="LeaseTable"/>): one heartbeat renews them all in one
 /// statement, and the journal asks here before each write whether the node still holds the right to it
@@ -39,7 +39,7 @@ public sealed class JournalLeases : IExtension
     internal JournalLeases(ExtendedActorSystem system)
     {
         var settings = DependencyResolver.For(system).Resolver.GetService<EngineSettings>();
-        Table = new LeaseTable(EngineHost.JournalConnectionString(settings), TimeToLive);
+        Table = new LeaseTable(JournalDatabase.ConnectionString(settings), TimeToLive);
         var self = Akka.Cluster.Cluster.Get(system).SelfUniqueAddress;
         Owner = $"{self.Address}#{self.Uid}";
         _log = Logging.GetLogger(system, typeof(JournalLeases));

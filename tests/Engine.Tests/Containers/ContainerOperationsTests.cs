@@ -1,12 +1,12 @@
 using Akka.Actor;
 using Engine.Containers;
-using Engine.Deployments;
 using Engine.Tests.Support;
+using Engine.Protocol;
 
 namespace Engine.Tests.Containers;
 
 /// <summary>The supervisor against the fake runtime: readiness, the stability window, removal.</summary>
-public sealed class ContainerSupervisorTests : EngineTestKit
+public sealed class ContainerOperationsTests : EngineTestKit
 {
     private static readonly TimeSpan Window = TimeSpan.FromSeconds(2);
 
@@ -21,7 +21,7 @@ public sealed class ContainerSupervisorTests : EngineTestKit
     {
         IgnoreMessages<DeploymentLogLine>();
         Runtime.Crashing["worker"] = true;
-        var supervisor = Sys.ActorOf(ContainerSupervisorActor.Props());
+        var supervisor = Sys.ActorOf(ContainerOperationsActor.Props());
         supervisor.Tell(new StartContainers(WebAndWorker(), TimeSpan.FromSeconds(10), StabilityWindow: Window));
 
         var failed = ExpectMsg<ContainersFailed>(Patience);
@@ -33,7 +33,7 @@ public sealed class ContainerSupervisorTests : EngineTestKit
     public void Containers_count_as_up_only_once_the_stability_window_has_passed()
     {
         IgnoreMessages<DeploymentLogLine>();
-        var supervisor = Sys.ActorOf(ContainerSupervisorActor.Props());
+        var supervisor = Sys.ActorOf(ContainerOperationsActor.Props());
         supervisor.Tell(new StartContainers(WebAndWorker(), TimeSpan.FromSeconds(10), StabilityWindow: Window));
 
         ExpectNoMsg(Window / 2); // web listens at once, but the worker has not proven itself yet
@@ -43,8 +43,8 @@ public sealed class ContainerSupervisorTests : EngineTestKit
     [Fact]
     public void Readiness_is_checked_again_within_milliseconds_at_first_and_at_most_five_times_a_second_later()
     {
-        var pauses = new List<TimeSpan> { ContainerSupervisorActor.InitialReadinessPause };
-        for (var i = 0; i < 10; i++) pauses.Add(ContainerSupervisorActor.NextReadinessPause(pauses[^1]));
+        var pauses = new List<TimeSpan> { ContainerOperationsActor.InitialReadinessPause };
+        for (var i = 0; i < 10; i++) pauses.Add(ContainerOperationsActor.NextReadinessPause(pauses[^1]));
 
         Assert.True(pauses[0] <= TimeSpan.FromMilliseconds(20), $"first pause {pauses[0]}");
         Assert.True(pauses.Take(4).Sum(p => p.TotalMilliseconds) <= 200, string.Join(", ", pauses));

@@ -1,9 +1,6 @@
 using Akka.Actor;
-using Engine.Containers;
-using Engine.Deployments;
-using Engine.Protocol;
 
-namespace Engine.Apps;
+namespace Engine.Protocol;
 
 /// <summary>Addressed to one app through the registry.</summary>
 public interface IAppMessage : IEngineMessage
@@ -14,7 +11,7 @@ public interface IAppMessage : IEngineMessage
 /// <summary>Creates the app when it does not exist yet.</summary>
 public interface ICreatesApp : IAppMessage;
 
-/// <param name="By">Who asked (see <see cref="Palettes.Caller"/>), journaled with what it changes; so for ChangeEnv, ScaleApp.</param>
+/// <param name="By">Who asked (see <c>Admin.Caller</c>), journaled with what it changes; so for ChangeEnv, ScaleApp.</param>
 /// <param name="IdempotencyKey">The upload's Idempotency-Key: a repeat gets the deployment the first one made.</param>
 [Manifest("create-deployment.v1")]
 public sealed record CreateDeployment(string App, string ArchivePath, string? ArchiveNode = null, string? By = null,
@@ -80,7 +77,7 @@ public sealed record DeploymentList(IReadOnlyList<DeploymentView> Deployments) :
 [Manifest("cancel-deployment.v1")]
 public sealed record CancelDeployment(string App, string DeploymentId, string By) : IAppMessage;
 [Manifest("get-container-restarts.v1")]
-public sealed record GetContainerRestarts(string App) : IAppMessage;                  // -> ContainerRestartsView
+public sealed record GetRevivals(string App) : IAppMessage;                  // -> RevivalsView
 
 /// <summary>Bytes of a deployment's log from an offset, read on the node that runs the app, where the log is written
 /// (-> FileChunk | AppError).</summary>
@@ -121,7 +118,7 @@ public sealed record EnvView(string App, IReadOnlyDictionary<string, string> Env
 public sealed record FormationView(string App, IReadOnlyDictionary<string, int> Formation) : IEngineMessage;
 
 [Manifest("container-restarts-view.v1")]
-public sealed record ContainerRestartsView(IReadOnlyDictionary<string, SlotRestarts> Restarts) : IEngineMessage;
+public sealed record RevivalsView(IReadOnlyDictionary<string, SlotRevivals> Restarts) : IEngineMessage;
 
 /// <summary><paramref name="Node"/>: the address of the node whose app actor answered (none for an idle app, which runs
 /// nowhere until asked).</summary>
@@ -151,16 +148,19 @@ public sealed record AppRecovered(string App) : IEngineMessage;
 /// <summary>From a deployment whose hook succeeded: make it the routed version. Replies DeploymentPromoted.</summary>
 [Manifest("promote-deployment.v1")]
 public sealed record PromoteDeployment(string DeploymentId, int Version, IReadOnlyList<ContainerSpec> Containers,
-    string? Worker = null, string? WorkerHost = null, IReadOnlyList<ProcessType>? Processes = null) : IEngineMessage;
+    IReadOnlyList<ProcessType> Processes, string? Worker = null, string? WorkerHost = null) : IEngineMessage;
 
 [Manifest("deployment-promoted.v1")]
 public sealed record DeploymentPromoted(string DeploymentId) : IEngineMessage;
 
 /// <summary>From a deployment that reached a final status and cleaned up after itself.</summary>
 [Manifest("deployment-finished.v1")]
-public sealed record DeploymentFinished(string DeploymentId, string Status, string? Error = null, DateTimeOffset? FinishedAt = null) : IEngineMessage;
+public sealed record DeploymentFinished(string DeploymentId, string Status, DateTimeOffset FinishedAt, string? Error = null) : IEngineMessage;
 
 /// <summary>From a finished deployment that has been idle a while: stop me. The app stops it after what it already
 /// sent it, and keeps what comes for it meanwhile for its next incarnation.</summary>
 [Manifest("passivate-deployment.v1")]
 public sealed record PassivateDeployment(string DeploymentId) : IEngineMessage;
+
+/// <summary>How often the engine restarted one container slot of a deployment, and the exit code it last found.</summary>
+public sealed record SlotRevivals(int Count, long? LastExitCode);
