@@ -8,13 +8,13 @@ namespace Engine.Apps;
 [Manifest("app-snapshot.v1")]
 public sealed record AppSnapshot(string Name, Dictionary<string, string> Env, List<DeploymentRef> Deployments,
     Dictionary<string, string> Ended, Dictionary<string, DeploymentOutcome> Outcomes, RoutedRelease? Routed,
-    Dictionary<string, int> Formation, Dictionary<string, SlotRestarts> Restarts) : IEngineMessage
+    Dictionary<string, int> Formation, Dictionary<string, SlotRevivals> Restarts) : IEngineMessage
 {
     /// <summary>The state, each env value mapped by <paramref name="seal"/>.</summary>
     public static AppSnapshot Of(AppState state, Func<IReadOnlyDictionary<string, string>, Dictionary<string, string>> seal) =>
         new(state.Name, seal(state.Env), state.Deployments.Select(d => d with { Env = seal(d.Env) }).ToList(),
             new Dictionary<string, string>(state.Ended), new Dictionary<string, DeploymentOutcome>(state.Outcomes),
-            MapEnv(state.Routed, seal), new Dictionary<string, int>(state.Formation), new Dictionary<string, SlotRestarts>(state.Restarts));
+            MapEnv(state.Routed, seal), new Dictionary<string, int>(state.Formation), new Dictionary<string, SlotRevivals>(state.Restarts));
 
     /// <summary>The state it holds, each env value mapped by <paramref name="open"/>.</summary>
     public AppState ToState(Func<IReadOnlyDictionary<string, string>, Dictionary<string, string>> open) => new(Name)

@@ -1,4 +1,5 @@
 using System.Text.Json.Serialization;
+using Engine.Apps;
 using Engine.Protocol;
 
 namespace Engine.Serialization;

@@ -1,6 +1,7 @@
 using Akka.Actor;
 using Engine.Apps;
 using Engine.Hosting;
+using Engine.Protocol;
 using Engine.Tests.Projections;
 using Engine.Tests.Support;
 using Microsoft.Data.Sqlite;

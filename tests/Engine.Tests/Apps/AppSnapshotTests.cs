@@ -1,7 +1,6 @@
 using System.Text.Json;
 using Engine.Apps;
-using Engine.Containers;
-using Engine.Deployments;
+using Engine.Protocol;
 using Engine.Secrets;
 using Engine.Serialization;
 
@@ -21,15 +20,15 @@ public sealed class AppSnapshotTests
     [
         new EnvChanged("app", new Dictionary<string, string> { ["SECRET"] = "s3cret", ["B"] = "2" }, [], At, "ana"),
         new DeploymentQueued("app", "app-v1", 1, "a.tar", new Dictionary<string, string> { ["SECRET"] = "s3cret" }, At, "node-1", "ana", "key-1"),
-        new DeploymentRouted("app", "app-v1", 1, [Web("app-v1", 1)], At, "worker-1", "10.0.0.1",
-            [new ProcessType("web", "serve"), new ProcessType("postdeploy", "migrate")]),
-        new DeploymentEnded("app", "app-v1", DeploymentStatus.Success, At, null, At),
+        new DeploymentRouted("app", "app-v1", 1, [Web("app-v1", 1)], At,
+            [new ProcessType("web", "serve"), new ProcessType("postdeploy", "migrate")], "worker-1", "10.0.0.1"),
+        new DeploymentEnded("app", "app-v1", DeploymentStatus.Success, At, At),
         new FormationChanged("app", new Dictionary<string, int> { ["web"] = 2 }, At, "ana"),
         new ReleaseScaled("app", "app-v1", [Web("app-v1", 1), Web("app-v1", 2)], "scaled to web=2", At),
         new ContainerRestarted("app", "app-v1", "web-1", 137, At),
         new EnvChanged("app", new Dictionary<string, string> { ["C"] = "3" }, ["B"], At, "bo"),
         new DeploymentQueued("app", "app-v2", 2, "b.tar", new Dictionary<string, string> { ["C"] = "3" }, At),
-        new DeploymentEnded("app", "app-v2", DeploymentStatus.HookError, At, "the hook failed", At),
+        new DeploymentEnded("app", "app-v2", DeploymentStatus.HookError, At, At, "the hook failed"),
         new ContainerRestarted("app", "app-v1", "web-1", 1, At),
     ];
 
