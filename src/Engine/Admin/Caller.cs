@@ -1,3 +1,4 @@
+using Engine.Api;
 using Engine.Hosting;
 
 namespace Engine.Admin;

@@ -6,6 +6,7 @@ using Akka.Persistence.Sql.Config;
 using Akka.Persistence.Sql.Hosting;
 using Akka.Remote.Hosting;
 using Engine.Admin;
+using Engine.Api;
 using Engine.Apps;
 using Engine.Audit;
 using Engine.Build;
