@@ -68,7 +68,7 @@ public sealed class AppActor : AppExistence
             SetReceiveTimeout(null);
             if (_state.Deployments.Count > 0) return;
             _log.Info("{0} is idle (never deployed): stopped until asked", _state.Name);
-            Context.Parent.Tell(new Passivate(PoisonPill.Instance));
+            Passivate();
         });
         Command<ChangeEnv>(c =>
         {

@@ -17,6 +17,8 @@ public sealed class AppEntityActor : ReceiveActor, IWithTimers
     private IActorRef _child = ActorRefs.Nobody;
     /// <summary>Why the app cannot run, until its actor is recovered again.</summary>
     private string? _down;
+    /// <summary>Asked the shard to stop it: what comes after goes back to the shard, which keeps it for the next one.</summary>
+    private bool _passivating;
 
     public ITimerScheduler Timers { get; set; } = null!;
 
@@ -41,7 +43,11 @@ public sealed class AppEntityActor : ReceiveActor, IWithTimers
             _log.Info("app {0} is back", r.App);
         });
         // The shard must see the entity ask, not its child.
-        Receive<Passivate>(p => Context.Parent.Tell(p));
+        Receive<Passivate>(p =>
+        {
+            _passivating = true;
+            Context.Parent.Tell(p);
+        });
         Receive<Terminated>(t => t.ActorRef.Equals(_child), _ =>
         {
             if (_down is null) Context.Stop(Self); // stopped for no reason of the journal's: sharding decides
@@ -50,7 +56,8 @@ public sealed class AppEntityActor : ReceiveActor, IWithTimers
         Receive<Restart>(_ => Start());
         ReceiveAny(m =>
         {
-            if (_down is { } down) Sender.Tell(new AppError($"{down}; retrying", Unavailable: true));
+            if (_passivating) Context.Parent.Forward(m);
+            else if (_down is { } down) Sender.Tell(new AppError($"{down}; retrying", Unavailable: true));
             else _child.Forward(m);
         });
     }

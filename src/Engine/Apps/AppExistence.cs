@@ -17,6 +17,8 @@ public abstract class AppExistence : SnapshottingPersistentActor
     /// <summary>Whether anything was journaled for the app.</summary>
     protected bool Exists => LastSequenceNr > 0;
 
+    private bool _passivating;
+
     /// <summary>Once the app exists: recovered with events, or just registered.</summary>
     protected abstract void OnExisting();
 
@@ -29,6 +31,9 @@ public abstract class AppExistence : SnapshottingPersistentActor
             SetReceiveTimeout(idle);
             if (Exists) OnExisting();
         });
+        // Asked to stop (below): a create that came meanwhile must not start here and die with it; its parent sends it on
+        // to the shard, which keeps it for the entity's next start.
+        Command<IAppMessage>(_ => _passivating, m => Context.Parent.Forward(m));
         // Before the app's own handlers: they see only an app that exists.
         Command<IAppMessage>(_ => !Exists, m =>
         {
@@ -41,9 +46,16 @@ public abstract class AppExistence : SnapshottingPersistentActor
             else
             {
                 Sender.Tell(new AppError($"app '{App}' not found", NotFound: true));
-                Context.Parent.Tell(new Passivate(PoisonPill.Instance)); // nothing to remember
+                Passivate(); // nothing to remember
             }
         });
+    }
+
+    /// <summary>Asks the shard to stop the entity; every app message from now on goes back through the shard.</summary>
+    protected void Passivate()
+    {
+        _passivating = true;
+        Context.Parent.Tell(new Passivate(PoisonPill.Instance));
     }
 
     /// <summary>Akka stops the actor after this; its parent answers for it meanwhile and brings it back after a while.

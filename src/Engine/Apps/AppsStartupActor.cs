@@ -1,4 +1,5 @@
 using Akka.Actor;
+using Akka.Cluster;
 using Akka.Cluster.Sharding;
 using Akka.Event;
 using Engine.Containers;
@@ -8,15 +9,16 @@ using Engine.Protocol;
 
 namespace Engine.Apps;
 
-/// <summary>What the apps need once, when the cluster starts (a singleton on the oldest control node), and never on an
-/// app message's way: from the journal's persistence ids (<see cref="AppsIndex"/>), it starts every app that ever
-/// deployed (sharding remembers those that ran, and this starts them whatever the remember-entities store kept), tells
-/// the routers of the idle ones without starting them, and removes the containers of apps the journal does not hold
-/// from every worker.</summary>
+/// <summary>What the apps need when the cluster starts (a singleton on the oldest control node), and never on an app
+/// message's way: from the journal's persistence ids (<see cref="AppsIndex"/>), it starts every app that ever deployed,
+/// tells the routers of the idle ones without starting them, and removes the containers of apps the journal does not
+/// hold from every worker. Sharding remembers no entity (no journal write per shard at a start): when a control node
+/// leaves, this starts the apps again, and the shards of those it held are allocated on the others.</summary>
 public sealed class AppsStartupActor : ReceiveActor, IWithTimers
 {
     private static readonly TimeSpan RetryAfter = TimeSpan.FromSeconds(2);
     private readonly ILoggingAdapter _log = Context.GetLogger();
+    private readonly IWorkers _workers;
 
     public ITimerScheduler Timers { get; set; } = null!;
 
@@ -32,6 +34,7 @@ public sealed class AppsStartupActor : ReceiveActor, IWithTimers
 
     public AppsStartupActor(IWorkers workers, IActorRef apps, IActorRef router, Func<CancellationToken, Task<AppsIndex>> index)
     {
+        _workers = workers;
         Receive<Read>(_ => index(CancellationToken.None).PipeTo(Self));
         Receive<AppsIndex>(found =>
         {
@@ -57,9 +60,22 @@ public sealed class AppsStartupActor : ReceiveActor, IWithTimers
             if (r.Error is not null) _log.Warning("could not remove the containers of unknown apps: {0}", r.Error);
             else if (r.Count > 0) _log.Info("removed {0} container(s) of unknown apps", r.Count);
         });
+        Receive<ClusterEvent.MemberRemoved>(r =>
+        {
+            if (!r.Member.HasRole(Engine.Cluster.ClusterSettings.Control)) return;
+            _log.Info("control node {0} left: starting its apps on the others", r.Member.Address);
+            Self.Tell(Read.Instance);
+        });
         // Sharding acknowledges each StartEntity (its ack type is internal).
         Receive<IClusterShardingSerializable>(_ => { });
     }
 
-    protected override void PreStart() => Self.Tell(Read.Instance);
+    protected override void PreStart()
+    {
+        _workers.Subscribe(Context.System, Self, ClusterEvent.SubscriptionInitialStateMode.InitialStateAsEvents,
+            typeof(ClusterEvent.MemberRemoved));
+        Self.Tell(Read.Instance);
+    }
+
+    protected override void PostStop() => _workers.Unsubscribe(Context.System, Self);
 }

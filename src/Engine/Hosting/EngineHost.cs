@@ -176,26 +176,24 @@ public static class EngineHost
     }
 
     /// <summary>The apps are sharded entities on the control nodes; every app message goes straight to its entity, through
-    /// the region there and a proxy of it on other nodes. Sharding remembers which apps run (in the journal), so when a
-    /// control node dies the others restart its apps at once, without waiting for a request. A singleton starts, once,
-    /// the apps that ever deployed (<see cref="AppsStartupActor"/>). The stores Akka.NET recommends: the coordinator's
-    /// state (which region holds which shard) in distributed data, rebuilt by the regions at a full restart instead of
-    /// replayed from the journal; the remembered shards and each shard's apps event-sourced in the journal.
-    /// remember-entities-store = ddata would keep them in LMDB instead, but Akka's LMDB store does not run on the
-    /// LightningDB served here (MissingMethodException); its directory is pinned to the node's own data dir all the same.</summary>
+    /// the region there and a proxy of it on other nodes. The coordinator's state (which region holds which shard) is
+    /// distributed data, as Akka.NET recommends, rebuilt by the regions at a full restart. Sharding remembers no entity:
+    /// the journal already says which apps deployed, and a singleton (<see cref="AppsStartupActor"/>) starts them at the
+    /// cluster's start and again when a control node leaves, so a restart journals nothing per shard (remembering them
+    /// cost one journal write per shard, one at a time, at every start). The durable-data directory is pinned to the
+    /// node's own data dir, never a shared working dir.</summary>
     private static AkkaConfigurationBuilder WithApps(this AkkaConfigurationBuilder akka, EngineSettings settings)
     {
         if (!settings.Cluster.RoleList.Contains(ClusterSettings.Control))
             return akka.WithShardRegionProxy<AppActor>(AppMessageExtractor.RegionName, ClusterSettings.Control, new AppMessageExtractor());
         return akka.AddHocon($$"""
                 akka.cluster.sharding.distributed-data.durable.lmdb.dir = {{Hocon(settings.ShardingDataDir)}}
-                # An entity that stopped by itself is brought back after this (one whose journal failed it answers
-                # "retrying" meanwhile and brings its app back itself: AppEntityActor).
-                akka.cluster.sharding.entity-restart-backoff = 1s
                 # A region registers with the coordinator, and asks where a shard lives, again after this when not answered:
                 # at a start the coordinator comes up after the region's first try (default 2 s, up to 2 s lost per step).
                 akka.cluster.sharding.retry-interval = 200ms
                 akka.cluster.singleton-proxy.singleton-identification-interval = 200ms
+                # An app stops only by itself (an idle one, one that does not exist): never because it was quiet.
+                akka.cluster.sharding.passivate-idle-entity-after = off
                 # No rebalancing: moving an app to a node that joined would interrupt its deployment for nothing.
                 akka.cluster.sharding.least-shard-allocation-strategy.rebalance-threshold = 1000000
                 """, HoconAddMode.Prepend)
@@ -205,8 +203,7 @@ public static class EngineHost
                 new ShardOptions
                 {
                     Role = ClusterSettings.Control,
-                    RememberEntities = true,
-                    RememberEntitiesStore = RememberEntitiesStore.Eventsourced,
+                    RememberEntities = false,
                     StateStoreMode = StateStoreMode.DData,
                 })
             .WithSingleton<AppsStartupActor>(AppsStartupActor.Name, (system, registry, _) => AppsStartupActor.Props(ClusterWorkers.Instance,
