@@ -5,7 +5,6 @@ using Engine.Apps;
 using Engine.Audit;
 using Engine.Cluster;
 using Engine.Deployments;
-using Engine.Hosting;
 using Microsoft.AspNetCore.Server.Kestrel.Core.Features;
 using Engine.Protocol;
 
@@ -23,7 +22,7 @@ public static class AdminApi
 
     /// <param name="palettes">Maps the palettes' endpoints into the same group (Hosting passes them: they sit beside
     /// the admin API, which knows nothing of them).</param>
-    public static void MapAdminApi(this WebApplication web, EngineSettings settings, Action<RouteGroupBuilder> palettes)
+    public static void MapAdminApi(this WebApplication web, AdminSettings settings, Action<RouteGroupBuilder> palettes)
     {
         // The port picks the group, so an app's own /api paths still reach it on the router port; AdminGuard checks
         // the Host name, Origin, token and body size of every request on the admin port.
@@ -78,16 +77,16 @@ public static class AdminApi
             }), ApiJson.Options);
         });
         api.MapGet("/apps/{app}/audit", async (string app, IRequiredActor<AppsRegistryActor> apps, ActorSystem system,
-            EngineSettings settings, HttpContext context) =>
+            JournalSettings journal, HttpContext context) =>
         {
             var found = await AskRaw(apps, new GetAuditSources(app));
             return found is AuditSources sources
-                ? Results.Json(await AuditLog.ForAppAsync(new JournalReader(system, settings), sources, context.RequestAborted), ApiJson.Options)
+                ? Results.Json(await AuditLog.ForAppAsync(new JournalReader(system, journal), sources, context.RequestAborted), ApiJson.Options)
                 : ToResult(found);
         });
     }
 
-    private static async Task<IResult> Upload(string app, HttpContext context, EngineSettings settings,
+    private static async Task<IResult> Upload(string app, HttpContext context, AdminSettings settings,
         IRequiredActor<AppsRegistryActor> apps, ActorSystem system)
     {
         var request = context.Request;

@@ -3,7 +3,6 @@ using Akka.Cluster.Sharding;
 using Akka.Event;
 using Akka.Persistence;
 using Engine.Deployments;
-using Engine.Hosting;
 using Engine.Workers;
 using Engine.Protocol;
 
@@ -15,7 +14,7 @@ namespace Engine.Apps;
 /// (<see cref="AppQueriesActor"/>); its deployments are its children.</summary>
 public sealed class AppActor : AnsweringPersistentActor
 {
-    private readonly EngineSettings _settings;
+    private readonly AppSettings _settings;
     private readonly IWorkers _workers;
     private readonly IActorRef _router;
     /// <summary>The registry, told when this app stops and when it is back.</summary>
@@ -29,17 +28,17 @@ public sealed class AppActor : AnsweringPersistentActor
     private Scaling? _scaling;
     private Restarting? _restarting;
 
-    public static Props Props(string app, EngineSettings settings, IWorkers workers, IActorRef router, IActorRef directory) =>
+    public static Props Props(string app, AppSettings settings, IWorkers workers, IActorRef router, IActorRef directory) =>
         Akka.Actor.Props.Create(() => new AppActor(app, settings, workers, router, directory));
 
     public const string PersistencePrefix = "app-";
     public override string PersistenceId => PersistencePrefix + _state.Name;
 
-    public AppActor(string app, EngineSettings settings, IWorkers workers, IActorRef router, IActorRef directory)
+    public AppActor(string app, AppSettings settings, IWorkers workers, IActorRef router, IActorRef directory)
     {
         _state = new AppState(app);
         (_settings, _workers, _router, _directory) = (settings, workers, router, directory);
-        _deployments = new DeploymentChildren(() => _state, settings, workers, router, _log);
+        _deployments = new DeploymentChildren(() => _state, settings.Deployments, workers, router, _log);
 
         Recover<IAppEvent>(e => _state = _state.Apply(e));
         Recover<RecoveryCompleted>(_ => OnRecovered());
@@ -98,7 +97,7 @@ public sealed class AppActor : AnsweringPersistentActor
             else
             {
                 _restarting = new Restarting(Sender, r.By, _state.Routed!.DeploymentId);
-                Context.ActorOf(RollingRestartActor.Props(_state.RestartOrder(_settings.Cluster.AdvertiseHost), _router, _settings, _workers));
+                Context.ActorOf(RollingRestartActor.Props(_state.RestartOrder(_settings.Deployments.Cluster.AdvertiseHost), _router, _settings.Deployments, _workers));
             }
         });
         Command<RestartingSlot>(s => _restarting?.Slots.Add(s.Slot));
@@ -209,7 +208,7 @@ public sealed class AppActor : AnsweringPersistentActor
         _directory.Tell(new AppRecovered(_state.Name));
         if (_state.Deployments.Count == 0) SetReceiveTimeout(_settings.IdleAppPassivation);
         _router.Tell(new AppKnown(_state.Name));
-        _release = Context.ActorOf(ReleaseKeeperActor.Props(_state, _settings, _workers, _router), "release");
+        _release = Context.ActorOf(ReleaseKeeperActor.Props(_state, _settings.Deployments, _workers, _router), "release");
         _queries = Context.ActorOf(AppQueriesActor.Props(new AppStateChanged(_state, LastSequenceNr), _settings), "queries");
         StartNext();
     }
@@ -218,7 +217,7 @@ public sealed class AppActor : AnsweringPersistentActor
     {
         _scaling = scaling;
         if (formation.All(f => scaling.Keep.Count(k => k.Type == f.Type) >= f.Count)) CommitScale(scaling, []);
-        else Context.ActorOf(ScaleActor.Props(_state.Routed!, formation, scaling.Keep, _settings, _workers));
+        else Context.ActorOf(ScaleActor.Props(_state.Routed!, formation, scaling.Keep, _settings.Deployments, _workers));
     }
 
     /// <summary>Journals the new formation and containers, then routes them: added ones are up already; removed ones
@@ -237,7 +236,7 @@ public sealed class AppActor : AnsweringPersistentActor
         });
     }
 
-    private SwitchRoute Route(IActorRef? replyTo = null) => AppRoutes.RouteFor(_state.Name, _state.Routed!, _settings.Cluster.AdvertiseHost, replyTo);
+    private SwitchRoute Route(IActorRef? replyTo = null) => AppRoutes.RouteFor(_state.Name, _state.Routed!, _settings.Deployments.Cluster.AdvertiseHost, replyTo);
 
     /// <summary>Lets the oldest pending deployment run when its turn has come.</summary>
     private void StartNext()

@@ -3,7 +3,6 @@ using Akka.Cluster.Sharding;
 using Akka.Event;
 using Akka.Persistence;
 using Engine.Containers;
-using Engine.Hosting;
 using Engine.Workers;
 using Engine.Protocol;
 
@@ -21,7 +20,7 @@ public delegate IActorRef AppsHome(IActorContext registry);
 public sealed class AppsRegistryActor : AnsweringPersistentActor
 {
     private static readonly TimeSpan AskTimeout = TimeSpan.FromSeconds(10);
-    private readonly EngineSettings _settings;
+    private readonly AppSettings _settings;
     private readonly IWorkers _workers;
     private readonly IActorRef _router;
     private readonly AppsHome _home;
@@ -35,7 +34,7 @@ public sealed class AppsRegistryActor : AnsweringPersistentActor
     /// <summary>Apps whose actor stopped, with the reason, until they say they are back.</summary>
     private readonly Dictionary<string, string> _down = [];
 
-    public static Props Props(EngineSettings settings, IWorkers workers, IActorRef router, AppsHome home) =>
+    public static Props Props(AppSettings settings, IWorkers workers, IActorRef router, AppsHome home) =>
         Akka.Actor.Props.Create(() => new AppsRegistryActor(settings, workers, router, home));
 
     /// <summary>The apps' shard region.</summary>
@@ -46,7 +45,7 @@ public sealed class AppsRegistryActor : AnsweringPersistentActor
     public const string Id = "apps";
     public override string PersistenceId => Id;
 
-    public AppsRegistryActor(EngineSettings settings, IWorkers workers, IActorRef router, AppsHome home)
+    public AppsRegistryActor(AppSettings settings, IWorkers workers, IActorRef router, AppsHome home)
     {
         _settings = settings;
         _workers = workers;

@@ -42,9 +42,13 @@ public static class EngineHost
         // A parameter that does not bind throws, so AdminGuard answers with what it must be (else: an empty 400).
         builder.Services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
         builder.Services.AddSingleton(settings);
+        // What endpoints and adapters resolve: each its domain's part.
+        builder.Services.AddSingleton(settings.Admin);
+        builder.Services.AddSingleton(settings.JournalSettings);
+        builder.Services.AddSingleton(settings.Cipher);
         builder.Services.AddSingleton<IContainerRuntime>(_ => new DockerRuntime(settings.DockerHost, settings.InstanceId, settings.DockerTimeout));
         // The router runs its own Kestrel pipeline; the actors reach it through its route table and drain watch.
-        var router = new RouterHost(settings);
+        var router = new RouterHost(settings.Router);
         builder.Services.AddSingleton(_ => router); // made by a factory, so the container disposes it
         builder.Services.AddHostedService(sp => sp.GetRequiredService<RouterHost>());
         builder.Services.AddSingleton(router.Table);
@@ -80,20 +84,20 @@ public static class EngineHost
                     // No seeds: this node is a cluster of its own, as the single-node engine always was.
                     var cluster = Akka.Cluster.Cluster.Get(system);
                     if (settings.Cluster.SeedAddresses.Count == 0) cluster.Join(cluster.SelfAddress);
-                    registry.Register<RouterActor>(system.ActorOf(RouterActor.Props(table, drains, settings), "router"));
+                    registry.Register<RouterActor>(system.ActorOf(RouterActor.Props(table, drains, settings.Router), "router"));
                     // The apps' actors on this node send route changes to every router node through it.
                     registry.Register<RouteBroadcastActor>(system.ActorOf(RouteBroadcastActor.Props(), "routes"));
                     // Any node takes uploads; builds on other nodes copy them from here.
                     system.ActorOf(UploadsActor.Props(settings.UploadDir), UploadsActor.Name);
                     // The deployments' logs are files on the node their app runs on: read and watched there.
-                    system.ActorOf(DeploymentLogsActor.Props(settings), DeploymentLogsActor.Name);
+                    system.ActorOf(DeploymentLogsActor.Props(settings.Deployments), DeploymentLogsActor.Name);
                     // Operators' palettes: cluster commands are journaled here; another node's admin API reads this
                     // node's actor tree through the second.
                     registry.Register<OperatorLogActor>(system.ActorOf(OperatorLogActor.Props(settings.Cluster.WorkerName), OperatorLogActor.Name));
                     system.ActorOf(Props.Create<ActorTreeActor>(), ActorTreeActor.Name);
                 })
                 .WithAppsRegistry(settings)
-                .WithDeploymentsProjection(settings)
+                .WithDeploymentsProjection(settings.JournalSettings, settings.Cluster)
                 .WithActors((system, registry) =>
                 {
                     // The apps' containers run on worker nodes: only they use a Docker engine.
@@ -104,8 +108,8 @@ public static class EngineHost
         });
 
         var web = builder.Build();
-        web.UseAdminGuard(settings);
-        web.MapAdminApi(settings, api => api.MapPalettes(settings));
+        web.UseAdminGuard(settings.Admin);
+        web.MapAdminApi(settings.Admin, api => api.MapPalettes(settings.Admin));
         web.MapAdminFallback();
         return web;
     }
@@ -134,7 +138,7 @@ public static class EngineHost
         // What the journal holds is the contract: stable names, never CLR types.
         akka.WithEngineContract();
         akka.WithSqlPersistence(
-            connectionString: JournalDatabase.ConnectionString(settings),
+            connectionString: JournalDatabase.ConnectionString(settings.JournalSettings),
             providerName: settings.UsesSqlite ? ProviderName.SQLiteMS : ProviderName.PostgreSQL15,
             autoInitialize: true,
             tagStorageMode: TagMode.TagTable,
@@ -169,7 +173,7 @@ public static class EngineHost
         if (!settings.Cluster.RoleList.Contains(ClusterSettings.Control))
             return akka.WithSingletonProxy<AppsRegistryActor>(AppsRegistryActor.Id, options);
         return akka.WithSingleton<AppsRegistryActor>(AppsRegistryActor.Id, (_, registry, _) => BackoffSupervisor.Props(
-                Backoff.OnStop(AppsRegistryActor.Props(settings, ClusterWorkers.Instance, registry.Get<RouteBroadcastActor>(),
+                Backoff.OnStop(AppsRegistryActor.Props(settings.Apps, ClusterWorkers.Instance, registry.Get<RouteBroadcastActor>(),
                         AppsRegistryActor.ShardRegionHome), "registry",
                         // Short: the registry answers 503 while stopped, so its backoff is time with writes refused.
                         TimeSpan.FromSeconds(0.2), TimeSpan.FromSeconds(1), 0.2, maxNrOfRetries: -1)
@@ -190,7 +194,7 @@ public static class EngineHost
                 akka.cluster.sharding.least-shard-allocation-strategy.rebalance-threshold = 1000000
                 """, HoconAddMode.Prepend)
             .WithShardRegion<AppActor>(AppMessageExtractor.RegionName,
-                (_, registry, _) => app => AppActor.Props(app, settings, ClusterWorkers.Instance, registry.Get<RouteBroadcastActor>(),
+                (_, registry, _) => app => AppActor.Props(app, settings.Apps, ClusterWorkers.Instance, registry.Get<RouteBroadcastActor>(),
                     registry.Get<AppsRegistryActor>()),
                 new AppMessageExtractor(),
                 new ShardOptions
