@@ -11,7 +11,7 @@ public sealed record BenchReport(IReadOnlyList<Figure> Figures, IReadOnlyList<st
 /// <summary>Runs the chosen scenarios against one engine node; the CLI and the smoke tests both call this.</summary>
 public static class BenchRunner
 {
-    public static readonly IReadOnlyList<string> All = ["deploy", "router", "switch", "concurrency", "journal"];
+    public static readonly IReadOnlyList<string> All = ["deploy", "router", "switch", "concurrency", "journal", "envset"];
 
     public static async Task<BenchReport> RunAsync(BenchOptions options, Action<string> progress)
     {
@@ -32,6 +32,8 @@ public static class BenchRunner
         if (options.Scenarios.Contains("journal"))
             figures.AddRange(await JournalScale.RunAsync(options.EngineDll, options.Client, options.JournalApps, options.EventsPerApp,
                 options.RoutedApps, options.Queries, progress, notes));
+        if (options.Scenarios.Contains("envset"))
+            figures.AddRange(await EnvSetLatency.RunAsync(node, progress, notes));
         return new BenchReport(figures, notes);
     }
 }

@@ -31,38 +31,38 @@ public static class AdminApi
                 ? next(context)
                 : ValueTask.FromResult<object?>(Error(StatusCodes.Status404NotFound, "not found")));
 
-        // Members as this node sees them; each app's owner from its own actor, through the registry.
-        api.MapGet("/cluster", async (ActorSystem system, IRequiredActor<AppsRegistryActor> apps) =>
-            Results.Json(ClusterView.Of(system, ClusterView.ControlUp(system) ? await AskRaw(apps, ListApps.Instance) : null),
-                ApiJson.Options));
-        api.MapGet("/apps", (IRequiredActor<AppsRegistryActor> apps) =>
-            Reply(apps, ListApps.Instance));
-        api.MapGet("/apps/{app}", (string app, IRequiredActor<AppsRegistryActor> apps) =>
+        // Members as this node sees them; each app's owner from its own actor.
+        api.MapGet("/cluster", async (ActorSystem system, IRequiredActor<AppActor> apps, HttpContext context) =>
+            Results.Json(ClusterView.Of(system, ClusterView.ControlUp(system)
+                ? await ListAsync(apps, system, settings, context.RequestAborted) : null), ApiJson.Options));
+        api.MapGet("/apps", async (IRequiredActor<AppActor> apps, ActorSystem system, HttpContext context) =>
+            ToResult(await ListAsync(apps, system, settings, context.RequestAborted)));
+        api.MapGet("/apps/{app}", (string app, IRequiredActor<AppActor> apps) =>
             Reply(apps, new GetApp(app)));
         palettes(api);
         api.MapPost("/apps/{app}/deployments", Upload).WithMetadata(UploadEndpoint.Instance);
-        api.MapGet("/apps/{app}/deployments", (string app, IRequiredActor<AppsRegistryActor> apps) =>
+        api.MapGet("/apps/{app}/deployments", (string app, IRequiredActor<AppActor> apps) =>
             Reply(apps, new GetDeployments(app)));
-        api.MapGet("/deployments/{id}", (string id, IRequiredActor<AppsRegistryActor> apps) =>
+        api.MapGet("/deployments/{id}", (string id, IRequiredActor<AppActor> apps) =>
             DeploymentAsk(apps, id, view => Results.Json(view, ApiJson.Options)));
-        api.MapGet("/deployments/{id}/logs", (string id, long? offset, IRequiredActor<AppsRegistryActor> apps) =>
+        api.MapGet("/deployments/{id}/logs", (string id, long? offset, IRequiredActor<AppActor> apps) =>
             Logs(apps, id, offset ?? 0));
         api.MapGet("/deployments/{id}/wait", (string id, string? status, long? offset, double? timeout, HttpContext context,
-                IRequiredActor<AppsRegistryActor> apps, ActorSystem system, IHostApplicationLifetime lifetime) =>
+                IRequiredActor<AppActor> apps, ActorSystem system, IHostApplicationLifetime lifetime) =>
             WaitForChange(apps, system, id, status, offset ?? 0,
                 TimeSpan.FromSeconds(Math.Clamp(timeout ?? DefaultWait.TotalSeconds, 0, MaxWait.TotalSeconds)),
                 CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, lifetime.ApplicationStopping)));
-        api.MapGet("/apps/{app}/env", (string app, IRequiredActor<AppsRegistryActor> apps) =>
+        api.MapGet("/apps/{app}/env", (string app, IRequiredActor<AppActor> apps) =>
             Reply(apps, new GetEnv(app)));
-        api.MapPatch("/apps/{app}/env", (string app, EnvChange change, HttpContext context, IRequiredActor<AppsRegistryActor> apps) =>
-            Reply(apps, new ChangeEnv(app, change.Set ?? [], change.Unset ?? [], Caller.Of(context, settings))));
-        api.MapGet("/apps/{app}/formation", (string app, IRequiredActor<AppsRegistryActor> apps) =>
+        api.MapPatch("/apps/{app}/env", async (string app, EnvChange change, HttpContext context, IRequiredActor<AppActor> apps) =>
+            ToResult(await CreateAsync(apps, new ChangeEnv(app, change.Set ?? [], change.Unset ?? [], Caller.Of(context, settings)), settings)));
+        api.MapGet("/apps/{app}/formation", (string app, IRequiredActor<AppActor> apps) =>
             Reply(apps, new GetFormation(app)));
         // A scale answers once its new containers are up (an image pull may come first): as long as the scale may take.
-        api.MapPatch("/apps/{app}/formation", (string app, ScaleChange change, HttpContext context, IRequiredActor<AppsRegistryActor> apps) =>
+        api.MapPatch("/apps/{app}/formation", (string app, ScaleChange change, HttpContext context, IRequiredActor<AppActor> apps) =>
             Reply(apps, new ScaleApp(app, change.Formation ?? [], Caller.Of(context, settings)), settings.DeploymentTimeout));
         // The app asks its workers' Docker engines.
-        api.MapGet("/apps/{app}/ps", async (string app, IRequiredActor<AppsRegistryActor> apps) =>
+        api.MapGet("/apps/{app}/ps", async (string app, IRequiredActor<AppActor> apps) =>
         {
             var found = await AskRaw(apps, new GetRevivals(app));
             if (found is not RevivalsView restarts) return ToResult(found);
@@ -76,10 +76,13 @@ public static class AdminApi
                     r?.Count ?? 0, r?.LastExitCode, c.Worker ?? containers.Worker);
             }), ApiJson.Options);
         });
-        api.MapGet("/apps/{app}/audit", async (string app, IRequiredActor<AppsRegistryActor> apps, ActorSystem system,
+        api.MapGet("/apps/{app}/audit", async (string app, IRequiredActor<AppActor> apps, ActorSystem system,
             JournalSettings journal, HttpContext context) =>
         {
-            var found = await AskRaw(apps, new GetAuditSources(app));
+            // Apps registered by the registry that came before have their registration in its stream.
+            var registration = AppName.Validate(app) is null
+                ? await AppListing.LegacyRegistrationAsync(system, journal, app, context.RequestAborted) : null;
+            var found = await AskRaw(apps, new GetAuditSources(app, registration));
             return found is AuditSources sources
                 ? Results.Json(await AuditLog.ForAppAsync(new JournalReader(system, journal), sources, context.RequestAborted), ApiJson.Options)
                 : ToResult(found);
@@ -87,7 +90,7 @@ public static class AdminApi
     }
 
     private static async Task<IResult> Upload(string app, HttpContext context, AdminSettings settings,
-        IRequiredActor<AppsRegistryActor> apps, ActorSystem system)
+        IRequiredActor<AppActor> apps, ActorSystem system)
     {
         var request = context.Request;
         if (AppName.Validate(app) is { } invalid) return Error(StatusCodes.Status400BadRequest, invalid);
@@ -152,8 +155,8 @@ public static class AdminApi
             try { File.Delete(partial); } // a partial upload never stays, whatever cut it off
             catch (IOException) { } // its directory is gone: so is the file
         }
-        var reply = await AskRaw(apps, new CreateDeployment(app, path, Akka.Cluster.Cluster.Get(system).SelfAddress.ToString(),
-            Caller.Of(context, settings), key), QueueTimeout);
+        var reply = await CreateAsync(apps, new CreateDeployment(app, path, Akka.Cluster.Cluster.Get(system).SelfAddress.ToString(),
+            Caller.Of(context, settings), key), settings, QueueTimeout);
         // After a timeout the deployment may still be created and need it; a repeat's archive is nobody's.
         if (reply is AppError or DeploymentRepeated) File.Delete(path);
         return reply switch
@@ -168,7 +171,7 @@ public static class AdminApi
         $"the upload is over the size limit of {limit} bytes ({size}+ bytes sent)");
 
     /// <summary>From the node that runs the deployment, chunk by chunk, to the end of what it has written.</summary>
-    internal static async Task<IResult> Logs(IRequiredActor<AppsRegistryActor> apps, string id, long offset)
+    internal static async Task<IResult> Logs(IRequiredActor<AppActor> apps, string id, long offset)
     {
         if (DeploymentId.Validate(id) is { } invalid) return Error(StatusCodes.Status400BadRequest, invalid);
         var app = DeploymentId.Parse(id)!.Value.App;
@@ -199,7 +202,7 @@ public static class AdminApi
     /// <summary>A long poll (the CLI's wait for a deployment): answers the deployment once its status differs from
     /// <paramref name="status"/>, its log holds more than <paramref name="offset"/> bytes or it has finished, else
     /// after <paramref name="wait"/> (or when the client goes or the node stops) with its state as it is then.</summary>
-    private static async Task<IResult> WaitForChange(IRequiredActor<AppsRegistryActor> apps,
+    private static async Task<IResult> WaitForChange(IRequiredActor<AppActor> apps,
         ActorSystem system, string id, string? status, long offset, TimeSpan wait, CancellationTokenSource until)
     {
         using var _ = until;
@@ -220,7 +223,7 @@ public static class AdminApi
         return reply is DeploymentView found ? Results.Json(found, ApiJson.Options) : ToResult(reply);
     }
 
-    private static async Task<IResult> DeploymentAsk(IRequiredActor<AppsRegistryActor> apps, string id,
+    private static async Task<IResult> DeploymentAsk(IRequiredActor<AppActor> apps, string id,
         Func<DeploymentView, IResult> onFound)
     {
         if (DeploymentId.Validate(id) is { } invalid) return Error(StatusCodes.Status400BadRequest, invalid);
@@ -229,11 +232,40 @@ public static class AdminApi
         return reply is DeploymentView view ? onFound(view) : ToResult(reply);
     }
 
-    internal static async Task<IResult> Reply(IRequiredActor<AppsRegistryActor> apps, object message, TimeSpan? timeout = null) =>
+    internal static async Task<IResult> Reply(IRequiredActor<AppActor> apps, object message, TimeSpan? timeout = null) =>
         ToResult(await AskRaw(apps, message, timeout));
 
+    /// <summary>The apps, or why they could not all be listed (as <see cref="AskRaw{TActor}"/> answers).</summary>
+    internal static async Task<object> ListAsync(IRequiredActor<AppActor> apps, ActorSystem system, AdminSettings settings,
+        CancellationToken ct)
+    {
+        try
+        {
+            return await AppListing.ListAsync(await apps.GetAsync(ct), system, settings, ct);
+        }
+        catch (AskTimeoutException e)
+        {
+            return new Status.Failure(e);
+        }
+    }
+
+    /// <summary>A message that may create its app. While the journal takes no write, sharding cannot journal a new app's
+    /// start and nobody answers: then the caller hears why.</summary>
+    internal static async Task<object> CreateAsync(IRequiredActor<AppActor> apps, ICreatesApp message, AdminSettings settings,
+        TimeSpan? timeout = null)
+    {
+        var reply = await AskRaw(apps, message, timeout);
+        return reply is Status.Failure { Cause: AskTimeoutException }
+               && await JournalDatabase.UnwritableAsync(settings.Journal, CancellationToken.None) is { } unwritable
+            ? AppError.JournalUnwritable(unwritable)
+            : reply;
+    }
+
+    /// <summary>An app message goes straight to the app's entity (the shard region, or its proxy on a node that is not a
+    /// control node), once its name is known to be one an entity can have.</summary>
     internal static async Task<object> AskRaw<TActor>(IRequiredActor<TActor> apps, object message, TimeSpan? timeout = null)
     {
+        if (message is IAppMessage { App: var app } && AppName.Validate(app) is { } invalid) return new AppError(invalid);
         try
         {
             return await (await apps.GetAsync()).Ask<object>(message, timeout ?? AskTimeout);

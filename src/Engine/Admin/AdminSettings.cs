@@ -1,3 +1,4 @@
+using Engine.Apps;
 using Engine.Audit;
 
 namespace Engine.Admin;
@@ -28,6 +29,9 @@ public sealed record AdminSettings
 
     public string UploadDir { get; init; } = "";
     public JournalSettings Journal { get; init; } = new();
+
+    /// <summary>For the views of apps that are not running (their URL).</summary>
+    public AppSettings Apps { get; init; } = new();
 
     public int AdminPort => new Uri(AdminUrl).Port;
 

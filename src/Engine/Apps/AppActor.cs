@@ -12,13 +12,11 @@ namespace Engine.Apps;
 /// traffic, and how its deployments ended. Whether something may start now is <see cref="AppState"/>'s to say. Its
 /// routed release is kept running by a child (<see cref="ReleaseKeeperActor"/>), its queries answered by another
 /// (<see cref="AppQueriesActor"/>); its deployments are its children.</summary>
-public sealed class AppActor : AnsweringPersistentActor
+public sealed class AppActor : AppExistence
 {
     private readonly AppSettings _settings;
     private readonly IWorkers _workers;
     private readonly IActorRef _router;
-    /// <summary>The registry, told when this app stops and when it is back.</summary>
-    private readonly IActorRef _directory;
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private AppState _state;
     private string? _running;
@@ -28,20 +26,27 @@ public sealed class AppActor : AnsweringPersistentActor
     private Scaling? _scaling;
     private Restarting? _restarting;
 
-    public static Props Props(string app, AppSettings settings, IWorkers workers, IActorRef router, IActorRef directory) =>
-        Akka.Actor.Props.Create(() => new AppActor(app, settings, workers, router, directory));
+    public static Props Props(string app, AppSettings settings, IWorkers workers, IActorRef router) =>
+        Akka.Actor.Props.Create(() => new AppActor(app, settings, workers, router));
+
+    /// <summary>The sharded entity: this actor under its <see cref="AppEntityActor"/>.</summary>
+    public static Props EntityProps(string app, AppSettings settings, IWorkers workers, IActorRef router) =>
+        AppEntityActor.Props(Props(app, settings, workers, router), EntityRestartBackoff);
+
+    /// <summary>After a journal failure: one journal read a second while the journal is down; refused meanwhile.</summary>
+    private static readonly TimeSpan EntityRestartBackoff = TimeSpan.FromSeconds(1);
 
     public const string PersistencePrefix = "app-";
     public override string PersistenceId => PersistencePrefix + _state.Name;
+    protected override string App => _state.Name;
 
-    public AppActor(string app, AppSettings settings, IWorkers workers, IActorRef router, IActorRef directory)
+    public AppActor(string app, AppSettings settings, IWorkers workers, IActorRef router) : base(settings.IdleAppPassivation)
     {
         _state = new AppState(app);
-        (_settings, _workers, _router, _directory) = (settings, workers, router, directory);
+        (_settings, _workers, _router) = (settings, workers, router);
         _deployments = new DeploymentChildren(() => _state, settings.Deployments, workers, router, _log);
 
         Recover<IAppEvent>(e => _state = _state.Apply(e));
-        Recover<RecoveryCompleted>(_ => OnRecovered());
 
         // A repeated upload (its client lost the first answer) gets the deployment the first one made.
         Command<CreateDeployment>(c => _state.Repeated(c) is not null, c => _queries.Forward(c));
@@ -187,26 +192,8 @@ public sealed class AppActor : AnsweringPersistentActor
         _queries.Tell(new AppStateChanged(_state, LastSequenceNr));
     }
 
-    /// <summary>Akka stops the actor after this; the registry (or the shard, remembering it) brings it back after a
-    /// while. Routes stay up meanwhile.</summary>
-    protected override void OnPersistFailure(Exception cause, object @event, long sequenceNr)
+    protected override void OnExisting()
     {
-        _directory.Tell(new AppUnavailable(_state.Name, $"app '{_state.Name}' stopped (a journal write failed)"));
-        base.OnPersistFailure(cause, @event, sequenceNr);
-    }
-
-    /// <summary>An unreadable entry: this app cannot run, every other one must. Akka stops the actor after this.</summary>
-    protected override void OnRecoveryFailure(Exception reason, object? message = null)
-    {
-        _directory.Tell(new AppUnavailable(_state.Name,
-            $"app '{_state.Name}' could not be recovered from the journal: {reason.GetBaseException().Message}"));
-        base.OnRecoveryFailure(reason, message);
-    }
-
-    private void OnRecovered()
-    {
-        _directory.Tell(new AppRecovered(_state.Name));
-        if (_state.Deployments.Count == 0) SetReceiveTimeout(_settings.IdleAppPassivation);
         _router.Tell(new AppKnown(_state.Name));
         _release = Context.ActorOf(ReleaseKeeperActor.Props(_state, _settings.Deployments, _workers, _router), "release");
         _queries = Context.ActorOf(AppQueriesActor.Props(new AppStateChanged(_state, LastSequenceNr), _settings), "queries");

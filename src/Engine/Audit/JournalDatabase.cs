@@ -18,6 +18,22 @@ public static class JournalDatabase
         return db;
     }
 
+    /// <summary>Null when the journal takes a write now (a write of nothing, rolled back), else why not: what a caller is
+    /// told when the app it asked did not answer, e.g. because sharding could not journal the app's start.</summary>
+    public static async Task<Exception?> UnwritableAsync(JournalSettings settings, CancellationToken ct)
+    {
+        try
+        {
+            await using var db = await OpenAsync(settings, ct);
+            await using var tx = await db.BeginTransactionAsync(ct);
+            await using var write = Command(db, tx, "UPDATE journal SET deleted = deleted WHERE 1 = 0");
+            await write.ExecuteNonQueryAsync(ct);
+            await tx.RollbackAsync(ct);
+            return null;
+        }
+        catch (DbException e) when (!MissingTable(e)) { return e; }
+    }
+
     /// <summary>The plugin creates its tables at the journal's first start: before that, a read finds none.</summary>
     public static bool MissingTable(DbException e) => e is SqliteException { SqliteErrorCode: 1 } s
         ? s.Message.Contains("no such table", StringComparison.Ordinal)

@@ -108,5 +108,28 @@ public sealed class JournalReader(ActorSystem system, JournalSettings settings)
         return all;
     }
 
+    /// <summary>The persistence ids that start with one of <paramref name="prefixes"/> (one query each on the journal's
+    /// key, no event decoded).</summary>
+    public async Task<IReadOnlyList<string>> PersistenceIdsAsync(IEnumerable<string> prefixes, CancellationToken ct)
+    {
+        var ids = new List<string>();
+        try
+        {
+            await using var db = await JournalDatabase.OpenAsync(settings, ct);
+            foreach (var prefix in prefixes)
+            {
+                // LIKE, then an ordinal check: '-' and '_' compare differently under some PostgreSQL collations.
+                await using var query = JournalDatabase.Command(db, null,
+                    "SELECT DISTINCT persistence_id FROM journal WHERE persistence_id LIKE @prefix",
+                    ("@prefix", DbType.String, prefix + "%"));
+                await using var reader = await query.ExecuteReaderAsync(ct);
+                while (await reader.ReadAsync(ct))
+                    if (reader.GetString(0) is var id && id.StartsWith(prefix, StringComparison.Ordinal)) ids.Add(id);
+            }
+        }
+        catch (DbException e) when (ids.Count == 0 && NoTable(e)) { }
+        return ids;
+    }
+
     private static bool NoTable(DbException e) => JournalDatabase.MissingTable(e);
 }

@@ -10,7 +10,6 @@ namespace Engine.Containers;
 /// policy brings back whatever ran before the outage, including containers of versions that failed meanwhile.</summary>
 public sealed class DockerWatcherActor : ReceiveActor, IWithTimers
 {
-    private static readonly TimeSpan AskTimeout = TimeSpan.FromSeconds(10);
     private static readonly TimeSpan MaxReconnectDelay = TimeSpan.FromSeconds(5);
     private readonly IContainerRuntime _runtime;
     private readonly IActorRef _apps;
@@ -39,10 +38,17 @@ public sealed class DockerWatcherActor : ReceiveActor, IWithTimers
 
     public ITimerScheduler Timers { get; set; } = null!;
 
-    public static Props Props(IContainerRuntime runtime, IActorRef apps, TimeSpan heartbeat) =>
-        Akka.Actor.Props.Create(() => new DockerWatcherActor(runtime, apps, heartbeat));
+    /// <param name="apps">The apps' shard region (or its proxy).</param>
+    /// <param name="deployed">The apps of the journal that ever deployed: they are reconciled (the others have no
+    /// container, and are not started for this).</param>
+    public static Props Props(IContainerRuntime runtime, IActorRef apps, Func<CancellationToken, Task<IReadOnlySet<string>>> deployed,
+        TimeSpan heartbeat) =>
+        Akka.Actor.Props.Create(() => new DockerWatcherActor(runtime, apps, deployed, heartbeat));
 
-    public DockerWatcherActor(IContainerRuntime runtime, IActorRef apps, TimeSpan heartbeat)
+    private sealed record Deployed(IReadOnlySet<string> Apps);
+
+    public DockerWatcherActor(IContainerRuntime runtime, IActorRef apps, Func<CancellationToken, Task<IReadOnlySet<string>>> deployed,
+        TimeSpan heartbeat)
     {
         _runtime = runtime;
         _apps = apps;
@@ -81,16 +87,16 @@ public sealed class DockerWatcherActor : ReceiveActor, IWithTimers
                 _down = false;
                 _reconnectDelay = TimeSpan.FromMilliseconds(500);
                 _log.Info("the Docker engine answers again; reconciling every app's containers");
-                _apps.Ask<AppList>(ListApps.Instance, AskTimeout).PipeTo(Self);
+                deployed(_stopping.Token).PipeTo(Self, success: found => new Deployed(found));
             }
         });
         Receive<CallUnanswered>(u => MarkDown(u.Reason));
-        Receive<AppList>(list =>
+        Receive<Deployed>(found =>
         {
-            foreach (var app in list.Apps) _apps.Tell(new ReconcileContainers(app.Name));
+            foreach (var app in found.Apps) _apps.Tell(new ReconcileContainers(app));
         });
         Receive<Status.Failure>(f => _log.Warning("could not list the apps to reconcile: {0}", f.Cause.Message));
-        Receive<AppError>(_ => { }); // an exited container of an app the registry does not know: the registry removes those
+        Receive<AppError>(_ => { }); // an exited container of an app the journal does not hold: removed at start
         _heartbeat = heartbeat;
     }
 

@@ -2,7 +2,6 @@ using Akka.Actor;
 using Akka.Cluster.Hosting;
 using Akka.Cluster.Sharding;
 using Akka.Hosting;
-using Akka.Pattern;
 using Akka.Persistence.Sql.Config;
 using Akka.Persistence.Sql.Hosting;
 using Akka.Remote.Hosting;
@@ -96,14 +95,16 @@ public static class EngineHost
                     registry.Register<OperatorLogActor>(system.ActorOf(OperatorLogActor.Props(settings.Cluster.WorkerName), OperatorLogActor.Name));
                     system.ActorOf(Props.Create<ActorTreeActor>(), ActorTreeActor.Name);
                 })
-                .WithAppsRegistry(settings)
+                .WithApps(settings)
                 .WithDeploymentsProjection(settings.JournalSettings, settings.Cluster)
                 .WithActors((system, registry) =>
                 {
                     // The apps' containers run on worker nodes: only they use a Docker engine.
                     if (!settings.Cluster.RoleList.Contains(ClusterSettings.Worker)) return;
                     registry.Register<DockerWatcherActor>(system.ActorOf(
-                        DockerWatcherActor.Props(runtime, registry.Get<AppsRegistryActor>(), settings.DockerTimeout), "docker-watcher"));
+                        DockerWatcherActor.Props(runtime, registry.Get<AppActor>(),
+                            async ct => (await AppListing.IndexAsync(system, settings.JournalSettings, ct)).Deployed,
+                            settings.DockerTimeout), "docker-watcher"));
                 });
         });
 
@@ -143,7 +144,7 @@ public static class EngineHost
             autoInitialize: true,
             tagStorageMode: TagMode.TagTable,
             journalBuilder: j => j.AddEventAdapter<EnvSealingAdapter>("env-sealing", [typeof(IAppEvent)]));
-        // A shared journal: only the holder of an app's shard lease (or the coordinator's, the registry's) writes its
+        // A shared journal: only the holder of an app's shard lease (or the coordinator's) writes its
         // history, whatever the membership says. SQLite is one node's file and needs none.
         if (!settings.UsesSqlite)
             akka.AddHocon($$"""
@@ -163,39 +164,35 @@ public static class EngineHost
         return akka;
     }
 
-    /// <summary>One registry of apps (their names; the entry point of every app message) in the whole cluster, on the
-    /// oldest control node. Other nodes reach it through a proxy. Akka stops a persistent actor whose journal
-    /// write failed: the backoff supervisor brings the registry back once the journal works again, and answers
-    /// meanwhile.</summary>
-    private static AkkaConfigurationBuilder WithAppsRegistry(this AkkaConfigurationBuilder akka, EngineSettings settings)
+    public static string JournalConnectionString(EngineSettings settings) =>
+        settings.UsesSqlite ? $"Data Source={settings.DatabasePath};Default Timeout=30" : WithKeepalive(settings.JournalConnection);
+
+    /// <summary>A PostgreSQL restart kills the pool's idle connections, and the first write on each failed (57P01). A
+    /// keepalive query every second on idle connections finds them dead first, and the pool drops them.</summary>
+    private static string WithKeepalive(string connection)
     {
-        var options = new ClusterSingletonOptions { Role = ClusterSettings.Control };
-        if (!settings.Cluster.RoleList.Contains(ClusterSettings.Control))
-            return akka.WithSingletonProxy<AppsRegistryActor>(AppsRegistryActor.Id, options);
-        return akka.WithSingleton<AppsRegistryActor>(AppsRegistryActor.Id, (_, registry, _) => BackoffSupervisor.Props(
-                Backoff.OnStop(AppsRegistryActor.Props(settings.Apps, ClusterWorkers.Instance, registry.Get<RouteBroadcastActor>(),
-                        AppsRegistryActor.ShardRegionHome), "registry",
-                        // Short: the registry answers 503 while stopped, so its backoff is time with writes refused.
-                        TimeSpan.FromSeconds(0.2), TimeSpan.FromSeconds(1), 0.2, maxNrOfRetries: -1)
-                    .WithReplyWhileStopped(new AppError("the engine is recovering from a journal failure; try again shortly",
-                        Unavailable: true))),
-            options)
-            .WithAppShards(settings);
+        var builder = new Npgsql.NpgsqlConnectionStringBuilder(connection);
+        if (builder.KeepAlive == 0) builder.KeepAlive = 1;
+        return builder.ConnectionString;
     }
 
-    /// <summary>The apps themselves are spread over the control nodes. Sharding remembers which ones run (in the
-    /// journal), so when a control node dies the others restart its apps at once, without waiting for a request.</summary>
-    private static AkkaConfigurationBuilder WithAppShards(this AkkaConfigurationBuilder akka, EngineSettings settings) =>
-        akka.AddHocon("""
-                # An app that stopped (a journal write failed) is brought back after this: its messages are refused
-                # until then, so it is short (one journal read a second while the journal is down).
+    /// <summary>The apps are sharded entities on the control nodes; every app message goes straight to its entity, through
+    /// the region there and a proxy of it on other nodes. Sharding remembers which apps run (in the journal), so when a
+    /// control node dies the others restart its apps at once, without waiting for a request. A singleton starts, once,
+    /// the apps that ever deployed (<see cref="AppsStartupActor"/>).</summary>
+    private static AkkaConfigurationBuilder WithApps(this AkkaConfigurationBuilder akka, EngineSettings settings)
+    {
+        if (!settings.Cluster.RoleList.Contains(ClusterSettings.Control))
+            return akka.WithShardRegionProxy<AppActor>(AppMessageExtractor.RegionName, ClusterSettings.Control, new AppMessageExtractor());
+        return akka.AddHocon("""
+                # An entity that stopped by itself is brought back after this (one whose journal failed it answers
+                # "retrying" meanwhile and brings its app back itself: AppEntityActor).
                 akka.cluster.sharding.entity-restart-backoff = 1s
                 # No rebalancing: moving an app to a node that joined would interrupt its deployment for nothing.
                 akka.cluster.sharding.least-shard-allocation-strategy.rebalance-threshold = 1000000
                 """, HoconAddMode.Prepend)
             .WithShardRegion<AppActor>(AppMessageExtractor.RegionName,
-                (_, registry, _) => app => AppActor.Props(app, settings.Apps, ClusterWorkers.Instance, registry.Get<RouteBroadcastActor>(),
-                    registry.Get<AppsRegistryActor>()),
+                (_, registry, _) => app => AppActor.EntityProps(app, settings.Apps, ClusterWorkers.Instance, registry.Get<RouteBroadcastActor>()),
                 new AppMessageExtractor(),
                 new ShardOptions
                 {
@@ -203,7 +200,11 @@ public static class EngineHost
                     RememberEntities = true,
                     RememberEntitiesStore = RememberEntitiesStore.Eventsourced,
                     StateStoreMode = StateStoreMode.Persistence,
-                });
+                })
+            .WithSingleton<AppsStartupActor>(AppsStartupActor.Name, (system, registry, _) => AppsStartupActor.Props(ClusterWorkers.Instance,
+                    registry.Get<AppActor>(), registry.Get<RouteBroadcastActor>(), ct => AppListing.IndexAsync(system, settings.JournalSettings, ct)),
+                new ClusterSingletonOptions { Role = ClusterSettings.Control }, createProxyToo: false);
+    }
 
     /// <summary>CLUSTER_IP, CLUSTER_PORT and CLUSTER_SEEDS, as petabridge/lighthouse reads them, for the keys that
     /// configuration (`Engine__Cluster__…`) does not set; `engine serve` options override both.</summary>

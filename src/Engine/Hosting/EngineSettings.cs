@@ -127,7 +127,7 @@ public sealed class EngineSettings
     {
         AdminUrl = AdminUrl, AdminToken = AdminToken, AdminHosts = AdminHosts, MaxRequestBodyBytes = MaxRequestBodyBytes,
         MaxUploadBytes = MaxUploadBytes, UploadIdleTimeout = UploadIdleTimeout, UploadTimeout = UploadTimeout,
-        DeploymentTimeout = DeploymentTimeout, UploadDir = UploadDir, Journal = JournalSettings,
+        DeploymentTimeout = DeploymentTimeout, UploadDir = UploadDir, Journal = JournalSettings, Apps = Apps,
     };
 
     // Tests build one EngineSettings and hand it where a domain's part is taken.

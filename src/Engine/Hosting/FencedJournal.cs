@@ -10,7 +10,7 @@ using Engine.Protocol;
 namespace Engine.Hosting;
 
 /// <summary>The SQL journal, writing a persistence id only while this node holds the lease that gives the right to it
-/// (<see cref="RequiredLease"/>): the app's shard, the shard coordinator, the registry singleton. A node frozen past
+/// (<see cref="RequiredLease"/>): the app's shard, the shard coordinator. A node frozen past
 /// its lease, or an island that formed beside the cluster, has its writes rejected before they reach the table, even
 /// in the instant before sharding hears that the lease is lost.</summary>
 public sealed class FencedJournal(Config config) : SqlWriteJournal(config)
@@ -56,7 +56,8 @@ public sealed class FencedJournal(Config config) : SqlWriteJournal(config)
         string Shard(string app) => $"{system}-shard-{region}-{AppMessageExtractor.ShardOf(app)}";
         return persistenceId switch
         {
-            AppsRegistryActor.Id => $"{system}-singleton-akka://{system}/user/{AppsRegistryActor.Id}",
+            // Nothing writes the old registry's stream now: no node holds its lease, so none can.
+            AppsIndex.LegacyRegistry => $"{system}-singleton-akka://{system}/user/{AppsIndex.LegacyRegistry}",
             _ when persistenceId.StartsWith($"/system/sharding/{region}Coordinator/", StringComparison.Ordinal) =>
                 $"{system}-singleton-akka://{system}/system/sharding/{region}Coordinator",
             _ when persistenceId.StartsWith($"/sharding/{region}Shard/", StringComparison.Ordinal) =>

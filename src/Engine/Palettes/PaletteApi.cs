@@ -39,7 +39,7 @@ public static class PaletteApi
             IRequiredActor<OperatorLogActor> log) => ClusterCommand(command, address, Caller.Of(context, settings), system, log));
         api.MapGet("/cluster/tail", Tail);
         // As long as a deployment may take: every container stops (with the stop grace) and comes back in turn.
-        api.MapPost("/apps/{app}/restart", (string app, HttpContext context, IRequiredActor<AppsRegistryActor> apps) =>
+        api.MapPost("/apps/{app}/restart", (string app, HttpContext context, IRequiredActor<AppActor> apps) =>
             Reply(apps, new RestartApp(app, Caller.Of(context, settings)), settings.DeploymentTimeout));
         api.MapGet("/actors", Actors);
         api.MapGet("/deployments", ListDeployments);
@@ -56,7 +56,7 @@ public static class PaletteApi
         });
         api.MapGet("/audit/verify", Verify);
         api.MapGet("/deployments/{id}/log", FollowLog);
-        api.MapPost("/deployments/{id}/cancel", async (string id, HttpContext context, IRequiredActor<AppsRegistryActor> apps) =>
+        api.MapPost("/deployments/{id}/cancel", async (string id, HttpContext context, IRequiredActor<AppActor> apps) =>
             DeploymentId.Validate(id) is { } invalid
                 ? Error(StatusCodes.Status400BadRequest, invalid)
                 : await Reply(apps, new CancelDeployment(DeploymentId.Parse(id)!.Value.App, id, Caller.Of(context, settings)),
@@ -198,12 +198,12 @@ public static class PaletteApi
     }
 
     /// <summary>The whole journal against the state machines, and the deployments live app actors hold in flight.</summary>
-    private static async Task<IResult> Verify(JournalSettings journal, ActorSystem system, HttpContext context,
-        IRequiredActor<AppsRegistryActor> apps)
+    private static async Task<IResult> Verify(AdminSettings settings, ActorSystem system, HttpContext context,
+        IRequiredActor<AppActor> apps)
     {
-        var events = await new JournalReader(system, journal).AllAsync(context.RequestAborted);
+        var events = await new JournalReader(system, settings.Journal).AllAsync(context.RequestAborted);
         HashSet<string>? running = null;
-        if (await AskRaw(apps, ListApps.Instance) is AppList { Apps: var all })
+        if (await ListAsync(apps, system, settings, context.RequestAborted) is AppList { Apps: var all })
         {
             running = [];
             foreach (var app in all.Where(a => a.Deployments > 0))
@@ -250,7 +250,7 @@ public static class PaletteApi
 
     /// <summary>The log as it is (`--offset` to resume), or with --follow as it grows, until the deployment has ended.</summary>
     private static async Task FollowLog(string id, long? offset, bool? follow, HttpContext context, ActorSystem system,
-        IRequiredActor<AppsRegistryActor> apps, IHostApplicationLifetime lifetime)
+        IRequiredActor<AppActor> apps, IHostApplicationLifetime lifetime)
     {
         if (follow != true)
         {

@@ -2,7 +2,7 @@ using Akka.Actor;
 
 namespace Engine.Protocol;
 
-/// <summary>Addressed to one app through the registry.</summary>
+/// <summary>Addressed to one app: its entity in the shard region.</summary>
 public interface IAppMessage : IEngineMessage
 {
     string App { get; }
@@ -93,8 +93,8 @@ public sealed record WatchDeployment(string App, string DeploymentId, IActorRef 
 [Manifest("watching-deployment.v1")]
 public sealed record WatchingDeployment(long LogLength) : IEngineMessage;
 
-/// <summary>Where the app's history lies in the journal (-> AuditSources). The registry fills in where it journaled the
-/// app's registration.</summary>
+/// <summary>Where the app's history lies in the journal (-> AuditSources). The admin API fills in where the registry that
+/// came before journaled the app's registration (apps registered since have it in their own stream).</summary>
 [Manifest("get-audit-sources.v1")]
 public sealed record GetAuditSources(string App, JournalRange? Registration = null) : IAppMessage;
 
@@ -136,8 +136,8 @@ public sealed record AppError(string Error, bool NotFound = false, bool Unavaila
         new($"the journal cannot be written: {cause.GetBaseException().Message}", Unavailable: true);
 }
 
-/// <summary>From an app actor about to stop (it could not be recovered, or a journal write failed): why, for the registry
-/// to answer with until the app is back.</summary>
+/// <summary>From an app actor about to stop (it could not be recovered, or a journal write failed): why, for its entity
+/// (<see cref="AppEntityActor"/>) to answer with until the app is back.</summary>
 [Manifest("app-unavailable.v1")]
 public sealed record AppUnavailable(string App, string Reason) : IEngineMessage;
 

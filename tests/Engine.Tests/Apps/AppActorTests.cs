@@ -18,12 +18,12 @@ public sealed class AppActorTests : EngineTestKit
     public async Task Deployments_of_one_app_run_one_at_a_time_and_a_stopped_one_does_not_block_the_queue()
     {
         var router = CreateTestProbe();
-        var app = Sys.ActorOf(AppActor.Props("app", Settings, Workers, router.Ref, CreateTestProbe().Ref));
-        router.ExpectMsg<AppKnown>(Patience);
+        var app = Sys.ActorOf(AppActor.Props("app", Settings, Workers, router.Ref));
         var hook = "web: serve\npostdeploy: migrate\n";
 
         app.Tell(new CreateDeployment("app", SourceTar.WriteArchive(DataDir, hook)));
         Assert.Equal(("app-v1", "v1"), ExpectMsg<DeploymentView>(Patience) is var v1 ? (v1.Id, v1.Version) : default);
+        router.ExpectMsg<AppKnown>(Patience); // once the app registered itself
         await AwaitConditionAsync(async () => await StatusOf(app, "app-v1") == "running-hook", Patience);
 
         app.Tell(new CreateDeployment("app", SourceTar.WriteArchive(DataDir, "web: serve\n")));
@@ -51,13 +51,12 @@ public sealed class AppActorTests : EngineTestKit
     public async Task The_app_promotes_only_the_deployment_that_runs_now()
     {
         var router = CreateTestProbe();
-        var app = Sys.ActorOf(AppActor.Props("app", Settings, Workers, router.Ref, CreateTestProbe().Ref));
-        router.ExpectMsg<AppKnown>(Patience);
-
-        Assert.Contains("not found", RefusalOf(app, "app-v9"));
+        var app = Sys.ActorOf(AppActor.Props("app", Settings, Workers, router.Ref));
 
         app.Tell(new CreateDeployment("app", SourceTar.WriteArchive(DataDir, "web: serve\n")));
         ExpectMsg<DeploymentView>(Patience);
+        router.ExpectMsg<AppKnown>(Patience); // once the app registered itself
+        Assert.Equal("deployment 'app-v9' not found", RefusalOf(app, "app-v9"));
         var route = router.ExpectMsg<SwitchRoute>(Patience);
         route.ReplyTo.Tell(new RouteSwitched("app", "app-v1"));
         route.ReplyTo.Tell(new RouteDrained("app", "app-v1"));

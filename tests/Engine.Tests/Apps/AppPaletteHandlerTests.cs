@@ -13,10 +13,10 @@ public sealed class AppPaletteHandlerTests : EngineTestKit
     private async Task<(IActorRef App, Akka.TestKit.TestProbe Router)> RoutedV1()
     {
         var router = CreateTestProbe();
-        var app = Sys.ActorOf(AppActor.Props("app", Settings, Workers, router.Ref, CreateTestProbe().Ref));
-        router.ExpectMsg<AppKnown>(Patience);
+        var app = Sys.ActorOf(AppActor.Props("app", Settings, Workers, router.Ref));
         app.Tell(new CreateDeployment("app", SourceTar.WriteArchive(DataDir, "web: serve\nclock: tick\n")));
         ExpectMsg<DeploymentView>(Patience);
+        router.ExpectMsg<AppKnown>(Patience); // once the app registered itself
         var route = router.ExpectMsg<SwitchRoute>(Patience);
         route.ReplyTo.Tell(new RouteSwitched("app", "app-v1"));
         route.ReplyTo.Tell(new RouteDrained("app", "app-v1"));
@@ -79,7 +79,9 @@ public sealed class AppPaletteHandlerTests : EngineTestKit
         Assert.Equal("app-v2", router.ExpectMsg<SwitchRoute>(Patience).DeploymentId);
 
         // With no routed release there is nothing to restart.
-        var empty = Sys.ActorOf(AppActor.Props("empty", Settings, Workers, CreateTestProbe().Ref, CreateTestProbe().Ref));
+        var empty = Sys.ActorOf(AppActor.Props("empty", Settings, Workers, CreateTestProbe().Ref));
+        empty.Tell(new ChangeEnv("empty", new Dictionary<string, string> { ["A"] = "1" }, []));
+        ExpectMsg<EnvView>(Patience);
         empty.Tell(new RestartApp("empty", "alice"));
         Assert.True(ExpectMsg<AppError>(Patience).Conflict);
     }

@@ -9,8 +9,9 @@ namespace Engine.Tests.Apps;
 [Collection(DockerCollection.Name)]
 public sealed class BadJournalEntryEndToEndTests
 {
-    /// <summary>Appends a row to a persistence id, copied from its last row with another message.</summary>
-    private static async Task AppendRow(string db, string persistenceId, Func<string, string> message)
+    /// <summary>Appends a row to a persistence id (or to <paramref name="into"/>), copied from its last row with another
+    /// message.</summary>
+    private static async Task AppendRow(string db, string persistenceId, Func<string, string> message, string? into = null)
     {
         await using var connection = new SqliteConnection($"Data Source={db};Pooling=False");
         await connection.OpenAsync();
@@ -24,10 +25,11 @@ public sealed class BadJournalEntryEndToEndTests
         await using var insert = connection.CreateCommand();
         insert.CommandText = """
             INSERT INTO journal (created, deleted, persistence_id, sequence_number, message, manifest, identifier, writer_uuid)
-            SELECT created, deleted, persistence_id, sequence_number + 1, $m, manifest, identifier, writer_uuid
+            SELECT created, deleted, COALESCE($into, persistence_id), sequence_number + 1, $m, manifest, identifier, writer_uuid
             FROM journal WHERE persistence_id = $p ORDER BY sequence_number DESC LIMIT 1
             """;
         insert.Parameters.AddWithValue("$p", persistenceId);
+        insert.Parameters.AddWithValue("$into", (object?)into ?? DBNull.Value);
         insert.Parameters.AddWithValue("$m", System.Text.Encoding.UTF8.GetBytes(message(last)));
         Assert.Equal(1, await insert.ExecuteNonQueryAsync());
     }
@@ -44,8 +46,8 @@ public sealed class BadJournalEntryEndToEndTests
         await node.KillAsync();
 
         var db = Path.Combine(node.DataDir, "engine.db");
-        // A registration whose name Akka refuses as an actor name (a row written by hand, or corrupted).
-        await AppendRow(db, "apps", last => last.Replace($"\"app\":\"{good}\"", "\"app\":\"x\\n\"").Replace($"\"app\":\"{broken}\"", "\"app\":\"x\\n\""));
+        // An app whose name Akka refuses as an actor name (a row written by hand, or corrupted).
+        await AppendRow(db, $"app-{good}", last => last.Replace($"\"app\":\"{good}\"", "\"app\":\"x\\n\""), into: "app-x\n");
         // An event nobody can read back: its row cut short.
         await AppendRow(db, $"app-{broken}", last => last[..(last.Length / 2)]);
         await node.RestartAsync();

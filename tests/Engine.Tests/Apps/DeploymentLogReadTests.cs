@@ -14,10 +14,10 @@ public sealed class DeploymentLogReadTests : EngineTestKit
     {
         Runtime.HookBlocks = true;
         var router = CreateTestProbe();
-        var app = Sys.ActorOf(AppActor.Props("app", Settings, Workers, router.Ref, CreateTestProbe().Ref));
-        router.ExpectMsg<AppKnown>(Patience);
+        var app = Sys.ActorOf(AppActor.Props("app", Settings, Workers, router.Ref));
         app.Tell(new CreateDeployment("app", SourceTar.WriteArchive(DataDir, "web: serve\npostdeploy: migrate\n")));
         ExpectMsg<DeploymentView>(Patience);
+        router.ExpectMsg<AppKnown>(Patience); // once the app registered itself
 
         await AwaitAssertAsync(async () =>
         {

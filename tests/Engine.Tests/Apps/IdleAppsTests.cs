@@ -1,31 +1,30 @@
 using Akka.Actor;
 using Engine.Apps;
 using Engine.Cluster;
+using Engine.Deployments;
+using Engine.Routing;
 using Engine.Tests.Support;
 using Engine.Protocol;
 
 namespace Engine.Tests.Apps;
 
-/// <summary>At boot the registry starts only apps that ever deployed; an app with nothing but env starts when asked.</summary>
+/// <summary>Apps are entities that know from their own journal whether they exist; at start only apps that ever deployed
+/// are started (<see cref="AppsStartupActor"/>); an app with nothing but env starts when asked.</summary>
 public sealed class IdleAppsTests : EngineTestKit
 {
-    private async Task<bool> IsAlive(IActorRef registry, string app) =>
-        (await Sys.ActorSelection(registry.Path / "apps" / app).Ask<ActorIdentity>(new Identify(app), Patience)).Subject is not null;
+    private async Task<bool> IsAlive(IActorRef region, string app) =>
+        (await Sys.ActorSelection(region.Path / app).Ask<ActorIdentity>(new Identify(app), Patience)).Subject is not null;
 
-    /// <summary>The registry with its apps as children of one parent, as a shard region would hold them.</summary>
-    private Props Registry(IActorRef router) => AppsRegistryActor.Props(Settings, Workers, router, registry =>
-    {
-        var self = registry.Self;
-        return registry.ActorOf(GenericChildPerEntityParent.Props(new AppMessageExtractor(),
-            app => AppActor.Props(app, Settings, Workers, router, self)), "apps");
-    });
+    /// <summary>The apps' entities as children of one parent, as a shard region holds them.</summary>
+    private IActorRef Region(IActorRef router, string name) => Sys.ActorOf(GenericChildPerEntityParent.Props(new AppMessageExtractor(),
+        app => AppActor.EntityProps(app, Settings, Workers, router)), name);
 
     [Fact]
-    public async Task After_a_restart_an_idle_app_is_listed_and_answers_without_being_recovered_at_boot()
+    public async Task After_a_restart_only_deployed_apps_start_and_an_idle_app_answers_when_asked()
     {
         Runtime.HookBlocks = true;
         var router = CreateTestProbe();
-        var first = Sys.ActorOf(Registry(router.Ref), "registry-1");
+        var first = Region(router.Ref, "apps-1");
         first.Tell(new ChangeEnv("idle", new Dictionary<string, string> { ["A"] = "1" }, []));
         ExpectMsg<EnvView>(Patience);
         first.Tell(new ChangeEnv("later", new Dictionary<string, string> { ["B"] = "2" }, []));
@@ -35,19 +34,36 @@ public sealed class IdleAppsTests : EngineTestKit
         Watch(first);
         first.Tell(PoisonPill.Instance);
         ExpectTerminated(first, Patience);
+        router.FishForMessage(m => m is AppKnown { App: "later" }, Patience);
 
-        var registry = Sys.ActorOf(Registry(router.Ref), "registry-2");
-        var views = (await registry.Ask<AppList>(ListApps.Instance, Patience)).Apps;
-        Assert.Equal([("idle", 0), ("later", 1)], views.Select(v => (v.Name, v.Deployments)));
-        Assert.Equal($"http://idle.{Settings.Domain}:{Settings.RouterPort}/", views[0].Url);
-        // The app that deployed (after being idle) was brought back at boot; the idle one was not.
-        Assert.True(await IsAlive(registry, "later"));
-        Assert.False(await IsAlive(registry, "idle"));
+        var region = Region(router.Ref, "apps-2");
+        // What the journal's persistence ids say: two apps, one of which deployed.
+        Sys.ActorOf(AppsStartupActor.Props(Workers, region, router.Ref,
+            _ => Task.FromResult(new AppsIndex(new HashSet<string> { "idle", "later" }, new HashSet<string> { "later" }))));
+        // The routers hear of the idle app without it being started; the one that deployed is started.
+        router.FishForMessage(m => m is AppKnown { App: "idle" }, Patience);
+        await Eventually.Until(() => IsAlive(region, "later"), alive => alive, Deadlines.Within, "the deployed app to start");
+        Assert.False(await IsAlive(region, "idle"));
 
-        var env = await registry.Ask<EnvView>(new GetEnv("idle"), Patience);
+        var env = await region.Ask<EnvView>(new GetEnv("idle"), Patience);
         Assert.Equal("1", env.Env["A"]);
-        Assert.True(await IsAlive(registry, "idle"));
-        var sources = await registry.Ask<AuditSources>(new GetAuditSources("idle"), Patience);
-        Assert.Equal([new JournalRange("apps", 1, 1), new JournalRange("app-idle", 1, 1)], sources.Ranges);
+        Assert.True(await IsAlive(region, "idle"));
+        // Registered in its own stream: its registration is its first event.
+        var sources = await region.Ask<AuditSources>(new GetAuditSources("idle"), Patience);
+        Assert.Equal([new JournalRange("app-idle", 1, 2)], sources.Ranges);
+    }
+
+    [Fact]
+    public async Task A_message_for_an_app_that_does_not_exist_is_answered_not_found_and_leaves_no_entity()
+    {
+        Settings.IdleAppPassivation = TimeSpan.FromHours(1); // gone at once, not because it idled
+        var router = CreateTestProbe();
+        var region = Region(router.Ref, "apps");
+        var error = await region.Ask<AppError>(new GetEnv("ghost"), Patience);
+        Assert.Equal(new AppError("app 'ghost' not found", NotFound: true), error);
+        await Eventually.Until(() => IsAlive(region, "ghost"), alive => !alive, Deadlines.Within, "the entity of an app that does not exist to go");
+        router.ExpectNoMsg(TimeSpan.FromMilliseconds(100)); // the routers never hear of it
+        // Asked again, it still does not exist: nothing was journaled for it.
+        Assert.True((await region.Ask<AppError>(new GetFormation("ghost"), Patience)).NotFound);
     }
 }

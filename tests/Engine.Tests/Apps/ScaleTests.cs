@@ -12,10 +12,10 @@ public sealed class ScaleTests : EngineTestKit
     private (IActorRef App, Akka.TestKit.TestProbe Router) DeployedApp(string procfile)
     {
         var router = CreateTestProbe();
-        var app = Sys.ActorOf(AppActor.Props("app", Settings, Workers, router.Ref, CreateTestProbe().Ref));
-        router.ExpectMsg<AppKnown>(Patience);
+        var app = Sys.ActorOf(AppActor.Props("app", Settings, Workers, router.Ref));
         app.Tell(new CreateDeployment("app", SourceTar.WriteArchive(DataDir, procfile)));
         ExpectMsg<DeploymentView>(Patience);
+        router.ExpectMsg<AppKnown>(Patience); // once the app registered itself
         var routed = router.ExpectMsg<SwitchRoute>(Patience);
         routed.ReplyTo.Tell(new RouteSwitched("app", routed.DeploymentId));
         routed.ReplyTo.Tell(new RouteDrained("app", routed.DeploymentId));

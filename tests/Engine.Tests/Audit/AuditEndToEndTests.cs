@@ -48,7 +48,8 @@ public sealed class AuditEndToEndTests
         foreach (var app in new[] { idle, deployed })
         {
             var tagged = await TaggedRows(node, app);
-            Assert.Contains(("apps", tagged[0].Item2), tagged);
+            // The app registered itself: its registration is the first event of its own stream.
+            Assert.Equal(($"app-{app}", 1L), tagged[0]);
             Assert.Equal(tagged, await Audited(node, app));
         }
 

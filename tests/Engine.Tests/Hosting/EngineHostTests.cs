@@ -1,8 +1,10 @@
 using Akka.Actor;
+using Akka.Cluster.Sharding;
 using Akka.Hosting;
 using Engine.Apps;
 using Engine.Containers;
 using Engine.Hosting;
+using Engine.Tests.Support;
 using Microsoft.Data.Sqlite;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
@@ -20,13 +22,16 @@ public sealed class EngineHostTests
             ["Engine:DataDir"] = dataDir,
             ["Engine:AdminUrl"] = $"http://127.0.0.1:{ports[0]}",
             ["Engine:RouterUrl"] = $"http://127.0.0.1:{ports[1]}",
+            // An entity that goes, goes at once: not because it idled.
+            ["Engine:IdleAppPassivation"] = "01:00:00",
         });
     }
 
-    private static async Task<object> AskRegistry(WebApplication web, object message)
+    /// <summary>Straight to the app's entity, through the node's shard region.</summary>
+    private static async Task<object> AskApp(WebApplication web, object message)
     {
-        var registry = await web.Services.GetRequiredService<IRequiredActor<AppsRegistryActor>>().GetAsync();
-        return await registry.Ask<object>(message, TimeSpan.FromSeconds(15));
+        var region = await web.Services.GetRequiredService<IRequiredActor<AppActor>>().GetAsync();
+        return await region.Ask<object>(message, TimeSpan.FromSeconds(15));
     }
 
     [Fact]
@@ -41,7 +46,7 @@ public sealed class EngineHostTests
             {
                 var config = web.Services.GetRequiredService<ActorSystem>().Settings.Config;
                 Assert.Equal(1, config.GetInt("akka.persistence.journal.sql.parallelism"));
-                Assert.IsType<EnvView>(await AskRegistry(web, new ChangeEnv("hosted", new Dictionary<string, string> { ["A"] = "1" }, [])));
+                Assert.IsType<EnvView>(await AskApp(web, new ChangeEnv("hosted", new Dictionary<string, string> { ["A"] = "1" }, [])));
             }
             finally { await web.StopAsync(); }
 
@@ -50,8 +55,12 @@ public sealed class EngineHostTests
             {
                 await db.OpenAsync();
                 var count = db.CreateCommand();
-                count.CommandText = "SELECT COUNT(*) FROM journal WHERE persistence_id IN ('apps', 'app-hosted')";
-                Assert.Equal(2L, (long)(await count.ExecuteScalarAsync())!);
+                // The app registered itself in its own stream, then took the change; no registry wrote anything.
+                count.CommandText = "SELECT persistence_id, COUNT(*) FROM journal WHERE persistence_id IN ('apps', 'app-hosted') GROUP BY persistence_id";
+                await using var rows = await count.ExecuteReaderAsync();
+                Assert.True(await rows.ReadAsync());
+                Assert.Equal(("app-hosted", 2L), (rows.GetString(0), rows.GetInt64(1)));
+                Assert.False(await rows.ReadAsync());
             }
 
             // ...and a new node on the same data dir reads them back.
@@ -59,8 +68,19 @@ public sealed class EngineHostTests
             await again.StartAsync();
             try
             {
-                var env = Assert.IsType<EnvView>(await AskRegistry(again, new GetEnv("hosted")));
+                var env = Assert.IsType<EnvView>(await AskApp(again, new GetEnv("hosted")));
                 Assert.Equal("1", env.Env["A"]);
+
+                // No registry on the way: the node has none.
+                var system = again.Services.GetRequiredService<ActorSystem>();
+                Assert.Null((await system.ActorSelection("/user/apps").Ask<ActorIdentity>(new Identify(1), TimeSpan.FromSeconds(15))).Subject);
+                // An app that does not exist is answered by its entity, which sharding then forgets.
+                var ghost = Assert.IsType<AppError>(await AskApp(again, new GetEnv("ghost")));
+                Assert.Equal(new AppError("app 'ghost' not found", NotFound: true), ghost);
+                var region = await again.Services.GetRequiredService<IRequiredActor<AppActor>>().GetAsync();
+                await Eventually.Until(async () => (await region.Ask<CurrentShardRegionState>(GetShardRegionState.Instance,
+                        TimeSpan.FromSeconds(15))).Shards.SelectMany(s => s.EntityIds).ToList(),
+                    ids => ids.Contains("hosted") && !ids.Contains("ghost"), Deadlines.Within, "the region to hold 'hosted' and not 'ghost'");
             }
             finally { await again.StopAsync(); }
         }

@@ -47,8 +47,8 @@ public sealed class GoldenJournalTests : IDisposable
         foreach (var e in events)
             switch (e.Event)
             {
-                case AppRegistered r when e.PersistenceId == AppsRegistryActor.Id: registry[r.App] = r.Idle == true; break;
-                case AppDeploying d when e.PersistenceId == AppsRegistryActor.Id: registry[d.App] = false; break;
+                case AppRegistered r when e.PersistenceId == AppsIndex.LegacyRegistry: registry[r.App] = r.Idle == true; break;
+                case AppDeploying d when e.PersistenceId == AppsIndex.LegacyRegistry: registry[d.App] = false; break;
                 case IDeploymentEvent d when e.PersistenceId.StartsWith(DeploymentActor.PersistencePrefix):
                     deployments[e.PersistenceId] = deployments.GetValueOrDefault(e.PersistenceId, new DeploymentState()).Apply(d);
                     break;

@@ -1,0 +1,61 @@
+using Akka.Actor;
+using Akka.Cluster.Sharding;
+using Akka.Event;
+using Engine.Protocol;
+
+namespace Engine.Apps;
+
+/// <summary>The sharded entity of one app: its <see cref="AppActor"/> as a child, and the app's answer while that child
+/// cannot run. When the journal fails the app (an unreadable entry, a write that failed) Akka stops its actor: from
+/// then until a new one has recovered, every message gets "…; retrying" at once (503), rather than wait for an actor
+/// that is not there; the app's neighbours never notice. The child is made again after <paramref name="backoff"/>.</summary>
+public sealed class AppEntityActor : ReceiveActor, IWithTimers
+{
+    private readonly ILoggingAdapter _log = Context.GetLogger();
+    private readonly Props _app;
+    private readonly TimeSpan _backoff;
+    private IActorRef _child = ActorRefs.Nobody;
+    /// <summary>Why the app cannot run, until its actor is recovered again.</summary>
+    private string? _down;
+
+    public ITimerScheduler Timers { get; set; } = null!;
+
+    public static Props Props(Props app, TimeSpan backoff) => Akka.Actor.Props.Create(() => new AppEntityActor(app, backoff));
+
+    /// <summary>The child's name: the app actor's path is the entity's, plus this.</summary>
+    public const string ChildName = "state";
+
+    private sealed record Restart
+    {
+        public static readonly Restart Instance = new();
+    }
+
+    public AppEntityActor(Props app, TimeSpan backoff)
+    {
+        (_app, _backoff) = (app, backoff);
+        Receive<AppUnavailable>(u => _down = u.Reason);
+        Receive<AppRecovered>(r =>
+        {
+            if (_down is null) return;
+            _down = null;
+            _log.Info("app {0} is back", r.App);
+        });
+        // The shard must see the entity ask, not its child.
+        Receive<Passivate>(p => Context.Parent.Tell(p));
+        Receive<Terminated>(t => t.ActorRef.Equals(_child), _ =>
+        {
+            if (_down is null) Context.Stop(Self); // stopped for no reason of the journal's: sharding decides
+            else Timers.StartSingleTimer(Restart.Instance, Restart.Instance, _backoff);
+        });
+        Receive<Restart>(_ => Start());
+        ReceiveAny(m =>
+        {
+            if (_down is { } down) Sender.Tell(new AppError($"{down}; retrying", Unavailable: true));
+            else _child.Forward(m);
+        });
+    }
+
+    protected override void PreStart() => Start();
+
+    private void Start() => _child = Context.Watch(Context.ActorOf(_app, ChildName));
+}

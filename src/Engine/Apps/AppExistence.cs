@@ -1,0 +1,64 @@
+using Akka.Actor;
+using Akka.Cluster.Sharding;
+using Akka.Persistence;
+using Engine.Protocol;
+
+namespace Engine.Apps;
+
+/// <summary>An app entity's existence, from its own journal: an app exists once its stream holds an event (its
+/// <see cref="AppRegistered"/>, or, for apps registered by the registry that came before, their first change). A
+/// message for an app that does not exist is answered "not found" and the entity passivates, so sharding does not
+/// remember it; a create registers the app in its own stream first. Its parent (<see cref="AppEntityActor"/>) hears
+/// when the app is recovered, and why it stops when the journal fails it.</summary>
+public abstract class AppExistence : AnsweringPersistentActor
+{
+    protected abstract string App { get; }
+
+    /// <summary>Whether anything was journaled for the app.</summary>
+    protected bool Exists => LastSequenceNr > 0;
+
+    /// <summary>Once the app exists: recovered with events, or just registered.</summary>
+    protected abstract void OnExisting();
+
+    protected AppExistence(TimeSpan idle)
+    {
+        Recover<RecoveryCompleted>(_ =>
+        {
+            Context.Parent.Tell(new AppRecovered(App));
+            // An app that never deployed stops after a while without a message (see the ReceiveTimeout handler).
+            SetReceiveTimeout(idle);
+            if (Exists) OnExisting();
+        });
+        // Before the app's own handlers: they see only an app that exists.
+        Command<IAppMessage>(_ => !Exists, m =>
+        {
+            if (m is ICreatesApp)
+                PersistFor(Sender, new AppRegistered(App, DateTimeOffset.UtcNow, Idle: m is not CreateDeployment), _ =>
+                {
+                    OnExisting();
+                    Self.Forward(m);
+                });
+            else
+            {
+                Sender.Tell(new AppError($"app '{App}' not found", NotFound: true));
+                Context.Parent.Tell(new Passivate(PoisonPill.Instance)); // nothing to remember
+            }
+        });
+    }
+
+    /// <summary>Akka stops the actor after this; its parent answers for it meanwhile and brings it back after a while.
+    /// Routes stay up.</summary>
+    protected override void OnPersistFailure(Exception cause, object @event, long sequenceNr)
+    {
+        Context.Parent.Tell(new AppUnavailable(App, $"app '{App}' stopped (a journal write failed)"));
+        base.OnPersistFailure(cause, @event, sequenceNr);
+    }
+
+    /// <summary>An unreadable entry: this app cannot run, every other one must. Akka stops the actor after this.</summary>
+    protected override void OnRecoveryFailure(Exception reason, object? message = null)
+    {
+        Context.Parent.Tell(new AppUnavailable(App,
+            $"app '{App}' could not be recovered from the journal: {reason.GetBaseException().Message}"));
+        base.OnRecoveryFailure(reason, message);
+    }
+}
