@@ -1,1 +1,1 @@
-return await Engine.Cli.CliApp.RunAsync(args);
+return await Engine.Cli.CliApp.RunAsync(args, [Engine.Hosting.ServeCommand.Create]);

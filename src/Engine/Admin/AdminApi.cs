@@ -1,6 +1,7 @@
 using System.Net.Http.Headers;
 using Akka.Actor;
 using Akka.Hosting;
+using Engine.Api;
 using Engine.Apps;
 using Engine.Audit;
 using Engine.Cluster;

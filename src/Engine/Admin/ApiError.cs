@@ -1,3 +1,5 @@
+using Engine.Api;
+
 namespace Engine.Admin;
 
 public sealed record ApiError(string Error)

@@ -1,3 +1,4 @@
+using Engine.Api;
 
 namespace Engine.Admin;
 

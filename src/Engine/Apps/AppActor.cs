@@ -40,12 +40,13 @@ public sealed class AppActor : AppExistence
     public override string PersistenceId => PersistencePrefix + _state.Name;
     protected override string App => _state.Name;
 
-    public AppActor(string app, AppSettings settings, IWorkers workers, IActorRef router) : base(settings.IdleAppPassivation)
+    public AppActor(string app, AppSettings settings, IWorkers workers, IActorRef router)
+        : base(settings.IdleAppPassivation, settings.SnapshotEvery)
     {
-        _state = new AppState(app);
-        (_settings, _workers, _router) = (settings, workers, router);
+        (_state, _settings, _workers, _router) = (new AppState(app), settings, workers, router);
         _deployments = new DeploymentChildren(() => _state, settings.Deployments, workers, router, _log);
 
+        Recover<SnapshotOffer>(o => _state = ((AppSnapshot)o.Snapshot).ToState(settings.Cipher.Open));
         Recover<IAppEvent>(e => _state = _state.Apply(e));
 
         // A repeated upload (its client lost the first answer) gets the deployment the first one made.
@@ -145,7 +146,11 @@ public sealed class AppActor : AppExistence
                 _release.Tell(new KeepOnly(e.DeploymentId));
                 Sender.Tell(new DeploymentPromoted(p.DeploymentId));
             });
-            else Sender.Tell(answer is AppError refused ? Logged(refused, "refusing to promote") : answer);
+            else
+            {
+                if (answer is AppError refused) _log.Warning("{0}: refusing to promote: {1}", _state.Name, refused.Error);
+                Sender.Tell(answer);
+            }
         });
         Command<DeploymentFinished>(f =>
         {
@@ -178,16 +183,11 @@ public sealed class AppActor : AppExistence
         Command<ListContainers>(l => _release.Forward(l));
     }
 
-    private AppError Logged(AppError error, string doing)
-    {
-        _log.Warning("{0}: {1}: {2}", _state.Name, doing, error.Error);
-        return error;
-    }
-
-    /// <summary>The new state, also to its children that read it.</summary>
+    /// <summary>The new state, also to its children that read it (and to a snapshot when one is due).</summary>
     private void Apply(IAppEvent e)
     {
         _state = _state.Apply(e);
+        SnapshotIfDue(() => AppSnapshot.Of(_state, _settings.Cipher.Seal));
         _release.Tell(new AppStateChanged(_state, LastSequenceNr));
         _queries.Tell(new AppStateChanged(_state, LastSequenceNr));
     }

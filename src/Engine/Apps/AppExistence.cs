@@ -10,7 +10,7 @@ namespace Engine.Apps;
 /// message for an app that does not exist is answered "not found" and the entity passivates, so sharding does not
 /// remember it; a create registers the app in its own stream first. Its parent (<see cref="AppEntityActor"/>) hears
 /// when the app is recovered, and why it stops when the journal fails it.</summary>
-public abstract class AppExistence : AnsweringPersistentActor
+public abstract class AppExistence : SnapshottingPersistentActor
 {
     protected abstract string App { get; }
 
@@ -20,7 +20,7 @@ public abstract class AppExistence : AnsweringPersistentActor
     /// <summary>Once the app exists: recovered with events, or just registered.</summary>
     protected abstract void OnExisting();
 
-    protected AppExistence(TimeSpan idle)
+    protected AppExistence(TimeSpan idle, int snapshotEvery) : base(snapshotEvery)
     {
         Recover<RecoveryCompleted>(_ =>
         {

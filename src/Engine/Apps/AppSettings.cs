@@ -1,4 +1,5 @@
 using Engine.Deployments;
+using Engine.Secrets;
 
 namespace Engine.Apps;
 
@@ -12,6 +13,12 @@ public sealed record AppSettings
     /// <summary>The router's domain and port, for <see cref="AppUrl"/>.</summary>
     public string Domain { get; init; } = "localhost";
     public int RouterPort { get; init; }
+
+    /// <summary>An app snapshots its state every this many events.</summary>
+    public int SnapshotEvery { get; init; }
+
+    /// <summary>Seals the env values in the app's snapshots.</summary>
+    public EnvCipher Cipher { get; init; } = null!;
 
     public DeploymentSettings Deployments { get; init; } = new();
 

@@ -6,6 +6,7 @@ using Akka.Persistence.Sql.Config;
 using Akka.Persistence.Sql.Hosting;
 using Akka.Remote.Hosting;
 using Engine.Admin;
+using Engine.Api;
 using Engine.Apps;
 using Engine.Audit;
 using Engine.Build;
@@ -33,6 +34,7 @@ public static class EngineHost
         builder.Configuration.AddInMemoryCollection(overrides);
         var settings = builder.Configuration.GetSection("Engine").Get<EngineSettings>() ?? new EngineSettings();
         settings.Prepare();
+        var dataDirLock = DataDirLock.Take(settings);
 
         builder.WebHost.UseUrls(settings.AdminUrl);
         // Uploads are capped by MaxUploadBytes, other admin bodies by AdminGuard.
@@ -109,6 +111,7 @@ public static class EngineHost
         });
 
         var web = builder.Build();
+        web.Lifetime.ApplicationStopped.Register(dataDirLock.Dispose);
         web.UseAdminGuard(settings.Admin);
         web.MapAdminApi(settings.Admin, api => api.MapPalettes(settings.Admin));
         web.MapAdminFallback();
@@ -179,15 +182,24 @@ public static class EngineHost
     /// <summary>The apps are sharded entities on the control nodes; every app message goes straight to its entity, through
     /// the region there and a proxy of it on other nodes. Sharding remembers which apps run (in the journal), so when a
     /// control node dies the others restart its apps at once, without waiting for a request. A singleton starts, once,
-    /// the apps that ever deployed (<see cref="AppsStartupActor"/>).</summary>
+    /// the apps that ever deployed (<see cref="AppsStartupActor"/>). The stores Akka.NET recommends: the coordinator's
+    /// state (which region holds which shard) in distributed data, rebuilt by the regions at a full restart instead of
+    /// replayed from the journal; the remembered shards and each shard's apps event-sourced in the journal.
+    /// remember-entities-store = ddata would keep them in LMDB instead, but Akka's LMDB store does not run on the
+    /// LightningDB served here (MissingMethodException); its directory is pinned to the node's own data dir all the same.</summary>
     private static AkkaConfigurationBuilder WithApps(this AkkaConfigurationBuilder akka, EngineSettings settings)
     {
         if (!settings.Cluster.RoleList.Contains(ClusterSettings.Control))
             return akka.WithShardRegionProxy<AppActor>(AppMessageExtractor.RegionName, ClusterSettings.Control, new AppMessageExtractor());
-        return akka.AddHocon("""
+        return akka.AddHocon($$"""
+                akka.cluster.sharding.distributed-data.durable.lmdb.dir = {{Hocon(settings.ShardingDataDir)}}
                 # An entity that stopped by itself is brought back after this (one whose journal failed it answers
                 # "retrying" meanwhile and brings its app back itself: AppEntityActor).
                 akka.cluster.sharding.entity-restart-backoff = 1s
+                # A region registers with the coordinator, and asks where a shard lives, again after this when not answered:
+                # at a start the coordinator comes up after the region's first try (default 2 s, up to 2 s lost per step).
+                akka.cluster.sharding.retry-interval = 200ms
+                akka.cluster.singleton-proxy.singleton-identification-interval = 200ms
                 # No rebalancing: moving an app to a node that joined would interrupt its deployment for nothing.
                 akka.cluster.sharding.least-shard-allocation-strategy.rebalance-threshold = 1000000
                 """, HoconAddMode.Prepend)
@@ -199,12 +211,15 @@ public static class EngineHost
                     Role = ClusterSettings.Control,
                     RememberEntities = true,
                     RememberEntitiesStore = RememberEntitiesStore.Eventsourced,
-                    StateStoreMode = StateStoreMode.Persistence,
+                    StateStoreMode = StateStoreMode.DData,
                 })
             .WithSingleton<AppsStartupActor>(AppsStartupActor.Name, (system, registry, _) => AppsStartupActor.Props(ClusterWorkers.Instance,
                     registry.Get<AppActor>(), registry.Get<RouteBroadcastActor>(), ct => AppListing.IndexAsync(system, settings.JournalSettings, ct)),
                 new ClusterSingletonOptions { Role = ClusterSettings.Control }, createProxyToo: false);
     }
+
+    /// <summary>A HOCON string: quoted, with its backslashes and quotes escaped.</summary>
+    private static string Hocon(string value) => System.Text.Json.JsonSerializer.Serialize(value);
 
     /// <summary>CLUSTER_IP, CLUSTER_PORT and CLUSTER_SEEDS, as petabridge/lighthouse reads them, for the keys that
     /// configuration (`Engine__Cluster__…`) does not set; `engine serve` options override both.</summary>

@@ -62,6 +62,10 @@ public sealed class EngineSettings
     /// next start (it starts again on demand).</summary>
     public TimeSpan IdleAppPassivation { get; set; } = TimeSpan.FromMinutes(1);
 
+    /// <summary>An app saves a snapshot of its state every this many events (and drops its older snapshots): a recovery
+    /// reads the latest one and the events after it. Its events stay (the audit reads them all).</summary>
+    public int SnapshotEvery { get; set; } = 50;
+
     /// <summary>Stable per data directory, or per PostgreSQL journal (every node on it shares one); labels every container
     /// so two engines on one Docker never touch each other's.</summary>
     public string InstanceId { get; set; } = "";
@@ -101,6 +105,8 @@ public sealed class EngineSettings
     /// <summary>Uploads being received; renamed into UploadDir once accepted, so anything left here is partial.</summary>
     public string IncomingDir => Path.Combine(UploadDir, "incoming");
     public string DatabasePath => Path.Combine(FullDataDir, "engine.db");
+    /// <summary>Sharding's durable distributed data (the remembered shards): one LMDB directory per node, never shared.</summary>
+    public string ShardingDataDir => Path.Combine(FullDataDir, "sharding-ddata");
     public int AdminPort => new Uri(AdminUrl).Port;
     public int RouterPort => new Uri(RouterUrl).Port;
 
@@ -116,7 +122,7 @@ public sealed class EngineSettings
     };
 
     public AppSettings Apps => new()
-        { IdleAppPassivation = IdleAppPassivation, Domain = Domain, RouterPort = RouterPort, Deployments = Deployments };
+        { IdleAppPassivation = IdleAppPassivation, SnapshotEvery = SnapshotEvery, Cipher = Cipher, Domain = Domain, RouterPort = RouterPort, Deployments = Deployments };
 
     public RouterSettings Router => new() { RouterUrl = RouterUrl, Domain = Domain, StopGrace = StopGrace };
 
@@ -149,6 +155,7 @@ public sealed class EngineSettings
                      ("deployment timeout", DeploymentTimeout), ("switch retry", SwitchRetry), ("docker timeout", DockerTimeout),
                      ("idle app passivation", IdleAppPassivation) })
             if (value <= TimeSpan.Zero) throw new ArgumentException($"{name} must be positive");
+        if (SnapshotEvery <= 0) throw new ArgumentException("Engine:SnapshotEvery (events between snapshots) must be positive");
         if (StopGrace < TimeSpan.Zero) throw new ArgumentException("stop grace must not be negative");
         if (StabilityWindow < TimeSpan.Zero) throw new ArgumentException("stability window must not be negative");
         if (RemovalRetry < TimeSpan.Zero) throw new ArgumentException("removal retry must not be negative");

@@ -4,6 +4,7 @@ using Akka.Actor;
 using Akka.Cluster;
 using Akka.Hosting;
 using Engine.Admin;
+using Engine.Api;
 using Engine.Apps;
 using Engine.Audit;
 using Engine.Cluster;

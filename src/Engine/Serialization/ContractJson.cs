@@ -1,4 +1,5 @@
 using System.Text.Json.Serialization;
+using Engine.Apps;
 using Engine.Protocol;
 
 namespace Engine.Serialization;
@@ -29,6 +30,8 @@ namespace Engine.Serialization;
 [JsonSerializable(typeof(DeploymentSucceeded))]
 [JsonSerializable(typeof(DeploymentFailed))]
 [JsonSerializable(typeof(OperatorCommandRun))]
+// Snapshots.
+[JsonSerializable(typeof(AppSnapshot))]
 // Apps: requests through the registry to an app's owner, and their answers.
 [JsonSerializable(typeof(CreateDeployment))]
 [JsonSerializable(typeof(DeploymentRepeated))]

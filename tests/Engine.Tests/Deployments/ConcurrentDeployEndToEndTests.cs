@@ -2,7 +2,7 @@ using System.Formats.Tar;
 using System.Net;
 using System.Text.Json;
 using Engine.Protocol;
-using Engine.Admin;
+using Engine.Api;
 using Engine.Tests.Support;
 
 namespace Engine.Tests.Deployments;

@@ -92,6 +92,34 @@ public sealed class EngineHostTests
     }
 
     [Fact]
+    public async Task A_second_node_on_the_same_data_dir_is_refused_and_the_dir_is_free_again_once_the_first_stops()
+    {
+        var dataDir = Directory.CreateTempSubdirectory("engine-host-").FullName;
+        try
+        {
+            var first = Host(dataDir);
+            await first.StartAsync();
+            try
+            {
+                // Sharding's durable distributed data (LMDB) among its files: one owner only.
+                var config = first.Services.GetRequiredService<ActorSystem>().Settings.Config;
+                Assert.Equal(Path.Combine(dataDir, "sharding-ddata"), config.GetString("akka.cluster.sharding.distributed-data.durable.lmdb.dir"));
+                var e = Assert.Throws<ArgumentException>(() => Host(dataDir));
+                Assert.Contains("in use by another engine node", e.Message);
+            }
+            finally { await first.StopAsync(); }
+            var again = Host(dataDir);
+            await again.StartAsync();
+            await again.StopAsync();
+        }
+        finally
+        {
+            SqliteConnection.ClearAllPools();
+            Directory.Delete(dataDir, recursive: true);
+        }
+    }
+
+    [Fact]
     public void Bad_settings_are_refused_with_a_message()
     {
         var e = Assert.Throws<ArgumentException>(() => EngineHost.Build(new Dictionary<string, string?>

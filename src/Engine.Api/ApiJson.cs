@@ -3,12 +3,12 @@ using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 
-namespace Engine.Admin;
+namespace Engine.Api;
 
 /// <summary>The admin API's wire format, shared by the server and the CLI: snake_case, ISO 8601 times.</summary>
 public static class ApiJson
 {
-    /// <summary>Who asks, as the CLI names them (the OS user); see <see cref="Caller"/>.</summary>
+    /// <summary>Who asks, as the CLI names them (the OS user); the node reads it in Admin/Caller.cs.</summary>
     public const string UserHeader = "X-Engine-User";
 
     public const int MaxUserLength = 64;

@@ -1,16 +1,14 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
-using Engine.Admin;
-using Engine.Palettes;
 
-namespace Engine.Cli;
+namespace Engine.Api;
 
-/// <summary>What the CLI itself serializes, generated at build time: the native client has no reflection to spare, and a
-/// JIT-ed CLI skips the serializer's reflection set-up. The same wire format as <see cref="ApiJson"/>.</summary>
+/// <summary>What the CLI serializes, generated at build time: the native client has no reflection to spare, and a JIT-ed
+/// CLI skips the serializer's reflection set-up. The same wire format as <see cref="ApiJson"/>.</summary>
 [JsonSourceGenerationOptions(JsonSerializerDefaults.Web, PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower)]
 [JsonSerializable(typeof(List<Palette>))]
 [JsonSerializable(typeof(EnvChange))]
 [JsonSerializable(typeof(ScaleChange))]
 [JsonSerializable(typeof(string))]
 [JsonSerializable(typeof(Dictionary<string, string>))]
-internal sealed partial class CliJson : JsonSerializerContext;
+public sealed partial class ApiJsonContext : JsonSerializerContext;

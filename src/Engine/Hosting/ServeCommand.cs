@@ -1,15 +1,14 @@
 using System.CommandLine;
 using System.Globalization;
-using Engine.Hosting;
+using static Engine.Cli.CliApp;
 
-namespace Engine.Cli;
+namespace Engine.Hosting;
 
-/// <summary>`engine serve`: the node. Not in the native client (src/Engine.Client), which has no node to run.</summary>
-public static partial class CliApp
+/// <summary>`engine serve`: the node, the one command the node's build adds to the CLI (src/Engine.Cli). Not in the
+/// native client (src/Engine.Client), which has no node to run.</summary>
+public static class ServeCommand
 {
-    static partial void AddNodeCommands(RootCommand root) => root.Add(Serve());
-
-    private static Command Serve()
+    public static Command Create()
     {
         var cmd = new Command("serve", "Run a node: SQLite journal in --data-dir, local Docker, router and admin API");
         var options = new (Option<string> Option, string Key)[]

@@ -1,5 +1,5 @@
 
-namespace Engine.Palettes;
+namespace Engine.Api;
 
 /// <summary>An argument of a palette command; in the request it fills the path's <c>{Name}</c>, else the query.</summary>
 public sealed record PaletteArgument(string Name, string Description, bool Required = true);

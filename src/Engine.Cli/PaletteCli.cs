@@ -1,7 +1,7 @@
 using System.CommandLine;
 using System.Text;
 using System.Text.Json;
-using Engine.Palettes;
+using Engine.Api;
 using Spectre.Console;
 
 namespace Engine.Cli;
@@ -106,7 +106,7 @@ public static class PaletteCli
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested) { } // Ctrl-C ends a stream: that is its normal end
         if (json && described.Output == PaletteOutput.Text)
-            CliApp.Print(JsonSerializer.SerializeToElement(new Dictionary<string, string> { ["text"] = text.ToString() }, CliJson.Default.DictionaryStringString));
+            CliApp.Print(JsonSerializer.SerializeToElement(new Dictionary<string, string> { ["text"] = text.ToString() }, ApiJsonContext.Default.DictionaryStringString));
         return 0;
     }
 

@@ -4,7 +4,7 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
-using Engine.Admin;
+using Engine.Api;
 
 namespace Engine.Cli;
 

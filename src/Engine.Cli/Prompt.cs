@@ -1,6 +1,6 @@
 using System.Text;
 using System.Text.Json;
-using Engine.Palettes;
+using Engine.Api;
 using Engine.Protocol;
 
 namespace Engine.Cli;
@@ -32,14 +32,15 @@ public static class Prompt
     }
 
     /// <returns>The exit code of the last command run (0 if none).</returns>
-    public static async Task<int> RunAsync(string? server, string? token)
+    /// <param name="hostCommands">The commands of the build that runs the prompt, as in <see cref="CliApp"/>.</param>
+    public static async Task<int> RunAsync(string? server, string? token, IReadOnlyList<Func<System.CommandLine.Command>> hostCommands)
     {
         IReadOnlyList<Palette> palettes;
         var address = EngineClient.ResolveServer(server);
         try
         {
             using var client = new EngineClient(address, EngineClient.ResolveToken(token));
-            palettes = (await client.GetJsonAsync("api/palettes")).Deserialize(CliJson.Default.ListPalette) ?? [];
+            palettes = (await client.GetJsonAsync("api/palettes")).Deserialize(ApiJsonContext.Default.ListPalette) ?? [];
         }
         catch (CliException e) { return CliApp.Fail(e.Message, e.ExitCode); }
         Console.WriteLine($"connected to {address}: 'help' lists the commands, Ctrl-D leaves");
@@ -80,7 +81,7 @@ public static class Prompt
                 cancel.Cancel();
             };
             Console.CancelKeyPress += stop;
-            try { last = await CliApp.RunAsync([.. words], interactive: false, cancel.Token); }
+            try { last = await CliApp.RunAsync([.. words], hostCommands, interactive: false, cancel.Token); }
             finally { Console.CancelKeyPress -= stop; }
         }
     }

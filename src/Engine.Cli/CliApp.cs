@@ -2,29 +2,36 @@ using System.CommandLine;
 using System.CommandLine.Invocation;
 using System.Globalization;
 using System.Text.Json;
-using Engine.Admin;
-using Engine.Palettes;
+using Engine.Api;
 using Engine.Protocol;
 
 namespace Engine.Cli;
 
-/// <summary>`engine serve` runs a node; every other command is a client of a node's admin API.</summary>
-public static partial class CliApp
+/// <summary>`engine serve` runs a node (a command the node's build adds); every other command is a client of a node's
+/// admin API.</summary>
+public static class CliApp
 {
+    /// <summary>The client commands alone: the native client (src/Engine.Client).</summary>
+    public static Task<int> RunAsync(string[] args) => RunAsync(args, []);
+
+    /// <param name="hostCommands">Commands of the build that runs the CLI, made anew for each parse: the node's `serve`
+    /// (src/Engine); none in the native client.</param>
     /// <param name="interactive">False for a line of the prompt: no prompt opens from inside one.</param>
-    public static async Task<int> RunAsync(string[] args, bool interactive = true, CancellationToken ct = default)
+    public static async Task<int> RunAsync(string[] args, IReadOnlyList<Func<Command>> hostCommands, bool interactive = true,
+        CancellationToken ct = default)
     {
         // `engine` alone (or with only --server/--token) opens the prompt.
-        if (interactive && Prompt.Connection(args) is { } connection) return await Prompt.RunAsync(connection.Server, connection.Token);
+        if (interactive && Prompt.Connection(args) is { } connection)
+            return await Prompt.RunAsync(connection.Server, connection.Token, hostCommands);
         // A prompt line is typed text, not a shell's argv: `@PATH` there would read a local file as arguments (and `@`
         // with a NUL byte crashed the prompt), so response files are off.
         var parsing = new ParserConfiguration();
         if (!interactive) parsing.ResponseFileTokenReplacer = null;
-        var parsed = Root(PaletteCatalog.All).Parse(args, parsing);
+        var parsed = Root(PaletteCatalog.All, hostCommands).Parse(args, parsing);
         // A command this CLI does not know may be one a newer node describes.
         if (parsed.Errors.Count > 0 && args.Length > 0 && !args[0].StartsWith('-') && await ServerPalettes(args) is { } served)
         {
-            var retried = Root(served).Parse(args, parsing);
+            var retried = Root(served, hostCommands).Parse(args, parsing);
             if (retried.Errors.Count == 0) parsed = retried;
         }
         if (parsed.Errors.Count > 0)
@@ -37,14 +44,11 @@ public static partial class CliApp
         return await parsed.InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = null }, ct);
     }
 
-    /// <summary>`engine serve`, in the node's build only (<c>ServeCommand.cs</c>); the native client has none.</summary>
-    static partial void AddNodeCommands(RootCommand root);
-
-    private static RootCommand Root(IReadOnlyList<Palette> palettes)
+    private static RootCommand Root(IReadOnlyList<Palette> palettes, IReadOnlyList<Func<Command>> hostCommands)
     {
         var root = new RootCommand("engine: a self-hosted deployment engine (Dockerfile + Procfile, postdeploy hook, router). "
             + "Without a command: an interactive prompt against the node.");
-        AddNodeCommands(root);
+        foreach (var command in hostCommands) root.Add(command());
         root.Add(Deploy());
         root.Add(Deployments());
         root.Add(DeploymentGroup());
@@ -68,7 +72,7 @@ public static partial class CliApp
         try
         {
             using var client = new EngineClient(EngineClient.ResolveServer(server), EngineClient.ResolveToken(token));
-            return (await client.GetJsonAsync("api/palettes")).Deserialize(CliJson.Default.ListPalette);
+            return (await client.GetJsonAsync("api/palettes")).Deserialize(ApiJsonContext.Default.ListPalette);
         }
         catch (CliException) { return null; }
     }
@@ -176,7 +180,7 @@ public static partial class CliApp
         group.Add(IdCommand("logs", "The build and hook output of a deployment", async (c, id) =>
         {
             var (text, _) = await c.GetLogAsync(id, 0);
-            return (JsonSerializer.SerializeToElement(text, CliJson.Default.String), (Action<JsonElement>)(_ => Console.Write(text)));
+            return (JsonSerializer.SerializeToElement(text, ApiJsonContext.Default.String), (Action<JsonElement>)(_ => Console.Write(text)));
         }, withJson: false));
         return group;
     }
@@ -218,11 +222,11 @@ public static partial class CliApp
                     if (eq <= 0) throw new CliException($"expected KEY=VALUE, got '{pair}'", 2);
                     set[pair[..eq]] = pair[(eq + 1)..];
                 }
-                return (await c.PatchJsonAsync($"api/apps/{EngineClient.Segment(app)}/env", new EnvChange(set, []), CliJson.Default.EnvChange)).GetProperty("env");
+                return (await c.PatchJsonAsync($"api/apps/{EngineClient.Segment(app)}/env", new EnvChange(set, []), ApiJsonContext.Default.EnvChange)).GetProperty("env");
             },
             (json, pairs) => Console.WriteLine($"set {string.Join(", ", pairs.Select(p => p.Split('=')[0]))}; applies from the next deployment")));
         env.Add(Client("unset", "Remove variables (KEY...); applies from the next deployment on", true, ["KEY"],
-            async (c, app, keys) => (await c.PatchJsonAsync($"api/apps/{EngineClient.Segment(app)}/env", new EnvChange([], [.. keys]), CliJson.Default.EnvChange)).GetProperty("env"),
+            async (c, app, keys) => (await c.PatchJsonAsync($"api/apps/{EngineClient.Segment(app)}/env", new EnvChange([], [.. keys]), ApiJsonContext.Default.EnvChange)).GetProperty("env"),
             (json, keys) => Console.WriteLine($"unset {string.Join(", ", keys)}; applies from the next deployment")));
         return env;
     }
@@ -271,7 +275,7 @@ public static partial class CliApp
                     throw new CliException($"expected TYPE=N with a whole number N, got '{pair}'", 2);
                 set[pair[..eq]] = count;
             }
-            return (await c.PatchJsonAsync(path, new ScaleChange(set), CliJson.Default.ScaleChange)).GetProperty("formation");
+            return (await c.PatchJsonAsync(path, new ScaleChange(set), ApiJsonContext.Default.ScaleChange)).GetProperty("formation");
         },
         (json, _) => { foreach (var p in json.EnumerateObject()) Console.WriteLine($"{p.Name}={p.Value.GetInt32()}"); },
         restOptional: true);
@@ -326,7 +330,8 @@ public static partial class CliApp
         catch (CliException e) { return Fail(e.Message, e.ExitCode); }
     }
 
-    internal static int Fail(string message, int code)
+    /// <summary>Says what went wrong on standard error, as every command does; returns the exit code.</summary>
+    public static int Fail(string message, int code)
     {
         Console.Error.WriteLine($"error: {message}");
         return code;

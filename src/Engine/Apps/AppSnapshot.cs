@@ -1,0 +1,33 @@
+using System.Collections.Immutable;
+using Engine.Protocol;
+
+namespace Engine.Apps;
+
+/// <summary>An app's state as its snapshot holds it. Plain collections (the contract's JSON rebuilds them), and env values
+/// sealed as the journal's events hold them: a snapshot row is no more readable than an event row.</summary>
+[Manifest("app-snapshot.v1")]
+public sealed record AppSnapshot(string Name, Dictionary<string, string> Env, List<DeploymentRef> Deployments,
+    Dictionary<string, string> Ended, Dictionary<string, DeploymentOutcome> Outcomes, RoutedRelease? Routed,
+    Dictionary<string, int> Formation, Dictionary<string, SlotRevivals> Restarts) : IEngineMessage
+{
+    /// <summary>The state, each env value mapped by <paramref name="seal"/>.</summary>
+    public static AppSnapshot Of(AppState state, Func<IReadOnlyDictionary<string, string>, Dictionary<string, string>> seal) =>
+        new(state.Name, seal(state.Env), state.Deployments.Select(d => d with { Env = seal(d.Env) }).ToList(),
+            new Dictionary<string, string>(state.Ended), new Dictionary<string, DeploymentOutcome>(state.Outcomes),
+            MapEnv(state.Routed, seal), new Dictionary<string, int>(state.Formation), new Dictionary<string, SlotRevivals>(state.Restarts));
+
+    /// <summary>The state it holds, each env value mapped by <paramref name="open"/>.</summary>
+    public AppState ToState(Func<IReadOnlyDictionary<string, string>, Dictionary<string, string>> open) => new(Name)
+    {
+        Env = open(Env).ToImmutableSortedDictionary(),
+        Deployments = Deployments.Select(d => d with { Env = open(d.Env) }).ToImmutableList(),
+        Ended = Ended.ToImmutableDictionary(),
+        Outcomes = Outcomes.ToImmutableDictionary(),
+        Routed = MapEnv(Routed, open),
+        Formation = Formation.ToImmutableSortedDictionary(),
+        Restarts = Restarts.ToImmutableDictionary(),
+    };
+
+    private static RoutedRelease? MapEnv(RoutedRelease? routed, Func<IReadOnlyDictionary<string, string>, Dictionary<string, string>> env) =>
+        routed is null ? null : routed with { Containers = routed.Containers.Select(c => c with { Env = env(c.Env) }).ToList() };
+}
