@@ -1,5 +1,4 @@
 using System.Net;
-using Engine.Hosting;
 
 namespace Engine.Admin;
 
@@ -13,7 +12,7 @@ public sealed class AdminAddress
 
     public int Port { get; }
 
-    public AdminAddress(EngineSettings settings)
+    public AdminAddress(AdminSettings settings)
     {
         var uri = new Uri(settings.AdminUrl);
         Port = uri.Port;

@@ -6,7 +6,6 @@ using Engine.Apps;
 using Engine.Audit;
 using Engine.Cluster;
 using Engine.Deployments;
-using Engine.Hosting;
 using Microsoft.AspNetCore.Server.Kestrel.Core.Features;
 using Engine.Protocol;
 
@@ -24,7 +23,7 @@ public static class AdminApi
 
     /// <param name="palettes">Maps the palettes' endpoints into the same group (Hosting passes them: they sit beside
     /// the admin API, which knows nothing of them).</param>
-    public static void MapAdminApi(this WebApplication web, EngineSettings settings, Action<RouteGroupBuilder> palettes)
+    public static void MapAdminApi(this WebApplication web, AdminSettings settings, Action<RouteGroupBuilder> palettes)
     {
         // The port picks the group, so an app's own /api paths still reach it on the router port; AdminGuard checks
         // the Host name, Origin, token and body size of every request on the admin port.
@@ -79,19 +78,19 @@ public static class AdminApi
             }), ApiJson.Options);
         });
         api.MapGet("/apps/{app}/audit", async (string app, IRequiredActor<AppActor> apps, ActorSystem system,
-            EngineSettings settings, HttpContext context) =>
+            JournalSettings journal, HttpContext context) =>
         {
             // Apps registered by the registry that came before have their registration in its stream.
             var registration = AppName.Validate(app) is null
-                ? await AppListing.LegacyRegistrationAsync(system, settings, app, context.RequestAborted) : null;
+                ? await AppListing.LegacyRegistrationAsync(system, journal, app, context.RequestAborted) : null;
             var found = await AskRaw(apps, new GetAuditSources(app, registration));
             return found is AuditSources sources
-                ? Results.Json(await AuditLog.ForAppAsync(new JournalReader(system, settings), sources, context.RequestAborted), ApiJson.Options)
+                ? Results.Json(await AuditLog.ForAppAsync(new JournalReader(system, journal), sources, context.RequestAborted), ApiJson.Options)
                 : ToResult(found);
         });
     }
 
-    private static async Task<IResult> Upload(string app, HttpContext context, EngineSettings settings,
+    private static async Task<IResult> Upload(string app, HttpContext context, AdminSettings settings,
         IRequiredActor<AppActor> apps, ActorSystem system)
     {
         var request = context.Request;
@@ -238,7 +237,7 @@ public static class AdminApi
         ToResult(await AskRaw(apps, message, timeout));
 
     /// <summary>The apps, or why they could not all be listed (as <see cref="AskRaw{TActor}"/> answers).</summary>
-    internal static async Task<object> ListAsync(IRequiredActor<AppActor> apps, ActorSystem system, EngineSettings settings,
+    internal static async Task<object> ListAsync(IRequiredActor<AppActor> apps, ActorSystem system, AdminSettings settings,
         CancellationToken ct)
     {
         try
@@ -253,12 +252,12 @@ public static class AdminApi
 
     /// <summary>A message that may create its app. While the journal takes no write, sharding cannot journal a new app's
     /// start and nobody answers: then the caller hears why.</summary>
-    internal static async Task<object> CreateAsync(IRequiredActor<AppActor> apps, ICreatesApp message, EngineSettings settings,
+    internal static async Task<object> CreateAsync(IRequiredActor<AppActor> apps, ICreatesApp message, AdminSettings settings,
         TimeSpan? timeout = null)
     {
         var reply = await AskRaw(apps, message, timeout);
         return reply is Status.Failure { Cause: AskTimeoutException }
-               && await JournalDatabase.UnwritableAsync(settings, CancellationToken.None) is { } unwritable
+               && await JournalDatabase.UnwritableAsync(settings.Journal, CancellationToken.None) is { } unwritable
             ? AppError.JournalUnwritable(unwritable)
             : reply;
     }

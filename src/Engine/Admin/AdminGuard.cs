@@ -1,4 +1,3 @@
-using Engine.Hosting;
 
 namespace Engine.Admin;
 
@@ -6,7 +5,7 @@ namespace Engine.Admin;
 /// size; and an error that escapes an endpoint (a parameter that does not bind among them) still answers with its cause.</summary>
 public static class AdminGuard
 {
-    public static void UseAdminGuard(this WebApplication web, EngineSettings settings)
+    public static void UseAdminGuard(this WebApplication web, AdminSettings settings)
     {
         var address = new AdminAddress(settings);
         var logger = web.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Engine.Admin");

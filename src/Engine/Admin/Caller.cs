@@ -1,5 +1,4 @@
 using Engine.Api;
-using Engine.Hosting;
 
 namespace Engine.Admin;
 
@@ -16,7 +15,7 @@ public static class Caller
                 + $"{ApiJson.MaxUserLength} ASCII letters, digits, '.', '_', '@' or '-' (got {named.Length} characters, not all of them these)")
             : null;
 
-    public static string Of(HttpContext context, EngineSettings settings)
+    public static string Of(HttpContext context, AdminSettings settings)
     {
         if (settings.AdminToken.Length > 0) return TokenName;
         var named = context.Request.Headers[ApiJson.UserHeader].ToString();

@@ -3,7 +3,6 @@ using Akka.Cluster.Sharding;
 using Akka.Event;
 using Akka.Persistence;
 using Engine.Deployments;
-using Engine.Hosting;
 using Engine.Workers;
 using Engine.Protocol;
 
@@ -15,7 +14,7 @@ namespace Engine.Apps;
 /// (<see cref="AppQueriesActor"/>); its deployments are its children.</summary>
 public sealed class AppActor : AppExistence
 {
-    private readonly EngineSettings _settings;
+    private readonly AppSettings _settings;
     private readonly IWorkers _workers;
     private readonly IActorRef _router;
     private readonly ILoggingAdapter _log = Context.GetLogger();
@@ -27,11 +26,11 @@ public sealed class AppActor : AppExistence
     private Scaling? _scaling;
     private Restarting? _restarting;
 
-    public static Props Props(string app, EngineSettings settings, IWorkers workers, IActorRef router) =>
+    public static Props Props(string app, AppSettings settings, IWorkers workers, IActorRef router) =>
         Akka.Actor.Props.Create(() => new AppActor(app, settings, workers, router));
 
     /// <summary>The sharded entity: this actor under its <see cref="AppEntityActor"/>.</summary>
-    public static Props EntityProps(string app, EngineSettings settings, IWorkers workers, IActorRef router) =>
+    public static Props EntityProps(string app, AppSettings settings, IWorkers workers, IActorRef router) =>
         AppEntityActor.Props(Props(app, settings, workers, router), EntityRestartBackoff);
 
     /// <summary>After a journal failure: one journal read a second while the journal is down; refused meanwhile.</summary>
@@ -41,11 +40,11 @@ public sealed class AppActor : AppExistence
     public override string PersistenceId => PersistencePrefix + _state.Name;
     protected override string App => _state.Name;
 
-    public AppActor(string app, EngineSettings settings, IWorkers workers, IActorRef router)
+    public AppActor(string app, AppSettings settings, IWorkers workers, IActorRef router)
         : base(settings.IdleAppPassivation, settings.SnapshotEvery)
     {
         (_state, _settings, _workers, _router) = (new AppState(app), settings, workers, router);
-        _deployments = new DeploymentChildren(() => _state, settings, workers, router, _log);
+        _deployments = new DeploymentChildren(() => _state, settings.Deployments, workers, router, _log);
 
         Recover<SnapshotOffer>(o => _state = ((AppSnapshot)o.Snapshot).ToState(settings.Cipher.Open));
         Recover<IAppEvent>(e => _state = _state.Apply(e));
@@ -104,7 +103,7 @@ public sealed class AppActor : AppExistence
             else
             {
                 _restarting = new Restarting(Sender, r.By, _state.Routed!.DeploymentId);
-                Context.ActorOf(RollingRestartActor.Props(_state.RestartOrder(_settings.Cluster.AdvertiseHost), _router, _settings, _workers));
+                Context.ActorOf(RollingRestartActor.Props(_state.RestartOrder(_settings.Deployments.Cluster.AdvertiseHost), _router, _settings.Deployments, _workers));
             }
         });
         Command<RestartingSlot>(s => _restarting?.Slots.Add(s.Slot));
@@ -196,7 +195,7 @@ public sealed class AppActor : AppExistence
     protected override void OnExisting()
     {
         _router.Tell(new AppKnown(_state.Name));
-        _release = Context.ActorOf(ReleaseKeeperActor.Props(_state, _settings, _workers, _router), "release");
+        _release = Context.ActorOf(ReleaseKeeperActor.Props(_state, _settings.Deployments, _workers, _router), "release");
         _queries = Context.ActorOf(AppQueriesActor.Props(new AppStateChanged(_state, LastSequenceNr), _settings), "queries");
         StartNext();
     }
@@ -205,7 +204,7 @@ public sealed class AppActor : AppExistence
     {
         _scaling = scaling;
         if (formation.All(f => scaling.Keep.Count(k => k.Type == f.Type) >= f.Count)) CommitScale(scaling, []);
-        else Context.ActorOf(ScaleActor.Props(_state.Routed!, formation, scaling.Keep, _settings, _workers));
+        else Context.ActorOf(ScaleActor.Props(_state.Routed!, formation, scaling.Keep, _settings.Deployments, _workers));
     }
 
     /// <summary>Journals the new formation and containers, then routes them: added ones are up already; removed ones
@@ -224,7 +223,7 @@ public sealed class AppActor : AppExistence
         });
     }
 
-    private SwitchRoute Route(IActorRef? replyTo = null) => AppRoutes.RouteFor(_state.Name, _state.Routed!, _settings.Cluster.AdvertiseHost, replyTo);
+    private SwitchRoute Route(IActorRef? replyTo = null) => AppRoutes.RouteFor(_state.Name, _state.Routed!, _settings.Deployments.Cluster.AdvertiseHost, replyTo);
 
     /// <summary>Lets the oldest pending deployment run when its turn has come.</summary>
     private void StartNext()

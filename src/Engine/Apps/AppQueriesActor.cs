@@ -1,6 +1,5 @@
 using Akka.Actor;
 using Engine.Deployments;
-using Engine.Hosting;
 using Engine.Protocol;
 using Engine.Workers;
 
@@ -17,9 +16,9 @@ public sealed class AppQueriesActor : ReceiveActor
     private long _sequenceNr;
 
     /// <summary>The view of an app that never had a deployment.</summary>
-    public static AppView IdleView(string app, EngineSettings settings) => new(app, null, null, 0, settings.AppUrl(app));
+    public static AppView IdleView(string app, AppSettings settings) => new(app, null, null, 0, settings.AppUrl(app));
 
-    public static Props Props(AppStateChanged state, EngineSettings settings) =>
+    public static Props Props(AppStateChanged state, AppSettings settings) =>
         Akka.Actor.Props.Create(() => new AppQueriesActor(state, settings));
 
     private void ToLogs(string deploymentId, object message)
@@ -28,7 +27,7 @@ public sealed class AppQueriesActor : ReceiveActor
         else DeploymentLogsActor.Here(Context).Tell(message, Sender);
     }
 
-    public AppQueriesActor(AppStateChanged state, EngineSettings settings)
+    public AppQueriesActor(AppStateChanged state, AppSettings settings)
     {
         (_state, _sequenceNr) = (state.State, state.SequenceNr);
         var app = Context.Parent;

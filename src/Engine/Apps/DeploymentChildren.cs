@@ -2,7 +2,6 @@ using Akka.Actor;
 using Akka.Event;
 using Engine.Cluster;
 using Engine.Deployments;
-using Engine.Hosting;
 using Engine.Workers;
 using Engine.Protocol;
 
@@ -18,7 +17,7 @@ public sealed class DeploymentChildren
     private readonly EntityChildren _children;
     private readonly HashSet<string> _revived = [];
 
-    public DeploymentChildren(Func<AppState> state, EngineSettings settings, IWorkers workers, IActorRef router, ILoggingAdapter log)
+    public DeploymentChildren(Func<AppState> state, DeploymentSettings settings, IWorkers workers, IActorRef router, ILoggingAdapter log)
     {
         (_state, _log) = (state, log);
         _children = new EntityChildren(name => DeploymentActor.Props(Init(name[DeploymentActor.NameFor("").Length..]), settings, workers, router));

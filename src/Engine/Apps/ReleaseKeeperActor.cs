@@ -2,7 +2,7 @@ using Akka.Actor;
 using Akka.Cluster;
 using Akka.Event;
 using Engine.Containers;
-using Engine.Hosting;
+using Engine.Deployments;
 using Engine.Workers;
 using Engine.Cluster;
 using Engine.Protocol;
@@ -28,7 +28,7 @@ public sealed class ReleaseKeeperActor : ReceiveActor, IWithTimers
     public static readonly TimeSpan LostWorkerGrace = TimeSpan.FromSeconds(10);
     /// <summary>The keeper runs on the container's worker, with that node's Docker and settings.</summary>
     private const string KeeperRole = "keeper";
-    private readonly EngineSettings _settings;
+    private readonly DeploymentSettings _settings;
     private readonly IWorkers _workers;
     private readonly IActorRef _router;
     private readonly ILoggingAdapter _log = Context.GetLogger();
@@ -51,10 +51,10 @@ public sealed class ReleaseKeeperActor : ReceiveActor, IWithTimers
 
     private sealed record RetryRestore;
 
-    public static Props Props(AppState state, EngineSettings settings, IWorkers workers, IActorRef router) =>
+    public static Props Props(AppState state, DeploymentSettings settings, IWorkers workers, IActorRef router) =>
         Akka.Actor.Props.Create(() => new ReleaseKeeperActor(state, settings, workers, router));
 
-    public ReleaseKeeperActor(AppState state, EngineSettings settings, IWorkers workers, IActorRef router)
+    public ReleaseKeeperActor(AppState state, DeploymentSettings settings, IWorkers workers, IActorRef router)
     {
         _state = state;
         _settings = settings;

@@ -1,7 +1,7 @@
 using Akka.Actor;
 using Akka.Event;
 using Engine.Containers;
-using Engine.Hosting;
+using Engine.Deployments;
 using Engine.Workers;
 using Engine.Protocol;
 
@@ -17,16 +17,16 @@ public sealed class RollingRestartActor : ReceiveActor
     private readonly List<ContainerSpec> _done = [];
     private readonly IReadOnlyList<ContainerSpec> _all;
     private readonly IActorRef _router;
-    private readonly EngineSettings _settings;
+    private readonly DeploymentSettings _settings;
     private readonly IWorkers _workers;
     private readonly WorkerChildren _children;
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private (ContainerSpec Spec, string? Endpoint) _current;
 
-    public static Props Props(IReadOnlyList<(ContainerSpec Spec, string? Endpoint)> containers, IActorRef router, EngineSettings settings,
+    public static Props Props(IReadOnlyList<(ContainerSpec Spec, string? Endpoint)> containers, IActorRef router, DeploymentSettings settings,
         IWorkers workers) => Akka.Actor.Props.Create(() => new RollingRestartActor(containers, router, settings, workers));
 
-    public RollingRestartActor(IReadOnlyList<(ContainerSpec Spec, string? Endpoint)> containers, IActorRef router, EngineSettings settings,
+    public RollingRestartActor(IReadOnlyList<(ContainerSpec Spec, string? Endpoint)> containers, IActorRef router, DeploymentSettings settings,
         IWorkers workers)
     {
         _left = new Queue<(ContainerSpec, string?)>(containers);

@@ -1,7 +1,7 @@
 using Akka.Actor;
 using Akka.Event;
 using Engine.Containers;
-using Engine.Hosting;
+using Engine.Deployments;
 using Engine.Workers;
 using Engine.Protocol;
 
@@ -14,7 +14,7 @@ namespace Engine.Apps;
 public sealed class ScaleActor : ReceiveActor
 {
     private readonly RoutedRelease _routed;
-    private readonly EngineSettings _settings;
+    private readonly DeploymentSettings _settings;
     private readonly IWorkers _workers;
     private readonly WorkerChildren _children;
     private readonly IActorRef _parent;
@@ -24,11 +24,11 @@ public sealed class ScaleActor : ReceiveActor
     private bool _failed;
 
     public static Props Props(RoutedRelease routed, IReadOnlyList<(string Type, int Count)> formation, IReadOnlyList<ContainerSpec> keep,
-        EngineSettings settings, IWorkers workers) =>
+        DeploymentSettings settings, IWorkers workers) =>
         Akka.Actor.Props.Create(() => new ScaleActor(routed, formation, keep, settings, workers));
 
     public ScaleActor(RoutedRelease routed, IReadOnlyList<(string Type, int Count)> formation, IReadOnlyList<ContainerSpec> keep,
-        EngineSettings settings, IWorkers workers)
+        DeploymentSettings settings, IWorkers workers)
     {
         _routed = routed;
         _settings = settings;

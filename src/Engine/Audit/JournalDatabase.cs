@@ -2,7 +2,6 @@ using System.Data;
 using System.Data.Common;
 using Microsoft.Data.Sqlite;
 using Npgsql;
-using Engine.Hosting;
 
 namespace Engine.Audit;
 
@@ -10,7 +9,7 @@ namespace Engine.Audit;
 /// the journal reader and the projection's tables.</summary>
 public static class JournalDatabase
 {
-    public static async Task<DbConnection> OpenAsync(EngineSettings settings, CancellationToken ct)
+    public static async Task<DbConnection> OpenAsync(JournalSettings settings, CancellationToken ct)
     {
         DbConnection db = settings.UsesSqlite
             ? new SqliteConnection(ConnectionString(settings))
@@ -21,7 +20,7 @@ public static class JournalDatabase
 
     /// <summary>Null when the journal takes a write now (a write of nothing, rolled back), else why not: what a caller is
     /// told when the app it asked did not answer, e.g. because sharding could not journal the app's start.</summary>
-    public static async Task<Exception?> UnwritableAsync(EngineSettings settings, CancellationToken ct)
+    public static async Task<Exception?> UnwritableAsync(JournalSettings settings, CancellationToken ct)
     {
         try
         {
@@ -56,7 +55,7 @@ public static class JournalDatabase
         return command;
     }
 
-    public static string ConnectionString(EngineSettings settings) =>
+    public static string ConnectionString(JournalSettings settings) =>
         settings.UsesSqlite ? $"Data Source={settings.DatabasePath};Default Timeout=30" : WithKeepalive(settings.JournalConnection);
 
     /// <summary>A PostgreSQL restart kills the pool's idle connections, and the first write on each failed (57P01). A

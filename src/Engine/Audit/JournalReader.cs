@@ -3,7 +3,6 @@ using System.Data.Common;
 using Akka.Actor;
 using Akka.Persistence;
 using Akka.Persistence.Journal;
-using Engine.Hosting;
 using Engine.Protocol;
 
 namespace Engine.Audit;
@@ -13,7 +12,7 @@ namespace Engine.Audit;
 /// x.ordering ...) FROM tags` (linq2db 6.5 turns the correlated WHERE into a CASE), which reads the whole tag table for
 /// every row: about 100 events a second at 77,000 events, and no index helps. Payloads are read as the plugin stores
 /// them (serializer id and manifest per row) and pass the journal's event adapters, as in a replay.</summary>
-public sealed class JournalReader(ActorSystem system, EngineSettings settings)
+public sealed class JournalReader(ActorSystem system, JournalSettings settings)
 {
     /// <summary>A gap in the orderings this recent may be a transaction still in flight (PostgreSQL with several
     /// writers): a projection reads up to it and comes back. Older gaps are rolled-back writes (or deleted rows); SQLite,

@@ -3,7 +3,6 @@ using Akka.Event;
 using Akka.Persistence;
 using Engine.Build;
 using Engine.Hooks;
-using Engine.Hosting;
 using Engine.Workers;
 using Engine.Protocol;
 
@@ -22,7 +21,7 @@ public sealed class DeploymentActor : ReceivePersistentActor, IWithTimers
     /// <summary>The one deadline at a time: the deployment's own, or the switch's watchdog.</summary>
     private const string Deadline = "deadline";
     private readonly DeploymentCreated _init;
-    private readonly EngineSettings _settings;
+    private readonly DeploymentSettings _settings;
     private readonly IWorkers _workers;
     private readonly IActorRef _router;
     private readonly ILoggingAdapter _log = Context.GetLogger();
@@ -35,7 +34,7 @@ public sealed class DeploymentActor : ReceivePersistentActor, IWithTimers
     /// <summary>Who canceled it: told once the deployment has ended.</summary>
     private IActorRef? _canceledBy;
 
-    public static Props Props(DeploymentCreated init, EngineSettings settings, IWorkers workers, IActorRef router) =>
+    public static Props Props(DeploymentCreated init, DeploymentSettings settings, IWorkers workers, IActorRef router) =>
         Akka.Actor.Props.Create(() => new DeploymentActor(init, settings, workers, router));
 
     public ITimerScheduler Timers { get; set; } = null!;
@@ -45,7 +44,7 @@ public sealed class DeploymentActor : ReceivePersistentActor, IWithTimers
 
     public override string PersistenceId => NameFor(_init.DeploymentId);
 
-    public DeploymentActor(DeploymentCreated init, EngineSettings settings, IWorkers workers, IActorRef router)
+    public DeploymentActor(DeploymentCreated init, DeploymentSettings settings, IWorkers workers, IActorRef router)
     {
         (_init, _settings, _workers, _router) = (init, settings, workers, router);
         _children = new WorkerChildren(workers);

@@ -1,7 +1,6 @@
 using Akka.Actor;
 using Akka.Event;
 using Engine.Build;
-using Engine.Hosting;
 using Engine.Protocol;
 
 namespace Engine.Deployments;
@@ -10,7 +9,7 @@ namespace Engine.Deployments;
 public static class DeploymentFiles
 {
     /// <summary>A line to the deployment's log; whoever watches it hears of the change.</summary>
-    public static void AppendLog(EngineSettings settings, string deploymentId, string line, ILoggingAdapter log, EventStream events)
+    public static void AppendLog(DeploymentSettings settings, string deploymentId, string line, ILoggingAdapter log, EventStream events)
     {
         try { File.AppendAllText(settings.LogPath(deploymentId), line + "\n"); }
         catch (IOException e) { log.Warning("cannot write the log of {0}: {1}", deploymentId, e.Message); }

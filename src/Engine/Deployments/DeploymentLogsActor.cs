@@ -1,5 +1,4 @@
 using Akka.Actor;
-using Engine.Hosting;
 using Engine.Protocol;
 
 namespace Engine.Deployments;
@@ -11,12 +10,12 @@ public sealed class DeploymentLogsActor : ReceiveActor
 {
     public const string Name = "deployment-logs";
 
-    public static Props Props(EngineSettings settings) => Akka.Actor.Props.Create(() => new DeploymentLogsActor(settings));
+    public static Props Props(DeploymentSettings settings) => Akka.Actor.Props.Create(() => new DeploymentLogsActor(settings));
 
     /// <summary>The one of this node.</summary>
     public static ActorSelection Here(IActorContext context) => context.ActorSelection(new RootActorPath(context.Self.Path.Address) / "user" / Name);
 
-    public DeploymentLogsActor(EngineSettings settings)
+    public DeploymentLogsActor(DeploymentSettings settings)
     {
         AppError? Gone() => Directory.Exists(settings.LogDir) ? null
             : new AppError($"the log directory {settings.LogDir} is gone (was the data directory removed?)", Unavailable: true);

@@ -1,6 +1,5 @@
 using Akka.Actor;
 using Engine.Containers;
-using Engine.Hosting;
 using Engine.Workers;
 using Engine.Protocol;
 
@@ -28,7 +27,7 @@ public sealed class ReleaseContainersActor : ReceiveActor
 {
     /// <summary>How long gathering every worker's answer may take before the missing ones count as lost.</summary>
     private static readonly TimeSpan FanOutLimit = TimeSpan.FromMinutes(2);
-    private readonly EngineSettings _settings;
+    private readonly DeploymentSettings _settings;
     private readonly IWorkers _workers;
     private readonly WorkerChildren _children;
     private readonly ContainerStarts _starts = new();
@@ -36,10 +35,10 @@ public sealed class ReleaseContainersActor : ReceiveActor
     private readonly HashSet<Address> _placedOn = [];
     private readonly IActorRef _deployment;
 
-    public static Props Props(EngineSettings settings, IWorkers workers) =>
+    public static Props Props(DeploymentSettings settings, IWorkers workers) =>
         Akka.Actor.Props.Create(() => new ReleaseContainersActor(settings, workers));
 
-    public ReleaseContainersActor(EngineSettings settings, IWorkers workers)
+    public ReleaseContainersActor(DeploymentSettings settings, IWorkers workers)
     {
         (_settings, _workers, _children, _deployment) = (settings, workers, new WorkerChildren(workers), Context.Parent);
         Receive<StartRelease>(Start);

@@ -43,9 +43,13 @@ public static class EngineHost
         // A parameter that does not bind throws, so AdminGuard answers with what it must be (else: an empty 400).
         builder.Services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
         builder.Services.AddSingleton(settings);
+        // What endpoints and adapters resolve: each its domain's part.
+        builder.Services.AddSingleton(settings.Admin);
+        builder.Services.AddSingleton(settings.JournalSettings);
+        builder.Services.AddSingleton(settings.Cipher);
         builder.Services.AddSingleton<IContainerRuntime>(_ => new DockerRuntime(settings.DockerHost, settings.InstanceId, settings.DockerTimeout));
         // The router runs its own Kestrel pipeline; the actors reach it through its route table and drain watch.
-        var router = new RouterHost(settings);
+        var router = new RouterHost(settings.Router);
         builder.Services.AddSingleton(_ => router); // made by a factory, so the container disposes it
         builder.Services.AddHostedService(sp => sp.GetRequiredService<RouterHost>());
         builder.Services.AddSingleton(router.Table);
@@ -81,35 +85,35 @@ public static class EngineHost
                     // No seeds: this node is a cluster of its own, as the single-node engine always was.
                     var cluster = Akka.Cluster.Cluster.Get(system);
                     if (settings.Cluster.SeedAddresses.Count == 0) cluster.Join(cluster.SelfAddress);
-                    registry.Register<RouterActor>(system.ActorOf(RouterActor.Props(table, drains, settings), "router"));
+                    registry.Register<RouterActor>(system.ActorOf(RouterActor.Props(table, drains, settings.Router), "router"));
                     // The apps' actors on this node send route changes to every router node through it.
                     registry.Register<RouteBroadcastActor>(system.ActorOf(RouteBroadcastActor.Props(), "routes"));
                     // Any node takes uploads; builds on other nodes copy them from here.
                     system.ActorOf(UploadsActor.Props(settings.UploadDir), UploadsActor.Name);
                     // The deployments' logs are files on the node their app runs on: read and watched there.
-                    system.ActorOf(DeploymentLogsActor.Props(settings), DeploymentLogsActor.Name);
+                    system.ActorOf(DeploymentLogsActor.Props(settings.Deployments), DeploymentLogsActor.Name);
                     // Operators' palettes: cluster commands are journaled here; another node's admin API reads this
                     // node's actor tree through the second.
                     registry.Register<OperatorLogActor>(system.ActorOf(OperatorLogActor.Props(settings.Cluster.WorkerName), OperatorLogActor.Name));
                     system.ActorOf(Props.Create<ActorTreeActor>(), ActorTreeActor.Name);
                 })
                 .WithApps(settings)
-                .WithDeploymentsProjection(settings)
+                .WithDeploymentsProjection(settings.JournalSettings, settings.Cluster)
                 .WithActors((system, registry) =>
                 {
                     // The apps' containers run on worker nodes: only they use a Docker engine.
                     if (!settings.Cluster.RoleList.Contains(ClusterSettings.Worker)) return;
                     registry.Register<DockerWatcherActor>(system.ActorOf(
                         DockerWatcherActor.Props(runtime, registry.Get<AppActor>(),
-                            async ct => (await AppListing.IndexAsync(system, settings, ct)).Deployed,
+                            async ct => (await AppListing.IndexAsync(system, settings.JournalSettings, ct)).Deployed,
                             settings.DockerTimeout), "docker-watcher"));
                 });
         });
 
         var web = builder.Build();
         web.Lifetime.ApplicationStopped.Register(dataDirLock.Dispose);
-        web.UseAdminGuard(settings);
-        web.MapAdminApi(settings, api => api.MapPalettes(settings));
+        web.UseAdminGuard(settings.Admin);
+        web.MapAdminApi(settings.Admin, api => api.MapPalettes(settings.Admin));
         web.MapAdminFallback();
         return web;
     }
@@ -138,7 +142,7 @@ public static class EngineHost
         // What the journal holds is the contract: stable names, never CLR types.
         akka.WithEngineContract();
         akka.WithSqlPersistence(
-            connectionString: JournalDatabase.ConnectionString(settings),
+            connectionString: JournalDatabase.ConnectionString(settings.JournalSettings),
             providerName: settings.UsesSqlite ? ProviderName.SQLiteMS : ProviderName.PostgreSQL15,
             autoInitialize: true,
             tagStorageMode: TagMode.TagTable,
@@ -198,7 +202,7 @@ public static class EngineHost
                 akka.cluster.sharding.least-shard-allocation-strategy.rebalance-threshold = 1000000
                 """, HoconAddMode.Prepend)
             .WithShardRegion<AppActor>(AppMessageExtractor.RegionName,
-                (_, registry, _) => app => AppActor.EntityProps(app, settings, ClusterWorkers.Instance, registry.Get<RouteBroadcastActor>()),
+                (_, registry, _) => app => AppActor.EntityProps(app, settings.Apps, ClusterWorkers.Instance, registry.Get<RouteBroadcastActor>()),
                 new AppMessageExtractor(),
                 new ShardOptions
                 {
@@ -207,7 +211,7 @@ public static class EngineHost
                     StateStoreMode = StateStoreMode.DData,
                 })
             .WithSingleton<AppsStartupActor>(AppsStartupActor.Name, (system, registry, _) => AppsStartupActor.Props(ClusterWorkers.Instance,
-                    registry.Get<AppActor>(), registry.Get<RouteBroadcastActor>(), ct => AppListing.IndexAsync(system, settings, ct)),
+                    registry.Get<AppActor>(), registry.Get<RouteBroadcastActor>(), ct => AppListing.IndexAsync(system, settings.JournalSettings, ct)),
                 new ClusterSingletonOptions { Role = ClusterSettings.Control }, createProxyToo: false);
     }
 

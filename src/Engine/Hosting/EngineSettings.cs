@@ -1,4 +1,8 @@
 using Engine.Admin;
+using Engine.Apps;
+using Engine.Audit;
+using Engine.Deployments;
+using Engine.Routing;
 using Engine.Cluster;
 using Engine.Secrets;
 using Engine.Protocol;
@@ -6,7 +10,10 @@ using Engine.Containers;
 
 namespace Engine.Hosting;
 
-/// <summary>Bound from the `Engine` configuration section; `engine serve` options override it.</summary>
+/// <summary>Bound from the `Engine` configuration section; `engine serve` options override it. The one place of the keys,
+/// their defaults and their checks (<see cref="Prepare"/>); each domain is handed only its part, as its own settings
+/// record (<see cref="Deployments"/>, <see cref="Apps"/>, <see cref="Router"/>, <see cref="Admin"/>,
+/// <see cref="JournalSettings"/>, <see cref="Cluster"/>), so no domain reads this class.</summary>
 public sealed class EngineSettings
 {
     public string DataDir { get; set; } = "./data";
@@ -103,13 +110,38 @@ public sealed class EngineSettings
     public int AdminPort => new Uri(AdminUrl).Port;
     public int RouterPort => new Uri(RouterUrl).Port;
 
-    /// <summary>Where the router serves an app.</summary>
-    public string AppUrl(string app) => $"http://{app}.{Domain}:{RouterPort}/";
-
-    public string LogPath(string deploymentId) => Path.Combine(LogDir, $"{deploymentId}.log");
-    public string NewUploadPath() => Path.Combine(UploadDir, $"{Guid.NewGuid():N}.tar");
-    public string IncomingPath(string uploadPath) => Path.Combine(IncomingDir, Path.GetFileNameWithoutExtension(uploadPath) + ".part");
+    public string LogPath(string deploymentId) => Deployments.LogPath(deploymentId);
     public ContextLimits ContextLimits => new(MaxContextBytes, MaxContextFiles);
+
+    /// <summary>The deployments' part (also what the app's restarts, scales and release keeper use).</summary>
+    public DeploymentSettings Deployments => new()
+    {
+        StartTimeout = StartTimeout, HookTimeout = HookTimeout, DeploymentTimeout = DeploymentTimeout, StopGrace = StopGrace,
+        StabilityWindow = StabilityWindow, RemovalRetry = RemovalRetry, SwitchRetry = SwitchRetry, Registry = Registry,
+        InstanceId = InstanceId, ContextLimits = ContextLimits, Cluster = Cluster, LogDir = LogDir,
+    };
+
+    public AppSettings Apps => new()
+        { IdleAppPassivation = IdleAppPassivation, SnapshotEvery = SnapshotEvery, Cipher = Cipher, Domain = Domain, RouterPort = RouterPort, Deployments = Deployments };
+
+    public RouterSettings Router => new() { RouterUrl = RouterUrl, Domain = Domain, StopGrace = StopGrace };
+
+    public JournalSettings JournalSettings => new()
+        { UsesSqlite = UsesSqlite, DatabasePath = DatabasePath, JournalConnection = JournalConnection };
+
+    public AdminSettings Admin => new()
+    {
+        AdminUrl = AdminUrl, AdminToken = AdminToken, AdminHosts = AdminHosts, MaxRequestBodyBytes = MaxRequestBodyBytes,
+        MaxUploadBytes = MaxUploadBytes, UploadIdleTimeout = UploadIdleTimeout, UploadTimeout = UploadTimeout,
+        DeploymentTimeout = DeploymentTimeout, UploadDir = UploadDir, Journal = JournalSettings, Apps = Apps,
+    };
+
+    // Tests build one EngineSettings and hand it where a domain's part is taken.
+    public static implicit operator DeploymentSettings(EngineSettings s) => s.Deployments;
+    public static implicit operator AppSettings(EngineSettings s) => s.Apps;
+    public static implicit operator RouterSettings(EngineSettings s) => s.Router;
+    public static implicit operator JournalSettings(EngineSettings s) => s.JournalSettings;
+    public static implicit operator AdminSettings(EngineSettings s) => s.Admin;
 
     /// <summary>Checks the values and prepares the data directory; throws with a message for the operator.</summary>
     public void Prepare()

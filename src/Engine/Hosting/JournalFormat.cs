@@ -12,7 +12,7 @@ public static class JournalFormat
 
     public static void Check(EngineSettings settings)
     {
-        using var db = JournalDatabase.OpenAsync(settings, CancellationToken.None).GetAwaiter().GetResult();
+        using var db = JournalDatabase.OpenAsync(settings.JournalSettings, CancellationToken.None).GetAwaiter().GetResult();
         // The oldest rows only, by the primary key: a journal of the old format holds them from its first event on, and
         // a start reads no more of a long journal than that.
         if (!Holds(db, $"SELECT 1 FROM (SELECT identifier FROM journal ORDER BY ordering LIMIT 1000) oldest WHERE identifier = {ClrNamesSerializer} LIMIT 1")

@@ -39,7 +39,7 @@ public sealed class JournalLeases : IExtension
     internal JournalLeases(ExtendedActorSystem system)
     {
         var settings = DependencyResolver.For(system).Resolver.GetService<EngineSettings>();
-        Table = new LeaseTable(JournalDatabase.ConnectionString(settings), TimeToLive);
+        Table = new LeaseTable(JournalDatabase.ConnectionString(settings.JournalSettings), TimeToLive);
         var self = Akka.Cluster.Cluster.Get(system).SelfUniqueAddress;
         Owner = $"{self.Address}#{self.Uid}";
         _log = Logging.GetLogger(system, typeof(JournalLeases));

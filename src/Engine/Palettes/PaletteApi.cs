@@ -9,7 +9,6 @@ using Engine.Apps;
 using Engine.Audit;
 using Engine.Cluster;
 using Engine.Deployments;
-using Engine.Hosting;
 using Engine.Projections;
 using Engine.Protocol;
 using static Engine.Admin.AdminApi;
@@ -33,8 +32,9 @@ public static class PaletteApi
     private static readonly TimeSpan CancelTimeout = TimeSpan.FromMinutes(3);
     private static readonly TimeSpan FollowWake = TimeSpan.FromSeconds(20);
 
-    public static void MapPalettes(this RouteGroupBuilder api, EngineSettings settings)
+    public static void MapPalettes(this RouteGroupBuilder api, AdminSettings settings)
     {
+        var journal = settings.Journal;
         api.MapGet("/palettes", () => Results.Json(PaletteCatalog.All, ApiJson.Options));
         api.MapPost("/cluster/{command}", (string command, string? address, HttpContext context, ActorSystem system,
             IRequiredActor<OperatorLogActor> log) => ClusterCommand(command, address, Caller.Of(context, settings), system, log));
@@ -50,7 +50,7 @@ public static class PaletteApi
             if (AppName.Validate(app) is { } invalid) return Error(StatusCodes.Status400BadRequest, invalid);
             var (time, bad) = Time(at, "--at");
             if (bad is not null) return bad;
-            var events = await new JournalReader(system, settings).AllAsync(context.RequestAborted);
+            var events = await new JournalReader(system, journal).AllAsync(context.RequestAborted);
             return RouteHistory.At(events, app, time ?? DateTimeOffset.UtcNow) is { } route
                 ? Results.Json(route, ApiJson.Options)
                 : Error(StatusCodes.Status404NotFound, $"app '{app}' not found: the journal holds no event of it");
@@ -181,7 +181,7 @@ public static class PaletteApi
         : (null, Error(StatusCodes.Status400BadRequest, $"{option} expects a time such as 2026-11-29T14:00:00Z, got '{value}'"));
 
     private static async Task<IResult> Trail(string? app, string? deployment, string? since, string? until, string? type,
-        EngineSettings settings, ActorSystem system, HttpContext context)
+        JournalSettings journal, ActorSystem system, HttpContext context)
     {
         if (app is not null && AppName.Validate(app) is { } invalidApp) return Error(StatusCodes.Status400BadRequest, invalidApp);
         if (deployment is not null && DeploymentId.Validate(deployment) is { } invalidId) return Error(StatusCodes.Status400BadRequest, invalidId);
@@ -194,15 +194,15 @@ public static class PaletteApi
         if (types is { Count: 0 }) return Error(StatusCodes.Status400BadRequest, $"--type names no event type: give one or more, comma-separated; {known}");
         if (types?.FirstOrDefault(t => !AuditTrail.Types.Contains(t)) is { } unknown)
             return Error(StatusCodes.Status400BadRequest, $"unknown event type '{unknown}'; {known}");
-        var events = await new JournalReader(system, settings).AllAsync(context.RequestAborted);
+        var events = await new JournalReader(system, journal).AllAsync(context.RequestAborted);
         return Results.Json(new { events = AuditTrail.Rows(events, new AuditFilter(app, deployment, from, to, types)) }, ApiJson.Options);
     }
 
     /// <summary>The whole journal against the state machines, and the deployments live app actors hold in flight.</summary>
-    private static async Task<IResult> Verify(EngineSettings settings, ActorSystem system, HttpContext context,
+    private static async Task<IResult> Verify(AdminSettings settings, ActorSystem system, HttpContext context,
         IRequiredActor<AppActor> apps)
     {
-        var events = await new JournalReader(system, settings).AllAsync(context.RequestAborted);
+        var events = await new JournalReader(system, settings.Journal).AllAsync(context.RequestAborted);
         HashSet<string>? running = null;
         if (await ListAsync(apps, system, settings, context.RequestAborted) is AppList { Apps: var all })
         {
@@ -229,17 +229,17 @@ public static class PaletteApi
 
     /// <summary>From the projection's table: no deployment (nor app) actor is asked, however many there are. A request
     /// waits briefly for the projection to reach the journal's end as it was, so a change just made is listed.</summary>
-    private static async Task<IResult> ListDeployments(string? app, EngineSettings settings, HttpContext context)
+    private static async Task<IResult> ListDeployments(string? app, JournalSettings journal, HttpContext context)
     {
         if (app is not null && AppName.Validate(app) is { } invalid) return Error(StatusCodes.Status400BadRequest, invalid);
         var ct = context.RequestAborted;
-        var progress = await DeploymentsTable.ProgressAsync(settings, ct);
+        var progress = await DeploymentsTable.ProgressAsync(journal, ct);
         for (var deadline = DateTime.UtcNow + ProjectionCatchUp; progress.Behind > 0 && DateTime.UtcNow < deadline;)
         {
             await Task.Delay(ProjectionPoll, ct);
-            progress = progress with { Offset = (await DeploymentsTable.ProgressAsync(settings, ct)).Offset };
+            progress = progress with { Offset = (await DeploymentsTable.ProgressAsync(journal, ct)).Offset };
         }
-        var rows = await DeploymentsTable.ListAsync(settings, app, ct);
+        var rows = await DeploymentsTable.ListAsync(journal, app, ct);
         return Results.Json(new DeploymentListing(rows.Select(r => new DeploymentListing.Row(r.Id, r.App, $"v{r.Version}", r.Status,
                 r.CreatedAt, r.FinishedAt, r.By, r.Error)).ToList(), progress.Behind,
             progress.Behind > 0 ? $"the listing is {progress.Behind} journal event(s) behind: the newest changes show in a moment" : null),

@@ -4,7 +4,6 @@ using Akka.Streams;
 using Akka.Streams.Dsl;
 using Akka.Util;
 using Engine.Audit;
-using Engine.Hosting;
 
 namespace Engine.Projections;
 
@@ -20,11 +19,11 @@ public sealed class DeploymentsProjectionActor : ReceiveActor
     private static readonly TimeSpan Poll = TimeSpan.FromMilliseconds(500);
     private static readonly RestartSettings Backoff = RestartSettings.Create(TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(30), 0.2);
 
-    private readonly EngineSettings _settings;
+    private readonly JournalSettings _settings;
 
-    public static Props Props(EngineSettings settings) => Akka.Actor.Props.Create(() => new DeploymentsProjectionActor(settings));
+    public static Props Props(JournalSettings settings) => Akka.Actor.Props.Create(() => new DeploymentsProjectionActor(settings));
 
-    public DeploymentsProjectionActor(EngineSettings settings) => _settings = settings;
+    public DeploymentsProjectionActor(JournalSettings settings) => _settings = settings;
 
     /// <summary>The stream runs on this actor's materializer, so it stops with the actor.</summary>
     protected override void PreStart()

@@ -1,7 +1,6 @@
 using System.Collections.Concurrent;
 using System.Data;
 using System.Data.Common;
-using Engine.Hosting;
 using Engine.Protocol;
 using Engine.Audit;
 
@@ -43,7 +42,7 @@ public static class DeploymentsTable
 
     /// <summary>Creates the tables if missing (once per database in this process) and returns the stored offset (0: from
     /// the journal's start).</summary>
-    public static async Task<long> StartAsync(EngineSettings settings, CancellationToken ct)
+    public static async Task<long> StartAsync(JournalSettings settings, CancellationToken ct)
     {
         await using var db = await JournalDatabase.OpenAsync(settings, ct);
         var key = JournalDatabase.ConnectionString(settings);
@@ -58,7 +57,7 @@ public static class DeploymentsTable
     }
 
     /// <summary>Applies the changes in order and moves the offset to <paramref name="offset"/>, in one transaction.</summary>
-    public static async Task ApplyAsync(EngineSettings settings, IReadOnlyList<DeploymentChange> changes, long offset,
+    public static async Task ApplyAsync(JournalSettings settings, IReadOnlyList<DeploymentChange> changes, long offset,
         CancellationToken ct)
     {
         await using var db = await JournalDatabase.OpenAsync(settings, ct);
@@ -84,7 +83,7 @@ public static class DeploymentsTable
 
     /// <summary>One app's deployments, or every app's when <paramref name="app"/> is null, by app then version; read from
     /// the table, so any node answers without recovering a deployment.</summary>
-    public static async Task<IReadOnlyList<DeploymentRow>> ListAsync(EngineSettings settings, string? app, CancellationToken ct)
+    public static async Task<IReadOnlyList<DeploymentRow>> ListAsync(JournalSettings settings, string? app, CancellationToken ct)
     {
         await StartAsync(settings, ct);
         await using var db = await JournalDatabase.OpenAsync(settings, ct);
@@ -103,7 +102,7 @@ public static class DeploymentsTable
     }
 
     /// <summary>How far the projection has got, against the journal's last event.</summary>
-    public static async Task<ProjectionProgress> ProgressAsync(EngineSettings settings, CancellationToken ct)
+    public static async Task<ProjectionProgress> ProgressAsync(JournalSettings settings, CancellationToken ct)
     {
         var offset = await StartAsync(settings, ct);
         await using var db = await JournalDatabase.OpenAsync(settings, ct);

@@ -1,6 +1,5 @@
 using System.Collections.Immutable;
 using System.Net;
-using Engine.Hosting;
 using Yarp.ReverseProxy;
 using Yarp.ReverseProxy.Configuration;
 using Yarp.ReverseProxy.Forwarder;
@@ -14,7 +13,7 @@ namespace Engine.Routing;
 /// <summary>The router actor's window onto YARP: each change replaces the whole proxy configuration in one swap.
 /// Each app has one route and one cluster whose ids never change, so a new version only changes the cluster's
 /// destinations: YARP then keeps the route's endpoint, the matcher and the cluster's pooled connections.</summary>
-public sealed class RouteTable(InMemoryConfigProvider proxyConfig, IProxyStateLookup proxyState, EngineSettings settings)
+public sealed class RouteTable(InMemoryConfigProvider proxyConfig, IProxyStateLookup proxyState, RouterSettings settings)
 {
     private volatile Snapshot _current = new(ImmutableDictionary<string, AppRoute>.Empty, ImmutableHashSet<string>.Empty);
 

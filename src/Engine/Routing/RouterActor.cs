@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using Akka.Actor;
 using Akka.Event;
-using Engine.Hosting;
 using Engine.Protocol;
 
 namespace Engine.Routing;
@@ -14,14 +13,14 @@ public sealed class RouterActor : ReceiveActor
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly RouteTable _table;
     private readonly DrainWatch _drains;
-    private readonly EngineSettings _settings;
+    private readonly RouterSettings _settings;
     private RouteTable.Snapshot? _pending;
     private readonly List<SwitchRoute> _switches = [];
 
-    public static Props Props(RouteTable table, DrainWatch drains, EngineSettings settings) =>
+    public static Props Props(RouteTable table, DrainWatch drains, RouterSettings settings) =>
         Akka.Actor.Props.Create(() => new RouterActor(table, drains, settings));
 
-    public RouterActor(RouteTable table, DrainWatch drains, EngineSettings settings)
+    public RouterActor(RouteTable table, DrainWatch drains, RouterSettings settings)
     {
         _table = table;
         _drains = drains;

@@ -1,11 +1,10 @@
-using Engine.Hosting;
 
 namespace Engine.Routing;
 
 public static class RouterEndpoints
 {
     /// <summary>Requests YARP has no route for: a clear 503 that says why.</summary>
-    public static void MapRouterFallback(this WebApplication web, EngineSettings settings, RouteTable table) =>
+    public static void MapRouterFallback(this WebApplication web, RouterSettings settings, RouteTable table) =>
         web.MapFallback(async context =>
         {
             var host = context.Request.Host.Host;

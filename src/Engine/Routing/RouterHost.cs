@@ -1,4 +1,3 @@
-using Engine.Hosting;
 using Yarp.ReverseProxy;
 using Yarp.ReverseProxy.Configuration;
 using Yarp.ReverseProxy.Health;
@@ -19,7 +18,7 @@ public sealed class RouterHost : IHostedService, IAsyncDisposable
     /// <summary>What the router pipeline matches requests against: the apps' routes and the fallback.</summary>
     public IEnumerable<Endpoint> Endpoints => ((IEndpointRouteBuilder)_web).DataSources.SelectMany(d => d.Endpoints);
 
-    public RouterHost(EngineSettings settings)
+    public RouterHost(RouterSettings settings)
     {
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory });
         builder.WebHost.UseUrls(settings.RouterUrl);

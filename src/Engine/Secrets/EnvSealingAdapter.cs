@@ -2,7 +2,6 @@ using Akka.Actor;
 using Akka.DependencyInjection;
 using Akka.Persistence.Journal;
 using Engine.Audit;
-using Engine.Hosting;
 using Microsoft.Extensions.DependencyInjection;
 using Engine.Protocol;
 
@@ -18,7 +17,7 @@ public sealed class EnvSealingAdapter : IEventAdapter
     /// <summary>Akka creates adapters with the actor system; the key comes from the host's settings. The node's address is
     /// read at each write: remoting may not have bound it yet when the adapter is made.</summary>
     public EnvSealingAdapter(ExtendedActorSystem system)
-        : this(DependencyResolver.For(system).Resolver.GetService<EngineSettings>().Cipher, () => system.Provider.DefaultAddress.ToString()) { }
+        : this(DependencyResolver.For(system).Resolver.GetService<EnvCipher>(), () => system.Provider.DefaultAddress.ToString()) { }
 
     public EnvSealingAdapter(EnvCipher cipher, Func<string>? node = null)
     {

@@ -22,7 +22,7 @@ public sealed class JournalReaderTests : IAsyncLifetime
         _settings = new EngineSettings { DataDir = Directory.CreateTempSubdirectory("engine-journal-").FullName };
         _settings.Prepare();
         _host = new HostBuilder().ConfigureServices(services => services
-                .AddSingleton(_settings)
+                .AddSingleton(_settings).AddSingleton(_settings.Cipher)
                 .AddAkka("journal-reader", akka => akka.WithEngineJournal(_settings)))
             .Build();
     }

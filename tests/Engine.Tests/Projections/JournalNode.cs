@@ -26,7 +26,7 @@ internal sealed class JournalNode : IAsyncDisposable
     {
         var host = new HostBuilder().ConfigureServices(services =>
         {
-            services.AddSingleton(settings);
+            services.AddSingleton(settings).AddSingleton(settings.Cipher);
             services.AddAkka(ClusterSettings.SystemName, (akka, _) =>
             {
                 akka.WithEngineJournal(settings)
@@ -41,7 +41,7 @@ internal sealed class JournalNode : IAsyncDisposable
                         var cluster = Akka.Cluster.Cluster.Get(system);
                         cluster.Join(cluster.SelfAddress);
                     });
-                if (projection) akka.WithDeploymentsProjection(settings);
+                if (projection) akka.WithDeploymentsProjection(settings, settings.Cluster);
             });
         }).Build();
         await host.StartAsync();

@@ -1,0 +1,14 @@
+namespace Engine.Audit;
+
+/// <summary>Where the journal is, for those who read it directly (audits, the projection, leases). Handed over by the
+/// host (Hosting/EngineSettings holds the keys, defaults and checks).</summary>
+public sealed record JournalSettings
+{
+    public bool UsesSqlite { get; init; } = true;
+
+    /// <summary>The SQLite database file.</summary>
+    public string DatabasePath { get; init; } = "";
+
+    /// <summary>The PostgreSQL connection string (Npgsql's form). Never logged: it may hold a password.</summary>
+    public string JournalConnection { get; init; } = "";
+}
