@@ -167,18 +167,6 @@ public static class EngineHost
         return akka;
     }
 
-    public static string JournalConnectionString(EngineSettings settings) =>
-        settings.UsesSqlite ? $"Data Source={settings.DatabasePath};Default Timeout=30" : WithKeepalive(settings.JournalConnection);
-
-    /// <summary>A PostgreSQL restart kills the pool's idle connections, and the first write on each failed (57P01). A
-    /// keepalive query every second on idle connections finds them dead first, and the pool drops them.</summary>
-    private static string WithKeepalive(string connection)
-    {
-        var builder = new Npgsql.NpgsqlConnectionStringBuilder(connection);
-        if (builder.KeepAlive == 0) builder.KeepAlive = 1;
-        return builder.ConnectionString;
-    }
-
     /// <summary>The apps are sharded entities on the control nodes; every app message goes straight to its entity, through
     /// the region there and a proxy of it on other nodes. The coordinator's state (which region holds which shard) is
     /// distributed data, as Akka.NET recommends, rebuilt by the regions at a full restart. Sharding remembers no entity:
