@@ -130,8 +130,8 @@ public static class JournalScale
     }
 
     /// <summary>Opens the database read-only, runs the query and reads every column of every row; with
-    /// <paramref name="decode"/>, also parses the last column (the event's JSON) and reads its type (the manifest, the
-    /// column before it), as a person querying the journal by hand would need to.</summary>
+    /// <paramref name="decode"/>, also parses the last column (the event's JSON) and reads its type, as a person querying the
+    /// journal by hand would need to.</summary>
     private static async Task<double> TimeQueryAsync(BenchNode node, string sql, bool decode = false)
     {
         var clock = Stopwatch.StartNew();
@@ -147,7 +147,9 @@ public static class JournalScale
             reader.GetValues(values);
             if (!decode) continue;
             using var json = System.Text.Json.JsonDocument.Parse((byte[])values[^1]);
-            if (json.RootElement.ValueKind == System.Text.Json.JsonValueKind.Object && values[^2] is string { Length: > 0 }) types++;
+            // Its type: the manifest, or in a journal from before the stable contract the CLR name inside the JSON.
+            if (json.RootElement.ValueKind == System.Text.Json.JsonValueKind.Object
+                && (values[^2] is string { Length: > 0 } || json.RootElement.TryGetProperty("$type", out _))) types++;
         }
         if (decode && types == 0) throw new InvalidOperationException($"no event decoded by: {sql}");
         return clock.Elapsed.TotalSeconds;

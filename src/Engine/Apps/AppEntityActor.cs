@@ -19,6 +19,8 @@ public sealed class AppEntityActor : ReceiveActor, IWithTimers
     private string? _down;
     /// <summary>Asked the shard to stop it: what comes after goes back to the shard, which keeps it for the next one.</summary>
     private bool _passivating;
+    /// <summary>The shard's answer came: it stops once its child has handled what it holds.</summary>
+    private bool _stopping;
 
     public ITimerScheduler Timers { get; set; } = null!;
 
@@ -32,6 +34,14 @@ public sealed class AppEntityActor : ReceiveActor, IWithTimers
         public static readonly Restart Instance = new();
     }
 
+    /// <summary>The stop message of a passivation, to the entity and from it to its child. Unlike a PoisonPill it stops
+    /// the child after what its mailbox already holds: those messages come back this way to the shard, never to dead
+    /// letters.</summary>
+    public sealed record Stop
+    {
+        public static readonly Stop Instance = new();
+    }
+
     public AppEntityActor(Props app, TimeSpan backoff)
     {
         (_app, _backoff) = (app, backoff);
@@ -43,17 +53,25 @@ public sealed class AppEntityActor : ReceiveActor, IWithTimers
             _log.Info("app {0} is back", r.App);
         });
         // The shard must see the entity ask, not its child.
-        Receive<Passivate>(p =>
+        Receive<Passivate>(_ =>
         {
             _passivating = true;
-            Context.Parent.Tell(p);
+            Context.Parent.Tell(new Passivate(Stop.Instance));
+        });
+        Receive<Stop>(_ =>
+        {
+            _stopping = _passivating = true;
+            if (_child.IsNobody()) Context.Stop(Self);
+            else _child.Tell(Stop.Instance);
         });
         Receive<Terminated>(t => t.ActorRef.Equals(_child), _ =>
         {
-            if (_down is null) Context.Stop(Self); // stopped for no reason of the journal's: sharding decides
+            _child = ActorRefs.Nobody;
+            // Stopped for no reason of the journal's (or asked to): sharding decides.
+            if (_down is null || _stopping) Context.Stop(Self);
             else Timers.StartSingleTimer(Restart.Instance, Restart.Instance, _backoff);
         });
-        Receive<Restart>(_ => Start());
+        Receive<Restart>(_ => { if (!_stopping) Start(); });
         ReceiveAny(m =>
         {
             if (_passivating) Context.Parent.Forward(m);

@@ -31,6 +31,8 @@ public abstract class AppExistence : SnapshottingPersistentActor
             SetReceiveTimeout(idle);
             if (Exists) OnExisting();
         });
+        // Its entity's stop (a passivation): after what came before it, which was forwarded if it came too late.
+        Command<AppEntityActor.Stop>(_ => Context.Stop(Self));
         // Asked to stop (below): a create that came meanwhile must not start here and die with it; its parent sends it on
         // to the shard, which keeps it for the entity's next start.
         Command<IAppMessage>(_ => _passivating, m => Context.Parent.Forward(m));
@@ -55,7 +57,7 @@ public abstract class AppExistence : SnapshottingPersistentActor
     protected void Passivate()
     {
         _passivating = true;
-        Context.Parent.Tell(new Passivate(PoisonPill.Instance));
+        Context.Parent.Tell(new Passivate(AppEntityActor.Stop.Instance));
     }
 
     /// <summary>Akka stops the actor after this; its parent answers for it meanwhile and brings it back after a while.

@@ -66,4 +66,21 @@ public sealed class IdleAppsTests : EngineTestKit
         // Asked again, it still does not exist: nothing was journaled for it.
         Assert.True((await region.Ask<AppError>(new GetFormation("ghost"), Patience)).NotFound);
     }
+
+    [Fact]
+    public async Task A_create_that_comes_while_a_missing_apps_entity_stops_is_answered()
+    {
+        var region = Region(CreateTestProbe().Ref, "apps");
+        // Each app is asked for (not found: its entity stops) and created at once, many apps side by side.
+        var answers = await Task.WhenAll(Enumerable.Range(0, 1000).Select(async i =>
+        {
+            var app = $"race-{i}";
+            var asked = region.Ask<object>(new GetEnv(app), Patience);
+            var created = region.Ask<object>(new ChangeEnv(app, new Dictionary<string, string> { ["A"] = "1" }, []), Patience);
+            var after = region.Ask<object>(new GetEnv(app), Patience);
+            async Task<object> Answer(Task<object> reply) { try { return await reply; } catch (AskTimeoutException) { return "no answer"; } }
+            return (Asked: await Answer(asked), Created: await Answer(created), After: await Answer(after));
+        }));
+        Assert.DoesNotContain(answers, a => a.Created is not EnvView || a.After is not EnvView);
+    }
 }

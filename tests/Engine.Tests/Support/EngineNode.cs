@@ -223,6 +223,9 @@ public sealed class EngineNode : IAsyncDisposable
         return psi;
     }
 
+    /// <summary>No command of a test runs longer: one that does is a hang, killed and reported with what it printed.</summary>
+    private static readonly TimeSpan CliLimit = TimeSpan.FromMinutes(5);
+
     private static async Task<CliResult> RunCliWithInput(string server, string? token, string? input, string[] args, bool nodeBuild = false,
         string? home = null)
     {
@@ -237,8 +240,15 @@ public sealed class EngineNode : IAsyncDisposable
             await process.StandardInput.WriteAsync(input);
             process.StandardInput.Close();
         }
-        using var limit = new CancellationTokenSource(TimeSpan.FromMinutes(5));
-        await process.WaitForExitAsync(limit.Token);
+        using var limit = new CancellationTokenSource(CliLimit);
+        try { await process.WaitForExitAsync(limit.Token); }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+            await process.WaitForExitAsync();
+            throw new TimeoutException($"`engine {string.Join(' ', args)}` did not end within {CliLimit.TotalMinutes} min; "
+                                       + $"it printed: {await stdout}{await stderr}");
+        }
         return new CliResult(process.ExitCode, await stdout, await stderr);
     }
 

@@ -178,9 +178,11 @@ public sealed class MultiWorkerTests(PostgresServer postgres, TwoWorkersFixture 
 
         await Eventually.Until(() => nodes.TryPsAsync(app), c => c.Count == 2 && c.All(x => x.Worker == A), Within * 2,
             $"{onB} to start again on worker A");
-        await Eventually.Until(() => Task.FromResult(loop.Served.Select(s => s.Body).ToHashSet()), b => b.Contains($"v1 {onB}"),
-            Within, $"{onB} to serve again");
-        var movedAt = loop.Now;
+        // Its container on worker B is long dead by now: a request sent from here on that it answers was served on A.
+        var placedAt = loop.Now;
+        var moved = await Eventually.Until(() => Task.FromResult(loop.Served.FirstOrDefault(s => s.At > placedAt && s.Body == $"v1 {onB}")),
+            s => s.Body is not null, Within, $"{onB} to serve again from worker A");
+        var movedAt = moved.At;
         var mark = loop.Served.Count;
         await Eventually.Until(() => Task.FromResult(loop.Served.Count), n => n > mark + 50, Within, "more requests");
         await loop.DisposeAsync();
@@ -189,6 +191,9 @@ public sealed class MultiWorkerTests(PostgresServer postgres, TwoWorkersFixture 
         var window = failed.Count == 0 ? TimeSpan.Zero : failed[^1].At - lostAt;
         output.WriteLine($"worker lost after success: {failed.Count} of {failed.Count + loop.Served.Count} requests failed, the last "
                          + $"{window.TotalSeconds:0.0} s after the loss; {onB} served again on worker A after {(movedAt - lostAt).TotalSeconds:0.0} s");
+        // What the router did meanwhile, to read when this fails.
+        foreach (var line in nodes.Control.Output.Split('\n').Where(l => l.Contains(app) && (l.Contains("route") || l.Contains("lost worker"))))
+            output.WriteLine(line);
         // Failures only until the routers took the lost endpoint out (a few requests in a row), none since.
         Assert.DoesNotContain(failed, f => f.At > movedAt);
         Assert.Contains("requests in a row; out of the route", nodes.Control.Output);
