@@ -19,8 +19,6 @@ public sealed class ReleaseKeeperActor : ReceiveActor, IWithTimers
     private static readonly TimeSpan AskTimeout = TimeSpan.FromSeconds(10);
     private static readonly TimeSpan RestoreRetryDelay = TimeSpan.FromSeconds(5);
     private const int MaxRestoreAttempts = 5;
-    /// <summary>Images of this many latest successful releases stay, for rollbacks.</summary>
-    private const int KeptReleases = 5;
     private static readonly TimeSpan ReplaceRetryDelay = TimeSpan.FromSeconds(5);
     /// <summary>How long the containers of a worker that left wait for it to come back under its name (a restart keeps
     /// them running) before they start on the other workers. Its web containers stay routed meanwhile as long as they
@@ -239,7 +237,7 @@ public sealed class ReleaseKeeperActor : ReceiveActor, IWithTimers
     /// refuses to remove an image a container still uses).</summary>
     private void PruneImages()
     {
-        var drop = _state.ImagesToDrop(KeptReleases);
+        var drop = _state.ImagesToDrop(_settings.KeepReleases);
         if (drop.Count == 0 || NoWorkerYet()) return;
         foreach (var worker in EveryWorker("images")) worker.Tell(new PruneImages(_state.Name, drop));
     }

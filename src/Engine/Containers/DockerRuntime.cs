@@ -9,7 +9,9 @@ namespace Engine.Containers;
 
 /// <param name="callTimeout">How long a control call (inspect, list, create, start, remove) may take; builds, waits
 /// and followed logs are bounded by their caller's token instead.</param>
-public sealed class DockerRuntime(string dockerHost, string instanceId, TimeSpan callTimeout) : IContainerRuntime, IDisposable
+/// <param name="logs">How every container's log rotates (default <see cref="ContainerLogs.Default"/>).</param>
+public sealed class DockerRuntime(string dockerHost, string instanceId, TimeSpan callTimeout, ContainerLogs? logs = null)
+    : IContainerRuntime, IDisposable
 {
     private readonly DockerClient _client =
         new DockerClientConfiguration(new Uri(dockerHost), defaultTimeout: TimeSpan.FromMinutes(5)).CreateClient();
@@ -116,6 +118,7 @@ public sealed class DockerRuntime(string dockerHost, string instanceId, TimeSpan
             HostConfig = new HostConfig
             {
                 NetworkMode = "host",
+                LogConfig = (logs ?? ContainerLogs.Default).Config,
                 Init = true, // a real PID 1 forwards SIGTERM, so apps stop within the grace period
                 RestartPolicy = new RestartPolicy
                 {

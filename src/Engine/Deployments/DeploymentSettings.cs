@@ -22,6 +22,9 @@ public sealed record DeploymentSettings
     /// <summary>How long a traffic switch may take (drain included) before its steps run again.</summary>
     public TimeSpan SwitchRetry { get; init; }
 
+    /// <summary>Successful releases whose images stay on the workers, besides the routed one.</summary>
+    public int KeepReleases { get; init; }
+
     /// <summary>`HOST:PORT` of the image registry; empty: none.</summary>
     public string Registry { get; init; } = "";
 

@@ -47,7 +47,8 @@ public static class EngineHost
         builder.Services.AddSingleton(settings.Admin);
         builder.Services.AddSingleton(settings.JournalSettings);
         builder.Services.AddSingleton(settings.Cipher);
-        builder.Services.AddSingleton<IContainerRuntime>(_ => new DockerRuntime(settings.DockerHost, settings.InstanceId, settings.DockerTimeout));
+        builder.Services.AddSingleton<IContainerRuntime>(_ => new DockerRuntime(settings.DockerHost, settings.InstanceId, settings.DockerTimeout,
+            settings.ContainerLogs));
         // The router runs its own Kestrel pipeline; the actors reach it through its route table and drain watch.
         var router = new RouterHost(settings.Router);
         builder.Services.AddSingleton(_ => router); // made by a factory, so the container disposes it

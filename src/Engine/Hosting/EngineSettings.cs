@@ -66,6 +66,14 @@ public sealed class EngineSettings
     /// reads the latest one and the events after it. Its events stay (the audit reads them all).</summary>
     public int SnapshotEvery { get; set; } = 50;
 
+    /// <summary>Successful releases whose images stay on the workers for rollbacks, besides the routed one.</summary>
+    public int KeepReleases { get; set; } = 5;
+
+    /// <summary>Rotation of every container's log: bytes per file, and files (Docker's json-file driver).</summary>
+    public long ContainerLogMaxSize { get; set; } = ContainerLogs.Default.MaxBytes;
+    public int ContainerLogFiles { get; set; } = ContainerLogs.Default.Files;
+    public ContainerLogs ContainerLogs => new(ContainerLogMaxSize, ContainerLogFiles);
+
     /// <summary>Stable per data directory, or per PostgreSQL journal (every node on it shares one); labels every container
     /// so two engines on one Docker never touch each other's.</summary>
     public string InstanceId { get; set; } = "";
@@ -118,7 +126,7 @@ public sealed class EngineSettings
     {
         StartTimeout = StartTimeout, HookTimeout = HookTimeout, DeploymentTimeout = DeploymentTimeout, StopGrace = StopGrace,
         StabilityWindow = StabilityWindow, RemovalRetry = RemovalRetry, SwitchRetry = SwitchRetry, Registry = Registry,
-        InstanceId = InstanceId, ContextLimits = ContextLimits, Cluster = Cluster, LogDir = LogDir,
+        InstanceId = InstanceId, ContextLimits = ContextLimits, Cluster = Cluster, LogDir = LogDir, KeepReleases = KeepReleases,
     };
 
     public AppSettings Apps => new()
@@ -156,6 +164,11 @@ public sealed class EngineSettings
                      ("idle app passivation", IdleAppPassivation) })
             if (value <= TimeSpan.Zero) throw new ArgumentException($"{name} must be positive");
         if (SnapshotEvery <= 0) throw new ArgumentException("Engine:SnapshotEvery (events between snapshots) must be positive");
+        if (KeepReleases <= 0) throw new ArgumentException($"Engine:KeepReleases (releases whose images stay) must be positive, got {KeepReleases}");
+        if (ContainerLogMaxSize < 1024)
+            throw new ArgumentException($"Engine:ContainerLogMaxSize (bytes per container log file) must be at least 1024, got {ContainerLogMaxSize}");
+        if (ContainerLogFiles is < 1 or > 100)
+            throw new ArgumentException($"Engine:ContainerLogFiles (log files per container) must be 1-100, got {ContainerLogFiles}");
         if (StopGrace < TimeSpan.Zero) throw new ArgumentException("stop grace must not be negative");
         if (StabilityWindow < TimeSpan.Zero) throw new ArgumentException("stability window must not be negative");
         if (RemovalRetry < TimeSpan.Zero) throw new ArgumentException("removal retry must not be negative");

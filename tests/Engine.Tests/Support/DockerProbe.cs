@@ -85,6 +85,10 @@ public static class DockerProbe
     public static async Task<string> UpperDirOf(string name) =>
         (await Client.Containers.InspectContainerAsync(name)).GraphDriver.Data["UpperDir"];
 
+    /// <summary>The container's log driver and its options, as inspect reports them.</summary>
+    public static async Task<LogConfig> LogConfigOf(string name) =>
+        (await Client.Containers.InspectContainerAsync(name)).HostConfig.LogConfig;
+
     /// <summary>The container's state as inspect reports it (the list can lag behind), or null when it is gone.</summary>
     public static async Task<string?> StateOf(string name)
     {
