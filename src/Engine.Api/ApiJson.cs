@@ -50,3 +50,7 @@ public sealed record ScaleChange(Dictionary<string, int>? Formation);
 /// code it found then; Worker: the node whose Docker engine runs it.</summary>
 public sealed record ContainerView(string Type, string Name, string Version, string State, string Deployment, string Id,
     string DockerName, int Restarts, long? LastExitCode, string? Worker);
+
+/// <summary>`engine rollback`: <paramref name="To"/> is the version number (null: the release before the routed one).</summary>
+[Description("""{"to": 3, "skip_hook": false, "current_env": false}""")]
+public sealed record RollbackRequest(int? To, bool? SkipHook, bool? CurrentEnv);

@@ -9,6 +9,7 @@ namespace Engine.Api;
 [JsonSerializable(typeof(List<Palette>))]
 [JsonSerializable(typeof(EnvChange))]
 [JsonSerializable(typeof(ScaleChange))]
+[JsonSerializable(typeof(RollbackRequest))]
 [JsonSerializable(typeof(string))]
 [JsonSerializable(typeof(Dictionary<string, string>))]
 public sealed partial class ApiJsonContext : JsonSerializerContext;

@@ -50,6 +50,10 @@ public static class CliApp
             + "Without a command: an interactive prompt against the node.");
         foreach (var command in hostCommands) root.Add(command());
         root.Add(Deploy());
+        root.Add(Rollback());
+        root.Add(Client("releases", "List an app's successful releases, newest first", true, [],
+            async (c, app, _) => await c.GetJsonAsync($"api/apps/{EngineClient.Segment(app)}/releases"),
+            (json, _) => Table(json, "version", "deployment", "image", "image_id", "at", "by", "postdeploy", "image_present", "routed", "rollback_of")));
         root.Add(Deployments());
         root.Add(DeploymentGroup());
         root.Add(Env());
@@ -129,38 +133,74 @@ public static class CliApp
             }
             var id = created.GetProperty("id").GetString()!;
             Console.Error.WriteLine($"-----> deployment {id} of {appName} created");
-            long offset = 0;
-            string? seen = null;
-            JsonElement deployment;
-            try
+            return await FollowAsync(client, id, parse.GetValue(json));
+        }));
+        return cmd;
+    }
+
+    /// <summary>Streams the deployment's log until it ends; exits 0 only on success, 3 when the outcome is unknown.</summary>
+    private static async Task<int> FollowAsync(EngineClient client, string id, bool json)
+    {
+        long offset = 0;
+        string? seen = null;
+        JsonElement deployment;
+        try
+        {
+            while (true)
             {
-                while (true)
-                {
-                    // A long poll: the node answers as soon as the status or the log changes.
-                    deployment = await EngineClient.Patiently(() => client.WaitForChangeAsync(id, seen, offset));
-                    var (text, next) = await EngineClient.Patiently(() => client.GetLogAsync(id, offset));
-                    Console.Error.Write(text);
-                    offset = next;
-                    seen = deployment.GetProperty("status").GetString()!;
-                    if (DeploymentStatus.IsTerminal(seen)) break;
-                }
-                var (rest, _) = await EngineClient.Patiently(() => client.GetLogAsync(id, offset));
-                Console.Error.Write(rest);
+                // A long poll: the node answers as soon as the status or the log changes.
+                deployment = await EngineClient.Patiently(() => client.WaitForChangeAsync(id, seen, offset));
+                var (text, next) = await EngineClient.Patiently(() => client.GetLogAsync(id, offset));
+                Console.Error.Write(text);
+                offset = next;
+                seen = deployment.GetProperty("status").GetString()!;
+                if (DeploymentStatus.IsTerminal(seen)) break;
             }
-            catch (CliException lost) when (lost.Transient || lost.ExitCode == 2)
-            {
-                // The deployment goes on without this command: it says so rather than report a failure it does not know.
-                Console.Error.WriteLine($"error: {lost.Message}");
-                Console.WriteLine($"deployment {id}: outcome unknown ('engine deployment show {id}' tells it later)");
-                return CliException.OutcomeUnknown;
-            }
-            var status = deployment.GetProperty("status").GetString();
-            var error = deployment.TryGetProperty("error", out var e) && e.ValueKind == JsonValueKind.String ? e.GetString() : null;
-            if (parse.GetValue(json)) Print(deployment);
-            else Console.WriteLine(status == DeploymentStatus.Success
-                ? $"deployment {id}: success"
-                : $"deployment {id}: {status}{(error is null ? "" : $" ({error})")}");
-            return status == DeploymentStatus.Success ? 0 : 1;
+            var (rest, _) = await EngineClient.Patiently(() => client.GetLogAsync(id, offset));
+            Console.Error.Write(rest);
+        }
+        catch (CliException lost) when (lost.Transient || lost.ExitCode == 2)
+        {
+            // The deployment goes on without this command: it says so rather than report a failure it does not know.
+            Console.Error.WriteLine($"error: {lost.Message}");
+            Console.WriteLine($"deployment {id}: outcome unknown ('engine deployment show {id}' tells it later)");
+            return CliException.OutcomeUnknown;
+        }
+        var status = deployment.GetProperty("status").GetString();
+        var error = deployment.TryGetProperty("error", out var e) && e.ValueKind == JsonValueKind.String ? e.GetString() : null;
+        if (json) Print(deployment);
+        else Console.WriteLine(status == DeploymentStatus.Success
+            ? $"deployment {id}: success"
+            : $"deployment {id}: {status}{(error is null ? "" : $" ({error})")}");
+        return status == DeploymentStatus.Success ? 0 : 1;
+    }
+
+    private static Command Rollback()
+    {
+        var app = new Argument<string>("app") { Description = "App name" };
+        var to = new Option<string>("--to") { Description = "The version to go back to, e.g. v3 (default: the release before the routed one)" };
+        var skipHook = new Option<bool>("--skip-hook") { Description = "Do not run the release's postdeploy hook (journaled)" };
+        var currentEnv = new Option<bool>("--current-env") { Description = "Keep today's env instead of the release's" };
+        var json = JsonOption();
+        var server = ServerOption();
+        var token = TokenOption();
+        var cmd = new Command("rollback", "Deploy an earlier release again: its image and Procfile, no build; exits 0 only on success")
+            { app, to, skipHook, currentEnv, json, server, token };
+        cmd.SetAction(parse => Guard(async () =>
+        {
+            var appName = parse.GetValue(app)!;
+            if (AppName.Validate(appName) is { } invalid) throw new CliException(invalid, 2);
+            int? version = null;
+            if (parse.GetValue(to) is { } given)
+                version = given.TrimStart('v') is var digits && int.TryParse(digits, System.Globalization.NumberStyles.None, null, out var v) && v > 0
+                    ? v : throw new CliException($"--to takes a version such as v3, got '{given}'", 2);
+            using var client = Connect(parse, server, token);
+            var created = await client.PostJsonAsync($"api/apps/{EngineClient.Segment(appName)}/rollbacks",
+                new RollbackRequest(version, parse.GetValue(skipHook), parse.GetValue(currentEnv)), ApiJsonContext.Default.RollbackRequest);
+            var id = created.GetProperty("id").GetString()!;
+            Console.Error.WriteLine($"-----> rollback {id} of {appName} created, with "
+                                    + (parse.GetValue(currentEnv) ? "today's env" : "the env of the release it goes back to"));
+            return await FollowAsync(client, id, parse.GetValue(json));
         }));
         return cmd;
     }

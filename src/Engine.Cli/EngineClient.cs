@@ -75,6 +75,9 @@ public sealed class EngineClient : IDisposable
     public Task<JsonElement> PatchJsonAsync<T>(string path, T body, JsonTypeInfo<T> type) => SendAsync(() =>
         new HttpRequestMessage(HttpMethod.Patch, path) { Content = JsonContent.Create(body, type) });
 
+    public Task<JsonElement> PostJsonAsync<T>(string path, T body, JsonTypeInfo<T> type) => SendAsync(() =>
+        new HttpRequestMessage(HttpMethod.Post, path) { Content = JsonContent.Create(body, type) });
+
     /// <summary>How long a call is tried again through transient failures before the CLI gives up on it.</summary>
     public static readonly TimeSpan Patience = TimeSpan.FromMinutes(5);
 

@@ -53,6 +53,15 @@ public static class AdminApi
             WaitForChange(apps, system, id, status, offset ?? 0,
                 TimeSpan.FromSeconds(Math.Clamp(timeout ?? DefaultWait.TotalSeconds, 0, MaxWait.TotalSeconds)),
                 CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, lifetime.ApplicationStopping)));
+        api.MapGet("/apps/{app}/releases", (string app, IRequiredActor<AppActor> apps) =>
+            Reply(apps, new GetReleases(app)));
+        api.MapPost("/apps/{app}/rollbacks", async (string app, RollbackRequest request, HttpContext context, IRequiredActor<AppActor> apps) =>
+        {
+            if (request.To is { } to && to < 1) return Error(StatusCodes.Status400BadRequest, $"no version v{to}: versions start at v1");
+            var reply = await AskRaw(apps, new RollbackApp(app, request.To, request.SkipHook == true, request.CurrentEnv == true,
+                Caller.Of(context, settings)), QueueTimeout);
+            return reply is DeploymentView view ? Results.Json(view, ApiJson.Options, statusCode: StatusCodes.Status201Created) : ToResult(reply);
+        });
         api.MapGet("/apps/{app}/env", (string app, IRequiredActor<AppActor> apps) =>
             Reply(apps, new GetEnv(app)));
         api.MapPatch("/apps/{app}/env", async (string app, EnvChange change, HttpContext context, IRequiredActor<AppActor> apps) =>

@@ -18,6 +18,13 @@ public abstract class AnsweringPersistentActor : ReceivePersistentActor
         Persist(e, x => { _awaitingJournal = ActorRefs.Nobody; then(x); });
     }
 
+    /// <summary>As <see cref="PersistFor{TEvent}"/>, several events in one write.</summary>
+    protected void PersistAllFor<TEvent>(IActorRef waiting, IReadOnlyList<TEvent> events, Action<TEvent> then)
+    {
+        _awaitingJournal = waiting;
+        PersistAll(events, x => { _awaitingJournal = ActorRefs.Nobody; then(x); });
+    }
+
     protected override void OnPersistFailure(Exception cause, object @event, long sequenceNr)
     {
         _awaitingJournal.Tell(AppError.JournalUnwritable(cause));

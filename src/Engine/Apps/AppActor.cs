@@ -35,6 +35,7 @@ public sealed class AppActor : AppExistence
 
     /// <summary>After a journal failure: one journal read a second while the journal is down; refused meanwhile.</summary>
     private static readonly TimeSpan EntityRestartBackoff = TimeSpan.FromSeconds(1);
+    private static readonly TimeSpan RollbackCheckTimeout = TimeSpan.FromSeconds(10);
 
     public const string PersistencePrefix = "app-";
     public override string PersistenceId => PersistencePrefix + _state.Name;
@@ -46,20 +47,21 @@ public sealed class AppActor : AppExistence
         (_state, _settings, _workers, _router) = (new AppState(app), settings, workers, router);
         _deployments = new DeploymentChildren(() => _state, settings.Deployments, workers, router, _log);
 
-        Recover<SnapshotOffer>(o => _state = ((AppSnapshot)o.Snapshot).ToState(settings.Cipher.Open));
+        Recover<SnapshotOffer>(o => _state = (o.Snapshot as AppSnapshot ?? ((AppSnapshotV1)o.Snapshot).Upcast()).ToState(settings.Cipher.Open));
         Recover<IAppEvent>(e => _state = _state.Apply(e));
 
         // A repeated upload (its client lost the first answer) gets the deployment the first one made.
         Command<CreateDeployment>(c => _state.Repeated(c) is not null, c => _queries.Forward(c));
-        Command<CreateDeployment>(c => PersistFor(Sender, _state.DecideDeployment(c, DateTimeOffset.UtcNow), e =>
+        Command<CreateDeployment>(c => Queue(_state.DecideDeployment(c, DateTimeOffset.UtcNow)));
+        // Which workers still hold the images is the workers' to say; the rollback is decided on their answer.
+        Command<RollbackApp>(r => _release.Ask<ImagesListed>(new ListImages(_state.Name), RollbackCheckTimeout)
+            .PipeTo(Self, Sender, images => new RollbackChecked(r, images), e => new RollbackChecked(r, new ImagesListed([], e.Message))));
+        Command<RollbackChecked>(c =>
         {
-            Apply(e);
-            SetReceiveTimeout(null);
-            // Answered from the app's record: the upload's answer waits on no other actor's recovery.
-            _deployments.Get(Context, e.DeploymentId);
-            Sender.Tell(_state.QueuedView(_state.Find(e.DeploymentId)!));
-            StartNext();
-        }));
+            if (_state.DecideRollback(c.Request, c.Images, _settings.Deployments.KeepReleases, DateTimeOffset.UtcNow, out var refusal) is { } r)
+                Queue(r.Queued, r.Planned);
+            else Sender.Tell(refusal);
+        });
         // A sharded app that never had a deployment stops when idle: sharding then forgets it, so a restart does not
         // recover it (it starts again on demand).
         Command<ReceiveTimeout>(_ =>
@@ -75,8 +77,6 @@ public sealed class AppActor : AppExistence
                 PersistFor(Sender, e, _ => { Apply(e); Sender.Tell(_state.EnvView); });
             else Sender.Tell(new AppError(error!));
         });
-        Command<GetEnv>(_ => Sender.Tell(_state.EnvView));
-        Command<GetFormation>(_ => Sender.Tell(_state.FormationView));
         Command<ScaleApp>(s =>
         {
             if (_state.DecideScale(s, DateTimeOffset.UtcNow, _scaling is not null, out var refusal) is not { } change) Sender.Tell(refusal!);
@@ -121,7 +121,7 @@ public sealed class AppActor : AppExistence
             StartNext();
         }));
         Command<IAppMessage>(q => q is GetApp or GetDeployments or ReadDeploymentLog or WatchDeployment or GetRevivals
-            or GetAuditSources, q => _queries.Forward(q));
+            or GetAuditSources or GetReleases or GetEnv or GetFormation, q => _queries.Forward(q));
         // A running deployment's view is its actor's.
         Command<GetDeployment>(g =>
         {
@@ -180,7 +180,22 @@ public sealed class AppActor : AppExistence
             if (_state.Routed?.DeploymentId != r.Spec.DeploymentId) return;
             Persist(new ContainerRestarted(_state.Name, r.Spec.DeploymentId, r.Spec.Slot, r.ExitCode, DateTimeOffset.UtcNow), Apply);
         });
-        Command<ListContainers>(l => _release.Forward(l));
+        Command<IAppMessage>(l => l is ListContainers or ListImages, l => _release.Forward(l));
+    }
+
+    /// <summary>A new deployment (and its rollback), answered from the app's record, not its actor's recovery.</summary>
+    private void Queue(DeploymentQueued queued, RollbackPlanned? rollback = null)
+    {
+        var asking = Sender;
+        PersistAllFor<IAppEvent>(asking, rollback is null ? [queued] : [queued, rollback], e =>
+        {
+            Apply(e);
+            if (e != (rollback ?? (IAppEvent)queued)) return;
+            SetReceiveTimeout(null);
+            _deployments.Get(Context, queued.DeploymentId);
+            asking.Tell(_state.QueuedView(_state.Find(queued.DeploymentId)!));
+            StartNext();
+        });
     }
 
     /// <summary>The new state, also to its children that read it (and to a snapshot when one is due).</summary>

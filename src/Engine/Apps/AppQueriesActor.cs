@@ -41,6 +41,14 @@ public sealed class AppQueriesActor : ReceiveActor
                     : app.Ask<DeploymentView>(new GetDeployment(_state.Name, first.Id), AskTimeout))
                 .PipeTo(Sender, success: view => new DeploymentRepeated(view));
         });
+        Receive<GetEnv>(_ => Sender.Tell(_state.EnvView));
+        Receive<GetFormation>(_ => Sender.Tell(_state.FormationView));
+        Receive<GetReleases>(_ =>
+        {
+            var state = _state;
+            app.Ask<ImagesListed>(new ListImages(state.Name), AskTimeout)
+                .PipeTo(Sender, success: images => state.ReleasesView(images), failure: e => state.ReleasesView(new ImagesListed([], e.Message)));
+        });
         Receive<GetApp>(_ => Sender.Tell(new AppView(_state.Name, _state.Routed is { } r ? $"v{r.Version}" : null,
             _state.Routed?.DeploymentId, _state.Deployments.Count, settings.AppUrl(_state.Name), node)));
         // Finished deployments answer from the app's own record; only running ones ask their actor.

@@ -4,8 +4,17 @@ using Engine.Workers;
 
 namespace Engine.Apps;
 
+/// <param name="Rollback">Set when the deployment is a rollback: the release it reuses.</param>
 public sealed record DeploymentRef(string Id, int Version, string ArchivePath, IReadOnlyDictionary<string, string> Env,
-    DateTimeOffset QueuedAt, string? ArchiveNode = null, string? By = null, string? IdempotencyKey = null);
+    DateTimeOffset QueuedAt, string? ArchiveNode = null, string? By = null, string? IdempotencyKey = null,
+    RollbackPlanned? Rollback = null)
+{
+    /// <summary>The deployment whose build made the image it runs: its own, or for a rollback the one it reuses.</summary>
+    public string ImageOf => Rollback?.SourceDeploymentId ?? Id;
+}
+
+/// <summary>A release as it was routed: its image and Procfile.</summary>
+public sealed record ReleaseRecord(string Image, IReadOnlyList<ProcessType> Processes, DateTimeOffset At);
 
 /// <summary>How a deployment ended, as the deployment itself recorded it.</summary>
 public sealed record DeploymentOutcome(string Status, string? Error, DateTimeOffset FinishedAt);
@@ -23,7 +32,7 @@ public sealed record RoutedRelease(string DeploymentId, int Version, IReadOnlyLi
 }
 
 /// <summary>One app: its environment, its deployments in order, which have ended, and which one holds the traffic.</summary>
-public sealed record AppState(string Name)
+public sealed partial record AppState(string Name)
 {
     public ImmutableSortedDictionary<string, string> Env { get; init; } = ImmutableSortedDictionary<string, string>.Empty;
     public ImmutableList<DeploymentRef> Deployments { get; init; } = [];
@@ -31,6 +40,8 @@ public sealed record AppState(string Name)
     /// <summary>Of ended deployments whose end carried the deployment's own error and time.</summary>
     public ImmutableDictionary<string, DeploymentOutcome> Outcomes { get; init; } = ImmutableDictionary<string, DeploymentOutcome>.Empty;
     public RoutedRelease? Routed { get; init; }
+    /// <summary>By deployment id, each release that was routed.</summary>
+    public ImmutableDictionary<string, ReleaseRecord> Releases { get; init; } = ImmutableDictionary<string, ReleaseRecord>.Empty;
     /// <summary>Containers per process type set by `engine scale`; a type not in it runs one.</summary>
     public ImmutableSortedDictionary<string, int> Formation { get; init; } = ImmutableSortedDictionary<string, int>.Empty;
 
@@ -58,14 +69,18 @@ public sealed record AppState(string Name)
     private DeploymentView View(DeploymentRef d, string status, DateTimeOffset? finishedAt, string? error) =>
         new(d.Id, Name, $"v{d.Version}", status, d.QueuedAt, finishedAt, error);
 
+    /// <summary>Successful deployments, newest first.</summary>
+    public IEnumerable<DeploymentRef> Successful() =>
+        Deployments.Where(d => Ended.GetValueOrDefault(d.Id) == DeploymentStatus.Success).Reverse();
+
     /// <summary>Ended deployments whose images can go: every failed one, and successful ones older than the last
-    /// <paramref name="keptReleases"/>; never the routed release.</summary>
+    /// <paramref name="keptReleases"/>; never the image the routed release or a pending rollback runs.</summary>
     public ISet<string> ImagesToDrop(int keptReleases)
     {
-        var kept = Deployments.Where(d => Ended.GetValueOrDefault(d.Id) == DeploymentStatus.Success)
-            .OrderByDescending(d => d.Version).Take(keptReleases).Select(d => d.Id).ToHashSet();
-        if (Routed is { } routed) kept.Add(routed.DeploymentId);
-        return Deployments.Where(d => Ended.ContainsKey(d.Id) && !kept.Contains(d.Id)).Select(d => d.Id).ToHashSet();
+        var kept = Successful().Take(keptReleases).Concat(Pending).Select(d => d.ImageOf).ToHashSet();
+        if (Routed is { } routed) kept.Add(Find(routed.DeploymentId)?.ImageOf ?? routed.DeploymentId);
+        // A rollback built no image of its own.
+        return Deployments.Where(d => d.Rollback is null && Ended.ContainsKey(d.Id) && !kept.Contains(d.Id)).Select(d => d.Id).ToHashSet();
     }
 
     /// <summary>A plain dictionary: the view may cross nodes, and Newtonsoft cannot rebuild immutable ones.</summary>
@@ -217,13 +232,19 @@ public sealed record AppState(string Name)
 
     public AppState Apply(IAppEvent e) => e switch
     {
+        RollbackPlanned p when Find(p.DeploymentId) is { } d => this with { Deployments = Deployments.Replace(d, d with { Rollback = p }) },
         EnvChanged c => this with { Env = Env.SetItems(c.Set).RemoveRange(c.Unset) },
         DeploymentQueued q => this with
         {
             Deployments = Deployments.Add(new DeploymentRef(q.DeploymentId, q.Version, q.ArchivePath, q.Env, q.At, q.ArchiveNode, q.By,
                 q.IdempotencyKey)),
         },
-        DeploymentRouted r => this with { Routed = new RoutedRelease(r.DeploymentId, r.Version, r.Containers, r.Processes, r.Worker, r.WorkerHost) },
+        DeploymentRouted r => this with
+        {
+            Routed = new RoutedRelease(r.DeploymentId, r.Version, r.Containers, r.Processes, r.Worker, r.WorkerHost),
+            Releases = Releases.SetItem(r.DeploymentId, new ReleaseRecord(
+                r.Containers.FirstOrDefault()?.Image ?? Find(r.DeploymentId)?.Rollback?.Image ?? "", r.Processes, r.At)),
+        },
         FormationChanged f => this with { Formation = Formation.SetItems(f.Set) },
         ReleaseScaled r when Routed?.DeploymentId == r.DeploymentId => this with { Routed = Routed with { Containers = r.Containers } },
         DeploymentEnded x => this with

@@ -20,14 +20,14 @@ public sealed class DeploymentChildren
     public DeploymentChildren(Func<AppState> state, DeploymentSettings settings, IWorkers workers, IActorRef router, ILoggingAdapter log)
     {
         (_state, _log) = (state, log);
-        _children = new EntityChildren(name => DeploymentActor.Props(Init(name[DeploymentActor.NameFor("").Length..]), settings, workers, router));
-    }
-
-    private DeploymentCreated Init(string id)
-    {
-        var d = _state().Find(id) ?? throw new InvalidOperationException($"unknown deployment {id}");
-        return new DeploymentCreated(_state().Name, d.Id, d.Version, d.ArchivePath, new Dictionary<string, string>(d.Env), d.QueuedAt,
-            d.ArchiveNode, d.By);
+        _children = new EntityChildren(name =>
+        {
+            var d = _state().Find(name[DeploymentActor.NameFor("").Length..]) ?? throw new InvalidOperationException($"unknown deployment {name}");
+            return DeploymentActor.Props(new DeploymentCreated(_state().Name, d.Id, d.Version, d.ArchivePath, new Dictionary<string, string>(d.Env),
+                d.QueuedAt, d.ArchiveNode, d.By), settings, workers, router, d.Rollback is { } r
+                ? new ReleaseReused(r.App, r.DeploymentId, r.RollbackOf, r.SourceDeploymentId, r.Image, r.Processes, r.Holders, r.SkipHook, r.At)
+                : null);
+        });
     }
 
     public IActorRef Get(IActorContext context, string id) => _children.Get(context, DeploymentActor.NameFor(id));

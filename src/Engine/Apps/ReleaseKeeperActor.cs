@@ -147,12 +147,8 @@ public sealed class ReleaseKeeperActor : ReceiveActor, IWithTimers
                 Keeper(spec).Tell(new ReviveContainer(spec, x.ContainerId, x.ExitCode));
         });
         Receive<ContainerRevived>(r => Context.Parent.Tell(r));
-        Receive<ListContainers>(l =>
-        {
-            if (_workers.Up(Context.System).Count == 0)
-                Sender.Tell(new ContainersListed([], "no worker node is up to ask its Docker engine"));
-            else Context.ActorOf(FanOutActor.Props(EveryWorker("docker"), l, ContainerLists.OnAll, Sender, AskTimeout));
-        });
+        Receive<ListContainers>(l => AskEveryWorker(l, ContainerLists.OnAll, error => new ContainersListed([], error)));
+        Receive<ListImages>(l => AskEveryWorker(l, ContainerLists.ImagesOnAll, error => new ImagesListed([], error)));
         Receive<Terminated>(_ => { });
     }
 
@@ -169,6 +165,14 @@ public sealed class ReleaseKeeperActor : ReceiveActor, IWithTimers
 
     /// <summary>The keeper on the container's worker.</summary>
     private IActorRef Keeper(ContainerSpec spec) => OnWorker(KeeperRole, spec, () => ContainerKeeperActor.Props(_router, _settings.StartTimeout));
+
+    /// <summary>The question to every up worker's Docker engine, the answers as one to the sender.</summary>
+    private void AskEveryWorker(object question, Func<IReadOnlyList<(IActorRef Target, object? Reply)>, object> combine,
+        Func<string, object> none)
+    {
+        if (_workers.Up(Context.System).Count == 0) Sender.Tell(none("no worker node is up to ask its Docker engine"));
+        else Context.ActorOf(FanOutActor.Props(EveryWorker("docker"), question, combine, Sender, AskTimeout));
+    }
 
     /// <summary>This kind of child on every up worker.</summary>
     private IReadOnlyList<IActorRef> EveryWorker(string role) => _workers.Addresses(Context.System)

@@ -4,8 +4,9 @@ using Engine.Protocol;
 namespace Engine.Audit;
 
 /// <summary>One journal event. <paramref name="Variables"/>: for an env change, the names set and unset (never values).</summary>
+/// <param name="Detail">What an event adds to its type: for a rollback, its target and options.</param>
 public sealed record AuditEntry(long SequenceNr, string Timestamp, string PersistenceId, string? Deployment, string Type,
-    string? Status, string? Variables = null);
+    string? Status, string? Variables = null, string? Detail = null);
 
 /// <summary>Reads an app's history from the event journal, replaying each of its persistence ids.</summary>
 public static class AuditLog
@@ -33,6 +34,10 @@ public static class AuditLog
                 DeploymentEnded x => x.Status,
                 _ => null,
             },
-            e.Event is EnvChanged c ? EnvNames(c) : null)).ToList();
+            e.Event is EnvChanged c ? EnvNames(c) : null,
+            e.Event is RollbackPlanned p
+                ? $"rollback to v{p.RollbackOf} (image {p.Image}), {(p.CurrentEnv ? "today's env" : $"the env of v{p.RollbackOf}")}"
+                  + (p.SkipHook ? ", --skip-hook: no postdeploy hook" : "")
+                : null)).ToList();
     }
 }

@@ -15,6 +15,15 @@ public static class ContainerLists
             errors.Count > 0 ? string.Join("; ", errors) : null);
     }
 
+    /// <summary>Every worker's images in one list; an error names the workers that did not answer.</summary>
+    public static object ImagesOnAll(IReadOnlyList<(IActorRef Target, object? Reply)> replies)
+    {
+        var errors = replies.Where(r => r.Reply is not ImagesListed { Error: null })
+            .Select(r => $"worker {r.Target.Path.Address}: {(r.Reply as ImagesListed)?.Error ?? "no answer"}").ToList();
+        return new ImagesListed(replies.Select(r => r.Reply).OfType<ImagesListed>().SelectMany(l => l.Images).ToList(),
+            errors.Count > 0 ? string.Join("; ", errors) : null);
+    }
+
     /// <summary>Every worker's removals as one; a worker that did not answer counts as an error.</summary>
     public static object RemovedOnAll(IReadOnlyList<(IActorRef Target, object? Reply)> replies)
     {

@@ -32,6 +32,10 @@ public sealed class ContainerOperationsActor : ReceiveActor
         var node = host.Cluster.WorkerName;
         Receive<ListContainers>(l => _runtime.ListAsync(l.App, _stopping.Token).PipeTo(Sender, Self,
             success: found => new ContainersListed(found.ToList(), Worker: node), failure: e => new ContainersListed([], e.Message)));
+        var name = host.NameIn(Context.System);
+        Receive<ListImages>(l => _runtime.ListImagesAsync(l.App, _stopping.Token).PipeTo(Sender, Self,
+            success: found => new ImagesListed(found.Select(i => new WorkerImage(name, i.Id, i.Tags[0], i.DeploymentId)).ToList()),
+            failure: e => new ImagesListed([], e.Message)));
         Receive<RemoveStrangers>(r => RemoveStrangersAsync(r.KnownApps, _stopping.Token).PipeTo(Sender, Self,
             failure: e => new StrangersRemoved(0, e.Message)));
     }

@@ -11,6 +11,10 @@ public sealed class DockerHost(IContainerRuntime runtime, ClusterSettings cluste
     public IContainerRuntime Runtime { get; } = runtime;
     public ClusterSettings Cluster { get; } = cluster;
 
+    /// <summary>This worker as the membership names it (<see cref="WorkerMembers.NameOf"/>): its name, else its address.</summary>
+    public string NameIn(ActorSystem system) =>
+        Cluster.WorkerName is { Length: > 0 } name ? name : ((ExtendedActorSystem)system).Provider.DefaultAddress.ToString();
+
     /// <summary>Registered at start-up by a node with the worker role.</summary>
     public static void Register(ActorSystem system, IContainerRuntime runtime, ClusterSettings cluster) =>
         system.RegisterExtension(new Provider(new DockerHost(runtime, cluster)));

@@ -21,6 +21,7 @@ public sealed class DeploymentActor : ReceivePersistentActor, IWithTimers
     /// <summary>The one deadline at a time: the deployment's own, or the switch's watchdog.</summary>
     private const string Deadline = "deadline";
     private readonly DeploymentCreated _init;
+    private readonly ReleaseReused? _reuse;
     private readonly DeploymentSettings _settings;
     private readonly IWorkers _workers;
     private readonly IActorRef _router;
@@ -34,8 +35,10 @@ public sealed class DeploymentActor : ReceivePersistentActor, IWithTimers
     /// <summary>Who canceled it: told once the deployment has ended.</summary>
     private IActorRef? _canceledBy;
 
-    public static Props Props(DeploymentCreated init, DeploymentSettings settings, IWorkers workers, IActorRef router) =>
-        Akka.Actor.Props.Create(() => new DeploymentActor(init, settings, workers, router));
+    /// <param name="reuse">For a rollback: journaled with <paramref name="init"/>.</param>
+    public static Props Props(DeploymentCreated init, DeploymentSettings settings, IWorkers workers, IActorRef router,
+        ReleaseReused? reuse = null) =>
+        Akka.Actor.Props.Create(() => new DeploymentActor(init, settings, workers, router, reuse));
 
     public ITimerScheduler Timers { get; set; } = null!;
 
@@ -44,9 +47,9 @@ public sealed class DeploymentActor : ReceivePersistentActor, IWithTimers
 
     public override string PersistenceId => NameFor(_init.DeploymentId);
 
-    public DeploymentActor(DeploymentCreated init, DeploymentSettings settings, IWorkers workers, IActorRef router)
+    public DeploymentActor(DeploymentCreated init, DeploymentSettings settings, IWorkers workers, IActorRef router, ReleaseReused? reuse)
     {
-        (_init, _settings, _workers, _router) = (init, settings, workers, router);
+        (_init, _settings, _workers, _router, _reuse) = (init, settings, workers, router, reuse);
         _children = new WorkerChildren(workers);
 
         Recover<IDeploymentEvent>(e => _state = _state.Apply(e));
@@ -56,7 +59,7 @@ public sealed class DeploymentActor : ReceivePersistentActor, IWithTimers
         Command<StartDeployment>(s => s.Worker is null && _state.Status == DeploymentStatus.Queued, s =>
         {
             _start = s;
-            var up = _workers.Up(Context.System);
+            var up = _state.Preferring(_workers.Up(Context.System));
             _worker = up.FirstOrDefault()?.Address;
             if (_state.StartOn(s, up, _settings.Registry.Length > 0) is { } start) Handle(start);
             else if (Context.Child(WorkerWaitActor.Name).IsNobody()) WaitForWorker(NoWorkerUp.Instance);
@@ -130,7 +133,13 @@ public sealed class DeploymentActor : ReceivePersistentActor, IWithTimers
     {
         if (!_state.Exists)
         {
-            Persist<IDeploymentEvent>(_init, e => { _state = _state.Apply(e); AppendLog($"-----> {_state.VersionLabel} queued"); });
+            PersistAll<IDeploymentEvent>(_reuse is null ? [_init] : [_init, _reuse], e =>
+            {
+                _state = _state.Apply(e);
+                AppendLog(e is ReleaseReused r
+                    ? $"-----> a rollback to v{r.RollbackOf}: its image {r.Image} and Procfile, no build{(r.SkipHook ? ", no postdeploy hook" : "")}"
+                    : $"-----> {_state.VersionLabel} queued");
+            });
             return;
         }
         // Recovered on demand (a query, the app's queue after a restart): it answers, then goes again when idle.
@@ -194,12 +203,13 @@ public sealed class DeploymentActor : ReceivePersistentActor, IWithTimers
         {
             case BuildStarted:
                 Timers.StartSingleTimer(Deadline, DeploymentTimedOut.Instance, _settings.DeploymentTimeout);
-                OnWorker(BuildActor.Props(_state.ArchivePath, ImageSpec.For(_settings.InstanceId, _state.App, _state.Id, _state.VersionLabel),
-                    _settings.ContextLimits, _state.ArchiveNode), "build");
+                OnWorker(_state.Reuse is { } reuse ? ReuseImageActor.Props(reuse, _settings.Registry)
+                    : BuildActor.Props(_state.ArchivePath, ImageSpec.For(_settings.InstanceId, _state.App, _state.Id, _state.VersionLabel),
+                        _settings.ContextLimits, _state.ArchiveNode), "build");
                 break;
             case ImageBuilt built:
                 Context.ActorOf(_workers.Placement(new PlacementActor.Request(_state.App, built.Image, _state.PlannedFormation,
-                    [_state.Worker ?? ""], _settings.Registry, _settings.DeploymentTimeout)), "placement");
+                    _state.ImageHolders(), _settings.Registry, _settings.DeploymentTimeout)), "placement");
                 break;
             case ContainersStarting: Release().Tell(new StartRelease(_state.Containers, _worker)); break;
             case HookStarted: OnWorker(HookActor.Props(_state.HookSpec(), _settings.HookTimeout), "hook"); break;

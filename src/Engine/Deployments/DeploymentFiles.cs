@@ -19,6 +19,7 @@ public static class DeploymentFiles
     /// <summary>From this node's disk, or through the uploads actor of the node that stored it.</summary>
     public static void DeleteUpload(IActorContext context, string archivePath, string? archiveNode)
     {
+        if (archivePath.Length == 0) return; // a rollback uploads nothing
         if (archiveNode is { } node && node != Akka.Cluster.Cluster.Get(context.System).SelfAddress.ToString())
             UploadsActor.At(context, node).Tell(new DeleteUpload(archivePath));
         else

@@ -26,6 +26,8 @@ public sealed record DeploymentState
     /// <summary>Containers per process type, as the app's formation was when the build started (a type not in it runs one).</summary>
     public IReadOnlyDictionary<string, int>? Formation { get; init; }
     public bool Routed { get; init; }
+    /// <summary>Set for a rollback: the release whose image it runs instead of building one.</summary>
+    public ReleaseReused? Reuse { get; init; }
     public DateTimeOffset CreatedAt { get; init; }
     public DateTimeOffset? FinishedAt { get; init; }
     public string? Error { get; init; }
@@ -36,7 +38,7 @@ public sealed record DeploymentState
     public bool Exists => Id.Length > 0;
     public bool IsTerminal => S.IsTerminal(Status);
     public string VersionLabel => $"v{Version}";
-    public string? HookCommand => Processes.FirstOrDefault(p => p.Name == Procfile.PostDeploy)?.Command;
+    public string? HookCommand => Reuse is { SkipHook: true } ? null : Processes.FirstOrDefault(p => p.Name == Procfile.PostDeploy)?.Command;
     public IEnumerable<ContainerSpec> WebContainers => Containers.Where(c => c.Type == Procfile.Web);
 
     public DeploymentView View => new(Id, App, VersionLabel, Status, CreatedAt, FinishedAt, Error);
@@ -101,11 +103,19 @@ public sealed record DeploymentState
         : null;
 
     /// <summary>Where a queued deployment goes when its turn comes, given the up workers (this node first when it is
-    /// one): to the first; more than one cannot share its image without a registry; none: null, it waits.</summary>
+    /// one): to the first (<see cref="Preferring"/>); more than one cannot share its image without a registry; none: null, it waits.</summary>
     public IDeploymentCommand? StartOn(StartDeployment start, IReadOnlyList<UpWorker> up, bool hasRegistry) =>
-        up.Count > 1 && !hasRegistry ? new NoRegistry(up.Count)
-        : up.Count > 0 ? start with { Worker = up[0].Address.ToString() }
+        Preferring(up) is var ordered && ordered.Count > 1 && !hasRegistry ? new NoRegistry(ordered.Count)
+        : ordered.Count > 0 ? start with { Worker = ordered[0].Address.ToString() }
         : null;
+
+    /// <summary>The up workers, those that hold a rollback's image first: its `building` step finds the image there.</summary>
+    public IReadOnlyList<UpWorker> Preferring(IReadOnlyList<UpWorker> up) => Reuse is { } reuse
+        ? up.OrderBy(w => reuse.Holders.Contains(w.Name) || reuse.Holders.Contains(w.Address.ToString()) ? 0 : 1).ToList()
+        : up;
+
+    /// <summary>The workers that hold the image once it is built: the deployment's own, and a rollback's holders.</summary>
+    public IReadOnlyList<string> ImageHolders() => [Worker ?? "", .. Reuse?.Holders ?? []];
 
     /// <summary>Where its children go after a restart or the loss of its worker: the journaled worker while it is up (the
     /// containers are there), else the first up one; null when none is.</summary>
@@ -185,6 +195,7 @@ public sealed record DeploymentState
             Id = c.DeploymentId, App = c.App, Version = c.Version, ArchivePath = c.ArchivePath, ArchiveNode = c.ArchiveNode,
             Env = c.Env.ToImmutableDictionary(), Status = S.Queued, CreatedAt = c.At,
         },
+        ReleaseReused r => this with { Reuse = r },
         BuildStarted b => this with { Status = S.Building, Worker = b.Worker, Formation = b.Formation },
         ImageBuilt b => this with { Status = S.Pushing, Image = b.Image, Processes = b.Processes, WorkerHost = b.WorkerHost },
         ContainersStarting s => this with { Status = S.Starting, Containers = s.Containers },

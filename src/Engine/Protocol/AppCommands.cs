@@ -164,3 +164,28 @@ public sealed record PassivateDeployment(string DeploymentId) : IEngineMessage;
 
 /// <summary>How often the engine restarted one container slot of a deployment, and the exit code it last found.</summary>
 public sealed record SlotRevivals(int Count, long? LastExitCode);
+
+/// <summary>`engine rollback APP`: a new deployment of <paramref name="ToVersion"/>'s image and Procfile (null: the
+/// release before the routed one), with its env unless <paramref name="CurrentEnv"/>. -> DeploymentView | AppError</summary>
+[Manifest("rollback-app.v1")]
+public sealed record RollbackApp(string App, int? ToVersion, bool SkipHook, bool CurrentEnv, string? By = null) : IAppMessage;
+
+/// <summary>The app's own answer to a rollback once it knows which workers hold the images.</summary>
+[Manifest("rollback-checked.v1")]
+public sealed record RollbackChecked(RollbackApp Request, ImagesListed Images) : IEngineMessage;
+
+/// <summary>`engine releases APP`. -> ReleaseList</summary>
+[Manifest("get-releases.v1")]
+public sealed record GetReleases(string App) : IAppMessage;
+
+/// <summary>One successful release. <paramref name="ImageId"/> and <paramref name="Workers"/>: where its image is now
+/// (none once pruned from every worker); <paramref name="RollbackOf"/>: the version it rolled back to.</summary>
+public sealed record ReleaseView(string Version, string Deployment, string Image, string? ImageId, DateTimeOffset At,
+    string? By, string? Postdeploy, bool ImagePresent, IReadOnlyList<string> Workers, bool Routed, string? RollbackOf);
+
+/// <summary>Newest first; <paramref name="Error"/>: workers that could not be asked for their images.</summary>
+[Manifest("release-list.v1")]
+public sealed record ReleaseList(List<ReleaseView> Releases, string? Error = null) : IEngineMessage, IListReply
+{
+    object IListReply.Items => Releases;
+}

@@ -55,3 +55,12 @@ public sealed record AppRestarted(string App, string DeploymentId, IReadOnlyList
 [Manifest("container-restarted.v1")]
 public sealed record ContainerRestarted(string App, string DeploymentId, string Slot, long? ExitCode, DateTimeOffset At)
     : IAppEvent, IAboutDeployment;
+
+/// <summary>Journaled with its <see cref="DeploymentQueued"/>: the deployment is a rollback to <paramref name="RollbackOf"/>
+/// (vN), reusing the image <paramref name="SourceDeploymentId"/> built (<paramref name="Image"/>) and vN's Procfile
+/// (<paramref name="Processes"/>) without a build. <paramref name="Holders"/>: the workers that held the image then;
+/// <paramref name="CurrentEnv"/>: today's env rather than vN's; <paramref name="SkipHook"/>: no postdeploy.</summary>
+[Manifest("rollback-planned.v1")]
+public sealed record RollbackPlanned(string App, string DeploymentId, int RollbackOf, string SourceDeploymentId, string Image,
+    IReadOnlyList<ProcessType> Processes, IReadOnlyList<string> Holders, bool SkipHook, bool CurrentEnv, DateTimeOffset At)
+    : IAppEvent, IAboutDeployment;

@@ -78,3 +78,14 @@ public sealed record KeepOnly(string DeploymentId) : IEngineMessage;
 /// <summary>From the keeper: the container runs again and, for web, accepts connections on its port.</summary>
 [Manifest("container-revived.v1")]
 public sealed record ContainerRevived(ContainerSpec Spec, long? ExitCode) : IEngineMessage;
+
+/// <summary>The app's images on the worker (or on every worker, through the app). Replies ImagesListed.</summary>
+[Manifest("list-images.v1")]
+public sealed record ListImages(string App) : IAppMessage;
+
+/// <summary>One image of the app on one worker: the deployment that built it, by its tag.</summary>
+public sealed record WorkerImage(string Worker, string Id, string Tag, string DeploymentId);
+
+/// <summary><paramref name="Error"/>: workers that could not be asked.</summary>
+[Manifest("images-listed.v1")]
+public sealed record ImagesListed(List<WorkerImage> Images, string? Error = null) : IEngineMessage;

@@ -63,3 +63,9 @@ public sealed record DeploymentFailed(string App, string DeploymentId, string St
     string? By = null) : IDeploymentEvent;
 
 public sealed record ProcessType(string Name, string? Command);
+
+/// <summary>Journaled with its <see cref="DeploymentCreated"/>: a rollback, whose `building` step takes the image of
+/// <paramref name="RollbackOf"/> (vN) instead of building one (see <see cref="RollbackPlanned"/>).</summary>
+[Manifest("release-reused.v1")]
+public sealed record ReleaseReused(string App, string DeploymentId, int RollbackOf, string SourceDeploymentId, string Image,
+    IReadOnlyList<ProcessType> Processes, IReadOnlyList<string> Holders, bool SkipHook, DateTimeOffset At) : IDeploymentEvent;

@@ -321,7 +321,7 @@ public sealed class HostileInputTests(SharedNode shared) : IDisposable
         Assert.Equal(1, unknown.ExitCode);
         Assert.Contains("not found: the journal holds no event of it (HTTP 404)", unknown.Stderr);
         var known = _node.NewApp("unrouted");
-        Assert.Equal(0, (await _node.Cli("env", "set", known, "A=1")).ExitCode);
+        await _node.CliOk("env", "set", known, "A=1");
         var unrouted = await _node.Cli("audit", "routes", known, "--json");
         Assert.True(unrouted.ExitCode == 0, unrouted.ToString());
         Assert.Equal(JsonValueKind.Null, unrouted.Json.GetProperty("deployment_id").ValueKind);
@@ -331,7 +331,7 @@ public sealed class HostileInputTests(SharedNode shared) : IDisposable
     public async Task A_scale_before_the_first_release_is_refused_as_a_conflict_and_nothing_is_journaled()
     {
         var app = _node.NewApp("noscale");
-        Assert.Equal(0, (await _node.Cli("env", "set", app, "A=1")).ExitCode);
+        await _node.CliOk("env", "set", app, "A=1");
         var (status, error) = await Send(new HttpRequestMessage(HttpMethod.Patch, $"{_node.AdminUrl}/api/apps/{app}/formation")
             { Content = JsonContent.Create(new { formation = new Dictionary<string, int> { ["web"] = 100, ["anything"] = 100 } }) });
         Assert.Equal(HttpStatusCode.Conflict, status);
@@ -357,7 +357,7 @@ public sealed class HostileInputTests(SharedNode shared) : IDisposable
         }
         var shown = (await node.Cli("cluster", "show", "--json")).Json.GetProperty("members").EnumerateArray().Single();
         Assert.Equal("up", shown.GetProperty("status").GetString());
-        Assert.Equal(0, (await node.Cli("apps")).ExitCode);
+        await node.CliOk("apps");
         Assert.Empty((await node.Cli("audit", "--type", "OperatorCommandRun", "--json")).Json.GetProperty("events").EnumerateArray());
     }
 }

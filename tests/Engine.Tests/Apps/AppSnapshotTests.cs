@@ -68,4 +68,18 @@ public sealed class AppSnapshotTests
         Assert.Equal("s3cret", back.Deployments[0].Env["SECRET"]);
         Assert.Equal("s3cret", back.Routed!.Containers[0].Env["SECRET"]);
     }
+
+    [Fact]
+    public void A_snapshot_written_before_releases_were_kept_reads_with_its_routed_release()
+    {
+        var state = Replay(new AppState("app"), History);
+        var v2 = AppSnapshot.Of(state, Cipher.Seal);
+        var json = JsonSerializer.Serialize(new AppSnapshotV1(v2.Name, v2.Env, v2.Deployments, v2.Ended, v2.Outcomes, v2.Routed, v2.Formation,
+            v2.Restarts), ContractJson.Default.AppSnapshotV1);
+        Assert.DoesNotContain("releases", json);
+        var back = JsonSerializer.Deserialize(json, ContractJson.Default.AppSnapshotV1)!.Upcast().ToState(Cipher.Open);
+        Assert.Equal([state.Routed!.DeploymentId], back.Releases.Keys);
+        var (was, read) = (state.Releases[state.Routed.DeploymentId], back.Releases[state.Routed.DeploymentId]);
+        Assert.Equal((was.Image, was.Processes), (read.Image, read.Processes), (a, b) => a.Image == b.Image && a.Processes.SequenceEqual(b.Processes));
+    }
 }

@@ -16,7 +16,7 @@ public sealed class IdleAppsEndToEndTests
         var idle = node.NewApp("idle");
         using var dir = new AppDir();
         await node.DeployAsync(dir, deployed);
-        Assert.Equal(0, (await node.Cli("env", "set", idle, "A=1")).ExitCode);
+        await node.CliOk("env", "set", idle, "A=1");
 
         var stopped = $"{idle} is idle (never deployed): stopped until asked";
         await Eventually.Until(() => Task.FromResult(node.Output), o => o.Contains(stopped), Within, "the idle app to stop");

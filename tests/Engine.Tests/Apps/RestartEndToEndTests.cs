@@ -15,7 +15,7 @@ public sealed class RestartEndToEndTests
         Assert.Equal(1, (await node.Cli("apps", "restart", app)).ExitCode); // no such app yet
         using var dir = new AppDir("web: sh /app/web.sh\nclock: sleep 600\n");
         await node.DeployAsync(dir, app);
-        Assert.Equal(0, (await node.Cli("scale", app, "web=2")).ExitCode);
+        await node.CliOk("scale", app, "web=2");
         var before = await DockerProbe.ContainerIdsOf(app);
         Assert.Equal(3, before.Count);
 

@@ -14,10 +14,10 @@ public sealed class SnapshotRecoveryEndToEndTests
         await using var node = await EngineNode.StartWithEnvironmentAsync(
             new Dictionary<string, string> { ["Engine__SnapshotEvery"] = "4" }, "--start-timeout", "20", "--stop-grace", "2");
         var app = node.NewApp("snap");
-        Assert.Equal(0, (await node.Cli("env", "set", app, "BEFORE=1")).ExitCode);
+        await node.CliOk("env", "set", app, "BEFORE=1");
         using var dir = new AppDir();
         await node.DeployAsync(dir, app); // queued, routed, ended: the snapshot is taken after the app's 4th event
-        Assert.Equal(0, (await node.Cli("env", "set", app, "AFTER=2")).ExitCode); // the 5th, after the snapshot
+        await node.CliOk("env", "set", app, "AFTER=2"); // the 5th, after the snapshot
 
         await node.KillAsync();
         Assert.Equal([4L], await SnapshotsOf(node, $"app-{app}"));

@@ -38,11 +38,11 @@ public sealed class AuditEndToEndTests
         await using var node = await EngineNode.StartAsync("--stop-grace", "1");
         var idle = node.NewApp("idle");
         var deployed = node.NewApp("audited");
-        Assert.Equal(0, (await node.Cli("env", "set", idle, "A=1")).ExitCode);
-        Assert.Equal(0, (await node.Cli("env", "set", deployed, "B=2")).ExitCode);
+        await node.CliOk("env", "set", idle, "A=1");
+        await node.CliOk("env", "set", deployed, "B=2");
         using var dir = AppDir.WithHook("true");
         await node.DeployAsync(dir, deployed);
-        Assert.Equal(0, (await node.Cli("env", "set", deployed, "C=3")).ExitCode);
+        await node.CliOk("env", "set", deployed, "C=3");
         await node.DeployAsync(dir, deployed);
 
         foreach (var app in new[] { idle, deployed })
@@ -66,7 +66,7 @@ public sealed class AuditEndToEndTests
         Assert.Equal([($"{deployed}-v1", "success"), ($"{deployed}-v2", "success")], listing);
         foreach (var app in new[] { idle, deployed })
             Assert.Equal(await TaggedRows(node, app), await Audited(node, app));
-        Assert.Equal(0, (await node.Cli("env", "set", idle, "D=4")).ExitCode);
+        await node.CliOk("env", "set", idle, "D=4");
         Assert.Equal(await TaggedRows(node, idle), await Audited(node, idle));
     }
 }

@@ -25,7 +25,7 @@ public sealed class AuditTrailEndToEndTests
         await using var node = await EngineNode.StartAsync("--stop-grace", "1");
         var self = (await node.Cli("cluster", "show", "--json")).Json.GetProperty("self").GetString();
         var app = node.NewApp("trail");
-        Assert.Equal(0, (await node.Cli("env", "set", app, "SECRET=hunter2")).ExitCode);
+        await node.CliOk("env", "set", app, "SECRET=hunter2");
         using var good = AppDir.WithHook("true");
         using var failing = AppDir.WithHook("exit 3");
         var beforeV1 = DateTimeOffset.UtcNow;

@@ -18,7 +18,7 @@ public sealed class NativeClientTests(SharedNode shared)
         var deployed = await Node.NodeBuildCli("deploy", dir.Path, "--app", app, "--json");
         Assert.True(deployed.ExitCode == 0, deployed.ToString());
         Assert.Equal("success", deployed.LastJson.GetProperty("status").GetString());
-        Assert.Equal(0, (await Node.Cli("env", "set", app, "GREETING=hello world")).ExitCode);
+        await Node.CliOk("env", "set", app, "GREETING=hello world");
 
         foreach (var args in new string[][]
                  {

@@ -26,7 +26,7 @@ public sealed class ClusterEndToEndTests
         var idle = node.NewApp("idle");
         using var dir = new AppDir();
         await node.DeployAsync(dir, app);
-        Assert.Equal(0, (await node.Cli("env", "set", idle, "A=1")).ExitCode);
+        await node.CliOk("env", "set", idle, "A=1");
         var show = await node.Cli("cluster", "show", "--json");
         Assert.True(show.ExitCode == 0, show.ToString());
         var self = show.Json.GetProperty("self").GetString()!;
@@ -116,7 +116,7 @@ public sealed class MultiNodeClusterTests(PostgresServer postgres)
         // The route reached every router node before the deployment succeeded; answers cross nodes intact.
         Assert.Equal((System.Net.HttpStatusCode.OK, $"version v1 of {app}"), await router.Get(app));
         Assert.Equal((System.Net.HttpStatusCode.OK, $"version v1 of {app}"), await control.Get(app));
-        Assert.Equal(0, (await control.Cli("env", "set", app, "GREETING=hi")).ExitCode);
+        await control.CliOk("env", "set", app, "GREETING=hi");
         Assert.Equal("hi", (await router.Cli("env", app, "--json")).Json.GetProperty("GREETING").GetString());
         var audit = await router.Cli("audit", app, "--json");
         Assert.True(audit.ExitCode == 0, audit.ToString());

@@ -68,7 +68,7 @@ public sealed class FailoverTests(PostgresServer postgres, ITestOutputHelper out
         using var dir = new AppDir();
         foreach (var app in apps)
         {
-            Assert.Equal(0, (await nodes.First.Cli("env", "set", app, "GREETING=still here")).ExitCode);
+            await nodes.First.CliOk("env", "set", app, "GREETING=still here");
             await nodes.First.DeployAsync(dir, app);
         }
         var show = (await nodes.First.Cli("cluster", "show", "--json")).Json;
@@ -329,7 +329,7 @@ public sealed class FailoverTests(PostgresServer postgres, ITestOutputHelper out
         await using var cluster = await TestCluster.StartAsync(postgres);
         var nodes = await TwoControlNodesAsync(cluster);
         var app = nodes.First.NewApp("frozen");
-        Assert.Equal(0, (await nodes.First.Cli("env", "set", app, "A=1")).ExitCode);
+        await nodes.First.CliOk("env", "set", app, "A=1");
         using var dir = new AppDir();
         await nodes.First.DeployAsync(dir, app);
         var (first, second, secondAddress) = await nodes.OwnerOfAsync(app);
@@ -339,7 +339,7 @@ public sealed class FailoverTests(PostgresServer postgres, ITestOutputHelper out
         {
             await Eventually.Until(() => second.Cli("cluster", "show", "--json"), r => Owns(r, app, secondAddress), Takeover,
                 "the other node to own the app while its owner is frozen");
-            Assert.Equal(0, (await second.Cli("env", app)).ExitCode);
+            await second.CliOk("env", app);
         }
         finally
         {
@@ -349,7 +349,7 @@ public sealed class FailoverTests(PostgresServer postgres, ITestOutputHelper out
         // Resumed, it learns it was downed and stops, with an exit code that makes a supervisor start it again.
         Assert.Equal(3, await first.WaitForExitAsync(Takeover));
         Assert.Contains("error: stopped: the cluster downed this node (unreachable for too long), so it does not act as a second owner", first.Output);
-        Assert.Equal(0, (await second.Cli("env", "set", app, "B=2")).ExitCode);
+        await second.CliOk("env", "set", app, "B=2");
         var env = (await second.Cli("env", app, "--json")).Json;
         Assert.Equal(("1", "2"), (env.GetProperty("A").GetString(), env.GetProperty("B").GetString()));
         var members = (await second.Cli("cluster", "show", "--json")).Json.GetProperty("members").EnumerateArray();

@@ -85,7 +85,7 @@ public sealed class SplitBrainTests(PostgresServer postgres)
         await using var cluster = await TestCluster.StartAsync(postgres);
         var nodes = await StartNodesAsync(cluster);
         var app = nodes.C1.NewApp("island");
-        Assert.Equal(0, (await nodes.C1.Cli("env", "set", app, "A=1")).ExitCode);
+        await nodes.C1.CliOk("env", "set", app, "A=1");
 
         // The seed restarted with only itself forms a second cluster, and c2, restarted with it as its only seed, joins it.
         await KillLighthouseAsync(cluster, nodes.C1);
@@ -112,7 +112,7 @@ public sealed class SplitBrainTests(PostgresServer postgres)
         Assert.StartsWith(nodes.C1Address + "#", await LeaseOwnerAsync(cluster.Journal, "engine-singleton-akka://engine/user/apps-startup"));
 
         // The cluster goes on: c1 writes the app, and the journal has one writer per history.
-        Assert.Equal(0, (await nodes.C1.Cli("env", "set", app, "D=4")).ExitCode);
+        await nodes.C1.CliOk("env", "set", app, "D=4");
         var env = (await nodes.C1.Cli("env", app, "--json")).Json;
         Assert.False(env.TryGetProperty("B", out _));
         Assert.Equal("4", env.GetProperty("D").GetString());
@@ -165,7 +165,7 @@ public sealed class SplitBrainTests(PostgresServer postgres)
         Assert.NotEmpty(c1Writers);
         Assert.DoesNotContain(written, r => r.Node == nodes.C1Address || c1Writers.Contains(r.Writer));
         Assert.False((await nodes.C2.Cli("env", app, "--json")).Json.TryGetProperty("LATE", out _));
-        Assert.Equal(0, (await nodes.C2.Cli("env", "set", app, "B=2")).ExitCode);
+        await nodes.C2.CliOk("env", "set", app, "B=2");
         await AssertVerifiedAsync(nodes.C2);
     }
 

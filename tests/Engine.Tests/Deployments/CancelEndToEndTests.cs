@@ -62,10 +62,10 @@ public sealed class CancelEndToEndTests
         await node.WaitForStatus(running, "running-hook");
         var second = node.Cli("deploy", behind.Path, "--app", app);
         await node.WaitForStatus(queued, "queued");
-        Assert.Equal(0, (await node.Cli("deployments", "cancel", queued)).ExitCode);
+        await node.CliOk("deployments", "cancel", queued);
         Assert.Equal(1, (await second).ExitCode);
         Assert.Equal("running-hook", await node.StatusOf(running));
-        Assert.Equal(0, (await node.Cli("deployments", "cancel", running)).ExitCode);
+        await node.CliOk("deployments", "cancel", running);
         Assert.Equal(1, (await first).ExitCode);
         Assert.Equal(routed, await DockerProbe.ContainersOf(app));
         Assert.Equal((HttpStatusCode.OK, $"version v1 of {app}"), await node.Get(app));

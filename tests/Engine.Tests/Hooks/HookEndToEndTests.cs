@@ -12,8 +12,8 @@ public sealed class HookEndToEndTests(SharedNode shared)
     public async Task The_hook_runs_with_exactly_the_app_environment_plus_the_injected_variables()
     {
         var app = _node.NewApp("hookenv");
-        Assert.Equal(0, (await _node.Cli("env", "set", app, "FOO=bar", "GREETING=hello world", "DROPPED=x")).ExitCode);
-        Assert.Equal(0, (await _node.Cli("env", "unset", app, "DROPPED")).ExitCode);
+        await _node.CliOk("env", "set", app, "FOO=bar", "GREETING=hello world", "DROPPED=x");
+        await _node.CliOk("env", "unset", app, "DROPPED");
         using var dir = AppDir.WithHook("env | sort | sed 's/^/ENV /'");
 
         await _node.DeployAsync(dir, app);

@@ -17,7 +17,7 @@ public sealed class PostgresJournalEndToEndTests(PostgresServer postgres)
         await using var node = await EngineNode.StartAsync("--journal", "postgres", "--journal-connection", connection,
             "--start-timeout", "20", "--stop-grace", "2");
         var app = node.NewApp("pg");
-        Assert.Equal(0, (await node.Cli("env", "set", app, "GREETING=hello")).ExitCode);
+        await node.CliOk("env", "set", app, "GREETING=hello");
         using var dir = new AppDir();
         await node.DeployAsync(dir, app);
         Assert.Equal((HttpStatusCode.OK, $"version v1 of {app}"), await node.Get(app));

@@ -22,7 +22,7 @@ public sealed class PaletteEndToEndTests(SharedNode shared)
     public async Task Deployments_and_apps_palettes_list_show_and_read_logs_one_shot_and_as_json()
     {
         var app = Node.NewApp("palette");
-        Assert.Equal(0, (await Node.Cli("env", "set", app, "GREETING=hello world")).ExitCode);
+        await Node.CliOk("env", "set", app, "GREETING=hello world");
         using var dir = AppDir.WithHook("echo migrated");
         await Node.DeployAsync(dir, app);
         await Node.DeployAsync(dir, app);

@@ -16,7 +16,7 @@ public sealed class RouterEndToEndTests(SharedNode shared)
         Assert.Contains("unknown app 'never-deployed-app'", unknown.Body);
 
         var app = _node.NewApp("unrouted");
-        Assert.Equal(0, (await _node.Cli("env", "set", app, "A=1")).ExitCode);
+        await _node.CliOk("env", "set", app, "A=1");
         var unrouted = await _node.Get(app);
         Assert.Equal(HttpStatusCode.ServiceUnavailable, unrouted.Status);
         Assert.Contains($"app '{app}' has no routed version", unrouted.Body);

@@ -15,7 +15,7 @@ public sealed class SecretsEndToEndTests(SharedNode shared)
     {
         var app = _node.NewApp("secret");
         var secret = $"hunter2-very-secret-{Guid.NewGuid():N}";
-        Assert.Equal(0, (await _node.Cli("env", "set", app, $"SECRET_TOKEN={secret}")).ExitCode);
+        await _node.CliOk("env", "set", app, $"SECRET_TOKEN={secret}");
         // The container prints a hash of what it got (the value itself must not appear in the Procfile either).
         using var dir = AppDir.WithHook("printf %s \"$SECRET_TOKEN\" | sha256sum");
         var deployed = await _node.DeployAsync(dir, app);

@@ -8,7 +8,7 @@ public sealed record ProbedContainer(string Name, string Version, string Type, s
 /// <summary>Looks at the Docker engine directly, independent of the engine under test.</summary>
 public static class DockerProbe
 {
-    private static readonly DockerClient Client = new DockerClientConfiguration(
+    public static readonly DockerClient Client = new DockerClientConfiguration(
         new Uri(Environment.GetEnvironmentVariable("DOCKER_HOST") is { Length: > 0 } h ? h : "unix:///var/run/docker.sock"))
         .CreateClient();
 

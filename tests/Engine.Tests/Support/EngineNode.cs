@@ -150,6 +150,16 @@ public sealed class EngineNode : IAsyncDisposable
 
     public Task<CliResult> Cli(params string[] args) => RunCliWithToken(AdminUrl, Token, args);
 
+    /// <summary>The CLI, asserting exit code 0 (the failure shows what it printed, and the end of this node's log).</summary>
+    public async Task<CliResult> CliOk(params string[] args)
+    {
+        var result = await Cli(args);
+        string log;
+        lock (this) log = string.Join('\n', Output.Split('\n').TakeLast(60));
+        Assert.True(result.ExitCode == 0, $"engine {string.Join(' ', args)}: {result}\n--- the node's log, last lines\n{log}");
+        return result;
+    }
+
     private static readonly HttpClient LongPolls = new() { Timeout = TimeSpan.FromMinutes(2) };
 
     /// <summary>The long poll the CLI waits on (GET /api/deployments/ID/wait): the HTTP status, and the deployment's status

@@ -57,11 +57,11 @@ public sealed class MultiWorkerTests(PostgresServer postgres, TwoWorkersFixture 
         await using (var loop = new RequestLoop(nodes.Control, app))
         {
             await Eventually.Until(() => Task.FromResult(loop.Served.Count), n => n > 20, Within, "requests to flow");
-            Assert.Equal(0, (await nodes.Control.Cli("scale", app, "web=3")).ExitCode);
+            await nodes.Control.CliOk("scale", app, "web=3");
             Assert.Equal(3, (await nodes.PsAsync(app)).Count(c => c.Name.StartsWith("web-")));
             await Eventually.Until(() => Task.FromResult(loop.Served.Select(s => s.Body).ToHashSet()), b => b.Contains("v2 web-3"),
                 Within, "web-3 to join the route");
-            Assert.Equal(0, (await nodes.Control.Cli("scale", app, "web=1")).ExitCode);
+            await nodes.Control.CliOk("scale", app, "web=1");
             await Eventually.Until(() => nodes.PsAsync(app), c => c.Count == 1, Within, "web-2 and web-3 to be removed");
             var mark = loop.Served.Count;
             await Eventually.Until(() => Task.FromResult(loop.Served.Count), n => n > mark + 20, Within, "requests after the scale");
@@ -82,7 +82,7 @@ public sealed class MultiWorkerTests(PostgresServer postgres, TwoWorkersFixture 
         var app = nodes.Control.NewApp("cap");
         using var dir = TwoWorkerCluster.App();
         await nodes.Control.DeployAsync(dir, app);
-        Assert.Equal(0, (await nodes.Control.Cli("scale", app, "web=2")).ExitCode);
+        await nodes.Control.CliOk("scale", app, "web=2");
 
         var refused = await nodes.Control.Cli("scale", app, "web=3");
         Assert.NotEqual(0, refused.ExitCode);
@@ -125,7 +125,7 @@ public sealed class MultiWorkerTests(PostgresServer postgres, TwoWorkersFixture 
         var dead = $"127.0.0.1:{Engine.Containers.FreePorts.Take(1)[0]}";
         await using var nodes = await TwoWorkerCluster.StartAsync(postgres, docker, registryAddress: dead);
         var app = nodes.Control.NewApp("push");
-        Assert.Equal(0, (await nodes.Control.Cli("env", "set", app, "A=1")).ExitCode);
+        await nodes.Control.CliOk("env", "set", app, "A=1");
         // web and clock go to different workers (the fewest in all): the image must reach the one that did not build it.
         using var dir = TwoWorkerCluster.App("web: sh /app/web.sh\nclock: sleep 600\n");
         var (status, error) = await nodes.Control.DeployFailingAsync(dir, app);
