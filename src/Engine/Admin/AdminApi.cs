@@ -1,3 +1,4 @@
+using Engine.Journal;
 using System.Net.Http.Headers;
 using Akka.Actor;
 using Akka.Hosting;

@@ -1,3 +1,4 @@
+using Engine.Journal;
 using Engine.Apps;
 using Engine.Audit;
 

@@ -1,3 +1,4 @@
+using Engine.Journal;
 using Akka.Actor;
 using Engine.Apps;
 using Engine.Audit;

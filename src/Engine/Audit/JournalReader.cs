@@ -1,3 +1,4 @@
+using Engine.Journal;
 using System.Data;
 using System.Data.Common;
 using Akka.Actor;

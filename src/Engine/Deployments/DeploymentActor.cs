@@ -20,8 +20,9 @@ public sealed class DeploymentActor : ReceivePersistentActor, IWithTimers
     public static readonly TimeSpan IdleAfterEnd = TimeSpan.FromSeconds(2);
     /// <summary>The one deadline at a time: the deployment's own, or the switch's watchdog.</summary>
     private const string Deadline = "deadline";
-    private readonly DeploymentCreated _init;
-    private readonly ReleaseReused? _reuse;
+    private readonly string _id;
+    /// <summary>What it journals first: DeploymentCreated, and ReleaseReused for a rollback.</summary>
+    private readonly IReadOnlyList<IDeploymentEvent> _opening;
     private readonly DeploymentSettings _settings;
     private readonly IWorkers _workers;
     private readonly IActorRef _router;
@@ -45,11 +46,11 @@ public sealed class DeploymentActor : ReceivePersistentActor, IWithTimers
     public const string PersistencePrefix = "deployment-";
     public static string NameFor(string deploymentId) => PersistencePrefix + deploymentId;
 
-    public override string PersistenceId => NameFor(_init.DeploymentId);
+    public override string PersistenceId => NameFor(_id);
 
     public DeploymentActor(DeploymentCreated init, DeploymentSettings settings, IWorkers workers, IActorRef router, ReleaseReused? reuse)
     {
-        (_init, _settings, _workers, _router, _reuse) = (init, settings, workers, router, reuse);
+        (_id, _opening, _settings, _workers, _router) = (init.DeploymentId, reuse is null ? [init] : [init, reuse], settings, workers, router);
         _children = new WorkerChildren(workers);
 
         Recover<IDeploymentEvent>(e => _state = _state.Apply(e));
@@ -96,28 +97,26 @@ public sealed class DeploymentActor : ReceivePersistentActor, IWithTimers
             else _log.Warning("{0} ignores a late DeploymentPromoted for {1} while {2}", _state.Id, p.DeploymentId, _state.Status);
         });
         Command<AppError>(e => _log.Warning("{0}: the app refused: {1}", _state.Id, e.Error));
-        // A child on a worker that left the cluster: before the switch the deployment cannot finish there; past it, the
-        // watchdog runs the switch's steps again on another worker.
         Command<Terminated>(t => { if (t.AddressTerminated) WorkerGone(t.ActorRef.Path.Address, placed: false); });
         Command<SupervisorLost>(l => WorkerGone(l.Worker, l.Placed));
-        Command<DeploymentLogLine>(l => AppendLog(l.Text));
+        Command<DeploymentLogLine>(l => AppendLog(l.Text, l.Hook));
         Command<GetDeploymentView>(_ => Sender.Tell(_state.View));
+        // A re-attached hook asks how much of its output the log holds already.
+        Command<CountHookLines>(c => DeploymentLogsActor.Here(Context).Tell(c, Sender));
         Command<ReceiveTimeout>(_ => !_state.IsTerminal, _ => { });
         Command<ReceiveTimeout>(_ => { Context.SetReceiveTimeout(null); Context.Parent.Tell(new PassivateDeployment(_state.Id)); });
     }
 
-    /// <summary>Its containers' child (<paramref name="role"/> "cleanup": a fresh one, as the old supervisors may still
-    /// be starting containers), watched.</summary>
+    /// <summary>Its containers' child, watched ("cleanup": a fresh one, as the old supervisors may still be starting some).</summary>
     private IActorRef Release(string role = "release") =>
         _children.Get(Context, role, null, () => ReleaseContainersActor.Props(_settings, _workers));
 
-    /// <summary>Every up worker may hold containers of the app (the old version's, or this one's). Their answers come
-    /// back as one.</summary>
+    /// <summary>Every up worker may hold containers of the app (the old version's, or this one's): one answer back.</summary>
     private void OnEveryWorker(string role, RemoveContainers remove) =>
         Release(role == "cleanup" ? "cleanup" : "release").Tell(new RemoveOnEveryWorker(role, remove));
 
-    /// <summary>Before the switch the deployment cannot finish on a worker that left the cluster; past it, the watchdog
-    /// runs the switch's steps again on another worker.</summary>
+    /// <summary>A child's worker left: before the switch the deployment cannot finish there; past it, the watchdog runs the
+    /// switch's steps again on another worker.</summary>
     private void WorkerGone(Address lost, bool placed)
     {
         if (_state.IsTerminal) return;
@@ -133,13 +132,7 @@ public sealed class DeploymentActor : ReceivePersistentActor, IWithTimers
     {
         if (!_state.Exists)
         {
-            PersistAll<IDeploymentEvent>(_reuse is null ? [_init] : [_init, _reuse], e =>
-            {
-                _state = _state.Apply(e);
-                AppendLog(e is ReleaseReused r
-                    ? $"-----> a rollback to v{r.RollbackOf}: its image {r.Image} and Procfile, no build{(r.SkipHook ? ", no postdeploy hook" : "")}"
-                    : $"-----> {_state.VersionLabel} queued");
-            });
+            PersistAll(_opening, e => { _state = _state.Apply(e); AppendLog(DeploymentState.Opened(e)); });
             return;
         }
         // Recovered on demand (a query, the app's queue after a restart): it answers, then goes again when idle.
@@ -225,6 +218,7 @@ public sealed class DeploymentActor : ReceivePersistentActor, IWithTimers
                 _canceledBy?.Tell(_state.View);
                 DeploymentFiles.DeleteUpload(Context, _state.ArchivePath, _state.ArchiveNode);
                 Context.Parent.Tell(_state.Finished);
+                DeploymentLogsActor.Here(Context).Tell(new DeploymentLogsActor.Forget(_state.Id));
                 Context.SetReceiveTimeout(IdleAfterEnd);
                 break;
         }
@@ -238,7 +232,7 @@ public sealed class DeploymentActor : ReceivePersistentActor, IWithTimers
         Release().Tell(new RemoveOn(_worker, RemoveContainers.HookOf(_state.App, _state.Id)));
     }
 
-    private void AppendLog(string line) => DeploymentFiles.AppendLog(_settings, _init.DeploymentId, line, _log, Context.System.EventStream);
+    private void AppendLog(string line, bool hook = false) => DeploymentLogsActor.Here(Context).Tell(new DeploymentLogsActor.Append(_id, line, hook));
 
     /// <summary>Akka stops the actor after this; the app brings it back (and ends it as aborted if it stops again).</summary>
     protected override void OnPersistFailure(Exception cause, object @event, long sequenceNr)

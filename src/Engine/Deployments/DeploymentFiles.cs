@@ -5,17 +5,9 @@ using Engine.Protocol;
 
 namespace Engine.Deployments;
 
-/// <summary>A deployment's files: its log on the node it runs on, and its upload.</summary>
+/// <summary>A deployment's upload.</summary>
 public static class DeploymentFiles
 {
-    /// <summary>A line to the deployment's log; whoever watches it hears of the change.</summary>
-    public static void AppendLog(DeploymentSettings settings, string deploymentId, string line, ILoggingAdapter log, EventStream events)
-    {
-        try { File.AppendAllText(settings.LogPath(deploymentId), line + "\n"); }
-        catch (IOException e) { log.Warning("cannot write the log of {0}: {1}", deploymentId, e.Message); }
-        events.Publish(new DeploymentChanged(deploymentId));
-    }
-
     /// <summary>From this node's disk, or through the uploads actor of the node that stored it.</summary>
     public static void DeleteUpload(IActorContext context, string archivePath, string? archiveNode)
     {

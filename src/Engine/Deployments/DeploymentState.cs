@@ -207,6 +207,11 @@ public sealed record DeploymentState
         _ => this,
     };
 
+    /// <summary>The log's line for an event a deployment opens with.</summary>
+    public static string Opened(IDeploymentEvent e) => e is ReleaseReused r
+        ? $"-----> a rollback to v{r.RollbackOf}: its image {r.Image} and Procfile, no build{(r.SkipHook ? ", no postdeploy hook" : "")}"
+        : $"-----> v{(e as DeploymentCreated)?.Version} queued";
+
     /// <summary>The status an event sets, for the audit; null when it sets none.</summary>
     public static string? StatusSetBy(IDeploymentEvent e) =>
         new DeploymentState().Apply(e).Status is { Length: > 0 } status ? status : null;

@@ -12,6 +12,7 @@ namespace Engine.Hooks;
 public sealed class HookActor : ReceiveActor
 {
     private static readonly TimeSpan LogFlushLimit = TimeSpan.FromSeconds(5);
+    private static readonly TimeSpan CountTimeout = TimeSpan.FromSeconds(10);
     private readonly CancellationTokenSource _stopping = new();
 
     public static Props Props(ContainerSpec spec, TimeSpan timeout) =>
@@ -26,14 +27,15 @@ public sealed class HookActor : ReceiveActor
         var parent = Context.Parent;
         var runtime = DockerHost.Get(Context.System).Runtime;
         void Log(string line) => parent.Tell(new DeploymentLogLine(line));
-        (attach ? AttachAsync(runtime, spec, timeout, Log, _stopping.Token) : RunAsync(runtime, spec, timeout, Log, _stopping.Token))
+        void Output(string line) => parent.Tell(new DeploymentLogLine(line, Hook: true));
+        (attach ? AttachAsync(runtime, spec, timeout, Log, Output, parent, _stopping.Token) : RunAsync(runtime, spec, timeout, Log, Output, _stopping.Token))
             .PipeTo(parent, failure: e => new HookFailed($"the postdeploy hook could not run: {e.Message}"));
     }
 
     protected override void PostStop() => _stopping.Cancel();
 
     private static async Task<IDeploymentCommand> RunAsync(IContainerRuntime runtime, ContainerSpec spec, TimeSpan timeout,
-        Action<string> log, CancellationToken ct)
+        Action<string> log, Action<string> output, CancellationToken ct)
     {
         string id;
         try
@@ -45,11 +47,13 @@ public sealed class HookActor : ReceiveActor
         {
             return new HookFailed($"the postdeploy hook could not start: {e.Message}");
         }
-        return await WaitForAsync(runtime, id, timeout, log, ct);
+        return await WaitForAsync(runtime, id, timeout, output, ct);
     }
 
+    /// <summary>The output goes on after the lines the deployment's log holds already (the node before wrote them): the
+    /// container's log replays from its start.</summary>
     private static async Task<IDeploymentCommand> AttachAsync(IContainerRuntime runtime, ContainerSpec spec, TimeSpan timeout,
-        Action<string> log, CancellationToken ct)
+        Action<string> log, Action<string> output, IActorRef deployment, CancellationToken ct)
     {
         ContainerSummary? found;
         try
@@ -66,8 +70,13 @@ public sealed class HookActor : ReceiveActor
             return new HookLost("the node restarted during the postdeploy hook and its container is gone");
         if (found.State == "created")
             return new HookLost("the node restarted before the postdeploy hook's container started");
-        log($"the node restarted during the postdeploy hook: re-attached to its container ({found.State}); its output follows");
-        return await WaitForAsync(runtime, found.Id, timeout, log, ct);
+        int logged;
+        try { logged = (await deployment.Ask<HookLinesLogged>(new CountHookLines(spec.DeploymentId), CountTimeout, ct)).Count; }
+        catch (AskTimeoutException) { logged = 0; }
+        log($"the node restarted during the postdeploy hook: re-attached to its container ({found.State}); its output follows"
+            + (logged > 0 ? $" after the {logged} line(s) logged before" : ""));
+        var seen = 0;
+        return await WaitForAsync(runtime, found.Id, timeout, line => { if (++seen > logged) output(line); }, ct);
     }
 
     private static async Task<IDeploymentCommand> WaitForAsync(IContainerRuntime runtime, string id, TimeSpan timeout,

@@ -1,3 +1,4 @@
+using Engine.Journal;
 using Akka.Actor;
 using Akka.Cluster.Hosting;
 using Akka.Cluster.Sharding;
@@ -91,8 +92,8 @@ public static class EngineHost
                     registry.Register<RouteBroadcastActor>(system.ActorOf(RouteBroadcastActor.Props(), "routes"));
                     // Any node takes uploads; builds on other nodes copy them from here.
                     system.ActorOf(UploadsActor.Props(settings.UploadDir), UploadsActor.Name);
-                    // The deployments' logs are files on the node their app runs on: read and watched there.
-                    system.ActorOf(DeploymentLogsActor.Props(settings.Deployments), DeploymentLogsActor.Name);
+                    // The deployments' logs: written to the journal's database by the node their app runs on, watched there.
+                    system.ActorOf(DeploymentLogsActor.Props(settings.Deployments, settings.JournalSettings), DeploymentLogsActor.Name);
                     // Operators' palettes: cluster commands are journaled here; another node's admin API reads this
                     // node's actor tree through the second.
                     registry.Register<OperatorLogActor>(system.ActorOf(OperatorLogActor.Props(settings.Cluster.WorkerName), OperatorLogActor.Name));

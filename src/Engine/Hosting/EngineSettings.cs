@@ -1,3 +1,4 @@
+using Engine.Journal;
 using Engine.Admin;
 using Engine.Apps;
 using Engine.Audit;

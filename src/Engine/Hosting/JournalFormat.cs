@@ -1,3 +1,4 @@
+using Engine.Journal;
 using System.Data.Common;
 using Engine.Audit;
 

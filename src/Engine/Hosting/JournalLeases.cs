@@ -1,3 +1,4 @@
+using Engine.Journal;
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using Akka.Actor;

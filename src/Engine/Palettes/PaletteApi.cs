@@ -1,3 +1,4 @@
+using Engine.Journal;
 using System.Text.Json;
 using System.Threading.Channels;
 using Akka.Actor;

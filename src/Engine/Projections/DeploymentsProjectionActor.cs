@@ -1,3 +1,4 @@
+using Engine.Journal;
 using Akka;
 using Akka.Actor;
 using Akka.Streams;

@@ -1,3 +1,4 @@
+using Engine.Journal;
 using Akka.Cluster.Hosting;
 using Akka.Hosting;
 using Engine.Cluster;

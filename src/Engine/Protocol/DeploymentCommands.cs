@@ -145,9 +145,16 @@ public sealed record RecoveredInFlight : IDeploymentCommand
     public static readonly RecoveredInFlight Instance = new();
 }
 
-/// <summary>A line of build, start or hook output for the deployment's log.</summary>
+/// <summary>From a re-attached hook to its deployment: how many lines of its output the log holds already. -> HookLinesLogged</summary>
+[Manifest("count-hook-lines.v1")]
+public sealed record CountHookLines(string DeploymentId) : IEngineMessage;
+
+[Manifest("hook-lines-logged.v1")]
+public sealed record HookLinesLogged(int Count) : IEngineMessage;
+
+/// <summary>A line of build, start or hook output for the deployment's log; <paramref name="Hook"/>: the hook's own output.</summary>
 [Manifest("deployment-log-line.v1")]
-public sealed record DeploymentLogLine(string Text) : IEngineMessage;
+public sealed record DeploymentLogLine(string Text, bool Hook = false) : IEngineMessage;
 
 /// <summary>On the event stream of the node that runs the deployment: its log grew (every status change writes a line
 /// too); wakes the requests that wait for it, on any node (see <see cref="Apps.WatchDeployment"/>).</summary>

@@ -97,6 +97,8 @@ namespace Engine.Serialization;
 [JsonSerializable(typeof(SwitchStalled))]
 [JsonSerializable(typeof(RecoveredInFlight))]
 [JsonSerializable(typeof(DeploymentLogLine))]
+[JsonSerializable(typeof(CountHookLines))]
+[JsonSerializable(typeof(HookLinesLogged))]
 [JsonSerializable(typeof(DeploymentChanged))]
 [JsonSerializable(typeof(GetDeploymentView))]
 [JsonSerializable(typeof(DeploymentView))]

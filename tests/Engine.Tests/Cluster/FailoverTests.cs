@@ -131,7 +131,7 @@ public sealed class FailoverTests(PostgresServer postgres, ITestOutputHelper out
         var nodes = await TwoControlNodesAsync(cluster);
         var app = nodes.First.NewApp("fohook");
         using var counter = new HookCounter();
-        var (deploy, deployment) = await counter.DeployUntilTheHookRunsAsync(nodes.First, app);
+        var (deploy, deployment) = await DeployUntilTheHookRunsAsync(counter, nodes.First, app);
         var (owner, second, _) = await nodes.OwnerOfAsync(app);
         var clock = Stopwatch.StartNew();
         await owner.KillAsync();
@@ -141,8 +141,12 @@ public sealed class FailoverTests(PostgresServer postgres, ITestOutputHelper out
         Assert.Equal("success", await second.WaitForStatus(deployment, DeploymentStatus.IsTerminal, "an end on the new owner"));
         output.WriteLine($"failover during the hook: killed the owner; the deployment ended success on the other node after {clock.Elapsed.TotalSeconds:0.0} s");
         Assert.Equal((HttpStatusCode.OK, $"version v2 of {app}"), await second.Get(app));
-        Assert.Equal(1, counter.Runs);
-        Assert.Contains("re-attached", (await second.Cli("deployment", "logs", deployment)).Stdout);
+        Assert.Equal(1, counter.Hits);
+        // The whole log through the survivor: the build on the dead node, the hook's lines from both sides, none twice.
+        var log = (await second.CliOk("deployment", "logs", deployment)).Stdout.Split('\n');
+        Assert.Contains(log, l => l.Contains("built image", StringComparison.Ordinal));
+        Assert.Contains(log, l => l.Contains("re-attached", StringComparison.Ordinal));
+        Assert.Equal(["before-1", "before-2", "after-1"], log.Where(l => l is "before-1" or "before-2" or "after-1"));
         // The deployment's own events (the app's DeploymentEnded repeats the final status).
         var statuses = (await second.Cli("audit", app, "--json")).Json.EnumerateArray()
             .Where(e => e.GetProperty("persistence_id").GetString() != $"app-{app}" && e.TryGetProperty("deployment", out var d)
@@ -196,7 +200,7 @@ public sealed class FailoverTests(PostgresServer postgres, ITestOutputHelper out
         await TestCluster.AllUpAsync(control, 3);
         var app = control.NewApp("fowait");
         using var counter = new HookCounter();
-        var (deploy, deployment) = await counter.DeployUntilTheHookRunsAsync(control, app);
+        var (deploy, deployment) = await DeployUntilTheHookRunsAsync(counter, control, app);
 
         // Every process killed; the control node comes back first, the worker only once the deployment waits for it.
         await cluster.KillAllAsync();
@@ -208,55 +212,25 @@ public sealed class FailoverTests(PostgresServer postgres, ITestOutputHelper out
         await worker.RestartAsync();
 
         Assert.Equal("success", await control.WaitForStatus(deployment, DeploymentStatus.IsTerminal, "an end"));
-        Assert.Equal(1, counter.Runs);
+        Assert.Equal(1, counter.Hits);
         Assert.Contains("re-attached", (await control.Cli("deployment", "logs", deployment)).Stdout);
         Assert.Equal((HttpStatusCode.OK, $"version v2 of {app}"), await control.Get(app));
         await OnlyRunningContainerAsync(app, "v2");
     }
 
-    /// <summary>Counts the runs of a hook that calls it on loopback (containers use host networking), then sleeps 10 s.</summary>
-    private sealed class HookCounter : IDisposable
+    /// <summary>Deploys v1 of the app, then v2 with a hook that prints two lines, knocks on <paramref name="counter"/>,
+    /// sleeps 10 s and prints a third; returns once it knocked, with v2's CLI call (it ends when the deployment does) and id.</summary>
+    private static async Task<(Task<CliResult> Deploy, string Deployment)> DeployUntilTheHookRunsAsync(HookCounter counter, EngineNode node,
+        string app)
     {
-        private readonly HttpListener _listener = new();
-        private readonly int _port = Engine.Containers.FreePorts.Take(1)[0];
-        private int _runs;
-
-        public HookCounter()
-        {
-            _listener.Prefixes.Add($"http://127.0.0.1:{_port}/");
-            _listener.Start();
-            _ = Task.Run(async () =>
-            {
-                while (_listener.IsListening)
-                {
-                    try
-                    {
-                        var context = await _listener.GetContextAsync();
-                        Interlocked.Increment(ref _runs);
-                        context.Response.Close();
-                    }
-                    catch (Exception e) when (e is HttpListenerException or ObjectDisposedException) { return; }
-                }
-            });
-        }
-
-        public int Runs => Volatile.Read(ref _runs);
-
-        /// <summary>Deploys v1 of the app, then v2 with the counting hook; returns once that hook has run, with v2's CLI
-        /// call (it ends when the deployment does) and id.</summary>
-        public async Task<(Task<CliResult> Deploy, string Deployment)> DeployUntilTheHookRunsAsync(EngineNode node, string app)
-        {
-            using var v1 = new AppDir();
-            await node.DeployAsync(v1, app);
-            var v2 = AppDir.WithHook($"wget -q -O /dev/null http://127.0.0.1:{_port}/run && sleep 10");
-            var deploy = node.Cli("deploy", v2.Path, "--app", app);
-            var deployment = $"{app}-v2";
-            await node.WaitForStatus(deployment, "running-hook");
-            await Eventually.Until(() => Task.FromResult(Runs), n => n == 1, Within, "the hook to start");
-            return (deploy.ContinueWith(t => { v2.Dispose(); return t.Result; }), deployment);
-        }
-
-        public void Dispose() => _listener.Close();
+        using var v1 = new AppDir();
+        await node.DeployAsync(v1, app);
+        var v2 = AppDir.WithHook($"echo before-1 && echo before-2 && {counter.Hook} && sleep 10 && echo after-1");
+        var deploy = node.Cli("deploy", v2.Path, "--app", app);
+        var deployment = $"{app}-v2";
+        await node.WaitForStatus(deployment, "running-hook");
+        await Eventually.Until(() => Task.FromResult(counter.Hits), n => n == 1, Within, "the hook to start");
+        return (deploy.ContinueWith(t => { v2.Dispose(); return t.Result; }), deployment);
     }
 
     /// <summary>A web process whose /cgi-bin/slow answers after 15 s: a request to it holds the switch away from its

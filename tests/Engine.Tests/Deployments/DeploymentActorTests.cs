@@ -57,7 +57,7 @@ public sealed class DeploymentActorTests : EngineTestKit
         ExpectPassivation();
         AssertRouterToldNothingYet(router); // one route, once
         Assert.Equal(["app-v1-web-1"], Runtime.Live.Select(c => c.Name));
-        Assert.Contains("-----> running-hook", File.ReadAllText(Settings.LogPath("app-v1")));
+        await LogHolding("app-v1", "-----> running-hook");
     }
 
     [Fact]
@@ -125,7 +125,7 @@ public sealed class DeploymentActorTests : EngineTestKit
         var second = Spawn(init, CreateTestProbe());
         Assert.Equal("app-v1", ExpectMsg<PromoteDeployment>(Patience).DeploymentId);
         Assert.Equal("switching", (await ViewOf(second)).Status);
-        Assert.Contains("re-attached", File.ReadAllText(Settings.LogPath("app-v1")));
+        await LogHolding("app-v1", "re-attached");
         // The outcome is journaled: now the hook container goes, the web one stays.
         AwaitCondition(() => Runtime.Live.All(c => c.Type != "postdeploy"), Patience);
         Assert.Contains(Runtime.Live, c => c.Type == "web");

@@ -35,7 +35,7 @@ public sealed class DeploymentChangeWaiterTests : EngineTestKit
     }
 
     [Fact]
-    public void A_deployment_announces_each_line_it_writes_to_its_log()
+    public async Task A_deployment_announces_each_line_it_writes_to_its_log()
     {
         var changes = CreateTestProbe();
         Sys.EventStream.Subscribe(changes, typeof(DeploymentChanged));
@@ -44,9 +44,9 @@ public sealed class DeploymentChangeWaiterTests : EngineTestKit
         var parent = Sys.ActorOf(Props.Create(() => new StepParent(DeploymentActor.Props(init, Settings, Workers, TestActor), TestActor)));
 
         changes.ExpectMsg<DeploymentChanged>(c => c.DeploymentId == "app-v1", Patience);
-        Assert.Contains("queued", File.ReadAllText(Settings.LogPath("app-v1")));
+        await LogHolding("app-v1", "queued");
         parent.Tell(StartDeployment.Instance);
         changes.ExpectMsg<DeploymentChanged>(c => c.DeploymentId == "app-v1", Patience);
-        Assert.Contains("building", File.ReadAllText(Settings.LogPath("app-v1")));
+        await LogHolding("app-v1", "building");
     }
 }

@@ -75,7 +75,6 @@ public sealed class DeploymentCleanupTests : EngineTestKit
         Switch(again);
         Assert.Equal("success", ExpectMsg<DeploymentFinished>(Patience).Status);
         Assert.Equal(["app-v1-web-1"], Runtime.Live.Select(c => c.Name));
-        Assert.Contains("old containers remain: 1 container(s) could not be removed: app-v0-worker-1",
-            File.ReadAllText(Settings.LogPath("app-v1")));
+        await LogHolding("app-v1", "old containers remain: 1 container(s) could not be removed: app-v0-worker-1");
     }
 }

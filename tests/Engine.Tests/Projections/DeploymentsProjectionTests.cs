@@ -1,3 +1,4 @@
+using Engine.Journal;
 using System.Diagnostics;
 using Engine.Hosting;
 using Engine.Projections;

@@ -25,8 +25,13 @@ public abstract class EngineTestKit : TestKit, IDisposable
         Settings = new EngineSettings { DataDir = DataDir, StopGrace = TimeSpan.Zero };
         Settings.Prepare();
         DockerHost.Register(Sys, NodeRuntime, Settings.Cluster);
-        Sys.ActorOf(DeploymentLogsActor.Props(Settings), DeploymentLogsActor.Name);
+        Sys.ActorOf(DeploymentLogsActor.Props(Settings, Settings), DeploymentLogsActor.Name);
     }
+
+    /// <summary>The deployment's log as the journal's database holds it, once it holds <paramref name="text"/>.</summary>
+    protected Task<string> LogHolding(string deploymentId, string text) => Eventually.Until(async () => System.Text.Encoding.UTF8.GetString(
+            (await DeploymentLogTable.ReadAsync(Settings, deploymentId, 0, int.MaxValue, CancellationToken.None)).Data),
+        log => log.Contains(text, StringComparison.Ordinal), Patience, $"the log of {deploymentId} to hold '{text}'");
 
     public new void Dispose()
     {

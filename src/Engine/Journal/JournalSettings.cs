@@ -1,4 +1,4 @@
-namespace Engine.Audit;
+namespace Engine.Journal;
 
 /// <summary>Where the journal is, for those who read it directly (audits, the projection, leases). Handed over by the
 /// host (Hosting/EngineSettings holds the keys, defaults and checks).</summary>

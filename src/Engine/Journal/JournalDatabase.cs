@@ -3,7 +3,7 @@ using System.Data.Common;
 using Microsoft.Data.Sqlite;
 using Npgsql;
 
-namespace Engine.Audit;
+namespace Engine.Journal;
 
 /// <summary>Plain SQL on the journal's own database (SQLite or PostgreSQL), for what reads or writes beside the plugin:
 /// the journal reader and the projection's tables.</summary>
