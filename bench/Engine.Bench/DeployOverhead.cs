@@ -50,13 +50,17 @@ public static class DeployOverhead
     }
 
     /// <returns>Seconds until served, and the wall-clock instants the CLI started and the new version was served.</returns>
-    private static async Task<(double Seconds, DateTimeOffset StartedAt, DateTimeOffset ServedAt)> EngineRunAsync(
-        BenchNode node, BenchApp app, string name, int version)
+    private static Task<(double Seconds, DateTimeOffset StartedAt, DateTimeOffset ServedAt)> EngineRunAsync(
+        BenchNode node, BenchApp app, string name, int version) => ServedAsync(node, name, version, "deploy", app.Path, "--app", name);
+
+    /// <summary>An engine command that makes version <paramref name="version"/> of the app, until that version serves.</summary>
+    internal static async Task<(double Seconds, DateTimeOffset StartedAt, DateTimeOffset ServedAt)> ServedAsync(
+        BenchNode node, string name, int version, params string[] command)
     {
         var expected = $"version v{version} of {name}";
         var startedAt = DateTimeOffset.UtcNow;
         var clock = Stopwatch.StartNew();
-        var deploy = node.Cli("deploy", app.Path, "--app", name);
+        var deploy = node.Cli(command);
         double? served = null;
         var deadline = DateTime.UtcNow + TimeSpan.FromMinutes(2);
         while (served is null)
@@ -68,16 +72,18 @@ public static class DeployOverhead
             else await Task.Delay(5);
         }
         var servedAt = startedAt + TimeSpan.FromSeconds(served.Value);
-        (await deploy).EnsureSuccess("engine deploy");
+        (await deploy).EnsureSuccess($"engine {command[0]}");
         return (served.Value, startedAt, servedAt);
     }
 
-    private static async Task<double> ByHandRunAsync(string benchDir, BenchApp app, string name, int version, int port,
-        string? old)
+    private static Task<double> ByHandRunAsync(string benchDir, BenchApp app, string name, int version, int port, string? old) =>
+        ByHandAsync(Path.Combine(benchDir, "by-hand-deploy.sh"), app.Path, name, $"v{version}", port.ToString(), old ?? "");
+
+    /// <summary>A by-hand script that prints "served" once its version serves: seconds until then.</summary>
+    internal static async Task<double> ByHandAsync(string script, params string[] args)
     {
         var psi = new ProcessStartInfo("bash") { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var a in new[] { Path.Combine(benchDir, "by-hand-deploy.sh"), app.Path, name, $"v{version}", port.ToString(), old ?? "" })
-            psi.ArgumentList.Add(a);
+        foreach (var a in new[] { script }.Concat(args)) psi.ArgumentList.Add(a);
         var clock = Stopwatch.StartNew();
         using var process = Process.Start(psi)!;
         var stderr = process.StandardError.ReadToEndAsync();
@@ -87,7 +93,7 @@ public static class DeployOverhead
         using var limit = new CancellationTokenSource(TimeSpan.FromMinutes(2));
         await process.WaitForExitAsync(limit.Token);
         if (process.ExitCode != 0 || served is null)
-            throw new InvalidOperationException($"the by-hand deploy failed ({process.ExitCode}): {await stderr}");
+            throw new InvalidOperationException($"{Path.GetFileName(script)} failed ({process.ExitCode}): {await stderr}");
         return served.Value;
     }
 

@@ -27,15 +27,14 @@ public sealed class ReuseImageActor : ReceiveActor
     private static async Task<IDeploymentCommand> ReuseAsync(IContainerRuntime runtime, ReleaseReused reuse, string registry, string worker,
         Action<string> log, CancellationToken ct)
     {
-        async Task<string?> Local() => (await runtime.ListImagesAsync(reuse.App, ct)).FirstOrDefault(i => i.Tags.Contains(reuse.Image))?.Id;
         try
         {
-            var id = await Local();
+            var id = await runtime.ImageIdAsync(reuse.Image, ct);
             if (id is null && registry.Length > 0)
             {
                 log($"the image {reuse.Image} is not on worker {worker}: pulling it from {registry}");
                 await runtime.PullImageAsync($"{registry}/{reuse.Image}", reuse.Image, log, ct);
-                id = await Local();
+                id = await runtime.ImageIdAsync(reuse.Image, ct);
             }
             if (id is null)
                 return new BuildFailed($"the image of v{reuse.RollbackOf} ({reuse.Image}) is not on worker {worker}"

@@ -250,6 +250,13 @@ public sealed class DockerRuntime(string dockerHost, string instanceId, TimeSpan
                 .Select(t => new ImageSummary(t.ID, [t.Tag], t.Deployment!)).ToList();
         });
 
+    public Task<string?> ImageIdAsync(string reference, CancellationToken ct) =>
+        Call($"inspect image {reference}", ct, async ct =>
+        {
+            try { return (string?)(await _client.Images.InspectImageAsync(reference, ct)).ID; }
+            catch (DockerImageNotFoundException) { return null; }
+        });
+
     public Task RemoveImageAsync(string reference, CancellationToken ct) =>
         Call($"remove image {reference}", ct, async ct =>
         {

@@ -19,6 +19,9 @@ public interface IContainerRuntime
     /// <summary>This engine's images of the app.</summary>
     Task<IReadOnlyList<ImageSummary>> ListImagesAsync(string app, CancellationToken ct);
 
+    /// <summary>The id of the image of that tag; null when there is none.</summary>
+    Task<string?> ImageIdAsync(string reference, CancellationToken ct);
+
     /// <summary>Untags (and deletes when it was the last tag) an image; never forced, so an image a container still uses
     /// stays and this throws. A missing image is fine.</summary>
     Task RemoveImageAsync(string reference, CancellationToken ct);

@@ -5,7 +5,8 @@ using Engine.Journal;
 namespace Engine.Deployments;
 
 /// <summary>Deployments' logs in the journal's database, so that every control node reads a deployment's whole log, also
-/// after the node that ran it died. A log is chunks keyed by deployment and byte offset, written in order; a chunk at an
+/// after the node that ran it died. On SQLite (one node) they are a file of their own
+/// (<see cref="JournalSettings.LogsDatabaseBeside"/>). A log is chunks keyed by deployment and byte offset, written in order; a chunk at an
 /// offset that is taken is refused (its writer reads the end again). <c>hook_lines</c>: how many of the chunk's lines are
 /// the postdeploy hook's own output, so that a re-attached hook skips those already logged.</summary>
 public static class DeploymentLogTable
@@ -21,8 +22,19 @@ public static class DeploymentLogTable
 
     private static async Task<System.Data.Common.DbConnection> OpenAsync(JournalSettings settings, CancellationToken ct)
     {
-        var db = await JournalDatabase.OpenAsync(settings, ct);
-        var key = JournalDatabase.ConnectionString(settings);
+        System.Data.Common.DbConnection db;
+        string key;
+        if (settings.UsesSqlite)
+        {
+            key = $"Data Source={JournalSettings.LogsDatabaseBeside(settings.DatabasePath)};Default Timeout=30";
+            db = new Microsoft.Data.Sqlite.SqliteConnection(key);
+            await db.OpenAsync(ct);
+        }
+        else
+        {
+            db = await JournalDatabase.OpenAsync(settings, ct);
+            key = JournalDatabase.ConnectionString(settings);
+        }
         if (Created.ContainsKey(key)) return db;
         await using (var create = JournalDatabase.Command(db, null, Schema(settings))) await create.ExecuteNonQueryAsync(ct);
         Created[key] = true;

@@ -210,7 +210,7 @@ public sealed class EngineSettings
         if (!UsesSqlite) InstanceId = JournalKind.ClaimInstance(JournalConnection, Cipher, InstanceId);
     }
 
-    /// <summary>The journal holds every app's history: the data dir and the database are the engine user's alone,
+    /// <summary>The journal holds every app's history: the data dir and the databases are the engine user's alone,
     /// whatever the umask. The database file is created empty (SQLite takes it as a new database) so it is never
     /// world-readable, not even for a moment; SQLite gives its -wal/-shm/-journal files the database's mode.</summary>
     private void PrepareDataDir()
@@ -218,11 +218,14 @@ public sealed class EngineSettings
         Directory.CreateDirectory(FullDataDir);
         if (OperatingSystem.IsWindows()) return;
         File.SetUnixFileMode(FullDataDir, PrivateDir);
-        if (!File.Exists(DatabasePath))
-            new FileStream(DatabasePath, new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, UnixCreateMode = Private })
-                .Dispose();
-        foreach (var suffix in new[] { "", "-wal", "-shm", "-journal" })
-            if (File.Exists(DatabasePath + suffix)) File.SetUnixFileMode(DatabasePath + suffix, Private);
+        foreach (var database in new[] { DatabasePath, JournalSettings.LogsDatabaseBeside(DatabasePath) })
+        {
+            if (!File.Exists(database))
+                new FileStream(database, new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, UnixCreateMode = Private })
+                    .Dispose();
+            foreach (var suffix in new[] { "", "-wal", "-shm", "-journal" })
+                if (File.Exists(database + suffix)) File.SetUnixFileMode(database + suffix, Private);
+        }
     }
 
     private EnvCipher LoadCipher()

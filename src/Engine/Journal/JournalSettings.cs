@@ -9,6 +9,11 @@ public sealed record JournalSettings
     /// <summary>The SQLite database file.</summary>
     public string DatabasePath { get; init; } = "";
 
+    /// <summary>On SQLite, the deployments' logs: a file of their own beside the journal's, as SQLite takes one writer at
+    /// a time and log writes would hold up the journal's.</summary>
+    public static string LogsDatabaseBeside(string databasePath) =>
+        Path.Combine(Path.GetDirectoryName(databasePath) ?? ".", "deployment-logs.db");
+
     /// <summary>The PostgreSQL connection string (Npgsql's form). Never logged: it may hold a password.</summary>
     public string JournalConnection { get; init; } = "";
 }

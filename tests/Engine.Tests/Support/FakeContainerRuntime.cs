@@ -51,6 +51,9 @@ public sealed class FakeContainerRuntime : IContainerRuntime
         Task.FromResult<IReadOnlyList<ImageSummary>>(_images.Values.Where(i => i.App == app)
             .Select(i => new ImageSummary(i.Tag, [i.Tag], i.DeploymentId)).ToList());
 
+    public Task<string?> ImageIdAsync(string reference, CancellationToken ct) =>
+        Task.FromResult(_images.ContainsKey(reference) ? $"sha256:fake-{reference}" : null);
+
     public Task RemoveImageAsync(string reference, CancellationToken ct)
     {
         if (_containers.Values.Any(c => c.Spec.Image == reference))
