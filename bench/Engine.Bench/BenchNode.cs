@@ -80,6 +80,14 @@ public sealed class BenchNode : IAsyncDisposable
         Shell.RunAsync(Client ?? "dotnet", Client is null ? [EngineDll, .. args] : args, TimeSpan.FromMinutes(5),
             new Dictionary<string, string> { ["ENGINE_SERVER"] = AdminUrl });
 
+    /// <summary>A client command to start and read as it runs (e.g. `logs -f`).</summary>
+    public System.Diagnostics.ProcessStartInfo CliStart(params string[] args)
+    {
+        var start = new System.Diagnostics.ProcessStartInfo(Client ?? "dotnet", Client is null ? [EngineDll, .. args] : args);
+        start.Environment["ENGINE_SERVER"] = AdminUrl;
+        return start;
+    }
+
     /// <summary>One request through the router to APP.localhost; null when nothing answered.</summary>
     public async Task<(HttpStatusCode Status, string Body)?> GetAsync(string app)
     {

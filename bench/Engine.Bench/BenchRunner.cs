@@ -11,7 +11,7 @@ public sealed record BenchReport(IReadOnlyList<Figure> Figures, IReadOnlyList<st
 /// <summary>Runs the chosen scenarios against one engine node; the CLI and the smoke tests both call this.</summary>
 public static class BenchRunner
 {
-    public static readonly IReadOnlyList<string> All = ["deploy", "router", "switch", "concurrency", "journal", "envset", "rollback"];
+    public static readonly IReadOnlyList<string> All = ["deploy", "router", "switch", "concurrency", "journal", "envset", "rollback", "logs"];
 
     public static async Task<BenchReport> RunAsync(BenchOptions options, Action<string> progress)
     {
@@ -34,6 +34,8 @@ public static class BenchRunner
                 options.RoutedApps, options.Queries, progress, notes));
         if (options.Scenarios.Contains("envset"))
             figures.AddRange(await EnvSetLatency.RunAsync(node, progress, notes));
+        if (options.Scenarios.Contains("logs"))
+            figures.AddRange(await LogsLatency.RunAsync(node, Math.Max(10, options.DeployRuns * 10), progress, notes));
         if (options.Scenarios.Contains("rollback"))
             figures.AddRange(await RollbackOverhead.RunAsync(node, options.BenchDir, options.DeployRuns, progress, notes));
         return new BenchReport(figures, notes);

@@ -27,6 +27,9 @@ public static class ApiJson
 
     public static readonly JsonSerializerOptions Options = Configure(new JsonSerializerOptions(JsonSerializerDefaults.Web));
 
+    /// <summary>The same, on one line: a stream of JSON lines.</summary>
+    public static readonly JsonSerializerOptions LineOptions = new(Options) { WriteIndented = false };
+
     public static JsonSerializerOptions Configure(JsonSerializerOptions o)
     {
         o.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower;

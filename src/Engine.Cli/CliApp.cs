@@ -54,6 +54,7 @@ public static class CliApp
         root.Add(Client("releases", "List an app's successful releases, newest first", true, [],
             async (c, app, _) => await c.GetJsonAsync($"api/apps/{EngineClient.Segment(app)}/releases"),
             (json, _) => Table(json, "version", "deployment", "image", "image_id", "at", "by", "postdeploy", "image_present", "routed", "rollback_of")));
+        root.Add(Logs());
         root.Add(Deployments());
         root.Add(DeploymentGroup());
         root.Add(Env());
@@ -201,6 +202,51 @@ public static class CliApp
             Console.Error.WriteLine($"-----> rollback {id} of {appName} created, with "
                                     + (parse.GetValue(currentEnv) ? "today's env" : "the env of the release it goes back to"));
             return await FollowAsync(client, id, parse.GetValue(json));
+        }));
+        return cmd;
+    }
+
+    private static Command Logs()
+    {
+        var app = new Argument<string>("app") { Description = "App name" };
+        var follow = new Option<bool>("--follow", "-f") { Description = "Keep streaming: new containers (a deployment, a restart, a scale) join" };
+        var lines = new Option<int>("-n") { Description = $"Lines (the last ones; default {LogOptions.DefaultLines}, at most {LogOptions.MaxLines})", DefaultValueFactory = _ => LogOptions.DefaultLines };
+        var type = new Option<string>("--type") { Description = "Only this process type (web, worker, ..., or one-off)" };
+        var container = new Option<string>("--container") { Description = "Only this container, e.g. web-1" };
+        var since = new Option<string>("--since") { Description = "From a time ago (10m, 2h, 1d) or a time (2026-12-07T10:00:00Z)" };
+        var json = JsonOption();
+        var server = ServerOption();
+        var token = TokenOption();
+        var cmd = new Command("logs", "The output of an app's containers on every worker, in timestamp order")
+            { app, follow, lines, type, container, since, json, server, token };
+        cmd.SetAction((parse, ct) => Guard(async () =>
+        {
+            var appName = parse.GetValue(app)!;
+            if (AppName.Validate(appName) is { } invalid) throw new CliException(invalid, 2);
+            var n = parse.GetValue(lines);
+            if (LogOptions.ValidateLines(n) is { } badLines) throw new CliException(badLines, 2);
+            var query = new List<string> { $"lines={n}" };
+            if (parse.GetValue(since) is { } text)
+                query.Add("since=" + Uri.EscapeDataString((LogOptions.Since(text, DateTimeOffset.UtcNow)
+                    ?? throw new CliException(LogOptions.SinceError(text), 2)).UtcDateTime.ToString("O")));
+            if (parse.GetValue(type) is { } t) query.Add("type=" + Uri.EscapeDataString(t));
+            if (parse.GetValue(container) is { } c) query.Add("container=" + Uri.EscapeDataString(c));
+            if (parse.GetValue(follow)) query.Add("follow=true");
+            using var client = Connect(parse, server, token);
+            var raw = parse.GetValue(json);
+            try
+            {
+                await client.StreamLinesAsync(HttpMethod.Get, $"api/apps/{EngineClient.Segment(appName)}/logs?{string.Join('&', query)}", line =>
+                {
+                    if (raw) { Console.Out.WriteLine(line); return; }
+                    var l = JsonDocument.Parse(line).RootElement;
+                    // As Heroku's app[web.1]: TIMESTAMP CONTAINER[vN]: text
+                    Console.Out.WriteLine($"{l.GetProperty("at").GetDateTimeOffset().UtcDateTime:yyyy-MM-dd'T'HH:mm:ss.fff'Z'} "
+                                          + $"{l.GetProperty("container").GetString()}[{l.GetProperty("version").GetString()}]: {l.GetProperty("text").GetString()}");
+                }, ct);
+            }
+            catch (OperationCanceledException) when (ct.IsCancellationRequested) { } // Ctrl-C ends a follow: its normal end
+            return 0;
         }));
         return cmd;
     }

@@ -1,5 +1,6 @@
 using Engine.Journal;
 using System.Net.Http.Headers;
+using System.Threading.Channels;
 using Akka.Actor;
 using Akka.Hosting;
 using Engine.Api;
@@ -7,6 +8,7 @@ using Engine.Apps;
 using Engine.Audit;
 using Engine.Cluster;
 using Engine.Deployments;
+using Engine.Workers;
 using Microsoft.AspNetCore.Server.Kestrel.Core.Features;
 using Engine.Protocol;
 
@@ -63,6 +65,7 @@ public static class AdminApi
                 Caller.Of(context, settings)), QueueTimeout);
             return reply is DeploymentView view ? Results.Json(view, ApiJson.Options, statusCode: StatusCodes.Status201Created) : ToResult(reply);
         });
+        api.MapGet("/apps/{app}/logs", AppLogs);
         api.MapGet("/apps/{app}/env", (string app, IRequiredActor<AppActor> apps) =>
             Reply(apps, new GetEnv(app)));
         api.MapPatch("/apps/{app}/env", async (string app, EnvChange change, HttpContext context, IRequiredActor<AppActor> apps) =>
@@ -177,6 +180,54 @@ public static class AdminApi
             _ => ToResult(reply),
         };
     }
+
+    /// <summary>`engine logs`: JSON lines, as the workers' Docker engines give them (<see cref="AppLogsActor"/>); following,
+    /// until the client goes. A reader slower than the containers loses the oldest lines past 10,000, and is told.</summary>
+    private static async Task<IResult> AppLogs(string app, int? lines, string? type, string? container, string? since, bool? follow,
+        HttpContext context, IRequiredActor<AppActor> apps, ActorSystem system)
+    {
+        var tail = lines ?? LogOptions.DefaultLines;
+        DateTimeOffset? from = since is null ? null : LogOptions.Since(since, DateTimeOffset.UtcNow);
+        var invalid = LogOptions.ValidateLines(tail)
+            ?? (since is not null && from is null ? LogOptions.SinceError(since) : null)
+            ?? (type is not null && type != ReadAppLogs.OneOff && !Procfile.IsValidName(type) ? $"invalid process type '{type}'" : null)
+            ?? (container is not null && !System.Text.RegularExpressions.Regex.IsMatch(container, "^[a-z0-9_-]+-[0-9]+$")
+                ? $"invalid container '{container}': expected a slot such as web-1" : null);
+        if (invalid is not null) return Error(StatusCodes.Status400BadRequest, invalid);
+        if (await AskRaw(apps, new GetApp(app)) is var found and not AppView) return ToResult(found);
+
+        var dropped = 0;
+        var channel = Channel.CreateBounded<AppLogLine>(new BoundedChannelOptions(LogOptions.MaxLines) { FullMode = BoundedChannelFullMode.DropOldest },
+            _ => Interlocked.Increment(ref dropped));
+        var reader = system.ActorOf(AppLogsActor.Props(new ReadAppLogs(app, type, container, tail, from, follow == true),
+            ClusterWorkers.Instance, channel.Writer));
+        context.Response.ContentType = "application/x-ndjson; charset=utf-8";
+        try
+        {
+            await context.Response.StartAsync(context.RequestAborted);
+            await foreach (var line in channel.Reader.ReadAllAsync(context.RequestAborted))
+            {
+                if (Interlocked.Exchange(ref dropped, 0) is > 0 and var lost)
+                    await WriteLine(context, line with { Stream = "stderr", Text = $"[{lost} line(s) dropped: this reader was slower than the containers]" });
+                await WriteLine(context, line);
+                if (channel.Reader.Count == 0) await context.Response.Body.FlushAsync(context.RequestAborted);
+            }
+        }
+        catch (OperationCanceledException) { } // the client went
+        catch (InvalidOperationException e) // what the workers could not read
+        {
+            await WriteLine(context, new AppLogLine(DateTimeOffset.UtcNow, "-", "-", "-", "stderr", $"error: {e.Message}", "-"));
+        }
+        finally
+        {
+            system.Stop(reader);
+        }
+        return Results.Empty;
+    }
+
+    private static Task WriteLine(HttpContext context, AppLogLine line) =>
+        context.Response.Body.WriteAsync(System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(line, ApiJson.LineOptions)
+            .Append((byte)'\n').ToArray(), context.RequestAborted).AsTask();
 
     private static IResult TooLarge(long size, long limit) => Error(StatusCodes.Status413PayloadTooLarge,
         $"the upload is over the size limit of {limit} bytes ({size}+ bytes sent)");

@@ -8,6 +8,13 @@ public sealed record ImageSummary(string Id, IReadOnlyList<string> Tags, string 
 public sealed record ContainerEvent(string Action, string ContainerId, string App, string DeploymentId, string Slot,
     long? ExitCode);
 
+/// <summary>Which of a container's output lines to read: the last <paramref name="Tail"/> (null: all) since
+/// <paramref name="Since"/>, then, with <paramref name="Follow"/>, what it writes until it stops.</summary>
+public sealed record LogQuery(int? Tail, DateTimeOffset? Since, bool Follow);
+
+/// <summary>One line a container wrote, with Docker's timestamp.</summary>
+public sealed record ContainerLogLine(DateTimeOffset At, bool Stderr, string Text);
+
 public sealed record ContainerState(bool Running, bool Restarting, long ExitCode, long RestartCount, string Status);
 
 public static class ContainerLabels

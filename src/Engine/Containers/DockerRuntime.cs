@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Net.Sockets;
 using System.Text;
 using Docker.DotNet;
@@ -189,6 +190,57 @@ public sealed class DockerRuntime(string dockerHost, string instanceId, TimeSpan
         if (pending.Length > 0) line(pending.ToString());
     }
 
+    public async Task ReadLogsAsync(string id, LogQuery query, Action<ContainerLogLine> line, CancellationToken ct)
+    {
+        MultiplexedStream stream;
+        try
+        {
+            stream = await Call("read container logs", ct, query.Follow ? Timeout.InfiniteTimeSpan : TimeSpan.FromSeconds(30),
+                ct => _client.Containers.GetContainerLogsAsync(id, false, new ContainerLogsParameters
+                {
+                    ShowStdout = true, ShowStderr = true, Follow = query.Follow, Timestamps = true,
+                    Tail = query.Tail?.ToString(CultureInfo.InvariantCulture) ?? "all",
+                    Since = query.Since is { } since ? (since.ToUnixTimeMilliseconds() / 1000.0).ToString("0.000", CultureInfo.InvariantCulture) : null,
+                }, ct));
+        }
+        catch (ContainerRuntimeException e) when (e.InnerException is DockerContainerNotFoundException) { return; }
+        using (stream)
+        {
+            var buffer = new byte[8192];
+            // Per stream: a line may come in pieces, and stdout's and stderr's pieces interleave.
+            var pending = new[] { new StringBuilder(), new StringBuilder() };
+            var decoders = new[] { Encoding.UTF8.GetDecoder(), Encoding.UTF8.GetDecoder() };
+            var chars = new char[Encoding.UTF8.GetMaxCharCount(buffer.Length)];
+            void Emit(string raw, bool stderr)
+            {
+                var space = raw.IndexOf(' ');
+                if (space > 0 && DockerTime(raw[..space]) is { } at) line(new ContainerLogLine(at, stderr, raw[(space + 1)..].TrimEnd('\r')));
+            }
+            while (true)
+            {
+                var read = await stream.ReadOutputAsync(buffer, 0, buffer.Length, ct);
+                if (read.EOF) break;
+                var err = read.Target == MultiplexedStream.TargetStream.StandardError ? 1 : 0;
+                pending[err].Append(chars, 0, decoders[err].GetChars(buffer, 0, read.Count, chars, 0));
+                var text = pending[err].ToString();
+                var last = text.LastIndexOf('\n');
+                if (last < 0) continue;
+                foreach (var l in text[..last].Split('\n')) Emit(l, err == 1);
+                pending[err].Clear().Append(text[(last + 1)..]);
+            }
+            for (var i = 0; i < 2; i++)
+                if (pending[i].Length > 0) Emit(pending[i].ToString(), i == 1);
+        }
+    }
+
+    /// <summary>Docker's RFC 3339 time with nanoseconds (.NET reads seven fractional digits).</summary>
+    private static DateTimeOffset? DockerTime(string text)
+    {
+        var dot = text.IndexOf('.');
+        var trimmed = dot > 0 && text.Length - dot - 2 > 7 ? text[..(dot + 8)] + "Z" : text;
+        return DateTimeOffset.TryParse(trimmed, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var at) ? at : null;
+    }
+
     public Task<string> TailLogsAsync(string id, int lines, CancellationToken ct) =>
         Call("read container logs", ct, async ct =>
         {
@@ -280,15 +332,17 @@ public sealed class DockerRuntime(string dockerHost, string instanceId, TimeSpan
 
     public Task PingAsync(CancellationToken ct) => Call("answer a ping", ct, ct => _client.System.PingAsync(ct));
 
-    public Task WatchAsync(Action<ContainerEvent> onEvent, CancellationToken ct) =>
+    public Task WatchAsync(Action<ContainerEvent> onEvent, CancellationToken ct, string action = "die", string? app = null) =>
         Call("stream its events", ct, Timeout.InfiniteTimeSpan, ct => _client.System.MonitorEventsAsync(
             new ContainerEventsParameters
             {
                 Filters = new Dictionary<string, IDictionary<string, bool>>
                 {
                     ["type"] = new Dictionary<string, bool> { ["container"] = true },
-                    ["event"] = new Dictionary<string, bool> { ["die"] = true },
-                    ["label"] = new Dictionary<string, bool> { [$"{ContainerLabels.Instance}={instanceId}"] = true },
+                    ["event"] = new Dictionary<string, bool> { [action] = true },
+                    ["label"] = app is null
+                        ? new Dictionary<string, bool> { [$"{ContainerLabels.Instance}={instanceId}"] = true }
+                        : new Dictionary<string, bool> { [$"{ContainerLabels.Instance}={instanceId}"] = true, [$"{ContainerLabels.App}={app}"] = true },
                 },
             },
             new InlineProgress<Message>(m =>

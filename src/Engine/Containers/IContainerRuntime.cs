@@ -39,6 +39,10 @@ public interface IContainerRuntime
 
     Task<string> TailLogsAsync(string id, int lines, CancellationToken ct);
 
+    /// <summary>The container's output lines with their timestamps, as <paramref name="query"/> says; returns when the
+    /// container stops (following) or the lines asked for are read. A missing container has none.</summary>
+    Task ReadLogsAsync(string id, LogQuery query, Action<ContainerLogLine> line, CancellationToken ct);
+
     Task<IReadOnlyList<ContainerSummary>> ListAsync(string? app, CancellationToken ct);
 
     /// <summary>SIGTERM, then SIGKILL after the grace period, then removal. Missing containers are fine.</summary>
@@ -50,9 +54,9 @@ public interface IContainerRuntime
     /// <summary>Returns when the Docker engine answers; throws <see cref="ContainerRuntimeException"/> when it does not in time.</summary>
     Task PingAsync(CancellationToken ct);
 
-    /// <summary>Follows the `die` events of this engine's containers; returns or throws when the stream breaks (Docker
-    /// stopped or restarted).</summary>
-    Task WatchAsync(Action<ContainerEvent> onEvent, CancellationToken ct);
+    /// <summary>Follows the <paramref name="action"/> events (`die` unless told) of this engine's containers, of one app
+    /// when <paramref name="app"/> is set; returns or throws when the stream breaks (Docker stopped or restarted).</summary>
+    Task WatchAsync(Action<ContainerEvent> onEvent, CancellationToken ct, string action = "die", string? app = null);
 
     /// <summary>Raised when a call found Docker unreachable or silent past its deadline: what that call meant to do may
     /// be left undone, so the watcher reconciles once Docker answers again.</summary>

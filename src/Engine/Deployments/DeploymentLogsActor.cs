@@ -98,11 +98,17 @@ public sealed class DeploymentLogsActor : ReceiveActor, IWithTimers
         });
         Receive<ReadDeploymentLog>(r =>
         {
-            if (_logs.TryGetValue(r.DeploymentId, out var log) && (log.Lines.Count > 0 || log.Sending is not null)) log.Readers.Add((Sender, r));
+            if (Gone() is { } gone) Sender.Tell(gone);
+            else if (_logs.TryGetValue(r.DeploymentId, out var log) && (log.Lines.Count > 0 || log.Sending is not null)) log.Readers.Add((Sender, r));
             else Read(r, Sender);
         });
         Receive<WatchDeployment>(w =>
         {
+            if (Gone() is { } gone)
+            {
+                Sender.Tell(gone);
+                return;
+            }
             // The event stream unsubscribes it once it stops, wherever it runs.
             Context.System.EventStream.Subscribe(w.Waiter, typeof(DeploymentChanged));
             var legacy = new FileInfo(settings.LogPath(w.DeploymentId));
@@ -110,6 +116,12 @@ public sealed class DeploymentLogsActor : ReceiveActor, IWithTimers
                 success: end => new WatchingDeployment(end.End == 0 && legacy.Exists ? legacy.Length : end.End), failure: Unreadable);
         });
     }
+
+    /// <summary>On SQLite the logs' database is in the data directory: a pooled connection would still read a deleted one.</summary>
+    private AppError? Gone() =>
+        _journal.UsesSqlite && Path.GetDirectoryName(Path.GetFullPath(_journal.DatabasePath)) is { } dir && !Directory.Exists(dir)
+            ? new AppError($"the data directory {dir} is gone (was the data directory removed?)", Unavailable: true)
+            : null;
 
     private void Read(ReadDeploymentLog r, IActorRef sender)
     {

@@ -89,3 +89,33 @@ public sealed record WorkerImage(string Worker, string Id, string Tag, string De
 /// <summary><paramref name="Error"/>: workers that could not be asked.</summary>
 [Manifest("images-listed.v1")]
 public sealed record ImagesListed(List<WorkerImage> Images, string? Error = null) : IEngineMessage;
+
+/// <summary>`engine logs`: the app's containers' output on one worker. <paramref name="Type"/>: a process type, or
+/// "one-off" (one-off and postdeploy containers); <paramref name="Container"/>: a slot such as web-1;
+/// <paramref name="Tail"/>: the last lines of each container; with <paramref name="Follow"/>, also what they and the
+/// app's containers that start later write.</summary>
+[Manifest("read-app-logs.v1")]
+public sealed record ReadAppLogs(string App, string? Type, string? Container, int Tail, DateTimeOffset? Since, bool Follow)
+    : IEngineMessage
+{
+    public const string OneOff = "one-off";
+
+    public bool Matches(string type, string slot) =>
+        (Type is null || Type == type || (Type == OneOff && type is OneOff or Procfile.PostDeploy)) && (Container is null || Container == slot);
+}
+
+/// <summary>One line of an app's container: <paramref name="Container"/> is its slot (web-1), <paramref name="Stream"/>
+/// stdout or stderr.</summary>
+public sealed record AppLogLine(DateTimeOffset At, string Container, string Version, string Type, string Stream, string Text,
+    string Worker);
+
+/// <summary>A batch of lines from a worker, answered with <see cref="AppLogLinesTaken"/> before the next one comes;
+/// <paramref name="End"/>: the worker has no more (not following).</summary>
+[Manifest("app-log-lines.v1")]
+public sealed record AppLogLines(List<AppLogLine> Lines, bool End, string? Error = null) : IEngineMessage;
+
+[Manifest("app-log-lines-taken.v1")]
+public sealed record AppLogLinesTaken : IEngineMessage
+{
+    public static readonly AppLogLinesTaken Instance = new();
+}

@@ -152,7 +152,9 @@ public sealed class FakeContainerRuntime : IContainerRuntime
         DockerDown ? Task.FromException(new ContainerRuntimeException("fake Docker is down")) : Task.CompletedTask;
 
     /// <summary>Stays open until cancelled or <see cref="BreakStream"/>; events come from <see cref="Emit"/>.</summary>
-    public async Task WatchAsync(Action<ContainerEvent> onEvent, CancellationToken ct)
+    public Task ReadLogsAsync(string id, LogQuery query, Action<ContainerLogLine> line, CancellationToken ct) => Task.CompletedTask;
+
+    public async Task WatchAsync(Action<ContainerEvent> onEvent, CancellationToken ct, string action = "die", string? app = null)
     {
         if (DockerDown) throw new ContainerRuntimeException("fake Docker is down");
         _watcher = onEvent;

@@ -1,0 +1,38 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+
+namespace Engine.Api;
+
+/// <summary>`engine logs` options as the CLI and the admin API both read them.</summary>
+public static partial class LogOptions
+{
+    public const int DefaultLines = 100;
+    public const int MaxLines = 10_000;
+
+    public static string? ValidateLines(int lines) =>
+        lines is < 1 or > MaxLines ? $"-n takes 1 to {MaxLines} lines, got {lines}" : null;
+
+    /// <summary>A duration back from <paramref name="now"/> (30s, 10m, 2h, 1d) or an ISO 8601 time; null for anything else.</summary>
+    public static DateTimeOffset? Since(string text, DateTimeOffset now)
+    {
+        if (Duration().Match(text) is { Success: true } m)
+        {
+            var n = long.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture);
+            return n > 100_000 ? null : now - m.Groups[2].Value switch
+            {
+                "s" => TimeSpan.FromSeconds(n),
+                "m" => TimeSpan.FromMinutes(n),
+                "h" => TimeSpan.FromHours(n),
+                _ => TimeSpan.FromDays(n),
+            };
+        }
+        return DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var at) && text.Contains('-')
+            ? at : null;
+    }
+
+    public static string SinceError(string text) =>
+        $"--since takes a duration such as 10m (s, m, h, d) or a time such as 2026-12-07T10:00:00Z, got '{text}'";
+
+    [GeneratedRegex("^([0-9]{1,9})([smhd])$")]
+    private static partial Regex Duration();
+}
