@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Writes a golden journal: the history of a few apps as a real node (SQLite, real Docker) journals it, for
 # GoldenJournalTests. Run once per released journal format, into a new directory; never over an existing one.
-#   bash tests/Engine.Tests/Golden/write-golden.sh tests/Engine.Tests/Golden/v1
+#   bash tests/Engine.Tests/Golden/write-golden.sh tests/Engine.Tests/Golden/v2
+# v1 was written before rollbacks existed; from v2 on the history also holds two rollbacks (RollbackPlanned,
+# ReleaseReused), one of them with --skip-hook and --current-env.
 set -euo pipefail
 out=${1:?usage: write-golden.sh OUT_DIR}
 [ ! -e "$out" ] || { echo "$out exists: a golden journal is never rewritten" >&2; exit 1; }
@@ -30,6 +32,10 @@ engine deploy "$failing" --app shop || true
 engine scale shop web=2
 engine apps restart shop
 engine env set idle FEATURE=on
+if engine rollback --help >/dev/null 2>&1; then
+  engine rollback shop --to v1
+  engine rollback shop --to v2 --skip-hook --current-env
+fi
 # A routed container dies: the keeper starts it again (ContainerRestarted).
 docker kill "$(docker ps -q --filter "label=engine.instance=$(cat "$data/instance-id")" --filter label=engine.container=web-1)" >/dev/null
 for _ in $(seq 1 60); do engine ps shop --json | grep -q '"restarts": *[1-9]' && break; sleep 0.5; done

@@ -12,18 +12,19 @@ using Engine.Serialization;
 
 namespace Engine.Tests.Serialization;
 
-/// <summary>Golden/v1 is a journal a real node wrote (Golden/write-golden.sh: two successful deployments, a hook-error, env
-/// changes, a scale, a restart, a revived container, an idle app). This version must read every row of it and recover
-/// exactly the states in expected-state.json. An event changes only under a new manifest, or with an adapter that
-/// upcasts the old one on read: either way this test stays green, and the file is never rewritten.</summary>
+/// <summary>Each Golden/vN is a journal a real node wrote (Golden/write-golden.sh: two successful deployments, a hook-error,
+/// env changes, a scale, a restart, a revived container, an idle app; from v2 on, two rollbacks). This version must read
+/// every row of each and recover exactly the states in its expected-state.json. An event changes only under a new
+/// manifest, or with an adapter that upcasts the old one on read: either way this test stays green, and the files are
+/// never rewritten.</summary>
 public sealed class GoldenJournalTests : IDisposable
 {
-    private static readonly string Golden = Repository.Combine("tests", "Engine.Tests", "Golden", "v1");
+    private static string Golden(string version) => Repository.Combine("tests", "Engine.Tests", "Golden", version);
     private readonly string _data = Directory.CreateTempSubdirectory("engine-golden-").FullName;
 
-    public GoldenJournalTests()
+    private void CopyJournal(string version)
     {
-        foreach (var file in new[] { "engine.db", "secret.key" }) File.Copy(Path.Combine(Golden, file), Path.Combine(_data, file));
+        foreach (var file in new[] { "engine.db", "secret.key" }) File.Copy(Path.Combine(Golden(version), file), Path.Combine(_data, file));
     }
 
     public void Dispose()
@@ -32,9 +33,12 @@ public sealed class GoldenJournalTests : IDisposable
         Directory.Delete(_data, recursive: true);
     }
 
-    [Fact]
-    public async Task Every_event_of_the_golden_journal_is_read_and_recovers_the_expected_states()
+    [Theory]
+    [InlineData("v1")]
+    [InlineData("v2")]
+    public async Task Every_event_of_the_golden_journal_is_read_and_recovers_the_expected_states(string version)
     {
+        CopyJournal(version);
         var settings = new EngineSettings { DataDir = _data };
         settings.Prepare();
         await using var node = await JournalNode.StartAsync(settings, projection: false);
@@ -56,11 +60,12 @@ public sealed class GoldenJournalTests : IDisposable
                     apps[a.App] = apps.GetValueOrDefault(a.App, new AppState(a.App)).Apply(a);
                     break;
             }
-        var expected = File.ReadAllText(Path.Combine(Golden, "expected-state.json")).Trim();
-        var actual = Canonical(JsonSerializer.SerializeToNode(new { registry, apps, deployments }, Rendering)!).ToJsonString(Rendering);
+        var expected = File.ReadAllText(Path.Combine(Golden(version), "expected-state.json")).Trim();
+        var derived = version == "v1" ? DerivedSinceV1 : new HashSet<string>();
+        var actual = Canonical(JsonSerializer.SerializeToNode(new { registry, apps, deployments }, Rendering)!, derived).ToJsonString(Rendering);
         if (actual != expected)
         {
-            var written = Path.Combine(Path.GetTempPath(), "golden-actual-state.json");
+            var written = Path.Combine(Path.GetTempPath(), $"golden-{version}-actual-state.json");
             File.WriteAllText(written, actual);
             Assert.Fail($"the golden journal recovers other states than expected-state.json; this version's are in {written}");
         }
@@ -69,6 +74,7 @@ public sealed class GoldenJournalTests : IDisposable
     [Fact]
     public async Task A_journal_written_before_the_contract_stops_the_node_at_start_with_one_line()
     {
+        CopyJournal("v1");
         // As the engine wrote it before: Akka's default JSON serializer, a CLR type name in the row.
         await using (var db = new SqliteConnection($"Data Source={Path.Combine(_data, "engine.db")}"))
         {
@@ -103,14 +109,14 @@ public sealed class GoldenJournalTests : IDisposable
 
     /// <summary>State that versions after v1 derive from the same events, not in expected-state.json: AppState.Releases,
     /// DeploymentRef.Rollback, DeploymentState.Reuse. Every other value must be as v1 recovered it.</summary>
-    private static readonly HashSet<string> DerivedSinceV1 = ["releases", "rollback", "reuse"];
+    private static readonly IReadOnlySet<string> DerivedSinceV1 = new HashSet<string> { "releases", "rollback", "reuse" };
 
     /// <summary>Keys in order: hashed collections enumerate in a different order in each process.</summary>
-    private static JsonNode Canonical(JsonNode node) => node switch
+    private static JsonNode Canonical(JsonNode node, IReadOnlySet<string> left) => node switch
     {
-        JsonObject o => new JsonObject(o.Where(p => !DerivedSinceV1.Contains(p.Key)).OrderBy(p => p.Key, StringComparer.Ordinal)
-            .Select(p => KeyValuePair.Create(p.Key, p.Value is null ? null : Canonical(p.Value)))),
-        JsonArray a => new JsonArray(a.Select(v => v is null ? null : Canonical(v)).ToArray()),
+        JsonObject o => new JsonObject(o.Where(p => !left.Contains(p.Key)).OrderBy(p => p.Key, StringComparer.Ordinal)
+            .Select(p => KeyValuePair.Create(p.Key, p.Value is null ? null : Canonical(p.Value, left)))),
+        JsonArray a => new JsonArray(a.Select(v => v is null ? null : Canonical(v, left)).ToArray()),
         _ => node.DeepClone(),
     };
 }
