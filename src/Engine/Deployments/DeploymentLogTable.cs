@@ -29,6 +29,10 @@ public static class DeploymentLogTable
             key = $"Data Source={JournalSettings.LogsDatabaseBeside(settings.DatabasePath)};Default Timeout=30";
             db = new Microsoft.Data.Sqlite.SqliteConnection(key);
             await db.OpenAsync(ct);
+            // SQLite's calls run on the caller's thread: with the write-ahead log and no sync per commit, a write of a log
+            // line does not wait for the disk (a crash may lose the last lines, never the journal's events).
+            await using var quick = JournalDatabase.Command(db, null, "PRAGMA synchronous = NORMAL");
+            await quick.ExecuteNonQueryAsync(ct);
         }
         else
         {
@@ -36,7 +40,8 @@ public static class DeploymentLogTable
             key = JournalDatabase.ConnectionString(settings);
         }
         if (Created.ContainsKey(key)) return db;
-        await using (var create = JournalDatabase.Command(db, null, Schema(settings))) await create.ExecuteNonQueryAsync(ct);
+        await using (var create = JournalDatabase.Command(db, null, (settings.UsesSqlite ? "PRAGMA journal_mode = WAL; " : "") + Schema(settings)))
+            await create.ExecuteNonQueryAsync(ct);
         Created[key] = true;
         return db;
     }

@@ -71,13 +71,15 @@ public sealed class IdleAppsTests : EngineTestKit
     public async Task A_create_that_comes_while_a_missing_apps_entity_stops_is_answered()
     {
         var region = Region(CreateTestProbe().Ref, "apps");
+        // A lost message is never answered; a slow answer (3,000 asks beside other tests on two cores) still comes.
+        var patience = TimeSpan.FromSeconds(60);
         // Each app is asked for (not found: its entity stops) and created at once, many apps side by side.
         var answers = await Task.WhenAll(Enumerable.Range(0, 1000).Select(async i =>
         {
             var app = $"race-{i}";
-            var asked = region.Ask<object>(new GetEnv(app), Patience);
-            var created = region.Ask<object>(new ChangeEnv(app, new Dictionary<string, string> { ["A"] = "1" }, []), Patience);
-            var after = region.Ask<object>(new GetEnv(app), Patience);
+            var asked = region.Ask<object>(new GetEnv(app), patience);
+            var created = region.Ask<object>(new ChangeEnv(app, new Dictionary<string, string> { ["A"] = "1" }, []), patience);
+            var after = region.Ask<object>(new GetEnv(app), patience);
             async Task<object> Answer(Task<object> reply) { try { return await reply; } catch (AskTimeoutException) { return "no answer"; } }
             return (Asked: await Answer(asked), Created: await Answer(created), After: await Answer(after));
         }));
