@@ -57,3 +57,15 @@ public sealed record ContainerView(string Type, string Name, string Version, str
 /// <summary>`engine rollback`: <paramref name="To"/> is the version number (null: the release before the routed one).</summary>
 [Description("""{"to": 3, "skip_hook": false, "current_env": false}""")]
 public sealed record RollbackRequest(int? To, bool? SkipHook, bool? CurrentEnv);
+
+/// <summary>`engine run`: <paramref name="Command"/> is the argv (one argument: a shell command line);
+/// <paramref name="TimeoutSeconds"/> stops it after that long without output (default an hour).</summary>
+[Description("""{"command": ["rake", "db:migrate"], "env": {"KEY": "VALUE"}, "detach": false, "tty": false, "timeout_seconds": 3600}""")]
+public sealed record RunRequest(List<string>? Command, Dictionary<string, string>? Env, bool? Detach, bool? Tty, double? TimeoutSeconds);
+
+/// <summary>A text frame from the node to an attached `engine run` client: attached (the run's number), then once at the
+/// end the exit code, or the error when it did not simply exit.</summary>
+public sealed record RunFrame(int? Attached = null, long? Exit = null, string? Error = null, bool End = false);
+
+/// <summary>A text frame from an attached client: a signal for the process, the terminal's new size, or the end of input.</summary>
+public sealed record RunControl(string? Signal = null, int[]? Resize = null, bool? Eof = null);

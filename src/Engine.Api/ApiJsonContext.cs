@@ -10,6 +10,9 @@ namespace Engine.Api;
 [JsonSerializable(typeof(EnvChange))]
 [JsonSerializable(typeof(ScaleChange))]
 [JsonSerializable(typeof(RollbackRequest))]
+[JsonSerializable(typeof(RunRequest))]
+[JsonSerializable(typeof(RunFrame))]
+[JsonSerializable(typeof(RunControl))]
 [JsonSerializable(typeof(string))]
 [JsonSerializable(typeof(Dictionary<string, string>))]
 public sealed partial class ApiJsonContext : JsonSerializerContext;

@@ -55,6 +55,7 @@ public static class CliApp
             async (c, app, _) => await c.GetJsonAsync($"api/apps/{EngineClient.Segment(app)}/releases"),
             (json, _) => Table(json, "version", "deployment", "image", "image_id", "at", "by", "postdeploy", "image_present", "routed", "rollback_of")));
         root.Add(Logs());
+        root.Add(RunCli.Command());
         root.Add(Deployments());
         root.Add(DeploymentGroup());
         root.Add(Env());

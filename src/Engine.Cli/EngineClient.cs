@@ -1,6 +1,7 @@
 using System.Formats.Tar;
 using System.Net;
 using System.Net.Http.Headers;
+using System.Net.WebSockets;
 using System.Net.Http.Json;
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
@@ -70,6 +71,22 @@ public sealed class EngineClient : IDisposable
                 throw new CliException($"the engine at {_http.BaseAddress} closed the stream: {e.Message}", 1);
             }
         }
+    }
+
+    /// <summary>A WebSocket to the node, with this client's token and user.</summary>
+    public async Task<ClientWebSocket> WebSocketAsync(string path, CancellationToken ct)
+    {
+        var socket = new ClientWebSocket();
+        if (_http.DefaultRequestHeaders.Authorization is { } auth) socket.Options.SetRequestHeader("Authorization", auth.ToString());
+        if (_http.DefaultRequestHeaders.TryGetValues(ApiJson.UserHeader, out var user)) socket.Options.SetRequestHeader(ApiJson.UserHeader, user.First());
+        var uri = new UriBuilder(new Uri(_http.BaseAddress!, path)) { Scheme = _http.BaseAddress!.Scheme == "https" ? "wss" : "ws" }.Uri;
+        try { await socket.ConnectAsync(uri, ct); }
+        catch (WebSocketException e)
+        {
+            socket.Dispose();
+            throw new CliException($"cannot attach through the engine at {_http.BaseAddress}: {e.Message}", 1);
+        }
+        return socket;
     }
 
     public Task<JsonElement> PatchJsonAsync<T>(string path, T body, JsonTypeInfo<T> type) => SendAsync(() =>

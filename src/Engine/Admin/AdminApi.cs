@@ -66,6 +66,7 @@ public static class AdminApi
             return reply is DeploymentView view ? Results.Json(view, ApiJson.Options, statusCode: StatusCodes.Status201Created) : ToResult(reply);
         });
         api.MapGet("/apps/{app}/logs", AppLogs);
+        api.MapRuns(settings);
         api.MapGet("/apps/{app}/env", (string app, IRequiredActor<AppActor> apps) =>
             Reply(apps, new GetEnv(app)));
         api.MapPatch("/apps/{app}/env", async (string app, EnvChange change, HttpContext context, IRequiredActor<AppActor> apps) =>

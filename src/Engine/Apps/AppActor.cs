@@ -3,6 +3,7 @@ using Akka.Cluster.Sharding;
 using Akka.Event;
 using Akka.Persistence;
 using Engine.Deployments;
+using Engine.Runs;
 using Engine.Workers;
 using Engine.Protocol;
 
@@ -40,6 +41,7 @@ public sealed class AppActor : AppExistence
     public const string PersistencePrefix = "app-";
     public override string PersistenceId => PersistencePrefix + _state.Name;
     protected override string App => _state.Name;
+    protected override bool Deployed => _state.Deployments.Count > 0;
 
     public AppActor(string app, AppSettings settings, IWorkers workers, IActorRef router)
         : base(settings.IdleAppPassivation, settings.SnapshotEvery)
@@ -61,15 +63,6 @@ public sealed class AppActor : AppExistence
             if (_state.DecideRollback(c.Request, c.Images, _settings.Deployments.KeepReleases, DateTimeOffset.UtcNow, out var refusal) is { } r)
                 Queue(r.Queued, r.Planned);
             else Sender.Tell(refusal);
-        });
-        // A sharded app that never had a deployment stops when idle: sharding then forgets it, so a restart does not
-        // recover it (it starts again on demand).
-        Command<ReceiveTimeout>(_ =>
-        {
-            SetReceiveTimeout(null);
-            if (_state.Deployments.Count > 0) return;
-            _log.Info("{0} is idle (never deployed): stopped until asked", _state.Name);
-            Passivate();
         });
         Command<ChangeEnv>(c =>
         {
@@ -181,7 +174,11 @@ public sealed class AppActor : AppExistence
             Persist(new ContainerRestarted(_state.Name, r.Spec.DeploymentId, r.Spec.Slot, r.ExitCode, DateTimeOffset.UtcNow), Apply);
         });
         Command<IAppMessage>(l => l is ListContainers or ListImages, l => _release.Forward(l));
+        Command<IRunMessage>(m => Runs().Tell(new RunsActor.Requested(m, _state.RunRelease()), Sender));
     }
+
+    /// <summary>Its one-off runs' child: made again after a journal failure stopped it.</summary>
+    private IActorRef Runs() => Context.Child("runs") is var runs && !runs.IsNobody() ? runs : Context.ActorOf(RunsActor.Props(_state.Name, _workers), "runs");
 
     /// <summary>A new deployment (and its rollback), answered from the app's record, not its actor's recovery.</summary>
     private void Queue(DeploymentQueued queued, RollbackPlanned? rollback = null)
@@ -212,6 +209,7 @@ public sealed class AppActor : AppExistence
         _router.Tell(new AppKnown(_state.Name));
         _release = Context.ActorOf(ReleaseKeeperActor.Props(_state, _settings.Deployments, _workers, _router), "release");
         _queries = Context.ActorOf(AppQueriesActor.Props(new AppStateChanged(_state, LastSequenceNr), _settings), "queries");
+        Runs(); // re-attaches to its detached runs after a failover
         StartNext();
     }
 

@@ -1,3 +1,4 @@
+using Akka.Event;
 using Akka.Actor;
 using Akka.Cluster.Sharding;
 using Akka.Persistence;
@@ -13,6 +14,9 @@ namespace Engine.Apps;
 public abstract class AppExistence : SnapshottingPersistentActor
 {
     protected abstract string App { get; }
+
+    /// <summary>Whether the app ever had a deployment.</summary>
+    protected abstract bool Deployed { get; }
 
     /// <summary>Whether anything was journaled for the app.</summary>
     protected bool Exists => LastSequenceNr > 0;
@@ -30,6 +34,15 @@ public abstract class AppExistence : SnapshottingPersistentActor
             // An app that never deployed stops after a while without a message (see the ReceiveTimeout handler).
             SetReceiveTimeout(idle);
             if (Exists) OnExisting();
+        });
+        // A sharded app that never had a deployment stops when idle: sharding then forgets it, so a restart does not
+        // recover it (it starts again on demand).
+        Command<ReceiveTimeout>(_ =>
+        {
+            SetReceiveTimeout(null);
+            if (Deployed) return;
+            Context.GetLogger().Info("{0} is idle (never deployed): stopped until asked", App);
+            Passivate();
         });
         // Its entity's stop (a passivation): after what came before it, which was forwarded if it came too late.
         Command<AppEntityActor.Stop>(_ => Context.Stop(Self));

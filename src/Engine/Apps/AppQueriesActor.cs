@@ -1,6 +1,7 @@
 using Akka.Actor;
 using Engine.Deployments;
 using Engine.Protocol;
+using Engine.Runs;
 using Engine.Workers;
 
 namespace Engine.Apps;
@@ -74,6 +75,7 @@ public sealed class AppQueriesActor : ReceiveActor
             .. g.Registration is { } registered ? [registered] : Array.Empty<JournalRange>(),
             new JournalRange(AppActor.PersistencePrefix + _state.Name, 1, _sequenceNr),
             .. _state.Deployments.Select(d => new JournalRange(DeploymentActor.NameFor(d.Id), 1, long.MaxValue)),
+            new JournalRange(RunsActor.NameFor(_state.Name), 1, long.MaxValue),
         ])));
         // A deployment's log is a file on this node: its log actor reads it, and watches it.
         Receive<ReadDeploymentLog>(r => ToLogs(r.DeploymentId, r));

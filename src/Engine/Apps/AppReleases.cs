@@ -1,4 +1,5 @@
 using Engine.Protocol;
+using Engine.Runs;
 
 namespace Engine.Apps;
 
@@ -16,6 +17,12 @@ public sealed partial record AppState
             on.Select(i => i.Worker).Distinct().Order(StringComparer.Ordinal).ToList(), Routed?.DeploymentId == d.Id,
             d.Rollback is { } r ? $"v{r.RollbackOf}" : null);
     }).ToList(), images.Error);
+
+    /// <summary>What `engine run` starts from: the routed release's image and today's env; null before any release.</summary>
+    public RunRelease? RunRelease() => Routed is not { } routed ? null
+        : (Releases.GetValueOrDefault(routed.DeploymentId)?.Image ?? routed.Containers.FirstOrDefault()?.Image) is not { } image ? null
+        : new RunRelease(routed.DeploymentId, routed.Containers.FirstOrDefault()?.Version ?? $"v{routed.Version}", image, Env,
+            routed.Containers.Select(routed.WorkerOf).OfType<string>().ToHashSet());
 
     /// <summary>A rollback queues as a deploy does, with the target's image, Procfile and (unless asked otherwise) env;
     /// null with <paramref name="refusal"/> when there is nothing to go back to, or its image is gone.</summary>

@@ -1,3 +1,4 @@
+using Engine.Journal;
 using Akka.Event;
 using Akka.Persistence;
 

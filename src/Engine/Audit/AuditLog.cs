@@ -35,9 +35,14 @@ public static class AuditLog
                 _ => null,
             },
             e.Event is EnvChanged c ? EnvNames(c) : null,
-            e.Event is RollbackPlanned p
-                ? $"rollback to v{p.RollbackOf} (image {p.Image}), {(p.CurrentEnv ? "today's env" : $"the env of v{p.RollbackOf}")}"
-                  + (p.SkipHook ? ", --skip-hook: no postdeploy hook" : "")
-                : null)).ToList();
+            e.Event switch
+            {
+                RollbackPlanned p => $"rollback to v{p.RollbackOf} (image {p.Image}), {(p.CurrentEnv ? "today's env" : $"the env of v{p.RollbackOf}")}"
+                                     + (p.SkipHook ? ", --skip-hook: no postdeploy hook" : ""),
+                OneOffStarted s => $"{s.Slot} of {s.Version} on {s.Worker}{(s.Detached ? ", detached" : "")}: {s.Command}",
+                OneOffEnded x => $"{Procfile.OneOff}-{x.Number} " + (x.Error is { } why ? $"failed: {why}" : "exited")
+                                 + (x.ExitCode is { } code ? $" (exit code {code})" : ""),
+                _ => null,
+            })).ToList();
     }
 }

@@ -15,6 +15,18 @@ public sealed record LogQuery(int? Tail, DateTimeOffset? Since, bool Follow);
 /// <summary>One line a container wrote, with Docker's timestamp.</summary>
 public sealed record ContainerLogLine(DateTimeOffset At, bool Stderr, string Text);
 
+/// <summary>A container whose stdin a client attaches to; <paramref name="Tty"/>: with a pseudo-terminal.</summary>
+public sealed record Terminal(bool Tty);
+
+/// <summary>An attached container's streams. A read of 0 bytes: its output has ended.</summary>
+public interface IContainerStream : IDisposable
+{
+    Task<(int Count, bool Stderr)> ReadAsync(byte[] buffer, CancellationToken ct);
+    Task WriteAsync(byte[] data, CancellationToken ct);
+    /// <summary>End of input: the process reads EOF.</summary>
+    void CloseInput();
+}
+
 public sealed record ContainerState(bool Running, bool Restarting, long ExitCode, long RestartCount, string Status);
 
 public static class ContainerLabels

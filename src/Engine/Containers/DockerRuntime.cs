@@ -102,6 +102,13 @@ public sealed class DockerRuntime(string dockerHost, string instanceId, TimeSpan
 
     public async Task<string> RunAsync(ContainerSpec spec, bool restartAlways, CancellationToken ct)
     {
+        var id = await CreateAsync(spec, restartAlways, null, ct);
+        await StartExistingAsync(id, ct);
+        return id;
+    }
+
+    public async Task<string> CreateAsync(ContainerSpec spec, bool restartAlways, Terminal? terminal, CancellationToken ct)
+    {
         var parameters = new CreateContainerParameters
         {
             Name = NameOf(spec),
@@ -128,13 +135,18 @@ public sealed class DockerRuntime(string dockerHost, string instanceId, TimeSpan
             },
         };
         if (spec.Port is { } port) parameters.Labels[ContainerLabels.Port] = port.ToString();
+        if (terminal is not null)
+        {
+            (parameters.Tty, parameters.OpenStdin, parameters.StdinOnce) = (terminal.Tty, true, true);
+            (parameters.AttachStdin, parameters.AttachStdout, parameters.AttachStderr) = (true, true, true);
+        }
         if (spec.Command is { } command)
         {
             parameters.Entrypoint = ["/bin/sh", "-c"];
             parameters.Cmd = [command];
         }
-        // Create, maybe replace a stale one, and start: each step may take a control call's time.
-        return await Call($"start container {NameOf(spec)}", ct, callTimeout * 4, async ct =>
+        // Create, maybe replacing a stale one: each step may take a control call's time.
+        return await Call($"create container {NameOf(spec)}", ct, callTimeout * 3, async ct =>
         {
             CreateContainerResponse created;
             try { created = await _client.Containers.CreateContainerAsync(parameters, ct); }
@@ -146,7 +158,6 @@ public sealed class DockerRuntime(string dockerHost, string instanceId, TimeSpan
                 await StopAndRemoveAsync(stale.Id, TimeSpan.Zero, ct);
                 created = await _client.Containers.CreateContainerAsync(parameters, ct);
             }
-            await _client.Containers.StartContainerAsync(created.ID, new ContainerStartParameters(), ct);
             return created.ID;
         });
     }
@@ -329,6 +340,37 @@ public sealed class DockerRuntime(string dockerHost, string instanceId, TimeSpan
 
     public Task StartExistingAsync(string id, CancellationToken ct) =>
         Call("start a container", ct, ct => _client.Containers.StartContainerAsync(id, new ContainerStartParameters(), ct));
+
+    public async Task<IContainerStream> AttachAsync(string id, bool tty, CancellationToken ct) =>
+        new AttachedStream(await Call("attach to a container", ct, ct => _client.Containers.AttachContainerAsync(id, tty,
+            new ContainerAttachParameters { Stream = true, Stdin = true, Stdout = true, Stderr = true }, ct)));
+
+    public Task ResizeAsync(string id, int width, int height, CancellationToken ct) =>
+        Call("resize a container's terminal", ct, ct => _client.Containers.ResizeContainerTtyAsync(id,
+            new ContainerResizeParameters { Width = width, Height = height }, ct));
+
+    public Task SignalAsync(string id, string signal, CancellationToken ct) =>
+        Call($"send {signal} to a container", ct, async ct =>
+        {
+            try { await _client.Containers.KillContainerAsync(id, new ContainerKillParameters { Signal = signal }, ct); }
+            catch (DockerContainerNotFoundException) { }
+            catch (DockerApiException e) when (e.StatusCode == System.Net.HttpStatusCode.Conflict) { } // not running any more
+        });
+
+    private sealed class AttachedStream(MultiplexedStream stream) : IContainerStream
+    {
+        public async Task<(int Count, bool Stderr)> ReadAsync(byte[] buffer, CancellationToken ct)
+        {
+            var read = await stream.ReadOutputAsync(buffer, 0, buffer.Length, ct);
+            return (read.EOF ? 0 : read.Count, read.Target == MultiplexedStream.TargetStream.StandardError);
+        }
+
+        public Task WriteAsync(byte[] data, CancellationToken ct) => stream.WriteAsync(data, 0, data.Length, ct);
+
+        public void CloseInput() => stream.CloseWrite();
+
+        public void Dispose() => stream.Dispose();
+    }
 
     public Task PingAsync(CancellationToken ct) => Call("answer a ping", ct, ct => _client.System.PingAsync(ct));
 

@@ -29,6 +29,18 @@ public interface IContainerRuntime
     /// <summary>Creates and starts the container, named after the spec and this engine instance; returns its id.</summary>
     Task<string> RunAsync(ContainerSpec spec, bool restartAlways, CancellationToken ct);
 
+    /// <summary>Creates the container without starting it; with a <paramref name="terminal"/>, its stdin stays open for
+    /// <see cref="AttachAsync"/>.</summary>
+    Task<string> CreateAsync(ContainerSpec spec, bool restartAlways, Terminal? terminal, CancellationToken ct);
+
+    /// <summary>The container's stdin, stdout and stderr (attach before starting it, so no output is missed).</summary>
+    Task<IContainerStream> AttachAsync(string id, bool tty, CancellationToken ct);
+
+    Task ResizeAsync(string id, int width, int height, CancellationToken ct);
+
+    /// <summary>Sends a signal (`INT`, `TERM`…) to the container's process; a stopped or missing container is fine.</summary>
+    Task SignalAsync(string id, string signal, CancellationToken ct);
+
     /// <summary>Null when the container no longer exists.</summary>
     Task<ContainerState?> InspectAsync(string id, CancellationToken ct);
 

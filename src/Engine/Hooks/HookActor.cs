@@ -8,10 +8,10 @@ namespace Engine.Hooks;
 /// the one already started (found by its labels); replies HookSucceeded, HookFailed or HookLost. It never removes the
 /// container: that waits until the deployment has journaled the outcome (<see cref="RemoveContainers.HookOf"/>), so a
 /// restart in between can still read the exit code. The container's files never reach the app's other containers.
-/// It uses the Docker engine of the node it runs on (<see cref="DockerHost"/>).</summary>
+/// It uses the Docker engine of the node it runs on (<see cref="DockerHost"/>), through <see cref="OneOffContainer"/> as
+/// `engine run` does.</summary>
 public sealed class HookActor : ReceiveActor
 {
-    private static readonly TimeSpan LogFlushLimit = TimeSpan.FromSeconds(5);
     private static readonly TimeSpan CountTimeout = TimeSpan.FromSeconds(10);
     private readonly CancellationTokenSource _stopping = new();
 
@@ -41,7 +41,7 @@ public sealed class HookActor : ReceiveActor
         try
         {
             log($"running postdeploy hook: {spec.Command}");
-            id = await runtime.RunAsync(spec, restartAlways: false, ct);
+            id = await OneOffContainer.StartAsync(runtime, spec, null, ct);
         }
         catch (ContainerRuntimeException e)
         {
@@ -58,8 +58,7 @@ public sealed class HookActor : ReceiveActor
         ContainerSummary? found;
         try
         {
-            found = (await runtime.ListAsync(spec.App, ct))
-                .FirstOrDefault(c => c.DeploymentId == spec.DeploymentId && c.Type == spec.Type);
+            found = await OneOffContainer.FindAsync(runtime, spec, ct);
         }
         catch (ContainerRuntimeException e)
         {
@@ -84,22 +83,12 @@ public sealed class HookActor : ReceiveActor
     {
         try
         {
-            var output = runtime.StreamLogsAsync(id, log, ct);
-            using var limit = CancellationTokenSource.CreateLinkedTokenSource(ct);
-            limit.CancelAfter(timeout);
-            long exitCode;
-            try
+            return await OneOffContainer.WaitAsync(runtime, id, timeout, idle: false, log, ct) switch
             {
-                exitCode = await runtime.WaitAsync(id, limit.Token);
-            }
-            catch (OperationCanceledException) when (!ct.IsCancellationRequested)
-            {
-                return new HookFailed($"the postdeploy hook did not finish within {timeout.TotalSeconds:0.#} s");
-            }
-            await Task.WhenAny(output, Task.Delay(LogFlushLimit, ct));
-            return exitCode == 0
-                ? HookSucceeded.Instance
-                : new HookFailed($"the postdeploy hook exited with code {exitCode}");
+                null => new HookFailed($"the postdeploy hook did not finish within {timeout.TotalSeconds:0.#} s"),
+                0 => HookSucceeded.Instance,
+                var exitCode => new HookFailed($"the postdeploy hook exited with code {exitCode}"),
+            };
         }
         catch (ContainerRuntimeException e)
         {

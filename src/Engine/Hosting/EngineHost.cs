@@ -115,6 +115,7 @@ public static class EngineHost
         var web = builder.Build();
         web.Lifetime.ApplicationStopped.Register(dataDirLock.Dispose);
         web.UseAdminGuard(settings.Admin);
+        web.UseWebSockets(); // an attached `engine run`
         web.MapAdminApi(settings.Admin, api => api.MapPalettes(settings.Admin));
         web.MapAdminFallback();
         return web;

@@ -10,10 +10,11 @@ public sealed record StartContainers(IReadOnlyList<ContainerSpec> Specs, TimeSpa
 
 /// <summary>Stop and remove the app's containers: those of <paramref name="OnlyDeployment"/> when set, else every one
 /// whose deployment is not in <paramref name="Keep"/>; only those of <paramref name="OnlyType"/> when set; never those
-/// whose slot is in <paramref name="KeepSlots"/>. Replies ContainersRemoved.</summary>
+/// whose slot is in <paramref name="KeepSlots"/>. `engine run`'s containers only when <paramref name="OnlyType"/> names
+/// them: a deploy, a scale or a restart leaves a running one-off alone, as Heroku's do. Replies ContainersRemoved.</summary>
 [Manifest("remove-containers.v1")]
 public sealed record RemoveContainers(string App, string? OnlyDeployment, ISet<string> Keep, TimeSpan Grace,
-    string? OnlyType = null, ISet<string>? KeepSlots = null) : IEngineMessage
+    string? OnlyType = null, ISet<string>? KeepSlots = null, string? OnlySlot = null) : IEngineMessage
 {
     /// <summary>The deployment's containers but those of the given slots (scaled away, or now on another worker).</summary>
     public static RemoveContainers OfDeploymentBut(string app, string deploymentId, IEnumerable<string> keepSlots, TimeSpan grace) =>
@@ -31,7 +32,12 @@ public sealed record RemoveContainers(string App, string? OnlyDeployment, ISet<s
 
     public bool Matches(ContainerSummary c) =>
         (OnlyDeployment is { } only ? c.DeploymentId == only : !Keep.Contains(c.DeploymentId))
-        && (OnlyType is null || c.Type == OnlyType) && KeepSlots?.Contains(c.Slot) != true;
+        && (OnlyType is null ? c.Type != Procfile.OneOff : c.Type == OnlyType) && KeepSlots?.Contains(c.Slot) != true
+        && (OnlySlot is null || c.Slot == OnlySlot);
+
+    /// <summary>One `engine run` container (<paramref name="slot"/>: one-off-N), whatever release it ran.</summary>
+    public static RemoveContainers OneOff(string app, string slot, TimeSpan grace) =>
+        new(app, null, new HashSet<string>(), grace, Procfile.OneOff, OnlySlot: slot);
 }
 
 /// <summary>List the app's containers on the worker. Replies ContainersListed.</summary>
@@ -98,7 +104,7 @@ public sealed record ImagesListed(List<WorkerImage> Images, string? Error = null
 public sealed record ReadAppLogs(string App, string? Type, string? Container, int Tail, DateTimeOffset? Since, bool Follow)
     : IEngineMessage
 {
-    public const string OneOff = "one-off";
+    public const string OneOff = Procfile.OneOff;
 
     public bool Matches(string type, string slot) =>
         (Type is null || Type == type || (Type == OneOff && type is OneOff or Procfile.PostDeploy)) && (Container is null || Container == slot);

@@ -9,6 +9,8 @@ public static partial class Procfile
 {
     public const string Web = "web";
     public const string PostDeploy = "postdeploy";
+    /// <summary>The type of `engine run`'s containers: no Procfile entry may take it.</summary>
+    public const string OneOff = RunId.Type;
 
     [GeneratedRegex("^[A-Za-z0-9_-]{1,30}$")]
     private static partial Regex NamePattern();
@@ -35,6 +37,8 @@ public static partial class Procfile
             var command = line[(colon + 1)..].Trim();
             if (!NamePattern().IsMatch(name))
                 throw new ProcfileException($"Procfile line {lineNo}: invalid process name '{name}' (use letters, digits, '-' or '_')");
+            if (name == OneOff)
+                throw new ProcfileException($"Procfile line {lineNo}: '{OneOff}' is the type of `engine run`'s containers; name the process otherwise");
             if (command.Length == 0)
                 throw new ProcfileException($"Procfile line {lineNo}: process '{name}' has an empty command");
             if (seenOn.TryGetValue(name, out var first))

@@ -103,7 +103,9 @@ public static class DockerProbe
     {
         foreach (var c in await ContainersOf(app))
         {
-            try { await RemoveAsync(c.Name); } catch (DockerContainerNotFoundException) { }
+            try { await RemoveAsync(c.Name); }
+            catch (DockerContainerNotFoundException) { }
+            catch (DockerApiException e) when (e.StatusCode == System.Net.HttpStatusCode.Conflict) { } // the engine removes it already
         }
     }
 }

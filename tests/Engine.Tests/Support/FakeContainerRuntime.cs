@@ -142,6 +142,17 @@ public sealed class FakeContainerRuntime : IContainerRuntime
 
     public Task StartExistingAsync(string id, CancellationToken ct) => Task.CompletedTask;
 
+    public Task<string> CreateAsync(ContainerSpec spec, bool restartAlways, Terminal? terminal, CancellationToken ct) =>
+        RunAsync(spec, restartAlways, ct);
+
+    /// <summary>One-off runs are proven on real Docker only.</summary>
+    public Task<IContainerStream> AttachAsync(string id, bool tty, CancellationToken ct) =>
+        throw new ContainerRuntimeException("the fake runtime has no attach");
+
+    public Task ResizeAsync(string id, int width, int height, CancellationToken ct) => Task.CompletedTask;
+
+    public Task SignalAsync(string id, string signal, CancellationToken ct) => Task.CompletedTask;
+
     /// <summary>While set, pings fail and event streams break: Docker is away.</summary>
     public volatile bool DockerDown;
 

@@ -51,6 +51,13 @@ public sealed class StreamingCli : IDisposable
         return _process.ExitCode;
     }
 
+    /// <summary>Sends the CLI a signal (INT: as Ctrl-C does), and waits until kill has sent it.</summary>
+    public async Task SignalAsync(string name)
+    {
+        using var kill = Process.Start("kill", [$"-{name}", _process.Id.ToString()]);
+        await kill.WaitForExitAsync();
+    }
+
     public void Dispose()
     {
         if (!_process.HasExited) _process.Kill(entireProcessTree: true);

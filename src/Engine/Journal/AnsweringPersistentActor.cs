@@ -2,7 +2,7 @@ using Akka.Actor;
 using Akka.Persistence;
 using Engine.Protocol;
 
-namespace Engine.Apps;
+namespace Engine.Journal;
 
 /// <summary>A persistent actor whose caller hears at once when the journal cannot take the event it waits for (Akka then
 /// stops the actor), rather than wait for an answer that never comes.</summary>
