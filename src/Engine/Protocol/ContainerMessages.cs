@@ -14,7 +14,7 @@ public sealed record StartContainers(IReadOnlyList<ContainerSpec> Specs, TimeSpa
 /// them: a deploy, a scale or a restart leaves a running one-off alone, as Heroku's do. Replies ContainersRemoved.</summary>
 [Manifest("remove-containers.v1")]
 public sealed record RemoveContainers(string App, string? OnlyDeployment, ISet<string> Keep, TimeSpan Grace,
-    string? OnlyType = null, ISet<string>? KeepSlots = null, string? OnlySlot = null) : IEngineMessage
+    string? OnlyType = null, ISet<string>? KeepSlots = null) : IEngineMessage
 {
     /// <summary>The deployment's containers but those of the given slots (scaled away, or now on another worker).</summary>
     public static RemoveContainers OfDeploymentBut(string app, string deploymentId, IEnumerable<string> keepSlots, TimeSpan grace) =>
@@ -32,12 +32,12 @@ public sealed record RemoveContainers(string App, string? OnlyDeployment, ISet<s
 
     public bool Matches(ContainerSummary c) =>
         (OnlyDeployment is { } only ? c.DeploymentId == only : !Keep.Contains(c.DeploymentId))
-        && (OnlyType is null ? c.Type != Procfile.OneOff : c.Type == OnlyType) && KeepSlots?.Contains(c.Slot) != true
-        && (OnlySlot is null || c.Slot == OnlySlot);
+        && (OnlyType is null ? c.Type != Procfile.OneOff : c.Type == OnlyType) && KeepSlots?.Contains(c.Slot) != true;
 
-    /// <summary>One `engine run` container (<paramref name="slot"/>: one-off-N), whatever release it ran.</summary>
-    public static RemoveContainers OneOff(string app, string slot, TimeSpan grace) =>
-        new(app, null, new HashSet<string>(), grace, Procfile.OneOff, OnlySlot: slot);
+    /// <summary>The `engine run` containers of the app but those of runs still running (<paramref name="running"/>: their
+    /// slots), whatever release they ran: what an owner that died between journaling a run's end and removing it left.</summary>
+    public static RemoveContainers OneOffsBut(string app, IEnumerable<string> running) =>
+        new(app, null, new HashSet<string>(), TimeSpan.Zero, Procfile.OneOff, running.ToHashSet());
 }
 
 /// <summary>List the app's containers on the worker. Replies ContainersListed.</summary>

@@ -1,5 +1,6 @@
 using Akka.Actor;
 using Akka.Persistence;
+using Engine.Containers;
 using Engine.Journal;
 using Engine.Protocol;
 using Engine.Workers;
@@ -37,6 +38,10 @@ public sealed class RunsActor : AnsweringPersistentActor
         Recover<RecoveryCompleted>(_ =>
         {
             foreach (var run in _state.Running.Values) Spawn(run, new Dictionary<string, string>(), recovered: true);
+            if (_state.Last == 0) return;
+            var sweep = RemoveContainers.OneOffsBut(app, _state.Running.Values.Select(r => r.Slot));
+            foreach (var worker in _workers.Addresses(Context.System))
+                Context.ActorOf(_workers.On(worker, ContainerOperationsActor.Props())).Tell(sweep);
         });
 
         Command<Requested>(r => r.Message is not StartRun, r => Self.Forward(r.Message));
@@ -69,7 +74,8 @@ public sealed class RunsActor : AnsweringPersistentActor
         });
         Command<RunExited>(x =>
         {
-            var run = Sender;
+            // From its actor, or from this one when its actor's worker is gone.
+            var run = Sender.Equals(Self) ? ActorRefs.Nobody : Sender;
             if (_state.End(x, DateTimeOffset.UtcNow) is not { } ended) { run.Tell(new EndRun(Remove: true)); return; }
             PersistFor(_starting.GetValueOrDefault(x.Number, ActorRefs.Nobody), ended, e =>
             {
@@ -92,6 +98,7 @@ public sealed class RunsActor : AnsweringPersistentActor
             else Child(a.Number).Forward(a);
         });
         Command<GetRuns>(_ => Sender.Tell(_state.List));
+        Command<ContainersRemoved>(_ => Context.Stop(Sender)); // a sweep's answer: its child is done
         // Its worker left: whether it finished is unknown, and nothing is left to wait for.
         Command<Terminated>(t =>
         {

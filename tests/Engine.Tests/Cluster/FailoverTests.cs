@@ -158,6 +158,36 @@ public sealed class FailoverTests(PostgresServer postgres, ITestOutputHelper out
     }
 
     [Fact]
+    public async Task When_the_owner_is_killed_during_a_detached_run_the_new_owner_re_attaches_and_journals_its_end_once()
+    {
+        await using var cluster = await TestCluster.StartAsync(postgres);
+        var nodes = await TwoControlNodesAsync(cluster);
+        var app = nodes.First.NewApp("forun");
+        using var dir = new AppDir();
+        using var gate = new HookGate();
+        await nodes.First.DeployAsync(dir, app);
+        var (owner, second, secondAddress) = await nodes.OwnerOfAsync(app);
+        var started = await second.CliOk("run", app, "--detach", "--", "sh", "-c", $"{gate.Hook}; exit 5");
+        Assert.StartsWith($"{app}/one-off-1 runs detached", started.Stdout);
+        await Eventually.Until(async () => (await second.CliOk("logs", app, "--type", "one-off")).Stdout,
+            s => s.Contains("hook-begins"), Within, "the run to begin");
+
+        await owner.KillAsync();
+        await Eventually.Until(() => second.Cli("cluster", "show", "--json"), show => Owns(show, app, secondAddress), Takeover,
+            "the other control node to own the app");
+        gate.Open();
+
+        // Its exit code can only come from the new owner's wait on the container it found again by its labels.
+        var ended = await Eventually.Until(async () => (await second.CliOk("audit", app, "--json")).Json.EnumerateArray()
+                .Where(e => e.GetProperty("type").GetString() == "OneOffEnded").Select(e => e.GetProperty("detail").GetString()!).ToList(),
+            e => e.Count > 0, Takeover, "the run's end journaled");
+        Assert.Equal(["one-off-1 exited (exit code 5)"], ended);
+        await OnlyRunningContainerAsync(app, "v1");
+        var late = await second.Cli("run", "stop", $"{app}/one-off-1");
+        Assert.True(late.ExitCode == 1 && late.Stderr.Contains("has ended (exited)"), late.ToString());
+    }
+
+    [Fact]
     public async Task When_the_owner_is_killed_while_new_containers_start_the_deployment_ends_aborted_and_leaves_no_stray_container()
     {
         await using var cluster = await TestCluster.StartAsync(postgres);

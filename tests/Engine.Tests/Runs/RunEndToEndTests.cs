@@ -15,8 +15,10 @@ public sealed class RunEndToEndTests(SharedNode shared)
     private static async Task<IReadOnlyList<ProbedContainer>> OneOffs(string app) =>
         (await DockerProbe.ContainersOf(app)).Where(c => c.Type == "one-off").ToList();
 
-    private async Task<List<JsonElement>> Audit(string app, string type) =>
-        (await _node.CliOk("audit", app, "--json")).Stdout is var json
+    private Task<List<JsonElement>> Audit(string app, string type) => Audit(_node, app, type);
+
+    private static async Task<List<JsonElement>> Audit(EngineNode node, string app, string type) =>
+        (await node.CliOk("audit", app, "--json")).Stdout is var json
             ? JsonDocument.Parse(json).RootElement.EnumerateArray().Where(e => e.GetProperty("type").GetString() == type).ToList()
             : [];
 
@@ -42,13 +44,17 @@ public sealed class RunEndToEndTests(SharedNode shared)
             Assert.True(read.ExitCode == 0, read.ToString());
             Assert.Equal("got from stdin", read.Stdout.Trim());
 
+            // -t: a terminal although the CLI's stdin is none; without a terminal, none (-T forces that on a terminal).
+            Assert.Equal("a terminal", (await _node.CliOk("run", app, "-t", "--", "sh", "-c", "test -t 0 && echo a terminal")).Stdout.Trim());
+            Assert.Equal("no terminal", (await _node.CliOk("run", app, "--", "sh", "-c", "test -t 0 || echo no terminal")).Stdout.Trim());
+
             var env = await _node.CliOk("run", app, "-e", "EXTRA=1", "--", "env");
             var vars = env.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => l.Split('=', 2))
                 .Where(p => p.Length == 2).ToDictionary(p => p[0], p => p[1]);
             Assert.Equal("hello there", vars["GREETING"]);
             Assert.Equal("1", vars["EXTRA"]);
             Assert.Equal(app, vars["APP"]);
-            Assert.Equal("one-off-4", vars["CONTAINER"]);
+            Assert.Equal("one-off-6", vars["CONTAINER"]);
             Assert.Equal("v1", vars["CONTAINER_VERSION"]);
             Assert.Equal($"{app}-v1", vars["DEPLOYMENT_ID"]);
             Assert.False(vars.ContainsKey("PORT"), "a one-off gets no route, so no $PORT");
@@ -56,11 +62,11 @@ public sealed class RunEndToEndTests(SharedNode shared)
             // Each attached run's container is removed once its end is journaled.
             await Eventually.Until(() => OneOffs(app), c => c.Count == 0, Within, "no one-off container left");
             var started = await Audit(app, "OneOffStarted");
-            var ended = await Eventually.Until(() => Audit(app, "OneOffEnded"), e => e.Count == 4, Within, "four ends journaled");
-            Assert.Equal(4, started.Count);
+            var ended = await Eventually.Until(() => Audit(app, "OneOffEnded"), e => e.Count == 6, Within, "six ends journaled");
+            Assert.Equal(6, started.Count);
             Assert.Contains("sh' '-c' 'echo out; echo err >&2; exit 3'", Detail(started[1]));
             Assert.Equal(["one-off-1 exited (exit code 0)", "one-off-2 exited (exit code 3)", "one-off-3 exited (exit code 0)",
-                "one-off-4 exited (exit code 0)"], ended.Select(Detail).Order());
+                "one-off-4 exited (exit code 0)", "one-off-5 exited (exit code 0)", "one-off-6 exited (exit code 0)"], ended.Select(Detail).Order());
             // The web container still serves: a run is no deployment.
             Assert.Equal(System.Net.HttpStatusCode.OK, (await _node.Get(app)).Status);
         }
@@ -138,6 +144,35 @@ public sealed class RunEndToEndTests(SharedNode shared)
             var ended = Assert.Single(await Audit(app, "OneOffEnded"));
             Assert.Contains("stopped by `engine run stop`", Detail(ended));
             Assert.Equal(1, (await _node.Cli("run", "stop", id)).ExitCode); // ended already: 409
+        }
+        finally
+        {
+            await DockerProbe.RemoveAppAsync(app);
+        }
+    }
+
+    [Fact]
+    public async Task After_a_restart_the_node_re_attaches_to_its_detached_run_and_removes_one_off_leftovers()
+    {
+        await using var node = await EngineNode.StartAsync();
+        var app = node.NewApp("runre");
+        using var dir = new AppDir();
+        try
+        {
+            await node.DeployAsync(dir, app);
+            await node.CliOk("run", app, "-d", "--", "sh", "-c", "while true; do sleep 1; done");
+            // What an owner that died between journaling a run's end and removing its container leaves.
+            await DockerProbe.StartStrayAsync(node.InstanceId(), app, $"{app}-v1", "one-off", 7);
+            await node.KillAsync();
+            await node.RestartAsync();
+
+            await node.CliOk("ps", app); // wakes the app
+            await Eventually.Until(() => OneOffs(app), c => c.Count == 1, Within, "the leftover one-off-7 removed");
+            Assert.Equal("running", (await OneOffs(app)).Single().State);
+            var stop = await node.CliOk("run", "stop", $"{app}/one-off-1");
+            Assert.Contains("stopped (failed, exit code", stop.Stdout);
+            await Eventually.Until(() => OneOffs(app), c => c.Count == 0, Within, "the stopped run's container removed");
+            Assert.Contains("stopped by `engine run stop`", Detail(Assert.Single(await Audit(node, app, "OneOffEnded"))));
         }
         finally
         {

@@ -44,18 +44,18 @@ public static class DockerProbe
     }
 
     /// <summary>A running container that carries the engine's labels but belongs to no deployment the engine knows.</summary>
-    public static async Task StartStrayAsync(string instanceId, string app, string deploymentId)
+    public static async Task StartStrayAsync(string instanceId, string app, string deploymentId, string type = "web", int index = 1)
     {
         var created = await Client.Containers.CreateContainerAsync(new CreateContainerParameters
         {
-            Name = $"{deploymentId}-web-1-{instanceId}",
+            Name = $"{deploymentId}-{type}-{index}-{instanceId}",
             Image = "busybox",
             Cmd = ["sleep", "600"],
             HostConfig = new HostConfig { NetworkMode = "host" }, // like the engine's containers: no bridge needed
             Labels = new Dictionary<string, string>
             {
                 ["engine.instance"] = instanceId, ["engine.app"] = app, ["engine.deployment"] = deploymentId,
-                ["engine.version"] = "v99", ["engine.type"] = "web", ["engine.container"] = "web-1",
+                ["engine.version"] = "v99", ["engine.type"] = type, ["engine.container"] = $"{type}-{index}",
             },
         });
         await Client.Containers.StartContainerAsync(created.ID, new ContainerStartParameters());
