@@ -11,7 +11,7 @@ public sealed record BenchReport(IReadOnlyList<Figure> Figures, IReadOnlyList<st
 /// <summary>Runs the chosen scenarios against one engine node; the CLI and the smoke tests both call this.</summary>
 public static class BenchRunner
 {
-    public static readonly IReadOnlyList<string> All = ["deploy", "router", "switch", "concurrency", "journal", "envset", "rollback", "logs"];
+    public static readonly IReadOnlyList<string> All = ["deploy", "router", "switch", "concurrency", "journal", "envset", "rollback", "logs", "run"];
 
     public static async Task<BenchReport> RunAsync(BenchOptions options, Action<string> progress)
     {
@@ -38,6 +38,8 @@ public static class BenchRunner
             figures.AddRange(await LogsLatency.RunAsync(node, Math.Max(10, options.DeployRuns * 10), progress, notes));
         if (options.Scenarios.Contains("rollback"))
             figures.AddRange(await RollbackOverhead.RunAsync(node, options.BenchDir, options.DeployRuns, progress, notes));
+        if (options.Scenarios.Contains("run"))
+            figures.AddRange(await RunOverhead.RunAsync(node, Math.Max(3, options.DeployRuns * 3), progress, notes));
         return new BenchReport(figures, notes);
     }
 }

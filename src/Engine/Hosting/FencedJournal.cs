@@ -4,6 +4,7 @@ using Akka.Event;
 using Akka.Persistence;
 using Akka.Persistence.Sql.Journal;
 using Engine.Apps;
+using Engine.Runs;
 using Engine.Deployments;
 using Engine.Protocol;
 
@@ -66,6 +67,8 @@ public sealed class FencedJournal(Config config) : SqlWriteJournal(config)
                 Shard(persistenceId[AppActor.PersistencePrefix.Length..]),
             _ when persistenceId.StartsWith(DeploymentActor.PersistencePrefix, StringComparison.Ordinal)
                    && DeploymentId.Parse(persistenceId[DeploymentActor.PersistencePrefix.Length..]) is { } id => Shard(id.App),
+            _ when persistenceId.StartsWith(RunsActor.PersistencePrefix, StringComparison.Ordinal) =>
+                Shard(persistenceId[RunsActor.PersistencePrefix.Length..]),
             _ => null,
         };
     }

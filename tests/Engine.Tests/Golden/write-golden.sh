@@ -3,7 +3,8 @@
 # GoldenJournalTests. Run once per released journal format, into a new directory; never over an existing one.
 #   bash tests/Engine.Tests/Golden/write-golden.sh tests/Engine.Tests/Golden/v2
 # v1 was written before rollbacks existed; from v2 on the history also holds two rollbacks (RollbackPlanned,
-# ReleaseReused), one of them with --skip-hook and --current-env.
+# ReleaseReused), one of them with --skip-hook and --current-env; from v3 on, three one-off runs (OneOffStarted,
+# OneOffEnded in one-offs-shop): attached ones exiting 0 and 2, and a detached one stopped by `engine run stop`.
 set -euo pipefail
 out=${1:?usage: write-golden.sh OUT_DIR}
 [ ! -e "$out" ] || { echo "$out exists: a golden journal is never rewritten" >&2; exit 1; }
@@ -35,6 +36,12 @@ engine env set idle FEATURE=on
 if engine rollback --help >/dev/null 2>&1; then
   engine rollback shop --to v1
   engine rollback shop --to v2 --skip-hook --current-env
+fi
+if engine run --help >/dev/null 2>&1; then
+  engine run shop -- sh -c 'echo "$GREETING-$CONTAINER"'
+  engine run shop -e FLAG=1 -- sh -c 'exit 2' || true
+  engine run shop --detach -- sleep 600
+  engine run stop shop/one-off-3
 fi
 # A routed container dies: the keeper starts it again (ContainerRestarted).
 docker kill "$(docker ps -q --filter "label=engine.instance=$(cat "$data/instance-id")" --filter label=engine.container=web-1)" >/dev/null

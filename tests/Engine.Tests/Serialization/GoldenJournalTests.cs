@@ -8,6 +8,7 @@ using Engine.Tests.Projections;
 using Engine.Tests.Support;
 using Microsoft.Data.Sqlite;
 using Engine.Protocol;
+using Engine.Runs;
 using Engine.Serialization;
 
 namespace Engine.Tests.Serialization;
@@ -36,6 +37,7 @@ public sealed class GoldenJournalTests : IDisposable
     [Theory]
     [InlineData("v1")]
     [InlineData("v2")]
+    [InlineData("v3")]
     public async Task Every_event_of_the_golden_journal_is_read_and_recovers_the_expected_states(string version)
     {
         CopyJournal(version);
@@ -48,6 +50,7 @@ public sealed class GoldenJournalTests : IDisposable
         var registry = new SortedDictionary<string, bool>(StringComparer.Ordinal); // app -> idle
         var apps = new SortedDictionary<string, AppState>(StringComparer.Ordinal);
         var deployments = new SortedDictionary<string, DeploymentState>(StringComparer.Ordinal);
+        var runs = new SortedDictionary<string, RunsState>(StringComparer.Ordinal);
         foreach (var e in events)
             switch (e.Event)
             {
@@ -56,13 +59,21 @@ public sealed class GoldenJournalTests : IDisposable
                 case IDeploymentEvent d when e.PersistenceId.StartsWith(DeploymentActor.PersistencePrefix):
                     deployments[e.PersistenceId] = deployments.GetValueOrDefault(e.PersistenceId, new DeploymentState()).Apply(d);
                     break;
+                case IAppEvent a when e.PersistenceId.StartsWith(RunsActor.PersistencePrefix):
+                    runs[a.App] = runs.GetValueOrDefault(a.App, new RunsState(a.App)).Apply(a);
+                    break;
                 case IAppEvent a when e.PersistenceId.StartsWith(AppActor.PersistencePrefix):
                     apps[a.App] = apps.GetValueOrDefault(a.App, new AppState(a.App)).Apply(a);
                     break;
             }
         var expected = File.ReadAllText(Path.Combine(Golden(version), "expected-state.json")).Trim();
-        var derived = version == "v1" ? DerivedSinceV1 : new HashSet<string>();
-        var actual = Canonical(JsonSerializer.SerializeToNode(new { registry, apps, deployments }, Rendering)!, derived).ToJsonString(Rendering);
+        var derived = version switch
+        {
+            "v1" => DerivedSinceV1.Append(RunsSinceV3).ToHashSet(),
+            "v2" => new HashSet<string> { RunsSinceV3 },
+            _ => new HashSet<string>(),
+        };
+        var actual = Canonical(JsonSerializer.SerializeToNode(new { registry, apps, deployments, runs }, Rendering)!, derived).ToJsonString(Rendering);
         if (actual != expected)
         {
             var written = Path.Combine(Path.GetTempPath(), $"golden-{version}-actual-state.json");
@@ -110,6 +121,9 @@ public sealed class GoldenJournalTests : IDisposable
     /// <summary>State that versions after v1 derive from the same events, not in expected-state.json: AppState.Releases,
     /// DeploymentRef.Rollback, DeploymentState.Reuse. Every other value must be as v1 recovered it.</summary>
     private static readonly IReadOnlySet<string> DerivedSinceV1 = new HashSet<string> { "releases", "rollback", "reuse" };
+
+    /// <summary>One-off runs' histories, which journals before v3 do not have.</summary>
+    private const string RunsSinceV3 = "runs";
 
     /// <summary>Keys in order: hashed collections enumerate in a different order in each process.</summary>
     private static JsonNode Canonical(JsonNode node, IReadOnlySet<string> left) => node switch
