@@ -235,19 +235,21 @@ public static class CliApp
             if (parse.GetValue(follow)) query.Add("follow=true");
             using var client = Connect(parse, server, token);
             var raw = parse.GetValue(json);
+            var failed = false; // the node's own line: what the workers could not read
             try
             {
                 await client.StreamLinesAsync(HttpMethod.Get, $"api/apps/{EngineClient.Segment(appName)}/logs?{string.Join('&', query)}", line =>
                 {
-                    if (raw) { Console.Out.WriteLine(line); return; }
                     var l = JsonDocument.Parse(line).RootElement;
+                    failed |= l.GetProperty("container").GetString() == "-";
+                    if (raw) { Console.Out.WriteLine(line); return; }
                     // As Heroku's app[web.1]: TIMESTAMP CONTAINER[vN]: text
                     Console.Out.WriteLine($"{l.GetProperty("at").GetDateTimeOffset().UtcDateTime:yyyy-MM-dd'T'HH:mm:ss.fff'Z'} "
                                           + $"{l.GetProperty("container").GetString()}[{l.GetProperty("version").GetString()}]: {l.GetProperty("text").GetString()}");
                 }, ct);
             }
             catch (OperationCanceledException) when (ct.IsCancellationRequested) { } // Ctrl-C ends a follow: its normal end
-            return 0;
+            return failed ? 1 : 0;
         }));
         return cmd;
     }

@@ -196,6 +196,8 @@ public static class AdminApi
                 ? $"invalid container '{container}': expected a slot such as web-1" : null);
         if (invalid is not null) return Error(StatusCodes.Status400BadRequest, invalid);
         if (await AskRaw(apps, new GetApp(app)) is var found and not AppView) return ToResult(found);
+        if (ClusterWorkers.Instance.Up(system).Count == 0)
+            return Error(StatusCodes.Status503ServiceUnavailable, "no worker node is up to ask its Docker engine");
 
         var dropped = 0;
         var channel = Channel.CreateBounded<AppLogLine>(new BoundedChannelOptions(LogOptions.MaxLines) { FullMode = BoundedChannelFullMode.DropOldest },

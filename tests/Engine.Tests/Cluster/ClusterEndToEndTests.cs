@@ -174,6 +174,9 @@ public sealed class MultiNodeClusterTests(PostgresServer postgres)
         var ps = await control.Cli("ps", app);
         Assert.True(ps.ExitCode == 1, ps.ToString());
         Assert.Contains("no worker node is up to ask its Docker engine", ps.Stderr);
+        var logs = await control.Cli("logs", app);
+        Assert.True(logs.ExitCode == 1, logs.ToString());
+        Assert.Contains("no worker node is up to ask its Docker engine", logs.Stderr);
 
         // A worker that comes up while a deployment waits for one takes it.
         var deploy = control.Cli("deploy", dir.Path, "--app", app);
