@@ -174,8 +174,11 @@ internal static class RunCli
     {
         try
         {
-            using var stty = Process.Start(new ProcessStartInfo("stty", arguments) { RedirectStandardOutput = true, UseShellExecute = false })!;
+            // -t without a terminal: stty has none to set, and says so on stderr.
+            using var stty = Process.Start(new ProcessStartInfo("stty", arguments)
+                { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false })!;
             var output = stty.StandardOutput.ReadToEnd();
+            stty.StandardError.ReadToEnd();
             stty.WaitForExit();
             return stty.ExitCode == 0 ? output : null;
         }

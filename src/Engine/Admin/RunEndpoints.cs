@@ -15,7 +15,9 @@ public static class RunEndpoints
 {
     /// <summary>Signals an attached client may send (Ctrl-C without a terminal is INT).</summary>
     private static readonly HashSet<string> Signals = ["INT", "TERM", "HUP", "QUIT", "KILL", "USR1", "USR2", "WINCH"];
-    private static readonly TimeSpan InputTakeTimeout = TimeSpan.FromSeconds(30);
+    /// <summary>A process may leave its input unread a long while (a pipe is full until it reads): as long as a run may
+    /// go without output.</summary>
+    private static readonly TimeSpan InputTakeTimeout = RunOptions.DefaultTimeout;
     private static readonly TimeSpan CloseLimit = TimeSpan.FromSeconds(5);
     /// <summary>A detached run answers once its container runs, which may take an image's first start.</summary>
     private static readonly TimeSpan StartTimeout = TimeSpan.FromMinutes(2);
@@ -53,10 +55,11 @@ public static class RunEndpoints
         using var gone = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted);
         try
         {
-            (await apps.GetAsync()).Tell(new AttachRun(app, number, session, width ?? 0, height ?? 0));
+            // From the session: an answer for the app itself (not found, down) reaches the client too.
+            (await apps.GetAsync()).Tell(new AttachRun(app, number, session, width ?? 0, height ?? 0), session);
             // The client's side closing (or failing) ends the session, and with it the run.
             var input = RelayInputAsync(socket, attached.Task, gone.Token);
-            _ = input.ContinueWith(_ => gone.Cancel(), TaskScheduler.Default);
+            _ = input.ContinueWith(_ => { try { gone.Cancel(); } catch (ObjectDisposedException) { } }, TaskScheduler.Default);
             await SendJson(socket, await RelayOutputAsync(socket, events.Reader, attached, gone.Token), gone.Token);
             await socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, null, gone.Token);
             // Until the client's close comes back: closing the connection before would lose output it has not read.

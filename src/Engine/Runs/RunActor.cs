@@ -68,8 +68,8 @@ public sealed class RunActor : ReceiveActor, IWithTimers
             (stream is null ? Task.CompletedTask : i.Data.Length == 0 ? Task.Run(stream.CloseInput) : stream.WriteAsync(i.Data, _stopping.Token))
                 .PipeTo(Sender, success: () => RunInputTaken.Instance);
         });
-        Receive<RunSignal>(s => { if (_id is not null) _ = _runtime.SignalAsync(_id, s.Signal, _stopping.Token); });
-        Receive<RunResize>(r => { if (_id is not null && _plan.Tty) _ = _runtime.ResizeAsync(_id, r.Width, r.Height, _stopping.Token); });
+        Receive<RunSignal>(s => { if (_id is not null) _runtime.SignalAsync(_id, s.Signal, _stopping.Token).PipeTo(ActorRefs.Nobody); });
+        Receive<RunResize>(r => { if (_id is not null && _plan.Tty) _runtime.ResizeAsync(_id, r.Width, r.Height, _stopping.Token).PipeTo(ActorRefs.Nobody); });
         Receive<Exited>(x => End(x.Code, x.Code is null ? $"no output for {_plan.Timeout}: stopped" : _why));
         Receive<Terminated>(t => t.ActorRef.Equals(_session) && !_ended, _ => Stop("its client went away", TimeSpan.Zero));
         Receive<ClientLate>(_ => _session is null && !_ended, _ =>
@@ -120,7 +120,10 @@ public sealed class RunActor : ReceiveActor, IWithTimers
         try
         {
             await _runtime.StartExistingAsync(id, ct);
-            if (_plan.Tty && attach.Width > 0 && attach.Height > 0) await _runtime.ResizeAsync(id, attach.Width, attach.Height, ct);
+            // A command that ended at once has no terminal left to size: nothing lost.
+            if (_plan.Tty && attach.Width > 0 && attach.Height > 0)
+                try { await _runtime.ResizeAsync(id, attach.Width, attach.Height, ct); }
+                catch (ContainerRuntimeException) { }
             return new Attached(stream, attach.Session);
         }
         catch

@@ -108,7 +108,8 @@ public sealed class RunsActor : AnsweringPersistentActor
         });
     }
 
-    private AppError? Refuse(int number) => _state.Running.ContainsKey(number) && !Child(number).IsNobody() ? null
+    private AppError? Refuse(int number) => _state.Running.ContainsKey(number)
+        ? Child(number).IsNobody() ? new AppError($"{RunId.Of(_state.App, number)} is being found again on its worker; try again", Unavailable: true) : null
         : _state.Find(number) is { } ended ? new AppError($"{ended.Id} has ended ({ended.Status})", Conflict: true)
         : new AppError($"{_state.App} has no one-off {number}", NotFound: true);
 

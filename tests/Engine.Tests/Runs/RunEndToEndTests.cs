@@ -206,5 +206,24 @@ public sealed class RunEndToEndTests(SharedNode shared)
         var noSuchRun = await _node.Cli("run", "stop", $"{undeployed}/one-off-9");
         Assert.Equal(1, noSuchRun.ExitCode);
         Assert.Contains("has no one-off 9", noSuchRun.Stderr);
+        // The attach endpoint itself: a plain request, an unknown app, a run that never was; each answered, none hangs.
+        using var http = new HttpClient();
+        var plain = await http.GetAsync($"{_node.AdminUrl}/api/apps/{undeployed}/runs/1/attach");
+        Assert.Equal(System.Net.HttpStatusCode.BadRequest, plain.StatusCode);
+        Assert.Contains("not found", await AttachEnd(_node.NewApp("noattach"), 1));
+        Assert.Contains("has no one-off 9", await AttachEnd(undeployed, 9));
+    }
+
+    /// <summary>The error of the end frame the node sends an attach that cannot be.</summary>
+    private async Task<string> AttachEnd(string app, int number)
+    {
+        using var socket = new System.Net.WebSockets.ClientWebSocket();
+        using var limit = new CancellationTokenSource(Within);
+        await socket.ConnectAsync(new Uri($"{_node.AdminUrl.Replace("http://", "ws://")}/api/apps/{app}/runs/{number}/attach"), limit.Token);
+        var buffer = new byte[4096];
+        var received = await socket.ReceiveAsync(buffer, limit.Token);
+        var frame = JsonDocument.Parse(buffer.AsMemory(0, received.Count)).RootElement;
+        Assert.True(frame.GetProperty("end").GetBoolean());
+        return frame.GetProperty("error").GetString()!;
     }
 }

@@ -27,7 +27,9 @@ public sealed class SecretsEndToEndTests(SharedNode shared)
         var files = new[] { "", "-wal", "-shm", "-journal" }.Select(s => db + s).Where(File.Exists).ToList();
         foreach (var file in files)
         {
-            var bytes = await File.ReadAllBytesAsync(file);
+            byte[] bytes;
+            try { bytes = await File.ReadAllBytesAsync(file); }
+            catch (FileNotFoundException) when (file.EndsWith("-journal")) { continue; } // SQLite's rollback journal lives only during a write
             Assert.True(bytes.AsSpan().IndexOf(Encoding.UTF8.GetBytes(secret)) < 0, $"{file} holds the secret in clear");
             Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(file));
         }
