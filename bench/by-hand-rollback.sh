@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# The peer of the rollback scenario: the steps a rollback takes (no build), by hand with the docker CLI.
+# The peer of the rollback scenario: the steps a rollback takes (no build), by hand with the docker CLI; also the
+# part of by-hand-deploy.sh after its build.
 # Usage: by-hand-rollback.sh IMAGE APP VERSION PORT [OLD_CONTAINER]
 # Prints "served" once the earlier image serves again and its hook succeeded, then removes the old container.
 set -euo pipefail

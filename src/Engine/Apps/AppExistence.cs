@@ -1,6 +1,6 @@
-using Akka.Event;
 using Akka.Actor;
 using Akka.Cluster.Sharding;
+using Akka.Event;
 using Akka.Persistence;
 using Engine.Protocol;
 

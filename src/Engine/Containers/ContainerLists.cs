@@ -6,22 +6,22 @@ namespace Engine.Containers;
 public static class ContainerLists
 {
     /// <summary>Every worker's containers in one list, each with its worker; an error names the workers that did not answer.</summary>
-    public static object OnAll(IReadOnlyList<(IActorRef Target, object? Reply)> replies)
-    {
-        var errors = replies.Where(r => r.Reply is not ContainersListed { Error: null })
-            .Select(r => $"worker {r.Target.Path.Address}: {(r.Reply as ContainersListed)?.Error ?? "no answer"}").ToList();
-        return new ContainersListed(replies.Select(r => r.Reply).OfType<ContainersListed>()
-            .SelectMany(l => l.Containers.Select(c => c with { Worker = c.Worker ?? l.Worker })).ToList(),
-            errors.Count > 0 ? string.Join("; ", errors) : null);
-    }
+    public static object OnAll(IReadOnlyList<(IActorRef Target, object? Reply)> replies) =>
+        new ContainersListed(replies.Select(r => r.Reply).OfType<ContainersListed>()
+                .SelectMany(l => l.Containers.Select(c => c with { Worker = c.Worker ?? l.Worker })).ToList(),
+            Errors<ContainersListed>(replies, l => l.Error));
 
     /// <summary>Every worker's images in one list; an error names the workers that did not answer.</summary>
-    public static object ImagesOnAll(IReadOnlyList<(IActorRef Target, object? Reply)> replies)
+    public static object ImagesOnAll(IReadOnlyList<(IActorRef Target, object? Reply)> replies) =>
+        new ImagesListed(replies.Select(r => r.Reply).OfType<ImagesListed>().SelectMany(l => l.Images).ToList(),
+            Errors<ImagesListed>(replies, l => l.Error));
+
+    /// <summary>Each worker whose listing failed or did not come, with why; null when none.</summary>
+    private static string? Errors<T>(IReadOnlyList<(IActorRef Target, object? Reply)> replies, Func<T, string?> error) where T : class
     {
-        var errors = replies.Where(r => r.Reply is not ImagesListed { Error: null })
-            .Select(r => $"worker {r.Target.Path.Address}: {(r.Reply as ImagesListed)?.Error ?? "no answer"}").ToList();
-        return new ImagesListed(replies.Select(r => r.Reply).OfType<ImagesListed>().SelectMany(l => l.Images).ToList(),
-            errors.Count > 0 ? string.Join("; ", errors) : null);
+        var errors = replies.Where(r => r.Reply is not T listed || error(listed) is not null)
+            .Select(r => $"worker {r.Target.Path.Address}: {(r.Reply is T listed ? error(listed) : null) ?? "no answer"}").ToList();
+        return errors.Count > 0 ? string.Join("; ", errors) : null;
     }
 
     /// <summary>Every worker's removals as one; a worker that did not answer counts as an error.</summary>

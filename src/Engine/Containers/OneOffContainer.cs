@@ -41,7 +41,7 @@ public static class OneOffContainer
     }
 
     /// <summary>Pushes the idle deadline back; a line that comes after the wait ended changes nothing.</summary>
-    public static void Rearm(CancellationTokenSource deadline, TimeSpan limit)
+    private static void Rearm(CancellationTokenSource deadline, TimeSpan limit)
     {
         try { deadline.CancelAfter(limit); }
         catch (ObjectDisposedException) { }
