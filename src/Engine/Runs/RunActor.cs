@@ -15,6 +15,7 @@ public sealed class RunActor : ReceiveActor, IWithTimers
     private static readonly TimeSpan OutputTakeTimeout = TimeSpan.FromSeconds(30);
     private static readonly TimeSpan OutputDrainLimit = TimeSpan.FromSeconds(5);
     private static readonly TimeSpan StopGrace = TimeSpan.FromSeconds(10);
+    private static readonly byte[] EndOfTerminalInput = [4];
     private readonly RunPlan _plan;
     private readonly IContainerRuntime _runtime;
     private readonly IActorRef _owner;
@@ -65,7 +66,11 @@ public sealed class RunActor : ReceiveActor, IWithTimers
         Receive<RunInput>(i =>
         {
             var stream = _stream;
-            (stream is null ? Task.CompletedTask : i.Data.Length == 0 ? Task.Run(stream.CloseInput) : stream.WriteAsync(i.Data, _stopping.Token))
+            (stream is null ? Task.CompletedTask
+                    : i.Data.Length > 0 ? stream.WriteAsync(i.Data, _stopping.Token)
+                    // Docker ends a terminal's output when its input closes: the terminal's own end of input (^D) instead.
+                    : _plan.Tty ? stream.WriteAsync(EndOfTerminalInput, _stopping.Token)
+                    : Task.Run(stream.CloseInput))
                 .PipeTo(Sender, success: () => RunInputTaken.Instance);
         });
         Receive<RunSignal>(s => { if (_id is not null) _runtime.SignalAsync(_id, s.Signal, _stopping.Token).PipeTo(ActorRefs.Nobody); });

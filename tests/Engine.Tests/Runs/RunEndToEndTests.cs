@@ -45,7 +45,8 @@ public sealed class RunEndToEndTests(SharedNode shared)
             Assert.Equal("got from stdin", read.Stdout.Trim());
 
             // -t: a terminal although the CLI's stdin is none; without a terminal, none (-T forces that on a terminal).
-            Assert.Equal("a terminal", (await _node.CliOk("run", app, "-t", "--", "sh", "-c", "test -t 0 && echo a terminal")).Stdout.Trim());
+            // The CLI's empty stdin ends before the output comes, which must not end the output (Docker's way on a terminal).
+            Assert.Equal("a terminal", (await _node.CliOk("run", app, "-t", "--", "sh", "-c", "sleep 1; test -t 0 && echo a terminal")).Stdout.Trim());
             Assert.Equal("no terminal", (await _node.CliOk("run", app, "--", "sh", "-c", "test -t 0 || echo no terminal")).Stdout.Trim());
 
             var env = await _node.CliOk("run", app, "-e", "EXTRA=1", "--", "env");
