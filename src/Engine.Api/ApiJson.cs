@@ -58,6 +58,10 @@ public sealed record ContainerView(string Type, string Name, string Version, str
 [Description("""{"to": 3, "skip_hook": false, "current_env": false}""")]
 public sealed record RollbackRequest(int? To, bool? SkipHook, bool? CurrentEnv);
 
+/// <summary>`engine maintenance APP on|off`: the message and Retry-After (seconds) the routers answer with while on.</summary>
+[Description("""{"on": true, "message": "Back in 10 minutes", "retry_after": 600}""")]
+public sealed record MaintenanceChange(bool? On, string? Message, int? RetryAfter);
+
 /// <summary>`engine run`: <paramref name="Command"/> is the argv (one argument: a shell command line);
 /// <paramref name="TimeoutSeconds"/> stops it after that long without output (default an hour).</summary>
 [Description("""{"command": ["rake", "db:migrate"], "env": {"KEY": "VALUE"}, "detach": false, "tty": false, "timeout_seconds": 3600}""")]

@@ -11,6 +11,7 @@ namespace Engine.Api;
 [JsonSerializable(typeof(ScaleChange))]
 [JsonSerializable(typeof(RollbackRequest))]
 [JsonSerializable(typeof(RunRequest))]
+[JsonSerializable(typeof(MaintenanceChange))]
 [JsonSerializable(typeof(RunFrame))]
 [JsonSerializable(typeof(RunControl))]
 [JsonSerializable(typeof(string))]

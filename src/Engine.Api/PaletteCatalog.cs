@@ -48,6 +48,8 @@ public static class PaletteCatalog
         new(name, description, "POST", path, output, args, options ?? [], columns);
 
     private static readonly string[] MemberColumns = ["address", "roles", "status", "reachable", "leader", "worker"];
+    /// <summary>An app's lock and maintenance show as their fields, comma-separated; "-" when off.</summary>
+    public static readonly string[] AppColumns = ["name", "routed_version", "deployments", "lock", "maintenance", "url"];
     private static readonly string[] DeploymentColumns = ["id", "app", "version", "status", "created_at", "finished_at", "by", "error"];
 
     public static readonly IReadOnlyList<Palette> All =
@@ -89,13 +91,17 @@ public static class PaletteCatalog
         ]),
         new("apps", "Apps and their containers",
         [
-            Get("list", "Apps", "api/apps", PaletteOutput.Table, [], columns: ["name", "routed_version", "deployments", "url"]),
+            Get("list", "Apps", "api/apps", PaletteOutput.Table, [], columns: AppColumns),
             Get("ps", "An app's containers", "api/apps/{app}/ps", PaletteOutput.Table, [App()],
                 columns: ["type", "name", "version", "state", "restarts", "deployment", "worker"]),
             Get("env", "An app's environment", "api/apps/{app}/env", PaletteOutput.Pairs, [App()], rows: "env"),
             Post("restart", "Restart the routed release's containers one by one (web ones leave the route while they restart)",
                 "api/apps/{app}/restart", PaletteOutput.Table, [App()],
                 columns: ["type", "name", "worker"]),
+            Post("lock", "Refuse deploy, rollback, scale and restart (HTTP 423) until `apps unlock`", "api/apps/{app}/lock",
+                PaletteOutput.Object, [App()], [new("reason", "Why: shown to whoever is refused (required)")], columns: ["name", "lock"]),
+            Post("unlock", "Allow deploy, rollback, scale and restart again", "api/apps/{app}/unlock", PaletteOutput.Object, [App()],
+                columns: ["name", "lock"]),
         ]),
         new("audit", "The event journal, read back",
         [

@@ -63,6 +63,7 @@ public static class CliApp
         root.Add(Client("ps", "List an app's containers", true, [], async (c, app, _) => await c.GetJsonAsync($"api/apps/{EngineClient.Segment(app)}/ps"),
             (json, _) => Table(json, "type", "name", "version", "state", "restarts", "deployment", "worker")));
         root.Add(Apps());
+        root.Add(MaintenanceCli.Command());
         root.Add(ClusterGroup());
         if (palettes.FirstOrDefault(p => p.Name == "audit")?.Commands.FirstOrDefault(c => c.Name.Length == 0) is { } audit)
             root.Add(Audit(audit));
@@ -371,7 +372,7 @@ public static class CliApp
 
     private static Command Apps() => Client("apps", "List apps", false, [],
         async (c, _, _) => await c.GetJsonAsync("api/apps"),
-        (json, _) => Table(json, "name", "routed_version", "deployments", "url"));
+        (json, _) => Table(json, PaletteCatalog.AppColumns));
 
     /// <summary>A client command: optional APP argument, optional extra arguments, --json and --server.</summary>
     private static Command Client(string name, string description, bool takesApp, string[] rest,
@@ -438,7 +439,9 @@ public static class CliApp
     private static void Table(JsonElement rows, params string[] columns) => Table(rows.EnumerateArray(), columns);
 
     private static void Table(IEnumerable<JsonElement> rows, params string[] columns) => Table(columns, rows.Select(r => columns.Select(c =>
-        r.TryGetProperty(c, out var v) && v.ValueKind != JsonValueKind.Null ? v.ToString() : "-").ToArray()));
+        !r.TryGetProperty(c, out var v) || v.ValueKind == JsonValueKind.Null ? "-"
+        : v.ValueKind == JsonValueKind.Object ? string.Join(", ", v.EnumerateObject().Select(p => p.Value.ToString()))
+        : v.ToString()).ToArray()));
 
     private static void Table(string[] columns, IEnumerable<string[]> rows)
     {

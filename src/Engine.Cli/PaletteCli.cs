@@ -154,6 +154,7 @@ public static class PaletteCli
         {
             JsonValueKind.Null or JsonValueKind.Undefined => missing,
             JsonValueKind.Array => string.Join(",", v.EnumerateArray().Select(e => e.ToString())),
+            JsonValueKind.Object => string.Join(", ", v.EnumerateObject().Select(p => p.Value.ToString())),
             JsonValueKind.True => "yes",
             JsonValueKind.False => "no",
             _ => v.ToString(),

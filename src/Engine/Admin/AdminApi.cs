@@ -67,6 +67,7 @@ public static class AdminApi
         });
         api.MapGet("/apps/{app}/logs", AppLogs);
         api.MapRuns(settings);
+        api.MapControls(settings);
         api.MapGet("/apps/{app}/env", (string app, IRequiredActor<AppActor> apps) =>
             Reply(apps, new GetEnv(app)));
         api.MapPatch("/apps/{app}/env", async (string app, EnvChange change, HttpContext context, IRequiredActor<AppActor> apps) =>
@@ -346,6 +347,7 @@ public static class AdminApi
         AppError { NotFound: true } e => Error(StatusCodes.Status404NotFound, e.Error),
         AppError { Unavailable: true } e => Error(StatusCodes.Status503ServiceUnavailable, e.Error),
         AppError { Conflict: true } e => Error(StatusCodes.Status409Conflict, e.Error),
+        AppError { Locked: true } e => Error(StatusCodes.Status423Locked, e.Error),
         AppError e => Error(StatusCodes.Status400BadRequest, e.Error),
         Status.Failure { Cause: AskTimeoutException } => Error(StatusCodes.Status503ServiceUnavailable, "the engine did not answer in time"),
         Status.Failure f => Error(StatusCodes.Status500InternalServerError, ErrorText.Of(f.Cause)),

@@ -1,5 +1,4 @@
 using Akka.Actor;
-using Akka.Cluster.Sharding;
 using Akka.Event;
 using Akka.Persistence;
 using Engine.Deployments;
@@ -30,12 +29,6 @@ public sealed class AppActor : AppExistence
     public static Props Props(string app, AppSettings settings, IWorkers workers, IActorRef router) =>
         Akka.Actor.Props.Create(() => new AppActor(app, settings, workers, router));
 
-    /// <summary>The sharded entity: this actor under its <see cref="AppEntityActor"/>.</summary>
-    public static Props EntityProps(string app, AppSettings settings, IWorkers workers, IActorRef router) =>
-        AppEntityActor.Props(Props(app, settings, workers, router), EntityRestartBackoff);
-
-    /// <summary>After a journal failure: one journal read a second while the journal is down; refused meanwhile.</summary>
-    private static readonly TimeSpan EntityRestartBackoff = TimeSpan.FromSeconds(1);
     private static readonly TimeSpan RollbackCheckTimeout = TimeSpan.FromSeconds(10);
 
     public const string PersistencePrefix = "app-";
@@ -49,11 +42,14 @@ public sealed class AppActor : AppExistence
         (_state, _settings, _workers, _router) = (new AppState(app), settings, workers, router);
         _deployments = new DeploymentChildren(() => _state, settings.Deployments, workers, router, _log);
 
-        Recover<SnapshotOffer>(o => _state = (o.Snapshot as AppSnapshot ?? ((AppSnapshotV1)o.Snapshot).Upcast()).ToState(settings.Cipher.Open));
+        Recover<SnapshotOffer>(o => _state = AppSnapshot.Upcast(o.Snapshot).ToState(settings.Cipher.Open));
         Recover<IAppEvent>(e => _state = _state.Apply(e));
 
         // A repeated upload (its client lost the first answer) gets the deployment the first one made.
         Command<CreateDeployment>(c => _state.Repeated(c) is not null, c => _queries.Forward(c));
+        // While it is locked, what would change the running release is refused (423).
+        Command<IAppMessage>(m => _state.RefuseLocked(m) is not null, m => Sender.Tell(_state.RefuseLocked(m)));
+        Command<IAppMessage>(m => m is ChangeEnv or LockApp or UnlockApp or SetMaintenance, Change);
         Command<CreateDeployment>(c => Queue(_state.DecideDeployment(c, DateTimeOffset.UtcNow)));
         // Which workers still hold the images is the workers' to say; the rollback is decided on their answer.
         Command<RollbackApp>(r => _release.Ask<ImagesListed>(new ListImages(_state.Name), RollbackCheckTimeout)
@@ -63,12 +59,6 @@ public sealed class AppActor : AppExistence
             if (_state.DecideRollback(c.Request, c.Images, _settings.Deployments.KeepReleases, DateTimeOffset.UtcNow, out var refusal) is { } r)
                 Queue(r.Queued, r.Planned);
             else Sender.Tell(refusal);
-        });
-        Command<ChangeEnv>(c =>
-        {
-            if (_state.DecideEnv(c, DateTimeOffset.UtcNow, out var error) is { } e)
-                PersistFor(Sender, e, _ => { Apply(e); Sender.Tell(_state.EnvView); });
-            else Sender.Tell(new AppError(error!));
         });
         Command<ScaleApp>(s =>
         {
@@ -92,12 +82,9 @@ public sealed class AppActor : AppExistence
         Command<ContainersUp>(up => { if (_state.IsRouted(up.Containers)) _router.Tell(Route()); });
         Command<RestartApp>(r =>
         {
-            if (_state.RefuseRestart(_scaling is not null || _restarting is not null) is { } refused) Sender.Tell(refused);
-            else
-            {
-                _restarting = new Restarting(Sender, r.By, _state.Routed!.DeploymentId);
-                Context.ActorOf(RollingRestartActor.Props(_state.RestartOrder(_settings.Deployments.Cluster.AdvertiseHost), _router, _settings.Deployments, _workers));
-            }
+            if (_state.RefuseRestart(_scaling is not null || _restarting is not null) is { } refused) { Sender.Tell(refused); return; }
+            _restarting = new Restarting(Sender, r.By, _state.Routed!.DeploymentId);
+            Context.ActorOf(RollingRestartActor.Props(_state.RestartOrder(_settings.Deployments.Cluster.AdvertiseHost), _router, _settings.Deployments, _workers));
         });
         Command<RestartingSlot>(s => _restarting?.Slots.Add(s.Slot));
         Command<ContainersRestarted>(_ => _restarting is not null, r => PersistFor(_restarting!.ReplyTo,
@@ -174,11 +161,8 @@ public sealed class AppActor : AppExistence
             Persist(new ContainerRestarted(_state.Name, r.Spec.DeploymentId, r.Spec.Slot, r.ExitCode, DateTimeOffset.UtcNow), Apply);
         });
         Command<IAppMessage>(l => l is ListContainers or ListImages, l => _release.Forward(l));
-        Command<IRunMessage>(m => Runs().Tell(new RunsActor.Requested(m, _state.RunRelease()), Sender));
+        Command<IRunMessage>(m => RunsActor.ChildOf(Context, _state.Name, _workers).Tell(new RunsActor.Requested(m, _state.RunRelease()), Sender));
     }
-
-    /// <summary>Its one-off runs' child: made again after a journal failure stopped it.</summary>
-    private IActorRef Runs() => Context.Child("runs") is var runs && !runs.IsNobody() ? runs : Context.ActorOf(RunsActor.Props(_state.Name, _workers), "runs");
 
     /// <summary>A new deployment (and its rollback), answered from the app's record, not its actor's recovery.</summary>
     private void Queue(DeploymentQueued queued, RollbackPlanned? rollback = null)
@@ -204,12 +188,29 @@ public sealed class AppActor : AppExistence
         _queries.Tell(new AppStateChanged(_state, LastSequenceNr));
     }
 
+    /// <summary>An env, lock or maintenance change, as the state decides it: journaled when it changes something, then
+    /// answered (an env change with the env, the others with the app's view); maintenance also goes to every router.</summary>
+    private void Change(IAppMessage change)
+    {
+        var e = _state.DecideChange(change, DateTimeOffset.UtcNow, out var refusal);
+        void Answer() { if (change is ChangeEnv) Sender.Tell(_state.EnvView); else _queries.Forward(new GetApp(_state.Name)); }
+        if (refusal is not null) Sender.Tell(refusal);
+        else if (e is null) Answer();
+        else PersistFor(Sender, e, _ =>
+        {
+            Apply(e);
+            if (e is MaintenanceChanged) _router.Tell(new AppMaintenance(_state.Name, _state.Maintenance));
+            Answer();
+        });
+    }
+
     protected override void OnExisting()
     {
         _router.Tell(new AppKnown(_state.Name));
+        _router.Tell(new AppMaintenance(_state.Name, _state.Maintenance));
         _release = Context.ActorOf(ReleaseKeeperActor.Props(_state, _settings.Deployments, _workers, _router), "release");
         _queries = Context.ActorOf(AppQueriesActor.Props(new AppStateChanged(_state, LastSequenceNr), _settings), "queries");
-        Runs(); // re-attaches to its detached runs after a failover
+        RunsActor.ChildOf(Context, _state.Name, _workers); // re-attaches to its detached runs after a failover
         StartNext();
     }
 

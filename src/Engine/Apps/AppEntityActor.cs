@@ -2,6 +2,7 @@ using Akka.Actor;
 using Akka.Cluster.Sharding;
 using Akka.Event;
 using Engine.Protocol;
+using Engine.Workers;
 
 namespace Engine.Apps;
 
@@ -25,6 +26,13 @@ public sealed class AppEntityActor : ReceiveActor, IWithTimers
     public ITimerScheduler Timers { get; set; } = null!;
 
     public static Props Props(Props app, TimeSpan backoff) => Akka.Actor.Props.Create(() => new AppEntityActor(app, backoff));
+
+    /// <summary>After a journal failure: one journal read a second while the journal is down; refused meanwhile.</summary>
+    private static readonly TimeSpan RestartBackoff = TimeSpan.FromSeconds(1);
+
+    /// <summary>The sharded entity of an app: its <see cref="AppActor"/> under this.</summary>
+    public static Props For(string app, AppSettings settings, IWorkers workers, IActorRef router) =>
+        Props(AppActor.Props(app, settings, workers, router), RestartBackoff);
 
     /// <summary>The child's name: the app actor's path is the entity's, plus this.</summary>
     public const string ChildName = "state";

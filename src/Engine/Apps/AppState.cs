@@ -234,6 +234,9 @@ public sealed partial record AppState(string Name)
     {
         RollbackPlanned p when Find(p.DeploymentId) is { } d => this with { Deployments = Deployments.Replace(d, d with { Rollback = p }) },
         EnvChanged c => this with { Env = Env.SetItems(c.Set).RemoveRange(c.Unset) },
+        AppLocked l => this with { Lock = new AppLock(l.Reason, l.By, l.At) },
+        AppUnlocked => this with { Lock = null },
+        MaintenanceChanged m => this with { Maintenance = m.Mode },
         DeploymentQueued q => this with
         {
             Deployments = Deployments.Add(new DeploymentRef(q.DeploymentId, q.Version, q.ArchivePath, q.Env, q.At, q.ArchiveNode, q.By,

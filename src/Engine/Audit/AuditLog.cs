@@ -42,6 +42,10 @@ public static class AuditLog
                 OneOffStarted s => $"{s.Slot} of {s.Version} on {s.Worker}{(s.Detached ? ", detached" : "")}: {s.Command}",
                 OneOffEnded x => $"{Procfile.OneOff}-{x.Number} " + (x.Error is { } why ? $"failed: {why}" : "exited")
                                  + (x.ExitCode is { } code ? $" (exit code {code})" : ""),
+                AppLocked l => $"locked by {l.By ?? "an operator"}: {l.Reason}",
+                AppUnlocked u => $"unlocked by {u.By ?? "an operator"}",
+                MaintenanceChanged { Mode: { } m } on => $"maintenance on by {on.By ?? "an operator"} (Retry-After {m.RetryAfter} s): {m.Message}",
+                MaintenanceChanged off => $"maintenance off by {off.By ?? "an operator"}",
                 _ => null,
             })).ToList();
     }

@@ -193,7 +193,7 @@ public static class EngineHost
                 akka.cluster.sharding.least-shard-allocation-strategy.rebalance-threshold = 1000000
                 """, HoconAddMode.Prepend)
             .WithShardRegion<AppActor>(AppMessageExtractor.RegionName,
-                (_, registry, _) => app => AppActor.EntityProps(app, settings.Apps, ClusterWorkers.Instance, registry.Get<RouteBroadcastActor>()),
+                (_, registry, _) => app => AppEntityActor.For(app, settings.Apps, ClusterWorkers.Instance, registry.Get<RouteBroadcastActor>()),
                 new AppMessageExtractor(),
                 new ShardOptions
                 {

@@ -124,13 +124,14 @@ public sealed record RevivalsView(IReadOnlyDictionary<string, SlotRevivals> Rest
 /// nowhere until asked).</summary>
 [Manifest("app-view.v1")]
 public sealed record AppView(string Name, string? RoutedVersion, string? RoutedDeployment, int Deployments, string Url,
-    string? Node = null) : IEngineMessage;
+    string? Node = null, AppLock? Lock = null, Maintenance? Maintenance = null) : IEngineMessage;
 
 /// <summary>A refusal with its reason; NotFound maps to 404, Unavailable (the engine cannot do it right now, e.g. the
 /// journal cannot be written) to 503, Conflict (a well-formed request the entity's state refuses, e.g. a cancel after
-/// the hook succeeded) to 409, otherwise 400.</summary>
+/// the hook succeeded) to 409, Locked (`engine apps lock`) to 423, otherwise 400.</summary>
 [Manifest("app-error.v1")]
-public sealed record AppError(string Error, bool NotFound = false, bool Unavailable = false, bool Conflict = false) : IEngineMessage
+public sealed record AppError(string Error, bool NotFound = false, bool Unavailable = false, bool Conflict = false, bool Locked = false)
+    : IEngineMessage
 {
     public static AppError JournalUnwritable(Exception cause) =>
         new($"the journal cannot be written: {cause.GetBaseException().Message}", Unavailable: true);

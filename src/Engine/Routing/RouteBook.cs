@@ -14,7 +14,16 @@ public sealed record RouteBook(
     public static readonly RouteBook Empty = new(ImmutableSortedSet<string>.Empty,
         ImmutableDictionary<string, SwitchRoute>.Empty, ImmutableDictionary<string, ImmutableHashSet<string>>.Empty);
 
+    /// <summary>Apps in maintenance, with their page.</summary>
+    public ImmutableDictionary<string, Maintenance> Maintenance { get; init; } = ImmutableDictionary<string, Maintenance>.Empty;
+
     public RouteBook Know(string app) => this with { Known = Known.Add(app) };
+
+    public RouteBook Maintain(AppMaintenance m) => this with
+    {
+        Known = Known.Add(m.App),
+        Maintenance = m.Mode is { } mode ? Maintenance.SetItem(m.App, mode) : Maintenance.Remove(m.App),
+    };
 
     /// <summary>The new route, without its reply address: a replay answers nobody.</summary>
     public RouteBook Switch(SwitchRoute s) => this with
@@ -37,6 +46,8 @@ public sealed record RouteBook(
         foreach (var app in Known)
         {
             yield return new AppKnown(app);
+            // Off too: a router that missed the change to off hears it here.
+            yield return new AppMaintenance(app, Maintenance.GetValueOrDefault(app));
             if (!Routes.TryGetValue(app, out var route)) continue;
             yield return route;
             foreach (var endpoint in Down.GetValueOrDefault(app, ImmutableHashSet<string>.Empty))

@@ -30,6 +30,11 @@ public sealed class RouteBroadcastActor : ReceiveActor
             _book = _book.Know(k.App);
             Send(k, _routers);
         });
+        Receive<AppMaintenance>(m =>
+        {
+            _book = _book.Maintain(m);
+            Send(m, _routers);
+        });
         Receive<SwitchRoute>(s =>
         {
             _book = _book.Switch(s);

@@ -32,15 +32,19 @@ public sealed class RouteTable(InMemoryConfigProvider proxyConfig, IProxyStateLo
         AvailableDestinationsPolicy = HealthCheckConstants.AvailableDestinations.HealthyOrPanic,
     };
 
-    public sealed record Snapshot(ImmutableDictionary<string, AppRoute> Routes, ImmutableHashSet<string> KnownApps);
+    public sealed record Snapshot(ImmutableDictionary<string, AppRoute> Routes, ImmutableHashSet<string> KnownApps)
+    {
+        /// <summary>Apps in maintenance: YARP has no route for them, so the fallback answers for them.</summary>
+        public ImmutableDictionary<string, Maintenance> Maintenance { get; init; } = ImmutableDictionary<string, Maintenance>.Empty;
+    }
 
     public Snapshot Current => _current;
 
     public void Publish(Snapshot next)
     {
-        // An app that runs no web process, or whose web containers are all down, has nothing to proxy to; the
-        // fallback explains which.
-        var served = next.Routes.Values.Where(r => r.Endpoints.Count > 0 && !r.AllDown).ToList();
+        // An app that runs no web process, whose web containers are all down, or that is in maintenance, is not proxied
+        // to: the fallback answers for it. (A request to a proxied app pays nothing for maintenance mode.)
+        var served = next.Routes.Values.Where(r => r.Endpoints.Count > 0 && !r.AllDown && !next.Maintenance.ContainsKey(r.App)).ToList();
         var routes = served.Select(r => new RouteConfig
         {
             RouteId = $"route-{r.App}",

@@ -57,6 +57,13 @@ public sealed class RouterActor : ReceiveActor
                 replyTo.Tell(new RouteDrained(d.App, d.DeploymentId));
             }
         });
+        Receive<AppMaintenance>(m =>
+        {
+            var current = Latest;
+            if (current.Maintenance.GetValueOrDefault(m.App) == m.Mode) return;
+            Stage(current with { Maintenance = m.Mode is { } mode ? current.Maintenance.SetItem(m.App, mode) : current.Maintenance.Remove(m.App) });
+            _log.Info("{0}: maintenance {1}", m.App, m.Mode is null ? "off" : "on");
+        });
         Receive<EndpointUp>(u => Mark(u.App, u.DeploymentId, r => r with { Down = r.Down.Remove(u.Endpoint) },
             $"{u.App}: {u.Endpoint} is up again; back in the route"));
         Receive<Flush>(_ => Publish());

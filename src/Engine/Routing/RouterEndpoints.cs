@@ -9,6 +9,11 @@ public static class RouterEndpoints
         {
             var host = context.Request.Host.Host;
             var app = table.AppFor(host);
+            if (app is not null && table.Current.Maintenance.TryGetValue(app, out var maintenance))
+            {
+                await MaintenancePage.WriteAsync(context, app, maintenance);
+                return;
+            }
             context.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
             context.Response.ContentType = "text/plain; charset=utf-8";
             await context.Response.WriteAsync(

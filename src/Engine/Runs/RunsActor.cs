@@ -29,6 +29,10 @@ public sealed class RunsActor : AnsweringPersistentActor
 
     public static Props Props(string app, IWorkers workers) => Akka.Actor.Props.Create(() => new RunsActor(app, workers));
 
+    /// <summary>An app's one-off runs' child of its actor: made again after a journal failure stopped it.</summary>
+    public static IActorRef ChildOf(IUntypedActorContext app, string name, IWorkers workers) =>
+        app.Child("runs") is var runs && !runs.IsNobody() ? runs : app.ActorOf(Props(name, workers), "runs");
+
     public override string PersistenceId => NameFor(_state.App);
 
     public RunsActor(string app, IWorkers workers)

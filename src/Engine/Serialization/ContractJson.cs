@@ -34,8 +34,12 @@ namespace Engine.Serialization;
 [JsonSerializable(typeof(OperatorCommandRun))]
 [JsonSerializable(typeof(OneOffStarted))]
 [JsonSerializable(typeof(OneOffEnded))]
+[JsonSerializable(typeof(AppLocked))]
+[JsonSerializable(typeof(AppUnlocked))]
+[JsonSerializable(typeof(MaintenanceChanged))]
 // Snapshots.
 [JsonSerializable(typeof(AppSnapshot))]
+[JsonSerializable(typeof(AppSnapshotV2))]
 [JsonSerializable(typeof(AppSnapshotV1))]
 // Apps: requests through the registry to an app's owner, and their answers.
 [JsonSerializable(typeof(CreateDeployment))]
@@ -49,6 +53,9 @@ namespace Engine.Serialization;
 [JsonSerializable(typeof(GetApp))]
 [JsonSerializable(typeof(RestartApp))]
 [JsonSerializable(typeof(RestartedContainers))]
+[JsonSerializable(typeof(LockApp))]
+[JsonSerializable(typeof(UnlockApp))]
+[JsonSerializable(typeof(SetMaintenance))]
 [JsonSerializable(typeof(CancelDeployment))]
 [JsonSerializable(typeof(GetRevivals))]
 [JsonSerializable(typeof(ReadDeploymentLog))]
@@ -156,6 +163,7 @@ namespace Engine.Serialization;
 [JsonSerializable(typeof(AppKnown))]
 [JsonSerializable(typeof(EndpointDown))]
 [JsonSerializable(typeof(EndpointUp))]
+[JsonSerializable(typeof(AppMaintenance))]
 // Workers and placement.
 [JsonSerializable(typeof(DescribeWorker))]
 [JsonSerializable(typeof(WorkerInfo))]

@@ -24,6 +24,7 @@ public sealed class AppActorTests : EngineTestKit
         app.Tell(new CreateDeployment("app", SourceTar.WriteArchive(DataDir, hook)));
         Assert.Equal(("app-v1", "v1"), ExpectMsg<DeploymentView>(Patience) is var v1 ? (v1.Id, v1.Version) : default);
         router.ExpectMsg<AppKnown>(Patience); // once the app registered itself
+        Assert.Null(router.ExpectMsg<AppMaintenance>(Patience).Mode); // and is in no maintenance
         await AwaitConditionAsync(async () => await StatusOf(app, "app-v1") == "running-hook", Patience);
 
         app.Tell(new CreateDeployment("app", SourceTar.WriteArchive(DataDir, "web: serve\n")));
@@ -56,6 +57,7 @@ public sealed class AppActorTests : EngineTestKit
         app.Tell(new CreateDeployment("app", SourceTar.WriteArchive(DataDir, "web: serve\n")));
         ExpectMsg<DeploymentView>(Patience);
         router.ExpectMsg<AppKnown>(Patience); // once the app registered itself
+        Assert.Null(router.ExpectMsg<AppMaintenance>(Patience).Mode); // and is in no maintenance
         Assert.Equal("deployment 'app-v9' not found", RefusalOf(app, "app-v9"));
         var route = router.ExpectMsg<SwitchRoute>(Patience);
         route.ReplyTo.Tell(new RouteSwitched("app", "app-v1"));

@@ -17,6 +17,7 @@ public sealed class AppPaletteHandlerTests : EngineTestKit
         app.Tell(new CreateDeployment("app", SourceTar.WriteArchive(DataDir, "web: serve\nclock: tick\n")));
         ExpectMsg<DeploymentView>(Patience);
         router.ExpectMsg<AppKnown>(Patience); // once the app registered itself
+        Assert.Null(router.ExpectMsg<AppMaintenance>(Patience).Mode); // and is in no maintenance
         var route = router.ExpectMsg<SwitchRoute>(Patience);
         route.ReplyTo.Tell(new RouteSwitched("app", "app-v1"));
         route.ReplyTo.Tell(new RouteDrained("app", "app-v1"));

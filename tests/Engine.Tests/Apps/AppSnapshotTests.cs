@@ -30,6 +30,10 @@ public sealed class AppSnapshotTests
         new DeploymentQueued("app", "app-v2", 2, "b.tar", new Dictionary<string, string> { ["C"] = "3" }, At),
         new DeploymentEnded("app", "app-v2", DeploymentStatus.HookError, At, At, "the hook failed"),
         new ContainerRestarted("app", "app-v1", "web-1", 1, At),
+        new AppLocked("app", "release freeze", At, "ana"),
+        new MaintenanceChanged("app", new Maintenance("back soon", 60), At, "ana"),
+        new AppUnlocked("app", At, "bo"),
+        new AppLocked("app", "db migration", At, "bo"),
     ];
 
     private static AppState Replay(AppState from, IEnumerable<IAppEvent> events) => events.Aggregate(from, (s, e) => s.Apply(e));
@@ -53,6 +57,20 @@ public sealed class AppSnapshotTests
         Assert.Equal(["C", "SECRET"], full.Env.Keys);
         Assert.Equal(2, full.Routed!.Containers.Count);
         Assert.Equal(2, full.Restarts["app-v1/web-1"].Count);
+        Assert.Equal(("db migration", "bo"), (full.Lock!.Reason, full.Lock.By));
+        Assert.Equal(new Maintenance("back soon", 60), full.Maintenance);
+    }
+
+    [Fact]
+    public void A_snapshot_written_before_locks_and_maintenance_reads_with_neither()
+    {
+        var state = Replay(new AppState("app"), History);
+        var v3 = AppSnapshot.Of(state, Cipher.Seal);
+        var json = JsonSerializer.Serialize(new AppSnapshotV2(v3.Name, v3.Env, v3.Deployments, v3.Ended, v3.Outcomes, v3.Routed, v3.Formation,
+            v3.Restarts, v3.Releases), ContractJson.Default.AppSnapshotV2);
+        var back = AppSnapshot.Upcast(JsonSerializer.Deserialize(json, ContractJson.Default.AppSnapshotV2)!).ToState(Cipher.Open);
+        Assert.Equal((null, null), (back.Lock, back.Maintenance));
+        Assert.Equal(Shape(state with { Lock = null, Maintenance = null }), Shape(back));
     }
 
     [Fact]
@@ -77,7 +95,7 @@ public sealed class AppSnapshotTests
         var json = JsonSerializer.Serialize(new AppSnapshotV1(v2.Name, v2.Env, v2.Deployments, v2.Ended, v2.Outcomes, v2.Routed, v2.Formation,
             v2.Restarts), ContractJson.Default.AppSnapshotV1);
         Assert.DoesNotContain("releases", json);
-        var back = JsonSerializer.Deserialize(json, ContractJson.Default.AppSnapshotV1)!.Upcast().ToState(Cipher.Open);
+        var back = AppSnapshot.Upcast(JsonSerializer.Deserialize(json, ContractJson.Default.AppSnapshotV1)!).ToState(Cipher.Open);
         Assert.Equal([state.Routed!.DeploymentId], back.Releases.Keys);
         var (was, read) = (state.Releases[state.Routed.DeploymentId], back.Releases[state.Routed.DeploymentId]);
         Assert.Equal((was.Image, was.Processes), (read.Image, read.Processes), (a, b) => a.Image == b.Image && a.Processes.SequenceEqual(b.Processes));

@@ -18,6 +18,7 @@ public sealed class DeploymentLogReadTests : EngineTestKit
         app.Tell(new CreateDeployment("app", SourceTar.WriteArchive(DataDir, "web: serve\npostdeploy: migrate\n")));
         ExpectMsg<DeploymentView>(Patience);
         router.ExpectMsg<AppKnown>(Patience); // once the app registered itself
+        Assert.Null(router.ExpectMsg<AppMaintenance>(Patience).Mode); // and is in no maintenance
 
         await AwaitAssertAsync(async () =>
         {

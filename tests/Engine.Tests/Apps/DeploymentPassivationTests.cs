@@ -24,7 +24,11 @@ public sealed class DeploymentPassivationTests : EngineTestKit
         {
             app.Tell(new CreateDeployment("app", SourceTar.WriteArchive(DataDir, "web: serve\n")));
             ExpectMsg<DeploymentView>(Patience);
-            if (v == 1) router.ExpectMsg<AppKnown>(Patience); // once the app registered itself
+            if (v == 1)
+            {
+                router.ExpectMsg<AppKnown>(Patience); // once the app registered itself
+                Assert.Null(router.ExpectMsg<AppMaintenance>(Patience).Mode);
+            }
             var route = router.ExpectMsg<SwitchRoute>(Patience);
             route.ReplyTo.Tell(new RouteSwitched("app", $"app-v{v}"));
             route.ReplyTo.Tell(new RouteDrained("app", $"app-v{v}"));

@@ -17,7 +17,7 @@ public sealed class IdleAppsTests : EngineTestKit
 
     /// <summary>The apps' entities as children of one parent, as a shard region holds them.</summary>
     private IActorRef Region(IActorRef router, string name) => Sys.ActorOf(GenericChildPerEntityParent.Props(new AppMessageExtractor(),
-        app => AppActor.EntityProps(app, Settings, Workers, router)), name);
+        app => AppEntityActor.For(app, Settings, Workers, router)), name);
 
     [Fact]
     public async Task After_a_restart_only_deployed_apps_start_and_an_idle_app_answers_when_asked()

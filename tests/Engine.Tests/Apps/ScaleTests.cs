@@ -16,6 +16,7 @@ public sealed class ScaleTests : EngineTestKit
         app.Tell(new CreateDeployment("app", SourceTar.WriteArchive(DataDir, procfile)));
         ExpectMsg<DeploymentView>(Patience);
         router.ExpectMsg<AppKnown>(Patience); // once the app registered itself
+        Assert.Null(router.ExpectMsg<AppMaintenance>(Patience).Mode); // and is in no maintenance
         var routed = router.ExpectMsg<SwitchRoute>(Patience);
         routed.ReplyTo.Tell(new RouteSwitched("app", routed.DeploymentId));
         routed.ReplyTo.Tell(new RouteDrained("app", routed.DeploymentId));

@@ -4,7 +4,8 @@
 #   bash tests/Engine.Tests/Golden/write-golden.sh tests/Engine.Tests/Golden/v2
 # v1 was written before rollbacks existed; from v2 on the history also holds two rollbacks (RollbackPlanned,
 # ReleaseReused), one of them with --skip-hook and --current-env; from v3 on, three one-off runs (OneOffStarted,
-# OneOffEnded in one-offs-shop): attached ones exiting 0 and 2, and a detached one stopped by `engine run stop`.
+# OneOffEnded in one-offs-shop): attached ones exiting 0 and 2, and a detached one stopped by `engine run stop`; from v4
+# on, a lock, an unlock and a lock kept (AppLocked, AppUnlocked), and maintenance on, off and on (MaintenanceChanged).
 set -euo pipefail
 out=${1:?usage: write-golden.sh OUT_DIR}
 [ ! -e "$out" ] || { echo "$out exists: a golden journal is never rewritten" >&2; exit 1; }
@@ -42,6 +43,14 @@ if engine run --help >/dev/null 2>&1; then
   engine run shop -e FLAG=1 -- sh -c 'exit 2' || true
   engine run shop --detach -- sleep 600
   engine run stop shop/one-off-3
+fi
+if engine maintenance --help >/dev/null 2>&1; then
+  engine apps lock shop --reason "golden freeze"
+  engine apps unlock shop
+  engine apps lock shop --reason "kept locked"
+  engine maintenance shop on --message "golden maintenance" --retry-after 60
+  engine maintenance shop off
+  engine maintenance shop on --message "kept on"
 fi
 # A routed container dies: the keeper starts it again (ContainerRestarted).
 docker kill "$(docker ps -q --filter "label=engine.instance=$(cat "$data/instance-id")" --filter label=engine.container=web-1)" >/dev/null
