@@ -62,6 +62,13 @@ public sealed record RollbackRequest(int? To, bool? SkipHook, bool? CurrentEnv);
 [Description("""{"on": true, "message": "Back in 10 minutes", "retry_after": 600}""")]
 public sealed record MaintenanceChange(bool? On, string? Message, int? RetryAfter);
 
+/// <summary>`engine checks APP …`: what is given changes, the rest stays as set (or takes its default: /up, 5 s, 2 s, 1, 3);
+/// <paramref name="Off"/> turns them off. <paramref name="PortFrom"/> can only be $PORT: checks go to the port the router
+/// uses.</summary>
+[Description("""{"path": "/up", "interval_seconds": 5, "timeout_seconds": 2, "healthy": 1, "unhealthy": 3}""")]
+public sealed record ChecksChange(string? Path, double? IntervalSeconds, double? TimeoutSeconds, int? Healthy, int? Unhealthy,
+    string? PortFrom = null, bool? Off = null);
+
 /// <summary>`engine run`: <paramref name="Command"/> is the argv (one argument: a shell command line);
 /// <paramref name="TimeoutSeconds"/> stops it after that long without output (default an hour).</summary>
 [Description("""{"command": ["rake", "db:migrate"], "env": {"KEY": "VALUE"}, "detach": false, "tty": false, "timeout_seconds": 3600}""")]

@@ -12,6 +12,7 @@ namespace Engine.Api;
 [JsonSerializable(typeof(RollbackRequest))]
 [JsonSerializable(typeof(RunRequest))]
 [JsonSerializable(typeof(MaintenanceChange))]
+[JsonSerializable(typeof(ChecksChange))]
 [JsonSerializable(typeof(RunFrame))]
 [JsonSerializable(typeof(RunControl))]
 [JsonSerializable(typeof(string))]

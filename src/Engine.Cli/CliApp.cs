@@ -64,6 +64,7 @@ public static class CliApp
             (json, _) => Table(json, "type", "name", "version", "state", "restarts", "deployment", "worker")));
         root.Add(Apps());
         root.Add(MaintenanceCli.Command());
+        root.Add(ChecksCli.Command());
         root.Add(ClusterGroup());
         if (palettes.FirstOrDefault(p => p.Name == "audit")?.Commands.FirstOrDefault(c => c.Name.Length == 0) is { } audit)
             root.Add(Audit(audit));

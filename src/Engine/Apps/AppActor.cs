@@ -49,7 +49,7 @@ public sealed class AppActor : AppExistence
         Command<CreateDeployment>(c => _state.Repeated(c) is not null, c => _queries.Forward(c));
         // While it is locked, what would change the running release is refused (423).
         Command<IAppMessage>(m => _state.RefuseLocked(m) is not null, m => Sender.Tell(_state.RefuseLocked(m)));
-        Command<IAppMessage>(m => m is ChangeEnv or LockApp or UnlockApp or SetMaintenance, Change);
+        Command<IAppMessage>(m => m is ChangeEnv or LockApp or UnlockApp or SetMaintenance or SetChecks, Change);
         Command<CreateDeployment>(c => Queue(_state.DecideDeployment(c, DateTimeOffset.UtcNow)));
         // Which workers still hold the images is the workers' to say; the rollback is decided on their answer.
         Command<RollbackApp>(r => _release.Ask<ImagesListed>(new ListImages(_state.Name), RollbackCheckTimeout)
@@ -188,7 +188,7 @@ public sealed class AppActor : AppExistence
         _queries.Tell(new AppStateChanged(_state, LastSequenceNr));
     }
 
-    /// <summary>An env, lock or maintenance change, as the state decides it: journaled when it changes something, then
+    /// <summary>An env, lock, maintenance or checks change, as the state decides it: journaled when it changes something, then
     /// answered (an env change with the env, the others with the app's view); maintenance also goes to every router.</summary>
     private void Change(IAppMessage change)
     {
@@ -244,6 +244,6 @@ public sealed class AppActor : AppExistence
     {
         if (_state.NextToStart(_running, _restarting is not null) is not { } next) return;
         _running = next.Id;
-        _deployments.Send(Context, next.Id, new StartDeployment(Formation: new Dictionary<string, int>(_state.Formation)), Self);
+        _deployments.Send(Context, next.Id, new StartDeployment(Formation: new Dictionary<string, int>(_state.Formation), Checks: _state.Checks), Self);
     }
 }

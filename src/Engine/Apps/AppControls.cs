@@ -2,7 +2,7 @@ using Engine.Protocol;
 
 namespace Engine.Apps;
 
-/// <summary>An app's lock and maintenance mode: what they refuse, and whether a change to them may be journaled.</summary>
+/// <summary>An app's lock, maintenance mode and HTTP checks: what they refuse, and whether a change to them may be journaled.</summary>
 public sealed partial record AppState
 {
     /// <summary>Set by `engine apps lock`: deploy, rollback, scale and restart are refused while it holds.</summary>
@@ -10,6 +10,9 @@ public sealed partial record AppState
 
     /// <summary>Set by `engine maintenance APP on`: the routers answer 503 for the app while it holds.</summary>
     public Maintenance? Maintenance { get; init; }
+
+    /// <summary>Set by `engine checks`: the HTTP checks of its deployments' web containers from the next one on.</summary>
+    public HealthCheck? Checks { get; init; }
 
     public const int MaxLockReasonLength = 500;
     public const int MaxRetryAfter = 86_400;
@@ -32,8 +35,8 @@ public sealed partial record AppState
         return e;
     }
 
-    /// <summary>The event a lock, unlock or maintenance change journals. Null with no <paramref name="refusal"/>: it changes
-    /// nothing (maintenance off while off), so nothing is journaled.</summary>
+    /// <summary>The event a lock, unlock, maintenance or checks change journals. Null with no <paramref name="refusal"/>: it
+    /// changes nothing (maintenance off while off, the same checks), so nothing is journaled.</summary>
     public IAppEvent? DecideControl(IAppMessage change, DateTimeOffset now, out AppError? refusal)
     {
         refusal = Deployments.Count == 0
@@ -50,6 +53,7 @@ public sealed partial record AppState
                     new AppError($"the maintenance message must be 1-{Maintenance.MaxMessageLength} characters"),
                 SetMaintenance { Mode: { } m } when m.RetryAfter is < 1 or > MaxRetryAfter =>
                     new AppError($"--retry-after must be 1-{MaxRetryAfter} seconds (got {m.RetryAfter})"),
+                SetChecks { Checks: { } c } when c.Invalid() is { } invalid => new AppError(invalid),
                 _ => null,
             };
         return refusal is not null ? null : change switch
@@ -57,6 +61,7 @@ public sealed partial record AppState
             LockApp l => new AppLocked(Name, l.Reason.Trim(), now, l.By),
             UnlockApp u => new AppUnlocked(Name, now, u.By),
             SetMaintenance s when s.Mode != Maintenance => new MaintenanceChanged(Name, s.Mode, now, s.By),
+            SetChecks c when c.Checks != Checks => new ChecksChanged(Name, c.Checks, now, c.By),
             _ => null,
         };
     }

@@ -51,7 +51,7 @@ public sealed class AppQueriesActor : ReceiveActor
                 .PipeTo(Sender, success: images => state.ReleasesView(images), failure: e => state.ReleasesView(new ImagesListed([], e.Message)));
         });
         Receive<GetApp>(_ => Sender.Tell(new AppView(_state.Name, _state.Routed is { } r ? $"v{r.Version}" : null,
-            _state.Routed?.DeploymentId, _state.Deployments.Count, settings.AppUrl(_state.Name), node, _state.Lock, _state.Maintenance)));
+            _state.Routed?.DeploymentId, _state.Deployments.Count, settings.AppUrl(_state.Name), node, _state.Lock, _state.Maintenance, _state.Checks)));
         // Finished deployments answer from the app's own record; only running ones ask their actor.
         Receive<GetDeployments>(g =>
         {

@@ -237,6 +237,7 @@ public sealed partial record AppState(string Name)
         AppLocked l => this with { Lock = new AppLock(l.Reason, l.By, l.At) },
         AppUnlocked => this with { Lock = null },
         MaintenanceChanged m => this with { Maintenance = m.Mode },
+        ChecksChanged c => this with { Checks = c.Checks },
         DeploymentQueued q => this with
         {
             Deployments = Deployments.Add(new DeploymentRef(q.DeploymentId, q.Version, q.ArchivePath, q.Env, q.At, q.ArchiveNode, q.By,

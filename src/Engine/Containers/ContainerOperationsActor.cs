@@ -69,7 +69,7 @@ public sealed class ContainerOperationsActor : ReceiveActor
                 Log($"starting {spec.Slot} ({spec.Name}){(spec.Port is { } p ? $" on port {p}" : "")}");
                 ids[spec] = (await _runtime.RunAsync(spec, restartAlways: true, ct), 0);
             }
-            return await new ContainerReadiness(_runtime).WaitUntilUpAsync(ids, start.Timeout, start.StabilityWindow, Log, ct);
+            return await new ContainerReadiness(_runtime).WaitUntilUpAsync(ids, start.Timeout, start.StabilityWindow, Log, ct, start.Checks);
         }
         catch (ContainerRuntimeException e)
         {

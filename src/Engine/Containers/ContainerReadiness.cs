@@ -11,11 +11,22 @@ public sealed class ContainerReadiness(IContainerRuntime runtime)
     private static readonly TimeSpan LongestPause = TimeSpan.FromMilliseconds(200);
     private readonly IContainerRuntime _runtime = runtime;
 
-    /// <summary>Web containers are up once they accept TCP; when there are non-web ones, every container must also run
-    /// for the stability window without exiting (Docker's wait tells the moment one does) or restarting.</summary>
+    /// <summary>Web containers are up once they accept TCP, or with <paramref name="checks"/> once they pass them; a
+    /// container whose image has a Docker HEALTHCHECK once Docker calls it healthy; when there are non-web ones, every
+    /// container must also run for the stability window without exiting (Docker's wait tells the moment one does) or
+    /// restarting.</summary>
     public async Task<IDeploymentCommand> WaitUntilUpAsync(Dictionary<ContainerSpec, (string Id, long Restarts)> ids,
-        TimeSpan timeout, TimeSpan stabilityWindow, Action<string> log, CancellationToken ct)
+        TimeSpan timeout, TimeSpan stabilityWindow, Action<string> log, CancellationToken ct, HealthCheck? checks = null)
     {
+        // The last answer of each web container that failed its check, for the error.
+        var answers = new Dictionary<string, string>();
+        async Task<bool> Serves(ContainerSpec web)
+        {
+            if (checks is null) return await FreePorts.AcceptsAsync(web.Port!.Value, ct);
+            var (passed, answer) = await HttpCheck.ProbeAsync(web.Port!.Value, checks, ct);
+            answers[web.Slot] = answer;
+            return passed;
+        }
         var deadline = DateTime.UtcNow + timeout;
         var window = ids.Keys.Any(s => s.Port is null) ? stabilityWindow : TimeSpan.Zero;
         using var windowEnds = CancellationTokenSource.CreateLinkedTokenSource(ct);
@@ -37,7 +48,7 @@ public sealed class ContainerReadiness(IContainerRuntime runtime)
                             $"exited with code {code} within the {window.TotalSeconds:0.#} s stability window", log, ct);
                 // Docker's state and the ports are asked at once: one round trip's time per pass, not one per container.
                 var webs = ids.Keys.Where(s => s.Port is not null).ToList();
-                var accepting = Task.WhenAll(webs.Select(s => FreePorts.AcceptsAsync(s.Port!.Value, ct)));
+                var accepting = Task.WhenAll(webs.Select(Serves));
                 var states = await Task.WhenAll(ids.Select(async kv => (Spec: kv.Key, kv.Value.Id, kv.Value.Restarts,
                     State: await _runtime.InspectAsync(kv.Value.Id, ct))));
                 var accepts = await accepting;
@@ -49,18 +60,27 @@ public sealed class ContainerReadiness(IContainerRuntime runtime)
                 }
                 if (stable.IsFaulted) await stable; // Docker could not be asked: ContainersFailed with its message
                 var waiting = webs.Where((_, i) => !accepts[i]).ToList();
-                if (waiting.Count == 0 && stable.IsCompleted)
+                var unhealthy = states.Where(s => s.State!.Health is { } health && health != "healthy").ToList();
+                if (waiting.Count == 0 && unhealthy.Count == 0 && stable.IsCompleted)
                 {
                     log($"{ids.Count} container(s) up");
                     return new ContainersUp(ids.Keys.ToList(), ids.ToDictionary(p => p.Key.Slot, p => p.Value.Id));
                 }
-                if (waiting.Count > 0 && DateTime.UtcNow > deadline)
-                    return new ContainersFailed(DeploymentStatus.TimeoutError,
-                        $"{string.Join(", ", waiting.Select(s => s.Slot))} did not accept connections on $PORT " +
-                        $"({string.Join(", ", waiting.Select(s => s.Port))}) within {timeout.TotalSeconds:0.#} s");
+                if ((waiting.Count > 0 || unhealthy.Count > 0) && DateTime.UtcNow > deadline)
+                    return new ContainersFailed(DeploymentStatus.TimeoutError, string.Join("; ", new[]
+                    {
+                        waiting.Count == 0 ? null : checks is null
+                            ? $"{string.Join(", ", waiting.Select(s => s.Slot))} did not accept connections on $PORT "
+                              + $"({string.Join(", ", waiting.Select(s => s.Port))}) within {timeout.TotalSeconds:0.#} s"
+                            : string.Join("; ", waiting.Select(s => $"{s.Slot} did not answer GET {checks.Path} with 2xx or 3xx within "
+                              + $"{timeout.TotalSeconds:0.#} s: the last answer was {answers.GetValueOrDefault(s.Slot, "none")}")),
+                        unhealthy.Count == 0 ? null : string.Join("; ", unhealthy.Select(s => $"{s.Spec.Slot} was not healthy within "
+                            + $"{timeout.TotalSeconds:0.#} s (its image's HEALTHCHECK says {s.State!.Health}"
+                            + (s.State.HealthOutput is { Length: > 0 } output ? $": {output}" : "") + ")")),
+                    }.Where(m => m is not null)));
                 // Web readiness is polled (TCP), soon at first since most apps listen within milliseconds; the window
                 // is waited on: its end or the first exit wakes us.
-                await Task.WhenAny(waiting.Count > 0 || stable.IsCompleted ? Task.Delay(pause, ct) : stable, exited.Task);
+                await Task.WhenAny(waiting.Count > 0 || unhealthy.Count > 0 || stable.IsCompleted ? Task.Delay(pause, ct) : stable, exited.Task);
                 pause = NextPause(pause);
             }
         }

@@ -27,7 +27,10 @@ public interface IContainerStream : IDisposable
     void CloseInput();
 }
 
-public sealed record ContainerState(bool Running, bool Restarting, long ExitCode, long RestartCount, string Status);
+/// <param name="Health">The image's Docker HEALTHCHECK status (starting, healthy, unhealthy); null when it has none.</param>
+/// <param name="HealthOutput">The last probe's output, for an error.</param>
+public sealed record ContainerState(bool Running, bool Restarting, long ExitCode, long RestartCount, string Status,
+    string? Health = null, string? HealthOutput = null);
 
 public static class ContainerLabels
 {

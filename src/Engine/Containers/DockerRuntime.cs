@@ -169,7 +169,8 @@ public sealed class DockerRuntime(string dockerHost, string instanceId, TimeSpan
             {
                 var c = await _client.Containers.InspectContainerAsync(id, ct);
                 return (ContainerState?)new ContainerState(c.State.Running, c.State.Restarting, c.State.ExitCode,
-                    c.RestartCount, c.State.Status);
+                    c.RestartCount, c.State.Status, c.State.Health?.Status is { Length: > 0 } health && health != "none" ? health : null,
+                    c.State.Health?.Log?.LastOrDefault()?.Output?.Trim());
             }
             catch (DockerContainerNotFoundException) { return null; }
         });

@@ -204,7 +204,7 @@ public sealed class DeploymentActor : ReceivePersistentActor, IWithTimers
                 Context.ActorOf(_workers.Placement(new PlacementActor.Request(_state.App, built.Image, _state.PlannedFormation,
                     _state.ImageHolders(), _settings.Registry, _settings.DeploymentTimeout)), "placement");
                 break;
-            case ContainersStarting: Release().Tell(new StartRelease(_state.Containers, _worker)); break;
+            case ContainersStarting: Release().Tell(new StartRelease(_state.Containers, _worker, _state.Checks)); break;
             case HookStarted: OnWorker(HookActor.Props(_state.HookSpec(), _settings.HookTimeout), "hook"); break;
             case SwitchStarted:
                 // Past the hook the deployment cannot fail any more, so instead of a deadline it gets a watchdog.

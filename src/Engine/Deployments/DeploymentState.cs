@@ -25,6 +25,8 @@ public sealed record DeploymentState
     public IReadOnlyList<ContainerSpec> Containers { get; init; } = [];
     /// <summary>Containers per process type, as the app's formation was when the build started (a type not in it runs one).</summary>
     public IReadOnlyDictionary<string, int>? Formation { get; init; }
+    /// <summary>The app's HTTP checks its web containers must pass to be up (null: accepting TCP is enough).</summary>
+    public HealthCheck? Checks { get; init; }
     public bool Routed { get; init; }
     /// <summary>Set for a rollback: the release whose image it runs instead of building one.</summary>
     public ReleaseReused? Reuse { get; init; }
@@ -55,8 +57,11 @@ public sealed record DeploymentState
 
         return (Status, command) switch
         {
-            (S.Queued, StartDeployment s) => [new BuildStarted(App, Id, now, s.Worker,
-                s.Formation is null ? null : new Dictionary<string, int>(s.Formation))],
+            (S.Queued, StartDeployment s) =>
+            [
+                new BuildStarted(App, Id, now, s.Worker, s.Formation is null ? null : new Dictionary<string, int>(s.Formation)),
+                .. s.Checks is { } checks ? [new ChecksPlanned(App, Id, checks, now)] : Array.Empty<IDeploymentEvent>(),
+            ],
             (S.Queued, NoWorkerUp) => [Fail(S.BuildError, NoWorkerUp.Error)],
             (S.Queued, NoRegistry n) => [Fail(S.PlacementError, NoRegistry.Error(n.Workers))],
             (S.Building, BuildSucceeded b) => [new ImageBuilt(App, Id, b.Image, b.Processes.ToList(), now, b.WorkerHost, b.ImageId)],
@@ -197,6 +202,7 @@ public sealed record DeploymentState
         },
         ReleaseReused r => this with { Reuse = r },
         BuildStarted b => this with { Status = S.Building, Worker = b.Worker, Formation = b.Formation },
+        ChecksPlanned c => this with { Checks = c.Checks },
         ImageBuilt b => this with { Status = S.Pushing, Image = b.Image, Processes = b.Processes, WorkerHost = b.WorkerHost },
         ContainersStarting s => this with { Status = S.Starting, Containers = s.Containers },
         HookStarted => this with { Status = S.RunningHook },

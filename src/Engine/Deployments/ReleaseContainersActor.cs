@@ -6,9 +6,9 @@ using Engine.Protocol;
 namespace Engine.Deployments;
 
 /// <summary>To a deployment's release containers: start these, each on its worker (<paramref name="Fallback"/>, the
-/// deployment's, for those without one). Its answer: one ContainersUp once every worker's are up, ContainersFailed, or
+/// deployment's, for those without one), their web ones up once they pass <paramref name="Checks"/>. Its answer: one ContainersUp once every worker's are up, ContainersFailed, or
 /// WorkerLost for a worker that is gone.</summary>
-public sealed record StartRelease(IReadOnlyList<ContainerSpec> Containers, Address? Fallback);
+public sealed record StartRelease(IReadOnlyList<ContainerSpec> Containers, Address? Fallback, HealthCheck? Checks = null);
 
 /// <summary>To it: remove these on every up worker, by its supervisors of that role; answered with ContainersRemoved,
 /// every worker's as one.</summary>
@@ -75,7 +75,7 @@ public sealed class ReleaseContainersActor : ReceiveActor
             }
             if (worker is not null) _placedOn.Add(worker);
             Supervisor("containers", worker ?? start.Fallback)
-                .Tell(new StartContainers(group.ToList(), _settings.StartTimeout, StabilityWindow: _settings.StabilityWindow));
+                .Tell(new StartContainers(group.ToList(), _settings.StartTimeout, StabilityWindow: _settings.StabilityWindow, Checks: start.Checks));
         }
         if (groups.Count == 0) _deployment.Tell(new ContainersUp([]));
     }

@@ -124,7 +124,7 @@ public sealed record RevivalsView(IReadOnlyDictionary<string, SlotRevivals> Rest
 /// nowhere until asked).</summary>
 [Manifest("app-view.v1")]
 public sealed record AppView(string Name, string? RoutedVersion, string? RoutedDeployment, int Deployments, string Url,
-    string? Node = null, AppLock? Lock = null, Maintenance? Maintenance = null) : IEngineMessage;
+    string? Node = null, AppLock? Lock = null, Maintenance? Maintenance = null, HealthCheck? Checks = null) : IEngineMessage;
 
 /// <summary>A refusal with its reason; NotFound maps to 404, Unavailable (the engine cannot do it right now, e.g. the
 /// journal cannot be written) to 503, Conflict (a well-formed request the entity's state refuses, e.g. a cancel after

@@ -36,3 +36,34 @@ public sealed record MaintenanceChanged(string App, Maintenance? Mode, DateTimeO
 /// <summary>To every router: the app's maintenance state (null: off); replayed with the routes to a router that joins.</summary>
 [Manifest("app-maintenance.v1")]
 public sealed record AppMaintenance(string App, Maintenance? Mode) : IEngineMessage;
+
+/// <summary>`engine checks`: an HTTP GET of <paramref name="Path"/> on a web container's $PORT, on its worker. Starting, a
+/// container is up once it answers 2xx or 3xx; every <paramref name="Interval"/> after that, <paramref name="Unhealthy"/>
+/// failures in a row take it out of the route and <paramref name="Healthy"/> good answers put it back.</summary>
+public sealed record HealthCheck(string Path, TimeSpan Interval, TimeSpan Timeout, int Healthy, int Unhealthy)
+{
+    public static readonly TimeSpan DefaultInterval = TimeSpan.FromSeconds(5), DefaultTimeout = TimeSpan.FromSeconds(2);
+    public const int DefaultHealthy = 1, DefaultUnhealthy = 3, MaxCount = 10, MaxPathLength = 512;
+    public static readonly TimeSpan MaxInterval = TimeSpan.FromHours(1), MinTimeout = TimeSpan.FromMilliseconds(100);
+
+    /// <summary>Why these checks cannot be, or null.</summary>
+    public string? Invalid() =>
+        !Path.StartsWith('/') || Path.Length > MaxPathLength || Path.Any(c => char.IsWhiteSpace(c) || char.IsControl(c))
+            ? $"--path must start with / and be at most {MaxPathLength} characters without spaces (got '{Path}')"
+        : Interval < TimeSpan.FromSeconds(1) || Interval > MaxInterval ? $"--interval must be 1s-1h (got {Seconds(Interval)})"
+        : Timeout < MinTimeout || Timeout > Interval
+            ? $"--timeout must be at least 100ms and at most the interval, {Seconds(Interval)} (got {Seconds(Timeout)})"
+        : Healthy is < 1 or > MaxCount || Unhealthy is < 1 or > MaxCount
+            ? $"--healthy and --unhealthy must be 1-{MaxCount} (got {Healthy} and {Unhealthy})"
+        : null;
+
+    private static string Seconds(TimeSpan span) => $"{span.TotalSeconds.ToString("0.###", System.Globalization.CultureInfo.InvariantCulture)}s";
+}
+
+/// <summary>`engine checks APP …` (-> AppView | AppError); null <paramref name="Checks"/>: `--off`.</summary>
+[Manifest("set-checks.v1")]
+public sealed record SetChecks(string App, HealthCheck? Checks, string? By = null) : IAppMessage;
+
+/// <summary>The app's checks, for its deployments from the next one on; null: off.</summary>
+[Manifest("checks-changed.v1")]
+public sealed record ChecksChanged(string App, HealthCheck? Checks, DateTimeOffset At, string? By = null) : IAppEvent;

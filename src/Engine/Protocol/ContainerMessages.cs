@@ -2,11 +2,12 @@
 namespace Engine.Protocol;
 
 /// <summary>Start (or, with <paramref name="ReuseRunning"/>, restore) containers and wait until every web one listens
-/// and, when there are non-web ones, every container ran <paramref name="StabilityWindow"/> without exiting.
-/// Replies ContainersUp or ContainersFailed.</summary>
+/// (and passes <paramref name="Checks"/> when given), every one with a Docker HEALTHCHECK is healthy, and, when there are
+/// non-web ones, every container ran <paramref name="StabilityWindow"/> without exiting. Replies ContainersUp or
+/// ContainersFailed.</summary>
 [Manifest("start-containers.v1")]
 public sealed record StartContainers(IReadOnlyList<ContainerSpec> Specs, TimeSpan Timeout, bool ReuseRunning = false,
-    TimeSpan StabilityWindow = default) : IEngineMessage;
+    TimeSpan StabilityWindow = default, HealthCheck? Checks = null) : IEngineMessage;
 
 /// <summary>Stop and remove the app's containers: those of <paramref name="OnlyDeployment"/> when set, else every one
 /// whose deployment is not in <paramref name="Keep"/>; only those of <paramref name="OnlyType"/> when set; never those

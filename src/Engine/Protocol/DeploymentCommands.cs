@@ -4,9 +4,10 @@ namespace Engine.Protocol;
 public interface IDeploymentCommand : IEngineMessage;
 
 /// <summary>From the app: it is this deployment's turn, with the app's formation (containers per process type; a type
-/// not in it runs one). The deployment adds the worker it picked to build (null: none is up).</summary>
+/// not in it runs one) and HTTP checks (null: none). The deployment adds the worker it picked to build (null: none is up).</summary>
 [Manifest("start-deployment.v1")]
-public sealed record StartDeployment(string? Worker = null, IReadOnlyDictionary<string, int>? Formation = null) : IDeploymentCommand
+public sealed record StartDeployment(string? Worker = null, IReadOnlyDictionary<string, int>? Formation = null, HealthCheck? Checks = null)
+    : IDeploymentCommand
 {
     public static readonly StartDeployment Instance = new();
 }

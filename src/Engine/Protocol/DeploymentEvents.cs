@@ -30,6 +30,11 @@ public sealed record DeploymentCreated(string App, string DeploymentId, int Vers
 public sealed record BuildStarted(string App, string DeploymentId, DateTimeOffset At, string? Worker = null,
     IReadOnlyDictionary<string, int>? Formation = null) : IDeploymentEvent;
 
+/// <summary>The app's HTTP checks when the deployment began (journaled with its BuildStarted when the app has checks): its
+/// web containers are up once they pass them.</summary>
+[Manifest("checks-planned.v1")]
+public sealed record ChecksPlanned(string App, string DeploymentId, HealthCheck Checks, DateTimeOffset At) : IDeploymentEvent;
+
 /// <summary><paramref name="WorkerHost"/>: where routers reach the building worker's containers (null: the node's own
 /// setting).</summary>
 [Manifest("image-built.v1")]

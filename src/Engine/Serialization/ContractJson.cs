@@ -37,6 +37,8 @@ namespace Engine.Serialization;
 [JsonSerializable(typeof(AppLocked))]
 [JsonSerializable(typeof(AppUnlocked))]
 [JsonSerializable(typeof(MaintenanceChanged))]
+[JsonSerializable(typeof(ChecksChanged))]
+[JsonSerializable(typeof(ChecksPlanned))]
 // Snapshots.
 [JsonSerializable(typeof(AppSnapshot))]
 [JsonSerializable(typeof(AppSnapshotV2))]
@@ -56,6 +58,7 @@ namespace Engine.Serialization;
 [JsonSerializable(typeof(LockApp))]
 [JsonSerializable(typeof(UnlockApp))]
 [JsonSerializable(typeof(SetMaintenance))]
+[JsonSerializable(typeof(SetChecks))]
 [JsonSerializable(typeof(CancelDeployment))]
 [JsonSerializable(typeof(GetRevivals))]
 [JsonSerializable(typeof(ReadDeploymentLog))]

@@ -34,6 +34,7 @@ public sealed class AppSnapshotTests
         new MaintenanceChanged("app", new Maintenance("back soon", 60), At, "ana"),
         new AppUnlocked("app", At, "bo"),
         new AppLocked("app", "db migration", At, "bo"),
+        new ChecksChanged("app", new HealthCheck("/up", TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(2), 1, 3), At, "bo"),
     ];
 
     private static AppState Replay(AppState from, IEnumerable<IAppEvent> events) => events.Aggregate(from, (s, e) => s.Apply(e));
@@ -59,18 +60,19 @@ public sealed class AppSnapshotTests
         Assert.Equal(2, full.Restarts["app-v1/web-1"].Count);
         Assert.Equal(("db migration", "bo"), (full.Lock!.Reason, full.Lock.By));
         Assert.Equal(new Maintenance("back soon", 60), full.Maintenance);
+        Assert.Equal("/up", full.Checks!.Path);
     }
 
     [Fact]
-    public void A_snapshot_written_before_locks_and_maintenance_reads_with_neither()
+    public void A_snapshot_written_before_locks_maintenance_and_checks_reads_with_none()
     {
         var state = Replay(new AppState("app"), History);
         var v3 = AppSnapshot.Of(state, Cipher.Seal);
         var json = JsonSerializer.Serialize(new AppSnapshotV2(v3.Name, v3.Env, v3.Deployments, v3.Ended, v3.Outcomes, v3.Routed, v3.Formation,
             v3.Restarts, v3.Releases), ContractJson.Default.AppSnapshotV2);
         var back = AppSnapshot.Upcast(JsonSerializer.Deserialize(json, ContractJson.Default.AppSnapshotV2)!).ToState(Cipher.Open);
-        Assert.Equal((null, null), (back.Lock, back.Maintenance));
-        Assert.Equal(Shape(state with { Lock = null, Maintenance = null }), Shape(back));
+        Assert.Equal((null, null, null), (back.Lock, back.Maintenance, back.Checks));
+        Assert.Equal(Shape(state with { Lock = null, Maintenance = null, Checks = null }), Shape(back));
     }
 
     [Fact]
