@@ -3,7 +3,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/ensure-docker.sh
-bash scripts/ensure-bench-tools.sh # the benchmark smoke test runs wrk, nginx and gnuplot
+bash scripts/ensure-bench-tools.sh # the benchmark smoke test runs wrk, nginx, haproxy, caddy and gnuplot
 bash scripts/ensure-postgres.sh # the PostgreSQL journal tests start their own server
 bash scripts/ensure-registry.sh # the multi-worker tests start their own registry
 bash scripts/ensure-native-toolchain.sh # the tests run the CLI as the native client they publish

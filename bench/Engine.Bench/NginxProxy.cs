@@ -1,24 +1,14 @@
-using System.Diagnostics;
-using Engine.Containers;
-
 namespace Engine.Bench;
 
 /// <summary>The router's peer: Debian's nginx as a plain proxy_pass with upstream keep-alive, no access log.</summary>
-public sealed class NginxProxy : IAsyncDisposable
+public sealed class NginxProxy : ProxyPeer
 {
-    private readonly Process _process;
-    private readonly string _dir;
-
-    public int Port { get; }
-    public int Pid => _process.Id;
-
-    private NginxProxy(Process process, string dir, int port) => (_process, _dir, Port) = (process, dir, port);
+    private NginxProxy(Launched launched) : base(launched) { }
 
     public static async Task<NginxProxy> StartAsync(int upstreamPort)
     {
-        var dir = Directory.CreateTempSubdirectory("engine-bench-nginx-").FullName;
-        var port = FreePorts.Take(1)[0];
-        File.WriteAllText(Path.Combine(dir, "nginx.conf"), $$"""
+        var (dir, port) = Prepare("nginx");
+        var config = WriteConfig(dir, "nginx.conf", $$"""
             worker_processes auto;
             error_log stderr;
             pid {{dir}}/nginx.pid;
@@ -38,37 +28,6 @@ public sealed class NginxProxy : IAsyncDisposable
               }
             }
             """);
-        var psi = new ProcessStartInfo("nginx") { RedirectStandardError = true, RedirectStandardOutput = true };
-        foreach (var a in new[] { "-p", dir, "-c", Path.Combine(dir, "nginx.conf") }) psi.ArgumentList.Add(a);
-        var process = Process.Start(psi)!;
-        process.ErrorDataReceived += (_, _) => { };
-        process.BeginErrorReadLine();
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(20);
-        while (!await FreePorts.AcceptsAsync(port, CancellationToken.None))
-        {
-            if (process.HasExited) throw new InvalidOperationException($"nginx exited with {process.ExitCode}");
-            if (DateTime.UtcNow > deadline) throw new TimeoutException("nginx did not listen within 20 s");
-            await Task.Delay(50);
-        }
-        return new NginxProxy(process, dir, port);
-    }
-
-    /// <summary>CPU of the master and its workers.</summary>
-    public TimeSpan CpuTime()
-    {
-        var children = File.Exists($"/proc/{Pid}/task/{Pid}/children")
-            ? File.ReadAllText($"/proc/{Pid}/task/{Pid}/children").Split(' ', StringSplitOptions.RemoveEmptyEntries).Select(int.Parse)
-            : [];
-        return children.Aggregate(Shell.CpuTime(Pid), (sum, child) => sum + Shell.CpuTime(child));
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        if (!_process.HasExited)
-        {
-            _process.Kill(entireProcessTree: true);
-            await _process.WaitForExitAsync();
-        }
-        Directory.Delete(_dir, recursive: true);
+        return new NginxProxy(await LaunchAsync("nginx", ["-p", dir, "-c", config], dir, port));
     }
 }

@@ -3,10 +3,13 @@ using System.Text.Json;
 
 namespace Engine.Bench;
 
-/// <summary>Scenario 2: wrk against one upstream three ways — direct, through the engine's router, through nginx —
-/// alternating, for a forking upstream (busybox httpd) and a fast static one (nginx in a container).</summary>
+/// <summary>Scenario 2: wrk against one upstream five ways — direct, through the engine's router, through nginx, HAProxy
+/// and Caddy — alternating, for a forking upstream (busybox httpd) and a fast static one (nginx in a container).</summary>
 public static class RouterThroughput
 {
+    /// <summary>A peer proxy: its way in the rounds and its name in the figures.</summary>
+    private sealed record Peer(string Way, string Name, ProxyPeer Proxy);
+
     public static async Task<IReadOnlyList<Figure>> RunAsync(BenchNode node, TimeSpan duration, int rounds,
         Action<string> progress, List<string> notes)
     {
@@ -20,52 +23,64 @@ public static class RouterThroughput
             (await node.Cli("deploy", dir, "--app", app)).EnsureSuccess($"engine deploy of the {label} upstream");
             var port = await WebPortAsync(app);
             await using var nginx = await NginxProxy.StartAsync(port);
-            await ExpectSameAnswerAsync(node, app, port, nginx.Port);
-            var runs = new Dictionary<string, List<(WrkRun Run, double CpuMsPerRequest)>> { ["direct"] = [], ["router"] = [], ["nginx"] = [] };
+            await using var haproxy = await HaproxyProxy.StartAsync(port);
+            await using var caddy = await CaddyProxy.StartAsync(port);
+            Peer[] peers =
+                [new("nginx", "nginx proxy_pass", nginx), new("haproxy", "haproxy", haproxy), new("caddy", "caddy reverse_proxy", caddy)];
+            await ExpectSameAnswerAsync(node, app, port, peers);
+            var runs = new[] { "direct", "router" }.Concat(peers.Select(p => p.Way))
+                .ToDictionary(way => way, _ => new List<(WrkRun Run, double CpuMsPerRequest)>());
             for (var r = 1; r <= rounds; r++)
                 foreach (var way in runs.Keys)
                 {
                     progress($"router: {label} upstream, round {r}/{rounds}, {way}");
-                    Func<TimeSpan> cpu = way switch { "router" => () => Shell.CpuTime(node.Pid), "nginx" => nginx.CpuTime, _ => () => TimeSpan.Zero };
+                    var proxy = peers.SingleOrDefault(p => p.Way == way)?.Proxy;
+                    Func<TimeSpan> cpu = way == "router" ? () => Shell.CpuTime(node.Pid)
+                        : proxy is not null ? proxy.CpuTime : () => TimeSpan.Zero;
                     var before = cpu();
                     var run = way switch
                     {
                         "direct" => await Wrk.RunAsync($"http://127.0.0.1:{port}/", null, duration),
                         "router" => await Wrk.RunAsync(node.RouterUrl + "/", $"{app}.localhost", duration),
-                        _ => await Wrk.RunAsync($"http://127.0.0.1:{nginx.Port}/", null, duration),
+                        _ => await Wrk.RunAsync($"http://127.0.0.1:{proxy!.Port}/", null, duration),
                     };
                     runs[way].Add((run, run.Requests == 0 ? double.NaN : (cpu() - before).TotalMilliseconds / run.Requests));
                 }
             List<double> Of(string way, Func<WrkRun, double> f) => runs[way].Select(x => f(x.Run)).ToList();
-            var n = rounds;
-            figures.Add(new Figure($"2 router ({label})", "requests/s", "req/s", Stats.Median(Of("router", x => x.RequestsPerSecond)),
-                "nginx proxy_pass", Stats.Median(Of("nginx", x => x.RequestsPerSecond)), n, Stats.Spread(Of("router", x => x.RequestsPerSecond), "0"), HigherIsBetter: true));
-            figures.Add(new Figure($"2 router ({label})", "p50 latency", "ms", Stats.Median(Of("router", x => x.P50Ms)),
-                "nginx proxy_pass", Stats.Median(Of("nginx", x => x.P50Ms)), n, Stats.Spread(Of("router", x => x.P50Ms))));
-            figures.Add(new Figure($"2 router ({label})", "p99 latency", "ms", Stats.Median(Of("router", x => x.P99Ms)),
-                "nginx proxy_pass", Stats.Median(Of("nginx", x => x.P99Ms)), n, Stats.Spread(Of("router", x => x.P99Ms))));
-            figures.Add(new Figure($"2 router ({label})", "proxy CPU per request", "ms",
-                Stats.Median(runs["router"].Select(x => x.CpuMsPerRequest).ToList()), "nginx proxy_pass",
-                Stats.Median(runs["nginx"].Select(x => x.CpuMsPerRequest).ToList()), n,
-                Stats.Spread(runs["router"].Select(x => x.CpuMsPerRequest).ToList(), "0.0000")));
+            Figure Versus(Peer peer, string metric, string unit, Func<(WrkRun Run, double CpuMsPerRequest), double> f,
+                string format = "0.000", bool higherIsBetter = false)
+            {
+                var engine = runs["router"].Select(f).ToList();
+                return new Figure($"2 router ({label})", metric, unit, Stats.Median(engine), peer.Name,
+                    Stats.Median(runs[peer.Way].Select(f).ToList()), rounds, Stats.Spread(engine, format), higherIsBetter);
+            }
+            // Every peer against the router on throughput and tail latency; nginx, the first peer, also on p50 and CPU.
+            foreach (var peer in peers)
+                figures.Add(Versus(peer, "requests/s", "req/s", x => x.Run.RequestsPerSecond, "0", higherIsBetter: true));
+            figures.Add(Versus(peers[0], "p50 latency", "ms", x => x.Run.P50Ms));
+            foreach (var peer in peers) figures.Add(Versus(peer, "p99 latency", "ms", x => x.Run.P99Ms));
+            figures.Add(Versus(peers[0], "proxy CPU per request", "ms", x => x.CpuMsPerRequest, "0.0000"));
             var direct = Stats.Median(Of("direct", x => x.RequestsPerSecond));
-            var errors = runs.ToDictionary(w => w.Key, w => w.Value.Sum(x => x.Run.Errors));
+            var errors = string.Join(", ", runs.Select(w => $"{w.Key} {w.Value.Sum(x => x.Run.Errors)}"));
             notes.Add(string.Create(CultureInfo.InvariantCulture,
                 $"router, {label} upstream: direct {direct:0} req/s (p99 {Stats.Median(Of("direct", x => x.P99Ms)):0.00} ms); " +
-                $"errors or non-2xx: direct {errors["direct"]}, router {errors["router"]}, nginx {errors["nginx"]}"));
+                $"errors or non-2xx: {errors}"));
         }
         return figures;
     }
 
-    /// <summary>All three ways must serve the upstream's own page before they are measured.</summary>
-    private static async Task ExpectSameAnswerAsync(BenchNode node, string app, int upstreamPort, int nginxPort)
+    /// <summary>Every way must serve the upstream's own page before they are measured.</summary>
+    private static async Task ExpectSameAnswerAsync(BenchNode node, string app, int upstreamPort, IReadOnlyList<Peer> peers)
     {
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
         var direct = await http.GetStringAsync($"http://127.0.0.1:{upstreamPort}/");
-        var proxied = await http.GetStringAsync($"http://127.0.0.1:{nginxPort}/");
+        var proxied = new List<(string Way, string Body)>();
+        foreach (var peer in peers) proxied.Add((peer.Way, await http.GetStringAsync($"http://127.0.0.1:{peer.Proxy.Port}/")));
         var routed = await node.GetAsync(app);
-        if (routed is not { Status: System.Net.HttpStatusCode.OK } || routed.Value.Body != direct.Trim() || proxied != direct)
-            throw new InvalidOperationException($"the ways disagree: direct '{direct.Trim()}', nginx '{proxied.Trim()}', router {routed}");
+        if (routed is not { Status: System.Net.HttpStatusCode.OK } || routed.Value.Body != direct.Trim()
+            || proxied.Any(p => p.Body != direct))
+            throw new InvalidOperationException($"the ways disagree: direct '{direct.Trim()}', " +
+                string.Concat(proxied.Select(p => $"{p.Way} '{p.Body.Trim()}', ")) + $"router {routed}");
     }
 
     /// <summary>The $PORT of the app's web container, read from Docker.</summary>

@@ -29,7 +29,7 @@ public sealed class BenchSmokeTests
             // static upstream must serve all ways.
             var busybox = f.Scenario.Contains("busybox", StringComparison.Ordinal);
             var floor = f.Metric == "proxy CPU per request" || busybox ? 0 : double.Epsilon;
-            Figure Served() => report.Figures.Single(r => r.Scenario == f.Scenario && r.Metric == "requests/s");
+            Figure Served() => report.Figures.Single(r => r.Scenario == f.Scenario && r.Metric == "requests/s" && r.Peer == f.Peer);
             bool Measured(double value, Func<double> requestsPerSecond) =>
                 double.IsFinite(value) ? value >= floor : busybox && f.Metric == "proxy CPU per request" && requestsPerSecond() == 0;
             Assert.True(Measured(f.Engine, () => Served().Engine), $"{f.Scenario} {f.Metric}: engine value {f.Engine}");
