@@ -5,7 +5,8 @@
 # v1 was written before rollbacks existed; from v2 on the history also holds two rollbacks (RollbackPlanned,
 # ReleaseReused), one of them with --skip-hook and --current-env; from v3 on, three one-off runs (OneOffStarted,
 # OneOffEnded in one-offs-shop): attached ones exiting 0 and 2, and a detached one stopped by `engine run stop`; from v4
-# on, a lock, an unlock and a lock kept (AppLocked, AppUnlocked), and maintenance on, off and on (MaintenanceChanged).
+# on, HTTP checks set, a deployment that plans them and checks off (ChecksChanged, ChecksPlanned), a lock, an unlock and a
+# lock kept (AppLocked, AppUnlocked), and maintenance on, off and on (MaintenanceChanged).
 set -euo pipefail
 out=${1:?usage: write-golden.sh OUT_DIR}
 [ ! -e "$out" ] || { echo "$out exists: a golden journal is never rewritten" >&2; exit 1; }
@@ -43,6 +44,11 @@ if engine run --help >/dev/null 2>&1; then
   engine run shop -e FLAG=1 -- sh -c 'exit 2' || true
   engine run shop --detach -- sleep 600
   engine run stop shop/one-off-3
+fi
+if engine checks --help >/dev/null 2>&1; then
+  engine checks shop --path / --interval 2s
+  engine deploy "$repo/examples/hello" --app shop
+  engine checks shop --off
 fi
 if engine maintenance --help >/dev/null 2>&1; then
   engine apps lock shop --reason "golden freeze"

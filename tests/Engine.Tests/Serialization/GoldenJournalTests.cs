@@ -127,8 +127,8 @@ public sealed class GoldenJournalTests : IDisposable
     /// <summary>One-off runs' histories, which journals before v3 do not have.</summary>
     private const string RunsSinceV3 = "runs";
 
-    /// <summary>An app's lock and maintenance mode, which journals before v4 do not have.</summary>
-    private static readonly IReadOnlyList<string> ControlsSinceV4 = ["lock", "maintenance"];
+    /// <summary>An app's lock, maintenance mode and checks, and a deployment's checks, which journals before v4 do not have.</summary>
+    private static readonly IReadOnlyList<string> ControlsSinceV4 = ["lock", "maintenance", "checks"];
 
     /// <summary>Keys in order: hashed collections enumerate in a different order in each process.</summary>
     private static JsonNode Canonical(JsonNode node, IReadOnlySet<string> left) => node switch
