@@ -31,16 +31,16 @@ public static class ControlEndpoints
             if (change.IntervalSeconds is < 0 or > MaxSeconds || change.TimeoutSeconds is < 0 or > MaxSeconds)
                 return Error(StatusCodes.Status400BadRequest, $"interval_seconds and timeout_seconds must be 0-{MaxSeconds}");
             if (change.Off == true) return await Reply(apps, new SetChecks(app, null, Caller.Of(context, settings)));
+            // What is given changes; the rest stays as set, or takes its default (a new app has none set).
             var found = await AskRaw(apps, new GetApp(app));
-            if (found is not AppView view) return ToResult(found);
-            // What is given changes; the rest stays as set, or takes its default.
-            var was = view.Checks ?? new HealthCheck("/up", HealthCheck.DefaultInterval, HealthCheck.DefaultTimeout,
+            if (found is not (AppView or AppError { NotFound: true })) return ToResult(found);
+            var was = (found as AppView)?.Checks ?? new HealthCheck("/up", HealthCheck.DefaultInterval, HealthCheck.DefaultTimeout,
                 HealthCheck.DefaultHealthy, HealthCheck.DefaultUnhealthy);
             var checks = new HealthCheck(change.Path ?? was.Path,
                 change.IntervalSeconds is { } interval ? TimeSpan.FromSeconds(interval) : was.Interval,
                 change.TimeoutSeconds is { } timeout ? TimeSpan.FromSeconds(timeout) : was.Timeout,
                 change.Healthy ?? was.Healthy, change.Unhealthy ?? was.Unhealthy);
-            return await Reply(apps, new SetChecks(app, checks, Caller.Of(context, settings)));
+            return ToResult(await CreateAsync(apps, new SetChecks(app, checks, Caller.Of(context, settings)), settings));
         });
     }
 }

@@ -120,10 +120,11 @@ public sealed class AppActor : AppExistence
         });
         Command<PromoteDeployment>(p =>
         {
-            if (_state.DecidePromote(p, DateTimeOffset.UtcNow, out var answer) is { } routed) PersistFor(Sender, routed, e =>
+            if (_state.DecidePromote(p, DateTimeOffset.UtcNow, out var answer) is { } routed) PersistAllFor(Sender, routed, e =>
             {
                 Apply(e);
-                _release.Tell(new KeepOnly(e.DeploymentId));
+                if (e != routed[^1]) return;
+                _release.Tell(new KeepOnly(p.DeploymentId));
                 Sender.Tell(new DeploymentPromoted(p.DeploymentId));
             });
             else
@@ -155,11 +156,9 @@ public sealed class AppActor : AppExistence
         Command<ReconcileContainers>(r => _release.Forward(r));
         // Supervision after success is the release keeper's; a restart's own exits are not its to revive.
         Command<ContainerExited>(x => { if (_restarting?.Owns(x) != true) _release.Forward(x); });
-        Command<ContainerRevived>(r =>
-        {
-            if (_state.Routed?.DeploymentId != r.Spec.DeploymentId) return;
-            Persist(new ContainerRestarted(_state.Name, r.Spec.DeploymentId, r.Spec.Slot, r.ExitCode, DateTimeOffset.UtcNow), Apply);
-        });
+        // Of the routed release only: a late word about an old one changes nothing.
+        Command<ContainerRevived>(r => { if (_state.Routed?.DeploymentId == r.Spec.DeploymentId) Persist(_state.Revived(r, DateTimeOffset.UtcNow), Apply); });
+        Command<ContainerUnhealthy>(u => { if (_state.Routed?.DeploymentId == u.DeploymentId) Persist(u, Apply); });
         Command<IAppMessage>(l => l is ListContainers or ListImages, l => _release.Forward(l));
         Command<IRunMessage>(m => RunsActor.ChildOf(Context, _state.Name, _workers).Tell(new RunsActor.Requested(m, _state.RunRelease()), Sender));
     }

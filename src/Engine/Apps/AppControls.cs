@@ -39,7 +39,7 @@ public sealed partial record AppState
     /// changes nothing (maintenance off while off, the same checks), so nothing is journaled.</summary>
     public IAppEvent? DecideControl(IAppMessage change, DateTimeOffset now, out AppError? refusal)
     {
-        refusal = Deployments.Count == 0
+        refusal = Deployments.Count == 0 && change is not SetChecks
             ? new AppError($"{Name} has never been deployed: deploy it first", Conflict: true)
             : change switch
             {

@@ -20,9 +20,10 @@ public sealed record ReleaseRecord(string Image, IReadOnlyList<ProcessType> Proc
 public sealed record DeploymentOutcome(string Status, string? Error, DateTimeOffset FinishedAt);
 
 /// <summary><paramref name="Worker"/> built it, ran its hook and holds its image; routers reach it at
-/// <paramref name="WorkerHost"/>. A container placed with no worker (the deployment's own node) runs there.</summary>
+/// <paramref name="WorkerHost"/>. A container placed with no worker (the deployment's own node) runs there.
+/// <paramref name="Checks"/>: the HTTP checks it was deployed with, which its web containers are checked with.</summary>
 public sealed record RoutedRelease(string DeploymentId, int Version, IReadOnlyList<ContainerSpec> Containers,
-    IReadOnlyList<ProcessType> Processes, string? Worker = null, string? WorkerHost = null)
+    IReadOnlyList<ProcessType> Processes, string? Worker = null, string? WorkerHost = null, HealthCheck? Checks = null)
 {
     /// <summary>The worker a container runs on.</summary>
     public string? WorkerOf(ContainerSpec c) => c.Worker ?? Worker;
@@ -52,6 +53,9 @@ public sealed partial record AppState(string Name)
     public ImmutableDictionary<string, SlotRevivals> Restarts { get; init; } = ImmutableDictionary<string, SlotRevivals>.Empty;
 
     public static string RevivalKey(string deploymentId, string slot) => $"{deploymentId}/{slot}";
+
+    /// <summary>What a revival of a routed container journals.</summary>
+    public ContainerRestarted Revived(ContainerRevived r, DateTimeOffset now) => new(Name, r.Spec.DeploymentId, r.Spec.Slot, r.ExitCode, now);
 
     public int LastVersion => Deployments.Count == 0 ? 0 : Deployments[^1].Version;
 
@@ -174,14 +178,16 @@ public sealed partial record AppState(string Name)
 
     /// <summary>Only the deployment that runs now may take the traffic (<see cref="RefusePromote"/>); once it holds it,
     /// promoting it again changes nothing. Null with <paramref name="answer"/>: nothing to journal.</summary>
-    public DeploymentRouted? DecidePromote(PromoteDeployment p, DateTimeOffset now, out object? answer)
+    public IReadOnlyList<IAppEvent>? DecidePromote(PromoteDeployment p, DateTimeOffset now, out object? answer)
     {
         answer = RefusePromote(p.DeploymentId) is { } refused ? new AppError(refused)
             : Routed?.DeploymentId == p.DeploymentId ? new DeploymentPromoted(p.DeploymentId)
             : null;
-        return answer is null
-            ? new DeploymentRouted(Name, p.DeploymentId, p.Version, p.Containers.ToList(), now, p.Processes.ToList(), p.Worker, p.WorkerHost)
-            : null;
+        return answer is not null ? null :
+        [
+            new DeploymentRouted(Name, p.DeploymentId, p.Version, p.Containers.ToList(), now, p.Processes.ToList(), p.Worker, p.WorkerHost),
+            .. p.Checks is { } checks ? [new ReleaseChecksSet(Name, p.DeploymentId, checks, now)] : Array.Empty<IAppEvent>(),
+        ];
     }
 
     /// <summary>The end of a pending deployment whose actor stopped unexpectedly twice.</summary>
@@ -249,6 +255,7 @@ public sealed partial record AppState(string Name)
             Releases = Releases.SetItem(r.DeploymentId, new ReleaseRecord(
                 r.Containers.FirstOrDefault()?.Image ?? Find(r.DeploymentId)?.Rollback?.Image ?? "", r.Processes, r.At)),
         },
+        ReleaseChecksSet c when Routed?.DeploymentId == c.DeploymentId => this with { Routed = Routed with { Checks = c.Checks } },
         FormationChanged f => this with { Formation = Formation.SetItems(f.Set) },
         ReleaseScaled r when Routed?.DeploymentId == r.DeploymentId => this with { Routed = Routed with { Containers = r.Containers } },
         DeploymentEnded x => this with

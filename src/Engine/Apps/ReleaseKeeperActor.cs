@@ -12,8 +12,9 @@ namespace Engine.Apps;
 
 /// <summary>Keeps an app's routed release running, a child of the app: restores its containers and route after a restart
 /// and removes every container that belongs to no routed or pending deployment; starts the containers of a worker that
-/// left on the others (through the app, which journals it); revives containers that exit (a keeper on each worker);
-/// prunes old images; lists the app's containers. Its Docker work runs on the workers of the routed release.</summary>
+/// left on the others (through the app, which journals it); revives containers that exit (a keeper on each worker), and
+/// has their health watched (<see cref="HealthGuardActor"/>, a child); prunes old images; lists the app's containers. Its
+/// Docker work runs on the workers of the routed release.</summary>
 public sealed class ReleaseKeeperActor : ReceiveActor, IWithTimers
 {
     private static readonly TimeSpan AskTimeout = TimeSpan.FromSeconds(10);
@@ -36,6 +37,7 @@ public sealed class ReleaseKeeperActor : ReceiveActor, IWithTimers
     private readonly WorkerChildren _children;
     /// <summary>Recovered while no worker node was up: the containers are restored once one is.</summary>
     private bool _awaitingWorker;
+    private IActorRef _health = ActorRefs.Nobody;
 
     public ITimerScheduler Timers { get; set; } = null!;
 
@@ -60,7 +62,8 @@ public sealed class ReleaseKeeperActor : ReceiveActor, IWithTimers
         _router = router;
         _children = new WorkerChildren(workers);
 
-        Receive<AppStateChanged>(c => _state = c.State);
+        Receive<AppStateChanged>(c => { _state = c.State; _health.Tell(c); });
+        Receive<HealthGuardActor.ToKeeper>(t => Keeper(t.Spec).Tell(t.Message, Sender));
         Receive<PruneReleaseImages>(_ => PruneImages());
         Receive<ReconcileContainers>(_ => Reconcile());
         Receive<KeepOnly>(k =>
@@ -69,7 +72,6 @@ public sealed class ReleaseKeeperActor : ReceiveActor, IWithTimers
                 keeper.Tell(k);
         });
         // A scale's route no longer holds the containers it removed, and no request is in flight to them: they go.
-        Receive<RouteSwitched>(_ => { });
         Receive<RouteDrained>(d => { if (_state.Routed?.DeploymentId == d.DeploymentId) RemoveOffRelease(_settings.StopGrace); });
         Receive<ReplaceLost>(r =>
         {
@@ -133,7 +135,7 @@ public sealed class ReleaseKeeperActor : ReceiveActor, IWithTimers
                 Timers.StartSingleTimer("restore-retry", new RetryRestore(), RestoreRetryDelay);
         });
         Receive<RetryRestore>(_ => Restore());
-        Receive<ContainersRemoved>(_ => { });
+        Receive<object>(m => m is RouteSwitched or ContainersRemoved or Terminated, _ => { });
         Receive<DeploymentLogLine>(l => _log.Info("{0} restore: {1}", _state.Name, l.Text));
         Receive<ImagesPruned>(p =>
         {
@@ -149,13 +151,13 @@ public sealed class ReleaseKeeperActor : ReceiveActor, IWithTimers
         Receive<ContainerRevived>(r => Context.Parent.Tell(r));
         Receive<ListContainers>(l => AskEveryWorker(l, ContainerLists.OnAll, error => new ContainersListed([], error)));
         Receive<ListImages>(l => AskEveryWorker(l, ContainerLists.ImagesOnAll, error => new ImagesListed([], error)));
-        Receive<Terminated>(_ => { });
     }
 
     protected override void PreStart()
     {
         _workers.Subscribe(Context.System, Self, ClusterEvent.SubscriptionInitialStateMode.InitialStateAsSnapshot,
             typeof(ClusterEvent.MemberUp), typeof(ClusterEvent.MemberRemoved));
+        _health = Context.ActorOf(HealthGuardActor.Props(_state, _settings, _router, Context.Parent), "health");
         // Containers only ever come from a deployment: an app without any has none to restore or remove.
         if (_state.Deployments.Count > 0) Reconcile();
         PruneImages();

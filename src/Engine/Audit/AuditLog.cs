@@ -42,6 +42,8 @@ public static class AuditLog
                 OneOffStarted s => $"{s.Slot} of {s.Version} on {s.Worker}{(s.Detached ? ", detached" : "")}: {s.Command}",
                 OneOffEnded x => $"{Procfile.OneOff}-{x.Number} " + (x.Error is { } why ? $"failed: {why}" : "exited")
                                  + (x.ExitCode is { } code ? $" (exit code {code})" : ""),
+                ContainerUnhealthy u => $"{u.Slot} unhealthy ({u.Answer}): "
+                                        + (u.OutOfRoute ? "out of the route" : "kept in the route: every other web container is failing too"),
                 AppLocked l => $"locked by {l.By ?? "an operator"}: {l.Reason}",
                 AppUnlocked u => $"unlocked by {u.By ?? "an operator"}",
                 MaintenanceChanged { Mode: { } m } on => $"maintenance on by {on.By ?? "an operator"} (Retry-After {m.RetryAfter} s): {m.Message}",

@@ -7,11 +7,15 @@ namespace Engine.Containers;
 
 /// <summary>Keeps an app's routed containers up after the deployment is over. Docker's restart policy does not start a
 /// container again after `docker stop` or `docker kill`, so when one exits the keeper takes it out of the route,
-/// starts it again with backoff, and puts it back once it accepts connections. Its parent journals each revival.</summary>
+/// starts it again with backoff, and puts it back once it accepts connections; one its health guard calls unhealthy for
+/// too long it replaces the same way. Its parent journals each revival. Its child checks the web containers' health
+/// (<see cref="HealthWatchActor"/>).</summary>
 public sealed class ContainerKeeperActor : ReceiveActor, IWithTimers
 {
     private static readonly TimeSpan FirstDelay = TimeSpan.FromSeconds(1);
     private static readonly TimeSpan MaxDelay = TimeSpan.FromSeconds(30);
+    /// <summary>An unhealthy container being replaced may still finish what it was doing.</summary>
+    private static readonly TimeSpan ReplaceGrace = TimeSpan.FromSeconds(5);
     private readonly IContainerRuntime _runtime;
     private readonly IActorRef _router;
     private readonly ClusterSettings _cluster;
@@ -44,8 +48,9 @@ public sealed class ContainerKeeperActor : ReceiveActor, IWithTimers
             if (_reviving.ContainsKey(name)) return; // already on it: the next attempt inspects the container anyway
             _reviving[name] = (r, 0);
             if (Endpoint(r.Spec) is { } endpoint) _router.Tell(new EndpointDown(r.Spec.App, r.Spec.DeploymentId, endpoint));
-            _log.Warning("{0}: {1} of {2} exited (code {3}); starting it again", r.Spec.App, r.Spec.Slot, r.Spec.Version,
-                r.ExitCode?.ToString() ?? "unknown");
+            Health().Tell(new HealthWatchActor.Pause(r.Spec.Slot, true));
+            _log.Warning("{0}: {1} of {2} {3}; starting it again", r.Spec.App, r.Spec.Slot, r.Spec.Version,
+                r.Reason ?? $"exited (code {r.ExitCode?.ToString() ?? "unknown"})");
             // A short delay first: after a crash Docker's own restart policy may already be bringing it back.
             Timers.StartSingleTimer(name, new TryRevive(name), FirstDelay);
         });
@@ -63,6 +68,7 @@ public sealed class ContainerKeeperActor : ReceiveActor, IWithTimers
             {
                 _reviving.Remove(a.Name);
                 if (Endpoint(spec) is { } endpoint) _router.Tell(new EndpointUp(spec.App, spec.DeploymentId, endpoint));
+                Health().Tell(new HealthWatchActor.Pause(spec.Slot, false));
                 Context.Parent.Tell(new ContainerRevived(spec, entry.Revive.ExitCode));
                 return;
             }
@@ -73,6 +79,7 @@ public sealed class ContainerKeeperActor : ReceiveActor, IWithTimers
                 delay.TotalSeconds);
             Timers.StartSingleTimer(a.Name, new TryRevive(a.Name), delay);
         });
+        Receive<WatchHealth>(w => Health().Forward(w));
         Receive<KeepOnly>(k =>
         {
             foreach (var name in _reviving.Where(r => r.Value.Revive.Spec.DeploymentId != k.DeploymentId).Select(r => r.Key).ToList())
@@ -85,12 +92,19 @@ public sealed class ContainerKeeperActor : ReceiveActor, IWithTimers
 
     protected override void PostStop() => _stopping.Cancel();
 
+    private IActorRef Health() => Context.Child("health") is var health && !health.IsNobody()
+        ? health : Context.ActorOf(Akka.Actor.Props.Create(() => new HealthWatchActor()), "health");
+
     private string? Endpoint(ContainerSpec spec) => spec.Port is { } p ? _cluster.WebEndpoint(p) : null;
 
     private async Task ReviveAsync(ReviveContainer revive, CancellationToken ct)
     {
         var spec = revive.Spec;
-        var state = await _runtime.InspectAsync(revive.ContainerId, ct);
+        // An unhealthy one goes, whatever its id now (an earlier attempt may have made it): a new one replaces it.
+        if (revive.Reason is not null)
+            foreach (var old in (await _runtime.ListAsync(spec.App, ct)).Where(c => c.DeploymentId == spec.DeploymentId && c.Slot == spec.Slot))
+                await _runtime.StopAndRemoveAsync(old.Id, ReplaceGrace, ct);
+        var state = revive.Reason is null ? await _runtime.InspectAsync(revive.ContainerId, ct) : null;
         var id = revive.ContainerId;
         if (state is null)
         {

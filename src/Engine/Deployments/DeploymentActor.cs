@@ -210,7 +210,7 @@ public sealed class DeploymentActor : ReceivePersistentActor, IWithTimers
                 // Past the hook the deployment cannot fail any more, so instead of a deadline it gets a watchdog.
                 Timers.StartSingleTimer(Deadline, SwitchStalled.Instance, _settings.SwitchRetry);
                 Context.Parent.Tell(new PromoteDeployment(_state.Id, _state.Version, _state.Containers, _state.Processes.ToList(),
-                    _state.Worker, _state.WorkerHost));
+                    _state.Worker, _state.WorkerHost, _state.Checks));
                 RemoveHookContainer();
                 break;
             case DeploymentSucceeded or DeploymentFailed:

@@ -149,7 +149,7 @@ public sealed record AppRecovered(string App) : IEngineMessage;
 /// <summary>From a deployment whose hook succeeded: make it the routed version. Replies DeploymentPromoted.</summary>
 [Manifest("promote-deployment.v1")]
 public sealed record PromoteDeployment(string DeploymentId, int Version, IReadOnlyList<ContainerSpec> Containers,
-    IReadOnlyList<ProcessType> Processes, string? Worker = null, string? WorkerHost = null) : IEngineMessage;
+    IReadOnlyList<ProcessType> Processes, string? Worker = null, string? WorkerHost = null, HealthCheck? Checks = null) : IEngineMessage;
 
 [Manifest("deployment-promoted.v1")]
 public sealed record DeploymentPromoted(string DeploymentId) : IEngineMessage;

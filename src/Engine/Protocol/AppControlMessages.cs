@@ -60,9 +60,10 @@ public sealed record HealthCheck(string Path, TimeSpan Interval, TimeSpan Timeou
     private static string Seconds(TimeSpan span) => $"{span.TotalSeconds.ToString("0.###", System.Globalization.CultureInfo.InvariantCulture)}s";
 }
 
-/// <summary>`engine checks APP …` (-> AppView | AppError); null <paramref name="Checks"/>: `--off`.</summary>
+/// <summary>`engine checks APP …` (-> AppView | AppError); null <paramref name="Checks"/>: `--off`. It may come before the
+/// first deployment, which its checks then gate, as an env change may.</summary>
 [Manifest("set-checks.v1")]
-public sealed record SetChecks(string App, HealthCheck? Checks, string? By = null) : IAppMessage;
+public sealed record SetChecks(string App, HealthCheck? Checks, string? By = null) : ICreatesApp;
 
 /// <summary>The app's checks, for its deployments from the next one on; null: off.</summary>
 [Manifest("checks-changed.v1")]

@@ -51,6 +51,17 @@ public sealed record DeploymentEnded(string App, string DeploymentId, string Sta
 public sealed record AppRestarted(string App, string DeploymentId, IReadOnlyList<string> Slots, string By, DateTimeOffset At,
     string? Error = null) : IAppEvent, IAboutDeployment;
 
+/// <summary>The HTTP checks the routed release was deployed with (journaled right after its DeploymentRouted): its web
+/// containers are checked with them for as long as it is routed.</summary>
+[Manifest("release-checks-set.v1")]
+public sealed record ReleaseChecksSet(string App, string DeploymentId, HealthCheck Checks, DateTimeOffset At) : IAppEvent, IAboutDeployment;
+
+/// <summary>A routed web container failed its HTTP checks <see cref="HealthCheck.Unhealthy"/> times in a row.
+/// <paramref name="OutOfRoute"/>: whether it left the route (not when every other one was failing too).</summary>
+[Manifest("container-unhealthy.v1")]
+public sealed record ContainerUnhealthy(string App, string DeploymentId, string Slot, string Answer, bool OutOfRoute, DateTimeOffset At)
+    : IAppEvent, IAboutDeployment;
+
 /// <summary>A routed container exited after its deployment was over and the engine started it again.</summary>
 [Manifest("container-restarted.v1")]
 public sealed record ContainerRestarted(string App, string DeploymentId, string Slot, long? ExitCode, DateTimeOffset At)

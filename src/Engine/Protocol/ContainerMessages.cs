@@ -1,3 +1,4 @@
+using Akka.Actor;
 
 namespace Engine.Protocol;
 
@@ -74,9 +75,20 @@ public sealed record ContainerExited(string App, string DeploymentId, string Slo
 [Manifest("reconcile-containers.v1")]
 public sealed record ReconcileContainers(string App) : IAppMessage;
 
-/// <summary>To an app's keeper: a routed container exited; start it again (with backoff) until it is up.</summary>
+/// <summary>To an app's keeper: a routed container exited; start it again (with backoff) until it is up. With
+/// <paramref name="Reason"/>: it runs but is unhealthy; it is replaced by a new one (found by its labels).</summary>
 [Manifest("revive-container.v1")]
-public sealed record ReviveContainer(ContainerSpec Spec, string ContainerId, long? ExitCode) : IEngineMessage;
+public sealed record ReviveContainer(ContainerSpec Spec, string ContainerId, long? ExitCode, string? Reason = null) : IEngineMessage;
+
+/// <summary>To an app's keeper on a worker: check these web containers of the routed release with <paramref name="Checks"/>
+/// (none, or null checks: stop), and tell <paramref name="ReportTo"/> each change of health (ContainerHealth).</summary>
+[Manifest("watch-health.v1")]
+public sealed record WatchHealth(string DeploymentId, IReadOnlyList<ContainerSpec> Webs, HealthCheck? Checks, IActorRef ReportTo) : IEngineMessage;
+
+/// <summary>From a worker's health watch: the container turned unhealthy (its checks failed Unhealthy times in a row) or
+/// healthy again (Healthy good answers); <paramref name="Answer"/>: the last one.</summary>
+[Manifest("container-health.v1")]
+public sealed record ContainerHealth(ContainerSpec Spec, bool Healthy, string Answer) : IEngineMessage;
 
 /// <summary>To an app's keeper: the routed version changed; containers of other deployments are no longer its business.</summary>
 [Manifest("keep-only.v1")]

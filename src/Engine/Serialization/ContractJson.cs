@@ -39,6 +39,8 @@ namespace Engine.Serialization;
 [JsonSerializable(typeof(MaintenanceChanged))]
 [JsonSerializable(typeof(ChecksChanged))]
 [JsonSerializable(typeof(ChecksPlanned))]
+[JsonSerializable(typeof(ReleaseChecksSet))]
+[JsonSerializable(typeof(ContainerUnhealthy))]
 // Snapshots.
 [JsonSerializable(typeof(AppSnapshot))]
 [JsonSerializable(typeof(AppSnapshotV2))]
@@ -161,6 +163,8 @@ namespace Engine.Serialization;
 [JsonSerializable(typeof(ReviveContainer))]
 [JsonSerializable(typeof(KeepOnly))]
 [JsonSerializable(typeof(ContainerRevived))]
+[JsonSerializable(typeof(WatchHealth))]
+[JsonSerializable(typeof(ContainerHealth))]
 // Routes, between an app's owner and every router node.
 [JsonSerializable(typeof(SwitchRoute))]
 [JsonSerializable(typeof(AppKnown))]

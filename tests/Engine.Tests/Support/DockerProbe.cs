@@ -43,6 +43,21 @@ public static class DockerProbe
         return list.ToDictionary(c => c.Names[0].TrimStart('/'), c => c.ID);
     }
 
+    /// <summary>`docker exec` in the app's container of that slot (web-1); its exit code.</summary>
+    public static async Task<int> ExecAsync(string app, string slot, params string[] command)
+    {
+        var id = (await Client.Containers.ListContainersAsync(new ContainersListParameters
+        {
+            Filters = new Dictionary<string, IDictionary<string, bool>>
+            {
+                ["label"] = new Dictionary<string, bool> { [$"engine.app={app}"] = true, [$"engine.container={slot}"] = true },
+            },
+        })).Single().ID;
+        using var exec = System.Diagnostics.Process.Start("docker", ["exec", id, .. command]);
+        await exec.WaitForExitAsync();
+        return exec.ExitCode;
+    }
+
     /// <summary>A running container that carries the engine's labels but belongs to no deployment the engine knows.</summary>
     public static async Task StartStrayAsync(string instanceId, string app, string deploymentId, string type = "web", int index = 1)
     {
