@@ -148,7 +148,7 @@ public sealed class ReleaseKeeperActor : ReceiveActor, IWithTimers
                 && routed.Containers.FirstOrDefault(c => c.Slot == x.Slot) is { } spec)
                 Keeper(spec).Tell(new ReviveContainer(spec, x.ContainerId, x.ExitCode));
         });
-        Receive<ContainerRevived>(r => Context.Parent.Tell(r));
+        Receive<ContainerRevived>(r => { Context.Parent.Tell(r); _health.Tell(r); });
         Receive<ListContainers>(l => AskEveryWorker(l, ContainerLists.OnAll, error => new ContainersListed([], error)));
         Receive<ListImages>(l => AskEveryWorker(l, ContainerLists.ImagesOnAll, error => new ImagesListed([], error)));
     }

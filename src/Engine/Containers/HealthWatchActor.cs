@@ -41,11 +41,9 @@ public sealed class HealthWatchActor : ReceiveActor, IWithTimers
     {
         Receive<WatchHealth>(w =>
         {
-            if (_watch?.DeploymentId != w.DeploymentId)
-            {
-                _health.Clear();
-                _paused.Clear();
-            }
+            // Every container starts healthy again, as the guard that sent it has them: the unhealthy ones are found again.
+            _health.Clear();
+            if (_watch?.DeploymentId != w.DeploymentId) _paused.Clear();
             _watch = w.Checks is null || w.Webs.Count == 0 ? null : w;
             if (_watch?.Checks is { } checks) Timers.StartPeriodicTimer("tick", Tick.Instance, checks.Interval);
             else Timers.Cancel("tick");

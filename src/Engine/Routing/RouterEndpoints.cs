@@ -5,7 +5,8 @@ public static class RouterEndpoints
 {
     /// <summary>Requests YARP has no route for: a clear 503 that says why.</summary>
     public static void MapRouterFallback(this WebApplication web, RouterSettings settings, RouteTable table) =>
-        web.MapFallback(async context =>
+        // Every path, file-like ones (/favicon.ico) too: the default fallback pattern leaves those out.
+        web.MapFallback("{**path}", async context =>
         {
             var host = context.Request.Host.Host;
             var app = table.AppFor(host);

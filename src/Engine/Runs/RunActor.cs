@@ -26,6 +26,8 @@ public sealed class RunActor : ReceiveActor, IWithTimers
     /// <summary>Why it was stopped, when not by itself.</summary>
     private string? _why;
     private bool _ended, _removed, _waiting;
+    /// <summary>The last byte of input sent on: whether a terminal's line is open.</summary>
+    private byte _lastInput = (byte)'\n';
 
     private sealed record Created(string Id);
     private sealed record Attached(IContainerStream Stream, IActorRef Session);
@@ -66,10 +68,12 @@ public sealed class RunActor : ReceiveActor, IWithTimers
         Receive<RunInput>(i =>
         {
             var stream = _stream;
+            if (i.Data.Length > 0) _lastInput = i.Data[^1];
             (stream is null ? Task.CompletedTask
                     : i.Data.Length > 0 ? stream.WriteAsync(i.Data, _stopping.Token)
-                    // Docker ends a terminal's output when its input closes: the terminal's own end of input (^D) instead.
-                    : _plan.Tty ? stream.WriteAsync(EndOfTerminalInput, _stopping.Token)
+                    // Docker ends a terminal's output when its input closes: the terminal's own end of input (^D) instead,
+                    // twice after a partial line (the first only ends the line).
+                    : _plan.Tty ? stream.WriteAsync(_lastInput == '\n' ? EndOfTerminalInput : [.. EndOfTerminalInput, .. EndOfTerminalInput], _stopping.Token)
                     : Task.Run(stream.CloseInput))
                 .PipeTo(Sender, success: () => RunInputTaken.Instance);
         });

@@ -10,10 +10,10 @@ namespace Engine.Tests.Apps;
 public sealed class MaintenanceEndToEndTests
 {
     private static async Task<(HttpStatusCode Status, string? RetryAfter, string Type, string Body)> Request(EngineNode node, string app,
-        string? accept = null)
+        string? accept = null, string path = "/")
     {
         using var http = new HttpClient();
-        using var request = new HttpRequestMessage(HttpMethod.Get, node.RouterUrl + "/");
+        using var request = new HttpRequestMessage(HttpMethod.Get, node.RouterUrl + path);
         request.Headers.Host = $"{app}.localhost";
         if (accept is not null) request.Headers.TryAddWithoutValidation("Accept", accept);
         using var response = await http.SendAsync(request);
@@ -40,6 +40,8 @@ public sealed class MaintenanceEndToEndTests
         var json = await Request(node, app, "application/json");
         Assert.Equal((HttpStatusCode.ServiceUnavailable, "120", "application/json"), (json.Status, json.RetryAfter, json.Type));
         Assert.Equal("Upgrading <the> database", JsonDocument.Parse(json.Body).RootElement.GetProperty("message").GetString());
+        // A file's path too (ASP.NET Core's default fallback leaves those out).
+        Assert.Equal((HttpStatusCode.ServiceUnavailable, "120"), (await Request(node, app, path: "/favicon.ico")) is var icon ? (icon.Status, icon.RetryAfter) : default);
         // A browser's Accept (HTML first, */* last) gets the page.
         Assert.Equal("text/html", (await Request(node, app, "text/html,application/xhtml+xml,*/*;q=0.8")).Type);
         Assert.All(await DockerProbe.ContainersOf(app), c => Assert.Equal("running", c.State));

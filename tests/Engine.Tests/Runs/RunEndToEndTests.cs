@@ -78,6 +78,26 @@ public sealed class RunEndToEndTests(SharedNode shared)
     }
 
     [Fact]
+    public async Task With_a_terminal_the_end_of_piped_input_ends_the_input_after_a_whole_line_and_after_a_partial_one()
+    {
+        var app = _node.NewApp("runeof");
+        using var dir = new AppDir();
+        try
+        {
+            await _node.DeployAsync(dir, app);
+            // cat ends at the terminal's end of input; on a partial line the first ^D only sends the line on.
+            var whole = await _node.CliWithInput("a line\n", "run", app, "-t", "--", "cat");
+            Assert.True(whole.ExitCode == 0 && whole.Stdout.Contains("a line"), whole.ToString());
+            var partial = await _node.CliWithInput("no newline", "run", app, "-t", "--", "cat");
+            Assert.True(partial.ExitCode == 0 && partial.Stdout.Contains("no newline"), partial.ToString());
+        }
+        finally
+        {
+            await DockerProbe.RemoveAppAsync(app);
+        }
+    }
+
+    [Fact]
     public async Task A_killed_client_takes_its_container_along_ctrl_c_reaches_the_process_and_silence_times_out()
     {
         var app = _node.NewApp("runkill");
